@@ -1,0 +1,44 @@
+"""Commands that set up and maintain: ``init`` and ``reindex``."""
+
+from __future__ import annotations
+
+import click
+
+from git_issues.cli.app import cli, report_problems
+from git_issues.cli.output import is_tty
+from git_issues.workspace import open_workspace
+
+_PROGRESS_MIN = 2000  # below this a rebuild is too quick for a bar to help
+
+
+@cli.command()
+@click.option("--no-hooks", is_flag=True, help="Do not install the git hooks.")
+def init(no_hooks: bool) -> None:
+    """Set this repository up for issues (safe to run again)."""
+    from git_issues import project
+
+    with open_workspace() as ws:
+        done = project.init(ws)
+    for line in done:
+        click.echo(line, err=True)
+    click.echo(f"git-issues is ready in {ws.root}", err=True)
+
+
+@cli.command()
+def reindex() -> None:
+    """Rebuild the index from the issue files."""
+    from git_issues.index import refresh
+    from git_issues.index.query import open_index
+
+    with open_workspace() as ws:
+        total = len(refresh.scan(ws.store.dir))
+        if is_tty(click.get_text_stream("stderr")) and total >= _PROGRESS_MIN:
+            with click.progressbar(length=total, label="Indexing", file=click.get_text_stream(
+                    "stderr")) as bar:
+                count = refresh.rebuild(ws.sources, progress=bar.update)
+        else:
+            count = refresh.rebuild(ws.sources)
+        with open_index(ws.sources) as view:
+            problems = view.problems()
+    click.echo(f"indexed {count - len(problems)} issues", err=True)
+    report_problems(problems)

@@ -1,0 +1,77 @@
+"""The click group, the error convention and the options shared by commands.
+
+User errors from the library (``GitIssuesError``) become one line on stderr,
+``error: ...``, and exit code 1; click's own usage errors keep exit code 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from git_issues import __version__
+from git_issues.errors import GitIssuesError
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+class UserError(click.ClickException):
+    """Printed as git prints its errors."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+class Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GitIssuesError as exc:
+            raise UserError(str(exc)) from None
+
+
+@click.group(cls=Group, context_settings=CONTEXT)
+@click.version_option(__version__, "--version", prog_name="git-issues")
+def cli() -> None:
+    """Issues that live in the repository, one YAML file each under .issues/."""
+
+
+def report_problems(problems: list[str]) -> None:
+    """Broken files never hide the others: list what works, then name each broken file."""
+    for line in problems:
+        click.echo(f"error: {line}", err=True)
+    if problems:
+        raise SystemExit(1)
+
+
+def json_option(func: Callable) -> Callable:
+    return click.option("--json", "as_json", is_flag=True, help="Output JSON.")(func)
+
+
+def read_text_option(value: str | None, file: str | None, what: str) -> str | None:
+    """``-m TEXT``, ``-m -`` (stdin) or ``-F FILE``."""
+    if value is not None and file is not None:
+        raise GitIssuesError(f"give {what} with -m or -F, not both")
+    if file is not None:
+        try:
+            with click.open_file(file, encoding="utf-8") as handle:
+                return handle.read()
+        except OSError as exc:
+            raise GitIssuesError(f"{file}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise GitIssuesError(f"{file}: not valid UTF-8") from None
+    if value == "-":
+        return click.get_text_stream("stdin").read()
+    return value
+
+
+def body_options(func: Callable) -> Callable:
+    func = click.option("-F", "--file", "body_file", metavar="FILE",
+                        help="Read the text from FILE ('-' for stdin).")(func)
+    func = click.option("-m", "--message", "body", metavar="TEXT",
+                        help="The text ('-' reads stdin).")(func)
+    return func

@@ -1,0 +1,80 @@
+"""How results look: an aligned, coloured table for people, tab-separated lines for pipes.
+
+Colour follows the conventions people expect: only on a terminal, never when
+``NO_COLOR`` is set (https://no-color.org), which is read at each call.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from typing import Any
+
+import click
+
+STATE_COLOURS = {"open": "green", "closed": "magenta"}
+PRIORITY_COLOURS = {0: "red", 1: "yellow"}
+
+
+def is_tty(stream: Any = None) -> bool:
+    stream = stream or sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def colour_on() -> bool:
+    return is_tty() and not os.environ.get("NO_COLOR")
+
+
+def style(text: str, colour: str | None = None, **kwargs: Any) -> str:
+    if not colour_on() or not (colour or kwargs):
+        return text
+    return click.style(text, fg=colour, **kwargs)
+
+
+def priority_text(priority: int | None) -> str:
+    return "" if priority is None else f"P{priority}"
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def print_rows(rows: list[dict[str, Any]]) -> None:
+    """Issue rows from the index: a table on a terminal, tab-separated when piped."""
+    if not rows:
+        return
+    if not is_tty():
+        for row in rows:
+            fields = (row["id"], row["status"], priority_text(row["priority"]), row["title"],
+                      row["labels"] or "", row["assignee"] or "", row["created"])
+            click.echo("\t".join(fields))
+        return
+    _print_table(rows)
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    id_w = max(len(r["id"]) for r in rows)
+    status_w = max(len(r["status"]) for r in rows)
+    labels_w = min(max((len(r["labels"] or "") for r in rows), default=0), 30)
+    who_w = min(max((len(r["assignee"] or "") for r in rows), default=0), 24)
+    width = shutil.get_terminal_size((100, 24)).columns
+    fixed = id_w + status_w + 3 + 10 + labels_w + who_w + 6 * 2
+    title_w = max(width - fixed, 20)
+    for row in rows:
+        state = "open" if row["is_open"] else "closed"
+        cells = [
+            style(row["id"].ljust(id_w), "cyan"),
+            style(row["status"].ljust(status_w), STATE_COLOURS[state]),
+            style(priority_text(row["priority"]).ljust(2), PRIORITY_COLOURS.get(row["priority"])),
+            _fit(row["title"], title_w).ljust(title_w),
+            style(_fit(row["labels"] or "", labels_w).ljust(labels_w), "yellow"),
+            _fit(row["assignee"] or "", who_w).ljust(who_w),
+            style(row["created"][:10], dim=True),
+        ]
+        click.echo("  ".join(cells).rstrip())

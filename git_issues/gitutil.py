@@ -1,0 +1,99 @@
+"""The git plumbing the tool needs, through the real ``git`` binary.
+
+Each call is one short-lived ``git`` process that has exited when the call
+returns: nothing here keeps a process, a handle or a discovered path alive
+between calls, so a long-running program can open any number of workspaces.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from git_issues.errors import GitIssuesError
+
+
+class GitError(GitIssuesError):
+    """git refused; the message is git's own first line."""
+
+
+def run(args: list[str], cwd: Path | str | None = None, *, input: bytes | None = None,
+        check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=cwd, input=input, capture_output=True, env=env, check=False
+        )
+    except FileNotFoundError:
+        raise GitIssuesError("git is not installed or not on PATH") from None
+    if check and proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        first = message[0] if message else f"git {args[0]} failed"
+        raise GitError(first.removeprefix("fatal: ").removeprefix("error: "))
+    return proc
+
+
+def output(args: list[str], cwd: Path | str | None = None, **kwargs) -> str:
+    return run(args, cwd, **kwargs).stdout.decode("utf-8", "replace").rstrip("\n")
+
+
+@dataclass(frozen=True)
+class RepoPaths:
+    root: Path  # the work tree
+    git_dir: Path  # this worktree's own git directory
+    common_dir: Path  # shared by all worktrees (hooks, config)
+
+
+def discover(cwd: Path | str | None = None) -> RepoPaths:
+    """The repository around ``cwd``, or a clear error outside one."""
+    where = Path(cwd) if cwd is not None else Path.cwd()
+    proc = run(
+        ["rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-common-dir"],
+        where, check=False,
+    )
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace")
+        if "work tree" in err:
+            raise GitIssuesError(f"{where}: not inside a git work tree (a bare repository?)")
+        raise GitIssuesError(f"{where}: not a git repository (or any of its parents)")
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if len(lines) != 3 or not lines[0]:
+        raise GitIssuesError(f"{where}: not inside a git work tree")
+    root, git_dir, common = (Path(line) for line in lines)
+    if not common.is_absolute():
+        common = (where / common).resolve()
+    return RepoPaths(root=root, git_dir=git_dir, common_dir=common)
+
+
+def add(root: Path, paths: list[Path | str]) -> None:
+    """Stage files, as ``git add`` would."""
+    if paths:
+        run(["add", "--", *[str(p) for p in paths]], root)
+
+
+def ident(root: Path) -> str:
+    """``Name <email>`` as git would record the author of a commit."""
+    proc = run(["var", "GIT_AUTHOR_IDENT"], root, check=False)
+    if proc.returncode != 0:
+        raise GitIssuesError(
+            "git does not know who you are: set user.name and user.email "
+            "(git config --global user.email you@example.com)"
+        )
+    text = proc.stdout.decode("utf-8", "replace").strip()
+    return text.rsplit(" ", 2)[0]
+
+
+def email(root: Path) -> str | None:
+    value = output(["config", "user.email"], root, check=False)
+    return value or None
+
+
+def editor(root: Path) -> str:
+    """The editor git would open: GIT_EDITOR, core.editor, VISUAL, EDITOR, then vi."""
+    return output(["var", "GIT_EDITOR"], root, check=False) or os.environ.get("EDITOR", "vi")
+
+
+def config_get(root: Path, key: str) -> str | None:
+    proc = run(["config", "--get", key], root, check=False)
+    return proc.stdout.decode("utf-8", "replace").strip() if proc.returncode == 0 else None

@@ -1,0 +1,52 @@
+"""Minting ids and resolving the prefixes people type.
+
+Ids are random, never sequential: two branches minting ids at once must not
+collide.  The alphabet leaves out look-alikes (0/o, 1/l/i) so an id read aloud
+or copied by hand survives.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Iterable
+
+from git_issues.errors import GitIssuesError
+
+ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+LENGTH = 8
+PREFIX_RE = re.compile(r"[0-9a-z]{1,16}")
+_SHOWN_CANDIDATES = 10
+
+
+def mint(exists: Callable[[str], bool]) -> str:
+    """A fresh id that ``exists`` does not know yet."""
+    for _ in range(100):
+        candidate = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+        if not exists(candidate):
+            return candidate
+    raise GitIssuesError("could not mint a free issue id after 100 tries")
+
+
+def check_prefix(prefix: str) -> str:
+    """Refuse anything that is not a plain id before a path is built from it."""
+    prefix = prefix.strip().lower()
+    if not PREFIX_RE.fullmatch(prefix):
+        raise GitIssuesError(f"'{prefix}' is not an issue id (expected 0-9 and a-z)")
+    return prefix
+
+
+def resolve(prefix: str, ids: Iterable[str]) -> str:
+    """The one id that ``prefix`` names, like git resolves an abbreviated hash."""
+    prefix = check_prefix(prefix)
+    matches = sorted(i for i in ids if i.startswith(prefix))
+    if prefix in matches:
+        return prefix
+    if not matches:
+        raise GitIssuesError(f"no issue matches '{prefix}'")
+    if len(matches) > 1:
+        shown = ", ".join(matches[:_SHOWN_CANDIDATES])
+        more = len(matches) - _SHOWN_CANDIDATES
+        tail = f" and {more} more" if more > 0 else ""
+        raise GitIssuesError(f"id prefix '{prefix}' is ambiguous: {shown}{tail}")
+    return matches[0]

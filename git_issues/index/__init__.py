@@ -1,0 +1,1 @@
+"""The disposable SQLite index: derived from the files, rebuilt whenever in doubt."""

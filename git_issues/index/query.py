@@ -1,0 +1,134 @@
+"""Reading the index: listing with filters, full-text search, links.
+
+Runs on a standard-library connection opened by ``index.engine.connect``,
+after ``refresh.ensure_fresh`` has brought the index up to date.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from git_issues.errors import GitIssuesError
+from git_issues.index import schema
+from git_issues.index.engine import connect
+from git_issues.index.refresh import Sources, ensure_fresh
+
+SORTS = {
+    "created": "created DESC, id",
+    "activity": "activity DESC, id",
+    "priority": "priority IS NULL, priority, created DESC, id",
+    "title": "title COLLATE NOCASE, id",
+}
+ROW_COLUMNS = ("id", "title", "status", "is_open", "priority", "labels", "assignee",
+               "author", "created", "closed", "activity", "comment_count")
+
+
+@dataclass
+class Filters:
+    status: str = "open"  # a state (open/closed), a configured status, or "all"
+    labels: list[str] = field(default_factory=list)
+    assignee: str | None = None
+    author: str | None = None
+    text: str | None = None
+    sort: str = "created"
+    limit: int | None = None
+
+
+def fts_query(text: str) -> str:
+    """Each word as a quoted prefix term, all required: user text never hits FTS syntax."""
+    words = text.split()
+    if not words:
+        raise GitIssuesError("-q needs some text to search for")
+    return " ".join('"' + w.replace('"', '""') + '"*' for w in words)
+
+
+class IndexView:
+    """Queries over one open connection to a fresh index."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def statuses(self) -> dict[str, str]:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'statuses'").fetchone()
+        return json.loads(row[0]) if row else {"open": "open", "closed": "closed"}
+
+    def problems(self) -> list[str]:
+        """One line per broken file, as recorded when it was last read."""
+        rows = self.conn.execute(
+            "SELECT error FROM files WHERE error IS NOT NULL ORDER BY name"
+        )
+        return [error for (error,) in rows]
+
+    def _status_clause(self, status: str) -> tuple[str, list[Any]]:
+        if status == "all":
+            return "", []
+        if status in ("open", "closed"):
+            return "is_open = ?", [int(status == "open")]
+        statuses = self.statuses()
+        if status not in statuses:
+            known = ", ".join(["all", *statuses])
+            raise GitIssuesError(f"unknown status '{status}' (known: {known})")
+        return "status = ?", [status]
+
+    def list(self, filters: Filters, *, with_doc: bool = False) -> list[dict[str, Any]]:
+        if filters.sort not in SORTS:
+            raise GitIssuesError(f"unknown sort '{filters.sort}' (known: {', '.join(SORTS)})")
+        where, params = [], []
+        clause, values = self._status_clause(filters.status)
+        if clause:
+            where.append(clause)
+            params += values
+        for label in filters.labels:
+            where.append("num IN (SELECT num FROM labels WHERE label = ?)")
+            params.append(label)
+        for column, value in (("assignee", filters.assignee), ("author", filters.author)):
+            if value:
+                where.append(f"instr(lower(coalesce({column}, '')), ?) > 0")
+                params.append(value.lower())
+        if filters.text is not None:
+            where.append(f"num IN (SELECT rowid FROM {schema.TEXT_TABLE} "
+                         f"WHERE {schema.TEXT_TABLE} MATCH ?)")
+            params.append(fts_query(filters.text))
+        columns = ROW_COLUMNS + (("doc",) if with_doc else ())
+        sql = f"SELECT {', '.join(columns)} FROM issues"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += f" ORDER BY {SORTS[filters.sort]}"
+        if filters.limit is not None:
+            sql += " LIMIT ?"
+            params.append(filters.limit)
+        return [dict(zip(columns, row, strict=True)) for row in self.conn.execute(sql, params)]
+
+    def titles(self, ids: list[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        marks = ", ".join("?" * len(ids))
+        rows = self.conn.execute(f"SELECT id, title FROM issues WHERE id IN ({marks})", ids)
+        return dict(rows)
+
+    def links_of(self, issue_id: str) -> list[tuple[str, str]]:
+        """(relation, other id) pairs seen from this issue, whichever file stored them."""
+        rows = self.conn.execute(
+            "SELECT src, kind, dst FROM links WHERE src = ? OR dst = ? ORDER BY kind, src, dst",
+            (issue_id, issue_id),
+        )
+        pairs = []
+        for src, kind, dst in rows:
+            if kind == "blocks":
+                pairs.append(("blocks", dst) if src == issue_id else ("blocked by", src))
+            else:
+                pairs.append((kind.replace("_", " "), dst if src == issue_id else src))
+        return sorted(set(pairs))
+
+
+@contextmanager
+def open_index(sources: Sources) -> Iterator[IndexView]:
+    """A fresh index to read from; the connection is closed when the block ends."""
+    ensure_fresh(sources)
+    with connect(sources.db_path) as conn:
+        yield IndexView(conn)

@@ -1,0 +1,123 @@
+"""The index schema: its one home.
+
+Tables are described as plain data so that the fast read path (standard
+library ``sqlite3``) can build its SQL from here without importing SQLAlchemy,
+which costs several times Python's start-up.  ``metadata()`` turns the same
+description into SQLAlchemy tables for the engine that creates and rebuilds
+the index.  Bump ``VERSION`` on any change: an index with another version is
+rebuilt without asking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlalchemy
+
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # "TEXT" or "INTEGER"
+    primary_key: bool = False
+    indexed: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def insert_sql(self, verb: str = "INSERT") -> str:
+        names = self.column_names
+        cols = ", ".join(names)
+        params = ", ".join(f":{n}" for n in names)
+        return f"{verb} INTO {self.name} ({cols}) VALUES ({params})"
+
+
+META = Table("meta", (Column("key", "TEXT", primary_key=True), Column("value", "TEXT")))
+
+# One row per directory entry under .issues/, valid or broken: the stat data
+# that makes freshness checks cheap, and the error that a broken file gives.
+FILES = Table("files", (
+    Column("name", "TEXT", primary_key=True),
+    Column("mtime_ns", "INTEGER"),
+    Column("ctime_ns", "INTEGER"),
+    Column("size", "INTEGER"),
+    Column("ino", "INTEGER"),
+    Column("checked_ns", "INTEGER"),  # when the stat was taken: racy if mtime is this recent
+    Column("digest", "TEXT"),
+    Column("error", "TEXT"),
+))
+
+ISSUES = Table("issues", (
+    Column("num", "INTEGER", primary_key=True),  # rowid, shared with the text table
+    Column("id", "TEXT", indexed=True),
+    Column("file", "TEXT", indexed=True),
+    Column("title", "TEXT"),
+    Column("status", "TEXT"),
+    Column("is_open", "INTEGER", indexed=True),
+    Column("priority", "INTEGER", indexed=True),
+    Column("assignee", "TEXT"),
+    Column("author", "TEXT"),
+    Column("created", "TEXT", indexed=True),
+    Column("closed", "TEXT"),
+    Column("activity", "TEXT", indexed=True),
+    Column("labels", "TEXT"),  # comma-joined, for display
+    Column("comment_count", "INTEGER"),
+    Column("doc", "TEXT"),  # the whole issue as JSON, with the YAML field names
+))
+
+LABELS = Table("labels", (
+    Column("num", "INTEGER", indexed=True),
+    Column("label", "TEXT", indexed=True),
+))
+
+# Links as pairs: ``blocks`` rows say src blocks dst, whichever file said it.
+LINKS = Table("links", (
+    Column("num", "INTEGER", indexed=True),
+    Column("src", "TEXT", indexed=True),
+    Column("kind", "TEXT"),
+    Column("dst", "TEXT", indexed=True),
+))
+
+TABLES = (META, FILES, ISSUES, LABELS, LINKS)
+
+# Full text over titles, bodies and comments; rowid = issues.num.
+TEXT_TABLE = "issue_text"
+TEXT_COLUMNS = ("title", "body", "comments")
+TEXT_DDL = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {TEXT_TABLE} USING fts5("
+    + ", ".join(TEXT_COLUMNS)
+    + ", tokenize = 'unicode61 remove_diacritics 2')"
+)
+TEXT_INSERT = (
+    f"INSERT INTO {TEXT_TABLE} (rowid, {', '.join(TEXT_COLUMNS)}) "
+    f"VALUES (:num, {', '.join(':' + c for c in TEXT_COLUMNS)})"
+)
+
+
+def metadata() -> sqlalchemy.MetaData:
+    """The same tables as SQLAlchemy objects, built on demand."""
+    import sqlalchemy as sa
+
+    types = {"TEXT": sa.Text, "INTEGER": sa.Integer}
+    meta = sa.MetaData()
+    for table in TABLES:
+        sa.Table(
+            table.name,
+            meta,
+            *(
+                sa.Column(c.name, types[c.type], primary_key=c.primary_key, index=c.indexed)
+                for c in table.columns
+            ),
+        )
+    return meta

@@ -1,0 +1,258 @@
+"""The issue and comment types, and the rules a valid issue follows.
+
+The model is deliberately plain data: the file is the source of truth, so the
+types only check and carry what the file says.  Keys this version does not
+know travel along in ``extra`` so that rewriting never destroys them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+ID_RE = re.compile(r"[0-9a-z]{4,16}")
+STATUS_RE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+PRIORITIES = range(0, 5)
+LINK_KINDS = ("blocks", "blocked_by", "related")
+MAX_TITLE = 1000
+
+# The fixed order of keys in a file; unknown keys follow in their own order.
+ISSUE_KEYS = (
+    "id", "title", "status", "priority", "labels", "assignee", "author",
+    "created", "closed", "links", "body", "comments",
+)
+COMMENT_KEYS = ("id", "author", "date", "body")
+
+
+class ValidationError(ValueError):
+    """A field that breaks the rules; the message names the field."""
+
+
+@dataclass
+class Comment:
+    id: str
+    date: str
+    body: str = ""
+    author: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id}
+        if self.author:
+            data["author"] = self.author
+        data["date"] = self.date
+        if self.body:
+            data["body"] = self.body
+        data.update(self.extra)
+        return data
+
+
+@dataclass
+class Issue:
+    id: str
+    title: str
+    status: str
+    created: str
+    priority: int | None = None
+    labels: list[str] = field(default_factory=list)
+    assignee: str | None = None
+    author: str | None = None
+    closed: str | None = None
+    links: dict[str, list[str]] = field(default_factory=dict)
+    body: str = ""
+    comments: list[Comment] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The file's mapping, in canonical key order, empty fields omitted."""
+        data: dict[str, Any] = {"id": self.id, "title": self.title, "status": self.status}
+        if self.priority is not None:
+            data["priority"] = self.priority
+        if self.labels:
+            data["labels"] = list(self.labels)
+        if self.assignee:
+            data["assignee"] = self.assignee
+        if self.author:
+            data["author"] = self.author
+        data["created"] = self.created
+        if self.closed:
+            data["closed"] = self.closed
+        links = {kind: list(ids) for kind, ids in self.links.items() if ids}
+        if links:
+            data["links"] = links
+        if self.body:
+            data["body"] = self.body
+        if self.comments:
+            data["comments"] = [c.to_dict() for c in self.comments]
+        data.update(self.extra)
+        return data
+
+    @property
+    def last_activity(self) -> str:
+        """Derived, never stored: a stored 'updated' would conflict on every merge."""
+        stamps = [self.created]
+        if self.closed:
+            stamps.append(self.closed)
+        stamps.extend(c.date for c in self.comments)
+        return max(stamps)
+
+
+def now() -> str:
+    """The current time as the file format writes it."""
+    return format_timestamp(_dt.datetime.now(_dt.UTC))
+
+
+def format_timestamp(moment: _dt.datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_dt.UTC)
+    return moment.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_timestamp(value: Any, name: str) -> str:
+    """Accept what a person may write by hand and return the canonical form."""
+    if isinstance(value, _dt.datetime):
+        return format_timestamp(value)
+    if isinstance(value, _dt.date):
+        return format_timestamp(_dt.datetime(value.year, value.month, value.day))
+    if isinstance(value, str):
+        try:
+            return format_timestamp(_dt.datetime.fromisoformat(value.strip()))
+        except ValueError:
+            pass
+    raise ValidationError(f"{name} is not a timestamp like '2026-11-26T12:00:00Z': {value!r}")
+
+
+def check_id(value: Any, name: str = "id") -> str:
+    if not isinstance(value, str) or not ID_RE.fullmatch(value):
+        raise ValidationError(f"{name} must be 4 to 16 characters of 0-9a-z, got {value!r}")
+    return value
+
+
+def parse_priority(value: Any) -> int:
+    """Accept 0..4 or P0..P4; the message says the range."""
+    text = str(value).strip()
+    if text[:1] in ("P", "p"):
+        text = text[1:]
+    if isinstance(value, bool) or not text.isdigit() or int(text) not in PRIORITIES:
+        raise ValidationError(f"priority must be 0 to 4 (P0 critical .. P4 backlog), got {value!r}")
+    return int(text)
+
+
+def _text(value: Any, name: str, *, required: bool = False, one_line: bool = False) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError(f"{name} must be text, got {type(value).__name__} {value!r}")
+    if required and not value.strip():
+        raise ValidationError(f"{name} must not be empty")
+    if one_line and ("\n" in value or "\r" in value):
+        raise ValidationError(f"{name} must be a single line")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(f"{name} is not valid Unicode text") from None
+    return value
+
+
+def check_title(value: Any) -> str:
+    title = _text(value, "title", required=True, one_line=True)
+    if len(title) > MAX_TITLE:
+        raise ValidationError(f"title is longer than {MAX_TITLE} characters")
+    return title
+
+
+def check_status(value: Any) -> str:
+    if not isinstance(value, str) or not STATUS_RE.fullmatch(value):
+        raise ValidationError(f"status must be a word like 'open' or 'closed', got {value!r}")
+    return value
+
+
+def check_label(value: Any) -> str:
+    label = _text(value, "label", required=True, one_line=True)
+    if label != label.strip():
+        raise ValidationError(f"label must not start or end with spaces: {label!r}")
+    return label
+
+
+def _labels(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValidationError("labels must be a list")
+    labels: list[str] = []
+    for item in value:
+        label = check_label(item)
+        if label not in labels:
+            labels.append(label)
+    return labels
+
+
+def _links(value: Any) -> dict[str, list[str]]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationError("links must be a mapping like 'blocks: [id, ...]'")
+    links: dict[str, list[str]] = {}
+    for kind, ids in value.items():
+        if not isinstance(kind, str) or not STATUS_RE.fullmatch(kind):
+            raise ValidationError(f"links has an invalid kind {kind!r}")
+        if not isinstance(ids, list):
+            raise ValidationError(f"links.{kind} must be a list of ids")
+        links[kind] = [check_id(i, f"links.{kind}") for i in ids]
+    return links
+
+
+def _comment(value: Any, index: int) -> Comment:
+    where = f"comments[{index}]"
+    if not isinstance(value, dict):
+        raise ValidationError(f"{where} must be a mapping")
+    extra = {k: v for k, v in value.items() if k not in COMMENT_KEYS}
+    if any(not isinstance(k, str) for k in extra):
+        raise ValidationError(f"{where} has a key that is not text")
+    if "date" not in value:
+        raise ValidationError(f"{where}.date is missing")
+    return Comment(
+        id=check_id(value.get("id"), f"{where}.id"),
+        author=_text(value.get("author"), f"{where}.author", one_line=True) or None,
+        date=parse_timestamp(value["date"], f"{where}.date"),
+        body=_text(value.get("body"), f"{where}.body"),
+        extra=extra,
+    )
+
+
+def _comments(value: Any) -> list[Comment]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValidationError("comments must be a list")
+    return [_comment(item, i) for i, item in enumerate(value)]
+
+
+def issue_from_dict(data: Any) -> Issue:
+    """Build an Issue from a loaded document, or say which field is wrong."""
+    if not isinstance(data, dict):
+        raise ValidationError("an issue file must be a mapping of fields")
+    for key in ("id", "title", "status", "created"):
+        if key not in data:
+            raise ValidationError(f"required field '{key}' is missing")
+    extra = {k: v for k, v in data.items() if k not in ISSUE_KEYS}
+    if any(not isinstance(k, str) for k in extra):
+        raise ValidationError("a key is not text")
+    priority = data.get("priority")
+    return Issue(
+        id=check_id(data["id"]),
+        title=check_title(data["title"]),
+        status=check_status(data["status"]),
+        created=parse_timestamp(data["created"], "created"),
+        priority=None if priority is None else parse_priority(priority),
+        labels=_labels(data.get("labels")),
+        assignee=_text(data.get("assignee"), "assignee", one_line=True) or None,
+        author=_text(data.get("author"), "author", one_line=True) or None,
+        closed=None if data.get("closed") is None else parse_timestamp(data["closed"], "closed"),
+        links=_links(data.get("links")),
+        body=_text(data.get("body"), "body"),
+        comments=_comments(data.get("comments")),
+        extra=extra,
+    )

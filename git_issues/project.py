@@ -1,0 +1,24 @@
+"""Setting a repository up for git-issues (``git issues init``).
+
+Idempotent: running it again repairs what is missing and changes nothing else.
+"""
+
+from __future__ import annotations
+
+from git_issues import gitutil
+from git_issues.config import DEFAULT_TEXT
+from git_issues.workspace import Workspace
+
+
+def init(ws: Workspace) -> list[str]:
+    """Create ``.issues/`` and its config; returns what was done, for the user."""
+    done: list[str] = []
+    if not ws.store.dir.is_dir():
+        ws.store.dir.mkdir()
+        done.append(f"created {ws.store.dir.relative_to(ws.root)}/")
+    config = ws.sources.config_path
+    if not config.exists():
+        config.write_text(DEFAULT_TEXT, encoding="utf-8")
+        gitutil.add(ws.root, [config])
+        done.append(f"wrote {config.relative_to(ws.root)}")
+    return done

@@ -1,0 +1,63 @@
+"""One repository as the tool sees it: work tree, git dir, issue store, index.
+
+A workspace is discovered afresh every time it is opened, and the location
+of its index is read from ``ISSUES_DB_PATH`` at that moment: nothing here is
+cached across workspaces, so a process can work in a thousand repositories one
+after another and end with the resources it started with.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from git_issues import gitutil
+from git_issues.index.refresh import Sources
+from git_issues.store import Store
+
+if TYPE_CHECKING:
+    from git_issues.config import Config
+
+DB_ENV = "ISSUES_DB_PATH"
+INDEX_DIR = "git-issues"
+INDEX_FILE = "index.sqlite"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    paths: gitutil.RepoPaths
+    store: Store
+    db_path: Path
+
+    @property
+    def root(self) -> Path:
+        return self.paths.root
+
+    @property
+    def sources(self) -> Sources:
+        return Sources(issues_dir=self.store.dir, db_path=self.db_path)
+
+    def config(self) -> Config:
+        from git_issues import config  # PyYAML only when the config is needed
+
+        return config.load(self.sources.config_path)
+
+
+def index_path(paths: gitutil.RepoPaths, cwd: Path) -> Path:
+    """The index file: ``ISSUES_DB_PATH`` if set, else inside this worktree's git dir."""
+    override = os.environ.get(DB_ENV)
+    if override:
+        return (cwd / Path(override).expanduser()).resolve()
+    return paths.git_dir / INDEX_DIR / INDEX_FILE
+
+
+@contextmanager
+def open_workspace(cwd: Path | str | None = None) -> Iterator[Workspace]:
+    """The repository around ``cwd``; its handles are opened per use and closed with it."""
+    where = Path(cwd) if cwd is not None else Path.cwd()
+    paths = gitutil.discover(where)
+    yield Workspace(paths=paths, store=Store(paths.root), db_path=index_path(paths, where))

@@ -1,0 +1,100 @@
+"""Shared fixtures: a sealed git environment and real repositories in temporary folders.
+
+Every test runs with its own HOME and no system git config, so the user's
+settings (hooks paths, aliases, editors) can neither help nor break a test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from git_issues.cli import cli
+
+SCRIPTS = Path(sys.executable).parent
+GIT_ISSUES = shutil.which("git-issues", path=f"{SCRIPTS}{os.pathsep}{os.environ.get('PATH', '')}")
+
+_ENV_DROP = ("ISSUES_DB_PATH", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_EDITOR",
+             "VISUAL", "EDITOR", "GIT_CONFIG_GLOBAL", "GIT_CONFIG", "NO_COLOR", "PAGER",
+             "GIT_PAGER")
+
+
+@pytest.fixture(autouse=True)
+def sealed_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path_factory.mktemp("home")
+    for name in _ENV_DROP:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Ada Tester")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "ada@example.com")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Ada Tester")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "ada@example.com")
+    monkeypatch.setenv("PATH", f"{SCRIPTS}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
+def git(cwd: Path, *args: str, check: bool = True) -> str:
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
+    return proc.stdout
+
+
+def make_repo(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", "main")
+    git(path, "config", "user.name", "Ada Tester")
+    git(path, "config", "user.email", "ada@example.com")
+    (path / "README").write_text("hello\n")
+    git(path, "add", "README")
+    git(path, "commit", "-q", "-m", "initial")
+    return path
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A real repository with one commit; the test runs inside it."""
+    path = make_repo(tmp_path / "repo")
+    monkeypatch.chdir(path)
+    return path
+
+
+Run = Callable[..., subprocess.CompletedProcess]
+
+
+@pytest.fixture
+def run(repo: Path) -> Run:
+    """Run the installed console script as a user would, inside ``repo``."""
+    assert GIT_ISSUES, "the git-issues console script is not installed (pip install .)"
+
+    def _run(*args: str, input: str | None = None, check: bool = True,
+             cwd: Path | None = None, env: dict[str, str] | None = None
+             ) -> subprocess.CompletedProcess:
+        full_env = {**os.environ, **(env or {})}
+        proc = subprocess.run([GIT_ISSUES, *args], cwd=cwd or repo, input=input,
+                              capture_output=True, text=True, env=full_env)
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"git issues {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
+        return proc
+
+    return _run
+
+
+@pytest.fixture
+def invoke(repo: Path) -> Callable[..., Result]:
+    """Run a command in-process through click's CliRunner, inside ``repo``."""
+    runner = CliRunner()
+
+    def _invoke(*args: str, input: str | None = None) -> Result:
+        return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
+
+    return _invoke
