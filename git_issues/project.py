@@ -10,15 +10,27 @@ from git_issues.config import DEFAULT_TEXT
 from git_issues.workspace import Workspace
 
 
-def init(ws: Workspace) -> list[str]:
-    """Create ``.issues/`` and its config; returns what was done, for the user."""
+def init(ws: Workspace, *, hooks: bool = True) -> list[str]:
+    """Create ``.issues/`` and its config; returns what was done, for the user.
+
+    Each step is its own function that checks before it acts, so running
+    ``init`` again repairs what is missing and changes nothing else.
+    """
     done: list[str] = []
+    _issues_dir(ws, done)
+    _config(ws, done)
+    return done
+
+
+def _issues_dir(ws: Workspace, done: list[str]) -> None:
     if not ws.store.dir.is_dir():
         ws.store.dir.mkdir()
         done.append(f"created {ws.store.dir.relative_to(ws.root)}/")
+
+
+def _config(ws: Workspace, done: list[str]) -> None:
     config = ws.sources.config_path
     if not config.exists():
         config.write_text(DEFAULT_TEXT, encoding="utf-8")
         gitutil.add(ws.root, [config])
         done.append(f"wrote {config.relative_to(ws.root)}")
-    return done

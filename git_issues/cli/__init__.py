@@ -8,7 +8,15 @@ import sys
 from git_issues.cli.app import cli
 
 # The commands register themselves on ``cli`` when imported.
-from git_issues.cli import admin, listing, single  # noqa: F401,E402  isort: skip
+from git_issues.cli import (  # noqa: F401,E402  isort: skip
+    admin,
+    changes,
+    history,
+    hookscmd,
+    listing,
+    review,
+    single,
+)
 
 
 def main() -> None:

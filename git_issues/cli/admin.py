@@ -18,7 +18,7 @@ def init(no_hooks: bool) -> None:
     from git_issues import project
 
     with open_workspace() as ws:
-        done = project.init(ws)
+        done = project.init(ws, hooks=not no_hooks)
     for line in done:
         click.echo(line, err=True)
     click.echo(f"git-issues is ready in {ws.root}", err=True)
