@@ -44,23 +44,16 @@ class Config:
 
 def load(path: Path) -> Config:
     """Read the config, or the defaults when there is none."""
-    from git_issues.fileformat import MAX_FILE_BYTES, _Loader  # yaml only when needed
+    # The config arrives in pull requests like the issues: the same guarded reader
+    # (no symlink to /dev/zero, no FIFO, size cap, nesting/alias/value limits).
+    from git_issues.fileformat import load_document, read_bytes  # yaml only when needed
 
+    shown = ".issues/config.yml"
     try:
-        data = path.read_bytes()
+        data, _ = read_bytes(str(path), shown)
     except FileNotFoundError:
         return Config()
-    except OSError as exc:
-        raise GitIssuesError(f"{path.name}: {exc.strerror}") from None
-    shown = ".issues/config.yml"
-    if len(data) > MAX_FILE_BYTES:
-        raise GitIssuesError(f"{shown}: file is too large")
-    import yaml
-
-    try:
-        doc = yaml.load(data.decode("utf-8"), Loader=_Loader) or {}  # noqa: S506
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise GitIssuesError(f"{shown}: invalid YAML ({type(exc).__name__})") from None
+    doc = load_document(data, shown) or {}
     raw = doc.get("statuses", DEFAULT_STATUSES) if isinstance(doc, dict) else None
     if not isinstance(raw, dict) or not raw:
         raise GitIssuesError(f"{shown}: 'statuses' must map each status to open or closed")

@@ -17,6 +17,7 @@ that field's lines.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from typing import Any
 
@@ -29,9 +30,16 @@ from git_issues.model import Issue, ValidationError, issue_from_dict
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 32  # canonical files nest 4 deep; hand-made extras get room, bombs do not.
 MAX_NODES = 100_000
-# Below this size a document cannot nest deeply enough to hurt the C parser
-# (10,000 levels parse fine); above it the events are checked first.
-_SMALL_TEXT = 8192
+# Every nesting level and every value after the first needs one of these
+# characters, so a text with few of them can neither nest deeply enough to
+# overflow the C composer's stack (~300 bytes a level: 4,000 levels, which
+# 8 KiB of '[' holds, crash a 1 MiB thread stack) nor hold many values.  Such
+# a text goes straight to the loader; any other has its events checked first.
+_MARKS = "[{-:?,"
+_FEW_MARKS = 256
+
+# The lines git leaves in a file whose merge conflicted (``|||||||`` with diff3).
+CONFLICT_RE = re.compile(rb"^(?:<{7}(?: .*)?|\|{7}(?: .*)?|={7}|>{7}(?: .*)?)\r?$", re.M)
 
 try:
     _BaseLoader = yaml.CSafeLoader
@@ -46,7 +54,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = getattr(key_node, "value", None)
-            if isinstance(key, str) and key == "<<":
+            # A plain '<<' is a merge key; a quoted '<<' is an ordinary key (tag str).
+            if key_node.tag == "tag:yaml.org,2002:merge":
                 raise yaml.constructor.ConstructorError(
                     None, None, "merge keys ('<<') are not allowed", key_node.start_mark
                 )
@@ -67,12 +76,32 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return f"invalid YAML{where}: {' '.join(str(problem).split())}"
 
 
+def _few_marks(text: str) -> bool:
+    """True when the text cannot nest deeper or hold more values than is harmless."""
+    total = 0
+    for mark in _MARKS:
+        total += text.count(mark)
+        if total > _FEW_MARKS:
+            return False
+    return True
+
+
 def _check_nesting(text: str) -> None:
-    """Refuse deep nesting by streaming parser events (the parser does not recurse)."""
+    """Refuse deep nesting and too many values by streaming parser events.
+
+    The parser keeps its state on the heap (it does not recurse) and yields one
+    event at a time, so this costs neither stack nor memory; the composer,
+    which would recurse and build every node, only runs on what passes.
+    """
     depth = 0
+    nodes = 0
     start = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
     end = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
     for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, (yaml.ScalarEvent, *start)):
+            nodes += 1
+            if nodes > MAX_NODES:
+                raise ValidationError(f"more than {MAX_NODES} values")
         if isinstance(event, start):
             depth += 1
             if depth > MAX_DEPTH:
@@ -100,10 +129,13 @@ def _check_tree(data: Any, text_len: int) -> None:
             seen.add(id(value))
             if depth > MAX_DEPTH:
                 raise ValidationError(f"nested deeper than {MAX_DEPTH} levels")
-            items = value.items() if isinstance(value, dict) else enumerate(value)
-            for key, item in items:
-                stack.append((key, depth + 1))
-                stack.append((item, depth + 1))
+            if isinstance(value, dict):
+                _check_keys(value)
+                for key, item in value.items():
+                    stack.append((key, depth + 1))
+                    stack.append((item, depth + 1))
+            else:  # a list's positions are no values: count as the event check does
+                stack.extend((item, depth + 1) for item in value)
         elif isinstance(value, str):
             chars += len(value)
             # Text can only shrink on loading; growth means a scalar was aliased.
@@ -111,10 +143,23 @@ def _check_tree(data: Any, text_len: int) -> None:
                 raise ValidationError("YAML aliases are not allowed")
 
 
-def load_text(data: bytes, path: str) -> Issue:
-    """Parse the bytes of an issue file; every error names ``path``."""
+def _check_keys(mapping: dict) -> None:
+    """Keys must be what JSON can hold (the index and ``--json`` carry unknown keys)."""
+    for key in mapping:
+        if not isinstance(key, (str, int, float, type(None))):
+            raise ValidationError(f"the key {str(key)!r} is not text; quote it")
+
+
+def load_document(data: bytes, path: str) -> Any:
+    """Parse untrusted YAML bytes with every limit applied; every error names ``path``.
+
+    Shared by issue files and ``.issues/config.yml``: both arrive in pull requests.
+    """
     if len(data) > MAX_FILE_BYTES:
         raise IssueFileError(path, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")
+    if b"<<<<<<<" in data and CONFLICT_RE.search(data):
+        raise IssueFileError(path, "unresolved merge conflict: keep one side of each "
+                                   "conflicting field, then git add the file")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -122,19 +167,39 @@ def load_text(data: bytes, path: str) -> Issue:
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        if len(text) > _SMALL_TEXT:
+        if not _few_marks(text):
             _check_nesting(text)
         document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader subclass
         _check_tree(document, len(text))
-        if document is None:
-            raise ValidationError("file is empty")
-        return issue_from_dict(document)
+        return document
     except yaml.YAMLError as exc:
         raise IssueFileError(path, _yaml_problem(exc)) from None
     except ValidationError as exc:
         raise IssueFileError(path, str(exc)) from None
     except RecursionError:
         raise IssueFileError(path, f"nested deeper than {MAX_DEPTH} levels") from None
+    except (ValueError, OverflowError) as exc:
+        raise IssueFileError(path, _value_problem(exc)) from None
+
+
+def _value_problem(exc: Exception) -> str:
+    """PyYAML and the model build dates and integers with Python's own checks:
+    2026-02-30, year 0 after a time zone shift, a 5,000-digit number."""
+    reason = str(exc).split(";")[0]  # not Python's hint about its own settings
+    return f"a value cannot be read: {reason}"
+
+
+def load_text(data: bytes, path: str) -> Issue:
+    """Parse the bytes of an issue file; every error names ``path``."""
+    document = load_document(data, path)
+    try:
+        if document is None:
+            raise ValidationError("file is empty")
+        return issue_from_dict(document)
+    except ValidationError as exc:
+        raise IssueFileError(path, str(exc)) from None
+    except (ValueError, OverflowError) as exc:
+        raise IssueFileError(path, _value_problem(exc)) from None
 
 
 def read_bytes(path: str, display: str | None = None) -> tuple[bytes, os.stat_result]:
@@ -177,8 +242,43 @@ def read_issue(path: str, display: str | None = None) -> Issue:
     return load_text(data, display or path)
 
 
+# Line breaks YAML knows besides '\n': written raw, a quoted scalar folds them
+# into spaces and a literal block turns them into '\n'.  Only the double-quoted
+# escapes (\N, \L, \P) carry them through a round trip.
+_OTHER_BREAKS = frozenset("\x85\u2028\u2029")
+# What a literal block can hold as it is: the characters PyYAML writes unescaped,
+# plus tabs.  Anything else (control characters, BOM) needs double-quoted escapes.
+_LITERAL_TEXT = re.compile(
+    "[\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010fffe]*"
+)
+
+
 class _Dumper(yaml.SafeDumper):
-    """PyYAML's pure emitter: its style choices are the canonical ones."""
+    """PyYAML's pure emitter: its style choices are the canonical ones, with two repairs."""
+
+    def analyze_scalar(self, scalar: str) -> Any:
+        """Literal blocks for tabs and trailing spaces; escapes for the other line breaks.
+
+        PyYAML refuses a literal block for text with a tab or a space before a
+        line break, so a body with a code snippet or a Markdown hard break would
+        become one long double-quoted line: unreadable in review, and in conflict
+        on any edit.  A literal block keeps both exactly.
+        """
+        analysis = super().analyze_scalar(scalar)
+        if _OTHER_BREAKS.intersection(scalar):
+            analysis.allow_flow_plain = analysis.allow_block_plain = False
+            analysis.allow_single_quoted = analysis.allow_block = False
+        elif "\n" in scalar and _LITERAL_TEXT.fullmatch(scalar):
+            analysis.allow_block = True
+        return analysis
+
+    def determine_block_hints(self, text: str) -> str:
+        """A literal whose first line starts with a tab needs an explicit indentation
+        (``|2``): a reader guessing it from that line finds a tab where it wants spaces."""
+        hints = super().determine_block_hints(text)
+        if text[:1] == "\t":
+            hints = str(self.best_indent) + hints
+        return hints
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

@@ -8,9 +8,11 @@ between calls, so a long-running program can open any number of workspaces.
 from __future__ import annotations
 
 import os
+import random
 import subprocess
-from dataclasses import dataclass
+import time
 from pathlib import Path
+from typing import NamedTuple
 
 from git_issues.errors import GitIssuesError
 
@@ -38,8 +40,7 @@ def output(args: list[str], cwd: Path | str | None = None, **kwargs) -> str:
     return run(args, cwd, **kwargs).stdout.decode("utf-8", "replace").rstrip("\n")
 
 
-@dataclass(frozen=True)
-class RepoPaths:
+class RepoPaths(NamedTuple):
     root: Path  # the work tree
     git_dir: Path  # this worktree's own git directory
     common_dir: Path  # shared by all worktrees (hooks, config)
@@ -66,10 +67,29 @@ def discover(cwd: Path | str | None = None) -> RepoPaths:
     return RepoPaths(root=root, git_dir=git_dir, common_dir=common)
 
 
+_LOCK_TRIES = 100  # about 10 s in all: far longer than any git add holds the lock
+
+
 def add(root: Path, paths: list[Path | str]) -> None:
-    """Stage files, as ``git add`` would."""
-    if paths:
-        run(["add", "--", *[str(p) for p in paths]], root)
+    """Stage files, as ``git add`` would.
+
+    Two commands run at once (``git issues new`` twice, an editor's git plugin)
+    both take ``.git/index.lock``; git fails the second at once.  Waiting for the
+    lock is what the user would do by hand, so this does it, briefly.
+    """
+    if not paths:
+        return
+    args = ["add", "--", *[str(p) for p in paths]]
+    for attempt in range(_LOCK_TRIES):
+        proc = run(args, root, check=False)
+        if proc.returncode == 0:
+            return
+        if b"index.lock" not in proc.stderr or attempt == _LOCK_TRIES - 1:
+            break
+        time.sleep(0.02 + random.random() * 0.08)
+    message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    first = message[0] if message else "git add failed"
+    raise GitError(first.removeprefix("fatal: ").removeprefix("error: "))
 
 
 def ident(root: Path) -> str:

@@ -15,6 +15,7 @@ from git_issues.errors import GitIssuesError
 
 ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 LENGTH = 8
+ID_RE = re.compile(r"[0-9a-z]{4,16}")  # a valid id, minted or hand-written
 PREFIX_RE = re.compile(r"[0-9a-z]{1,16}")
 _SHOWN_CANDIDATES = 10
 
@@ -32,7 +33,8 @@ def check_prefix(prefix: str) -> str:
     """Refuse anything that is not a plain id before a path is built from it."""
     prefix = prefix.strip().lower()
     if not PREFIX_RE.fullmatch(prefix):
-        raise GitIssuesError(f"'{prefix}' is not an issue id (expected 0-9 and a-z)")
+        # repr: the argument may hold a newline or an escape; the error stays one line.
+        raise GitIssuesError(f"{prefix!r} is not an issue id (expected 0-9 and a-z)")
     return prefix
 
 

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-ID_RE = re.compile(r"[0-9a-z]{4,16}")
+from git_issues.ids import ID_RE  # noqa: E402,F401  (re-exported)
+
 STATUS_RE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 PRIORITIES = range(0, 5)
 LINK_KINDS = ("blocks", "blocked_by", "related")
@@ -107,7 +108,9 @@ def now() -> str:
 def format_timestamp(moment: _dt.datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=_dt.UTC)
-    return moment.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: strftime writes the year 999 as '999', which no parser reads.
+    utc = moment.astimezone(_dt.UTC).replace(microsecond=0, tzinfo=None)
+    return utc.isoformat() + "Z"
 
 
 def parse_timestamp(value: Any, name: str) -> str:
@@ -125,6 +128,8 @@ def parse_timestamp(value: Any, name: str) -> str:
 
 
 def check_id(value: Any, name: str = "id") -> str:
+    if type(value) is int and value >= 0:
+        value = str(value)  # a hand-written `id: 1234` is YAML's integer 1234
     if not isinstance(value, str) or not ID_RE.fullmatch(value):
         raise ValidationError(f"{name} must be 4 to 16 characters of 0-9a-z, got {value!r}")
     return value
@@ -135,9 +140,16 @@ def parse_priority(value: Any) -> int:
     text = str(value).strip()
     if text[:1] in ("P", "p"):
         text = text[1:]
-    if isinstance(value, bool) or not text.isdigit() or int(text) not in PRIORITIES:
+    # isascii: '²' and '١' pass isdigit(), and int('²') raises instead of refusing.
+    if isinstance(value, bool) or not (text.isascii() and text.isdigit()) \
+            or int(text) not in PRIORITIES:
         raise ValidationError(f"priority must be 0 to 4 (P0 critical .. P4 backlog), got {value!r}")
     return int(text)
+
+
+# Control characters other than tab and line ends: YAML refuses them raw, but a
+# quoted "\e" escape gets them through, and ls/show print text to terminals.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _text(value: Any, name: str, *, required: bool = False, one_line: bool = False) -> str:
@@ -153,6 +165,9 @@ def _text(value: Any, name: str, *, required: bool = False, one_line: bool = Fal
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValidationError(f"{name} is not valid Unicode text") from None
+    control = _CONTROL_RE.search(value)
+    if control:  # "\e]0;..." in a title would drive the terminal of whoever lists it
+        raise ValidationError(f"{name} holds the control character {control.group()!r}")
     return value
 
 

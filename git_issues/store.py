@@ -8,13 +8,18 @@ dot, which every listing skips; stale ones are swept on the next write.
 from __future__ import annotations
 
 import os
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from git_issues import ids as ids_mod
 from git_issues.errors import GitIssuesError, IssueFileError
-from git_issues.model import ID_RE, Issue
+from git_issues.ids import ID_RE
+
+if TYPE_CHECKING:
+    from git_issues.model import Issue
 
 ISSUES_DIR = ".issues"
 SUFFIX = ".yml"
@@ -25,6 +30,8 @@ _STALE_TMP_SECONDS = 3600
 def issue_stem(name: str) -> str | None:
     """The id a directory entry would hold, or None for anything that is not an issue file."""
     if not name.endswith(SUFFIX) or name.startswith(".") or name == CONFIG_NAME:
+        return None
+    if not name.isprintable():  # newlines, escapes, undecodable bytes: no id has them
         return None
     return name[: -len(SUFFIX)]
 
@@ -57,7 +64,8 @@ class Store:
         return os.path.lexists(self.path(issue_id))
 
     def resolve(self, prefix: str) -> str:
-        return ids_mod.resolve(prefix, self.ids())
+        # Only names that are ids: a stray 'abcd-old.yml' must not make 'abcd' ambiguous.
+        return ids_mod.resolve(prefix, (i for i in self.ids() if ID_RE.fullmatch(i)))
 
     def read(self, issue_id: str) -> Issue:
         from git_issues.fileformat import read_issue  # PyYAML only when a file is read
@@ -76,6 +84,9 @@ class Store:
     def read_all(self) -> Iterator[Issue | IssueFileError]:
         """Every issue, with broken files yielded as errors instead of stopping the rest."""
         for issue_id in sorted(self.ids()):
+            if not ID_RE.fullmatch(issue_id):
+                yield IssueFileError(self.display(issue_id), "the file name is not an issue id")
+                continue
             try:
                 yield self.read(issue_id)
             except IssueFileError as exc:
@@ -92,7 +103,7 @@ class Store:
     def write_text(self, issue_id: str, text: str) -> Path:
         """Atomically replace the issue's file with ``text``."""
         target = self.path(issue_id)
-        self.dir.mkdir(exist_ok=True)
+        self.ensure_dir()
         tmp = self.dir / f".{issue_id}{SUFFIX}.{os.getpid()}.tmp"
         with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
@@ -101,6 +112,20 @@ class Store:
         os.replace(tmp, target)
         self.sweep_temporaries()
         return target
+
+    def ensure_dir(self) -> None:
+        """Create ``.issues/`` if needed and refuse to write through anything but a directory.
+
+        A checkout can hold ``.issues`` as a symbolic link (to ``~/.ssh``, say):
+        following it would write issue files wherever a stranger chose.
+        """
+        try:
+            os.mkdir(self.dir)
+        except FileExistsError:
+            pass
+        if not stat.S_ISDIR(os.lstat(self.dir).st_mode):
+            raise GitIssuesError(f"{ISSUES_DIR} is not a directory (a symbolic link or a file); "
+                                 "nothing was written")
 
     def sweep_temporaries(self) -> None:
         """Remove temporary files left by a crashed writer long ago."""
@@ -116,3 +141,54 @@ class Store:
                         os.unlink(entry.path)
                 except OSError:
                     pass
+
+    def replace_if_unchanged(self, issue_id: str, expected: bytes, text: str,
+                             lock_dir: Path) -> Path:
+        """Write ``text`` only if the file still holds ``expected``: compare-and-swap.
+
+        Two commands (or a command and an editor session) that read the same
+        version must not both win: the second would silently undo the first.
+        Writers of one issue queue on an ``flock`` in the git dir, and under it
+        the file is compared with what the caller read right before the rename;
+        a mismatch refuses the write instead of losing someone's edit.
+        """
+        import fcntl
+
+        target = self.path(issue_id)
+        self.ensure_dir()
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.dir / f".{issue_id}{SUFFIX}.{os.getpid()}.tmp"
+        with open(lock_dir / f"{issue_id}.lock", "ab") as lock:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # released when the file closes
+            with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                if _current_bytes(target) != expected:
+                    raise StaleWriteError(
+                        f"{self.display(issue_id)}: changed by someone else since it was "
+                        "read; nothing was written"
+                    )
+                os.replace(tmp, target)
+            finally:
+                if os.path.lexists(tmp):
+                    os.unlink(tmp)
+        self.sweep_temporaries()
+        return target
+
+
+class StaleWriteError(GitIssuesError):
+    """The file changed between reading and writing; the write was refused."""
+
+
+def _current_bytes(path: Path) -> bytes | None:
+    """The file's bytes now, None when it is gone; a symlink never equals what was read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,11 +26,13 @@ INDEX_DIR = "git-issues"
 INDEX_FILE = "index.sqlite"
 
 
-@dataclass(frozen=True)
 class Workspace:
-    paths: gitutil.RepoPaths
-    store: Store
-    db_path: Path
+    """Paths and the store of one repository; it holds no open handle."""
+
+    def __init__(self, paths: gitutil.RepoPaths, store: Store, db_path: Path) -> None:
+        self.paths = paths
+        self.store = store
+        self.db_path = db_path
 
     @property
     def root(self) -> Path:

@@ -38,7 +38,9 @@ def priority_text(priority: int | None) -> str:
 
 
 def emit_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+    # default=str: a hand-written unknown key may hold a YAML date (``due: 2026-12-01``);
+    # the index stores the same text, so ``show --json`` and ``ls --json`` agree.
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
 def _fit(text: str, width: int) -> str:
@@ -53,7 +55,8 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
         for row in rows:
             fields = (row["id"], row["status"], priority_text(row["priority"]), row["title"],
                       row["labels"] or "", row["assignee"] or "", row["created"])
-            click.echo("\t".join(fields))
+            # A tab inside a title (hand-written "a\tb") would shift every later column.
+            click.echo("\t".join(f.replace("\t", " ") for f in fields))
         return
     _print_table(rows)
 

@@ -10,8 +10,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from git_issues.errors import GitIssuesError
 from git_issues.index import schema
@@ -28,10 +27,9 @@ ROW_COLUMNS = ("id", "title", "status", "is_open", "priority", "labels", "assign
                "author", "created", "closed", "activity", "comment_count")
 
 
-@dataclass
-class Filters:
+class Filters(NamedTuple):
     status: str = "open"  # a state (open/closed), a configured status, or "all"
-    labels: list[str] = field(default_factory=list)
+    labels: tuple[str, ...] = ()
     assignee: str | None = None
     author: str | None = None
     text: str | None = None
@@ -124,6 +122,54 @@ class IndexView:
             else:
                 pairs.append((kind.replace("_", " "), dst if src == issue_id else src))
         return sorted(set(pairs))
+
+    def blocked_ids(self) -> set[str]:
+        """Ids that an open issue blocks (whichever file stored the link)."""
+        issues, links = schema.ISSUES.name, schema.LINKS.name
+        rows = self.conn.execute(
+            f"SELECT l.dst FROM {links} l JOIN {issues} b ON b.id = l.src "
+            "WHERE l.kind = 'blocks' AND b.is_open = 1"
+        )
+        return {dst for (dst,) in rows}
+
+    def ready(self, filters: Filters, *, with_doc: bool = False) -> list[dict[str, Any]]:
+        """Open issues with no open blocker, filtered and sorted like ``list``.
+
+        A blocker that has no issue file (a dangling id) cannot be open, so it
+        blocks nothing.
+        """
+        everything = type(filters)(
+            status="open", labels=filters.labels, assignee=filters.assignee,
+            author=filters.author, text=filters.text, sort=filters.sort, limit=None,
+        )
+        blocked = self.blocked_ids()
+        rows = [row for row in self.list(everything, with_doc=with_doc)
+                if row["id"] not in blocked]
+        return rows if filters.limit is None else rows[: filters.limit]
+
+    def blocks_path(self, start: str, goal: str) -> list[str] | None:
+        """The shortest chain ``start blocks ... blocks goal``, or None (breadth first)."""
+        edges: dict[str, list[str]] = {}
+        rows = self.conn.execute(
+            f"SELECT src, dst FROM {schema.LINKS.name} WHERE kind = 'blocks' ORDER BY src, dst")
+        for src, dst in rows:
+            edges.setdefault(src, []).append(dst)
+        previous: dict[str, str | None] = {start: None}
+        frontier = [start]
+        while frontier:
+            following = []
+            for node in frontier:
+                if node == goal:
+                    path = [node]
+                    while (node := previous[node]) is not None:
+                        path.append(node)
+                    return path[::-1]
+                for nxt in edges.get(node, []):
+                    if nxt not in previous:
+                        previous[nxt] = node
+                        following.append(nxt)
+            frontier = following
+        return None
 
 
 @contextmanager

@@ -10,12 +10,13 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from git_issues.errors import IssueFileError
-from git_issues.model import Issue
 from git_issues.store import ISSUES_DIR
+
+if TYPE_CHECKING:
+    from git_issues.model import Issue
 
 StatSig = tuple[int, int, int, int]  # mtime_ns, ctime_ns, size, inode
 
@@ -24,15 +25,20 @@ def stat_sig(st: os.stat_result) -> StatSig:
     return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
 
 
-@dataclass
 class Record:
-    """Everything the index keeps for one directory entry."""
+    """Everything the index keeps for one directory entry (a plain class: cheap to import)."""
 
-    file: dict[str, Any]
-    issue: dict[str, Any] | None = None
-    labels: list[dict[str, Any]] = field(default_factory=list)
-    links: list[dict[str, Any]] = field(default_factory=list)
-    text: dict[str, Any] | None = None
+    __slots__ = ("file", "issue", "labels", "links", "text")
+
+    def __init__(self, file: dict[str, Any], issue: dict[str, Any] | None = None,
+                 labels: list[dict[str, Any]] | None = None,
+                 links: list[dict[str, Any]] | None = None,
+                 text: dict[str, Any] | None = None) -> None:
+        self.file = file
+        self.issue = issue
+        self.labels = labels or []
+        self.links = links or []
+        self.text = text
 
 
 def read_record(directory: str, name: str, statuses: dict[str, str]) -> Record | None:

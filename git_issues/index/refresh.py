@@ -25,14 +25,14 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from git_issues.errors import GitIssuesError
 from git_issues.index import schema
 from git_issues.index.engine import connect, open_engine
 from git_issues.index.records import Record, StatSig, number, read_many, stat_sig
-from git_issues.store import CONFIG_NAME, issue_stem
+from git_issues.store import CONFIG_NAME, SUFFIX
 
 Progress = Callable[[int], None]
 ExecuteMany = Callable[[str, list[dict[str, Any]]], None]
@@ -44,8 +44,7 @@ _CHUNK = 500
 _CORRUPT_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
 
 
-@dataclass
-class Sources:
+class Sources(NamedTuple):
     """Where the truth is: the issue folder and the config beside it."""
 
     issues_dir: Path
@@ -63,11 +62,13 @@ class Sources:
         return ":".join(str(part) for part in stat_sig(st))
 
 
-@dataclass
 class Plan:
-    changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    touched: list[str] = field(default_factory=list)  # racy entries proven unchanged
+    """What a refresh has to do."""
+
+    def __init__(self) -> None:
+        self.changed: list[str] = []
+        self.removed: list[str] = []
+        self.touched: list[str] = []  # racy entries proven unchanged
 
     def __bool__(self) -> bool:
         return bool(self.changed or self.removed or self.touched)
@@ -76,18 +77,25 @@ class Plan:
 def scan(directory: Path) -> dict[str, StatSig]:
     """The stat data of every entry that could be an issue file."""
     found: dict[str, StatSig] = {}
+    if os.path.islink(directory):  # a checkout may point it anywhere: never follow
+        raise GitIssuesError(f"{directory.name} is a symbolic link, not a directory of issues")
     try:
         entries = os.scandir(directory)
     except (FileNotFoundError, NotADirectoryError):
         return found
     with entries:
         for entry in entries:
-            if issue_stem(entry.name) is None:
+            name = entry.name
+            # issue_stem() inlined: this loop runs once per file on every read.
+            if name[-4:] != SUFFIX or name[0] == "." or name == CONFIG_NAME:
+                continue
+            if not name.isprintable():  # as issue_stem(): undecodable bytes cannot be stored
                 continue
             try:
-                found[entry.name] = stat_sig(entry.stat(follow_symlinks=False))
+                st = entry.stat(follow_symlinks=False)
             except FileNotFoundError:
                 continue
+            found[name] = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
     return found
 
 
@@ -104,26 +112,36 @@ def _digest(path: Path) -> str | None:
         return None
 
 
+# Entries whose mtime was within the timestamp granularity of the moment they
+# were recorded: their stat data alone cannot prove them unchanged.
+_RACY_SQL = f"""
+    SELECT name, mtime_ns, digest FROM files
+    WHERE digest IS NOT NULL AND mtime_ns + CASE WHEN mtime_ns % 1000000000 = 0
+        THEN {_COARSE_WINDOW_NS} ELSE {_FINE_WINDOW_NS} END >= checked_ns
+"""
+
+
 def plan(conn: sqlite3.Connection, directory: Path) -> Plan:
     """What differs between the folder and the index, reading only racy files."""
     disk = scan(directory)
+    recorded = {
+        name: (mtime, ctime, size, ino)
+        for name, mtime, ctime, size, ino in conn.execute(
+            "SELECT name, mtime_ns, ctime_ns, size, ino FROM files")
+    }
     result = Plan()
-    recorded = conn.execute(
-        "SELECT name, mtime_ns, ctime_ns, size, ino, checked_ns, digest FROM files"
-    )
+    if disk != recorded:  # compared in C: the common case costs one pass
+        result.removed = [name for name in recorded if name not in disk]
+        result.changed = [name for name, sig in disk.items() if recorded.get(name) != sig]
+    changed = set(result.changed)
     now = time.time_ns()
-    for name, mtime, ctime, size, ino, checked, digest in recorded:
-        sig = disk.pop(name, None)
-        if sig is None:
-            result.removed.append(name)
-        elif sig != (mtime, ctime, size, ino):
+    for name, mtime, digest in conn.execute(_RACY_SQL):
+        if name in changed or name not in disk:
+            continue
+        if _digest(directory / name) != digest:
             result.changed.append(name)
-        elif digest is not None and _is_racy(mtime, checked):
-            if _digest(directory / name) != digest:
-                result.changed.append(name)
-            elif not _is_racy(mtime, now):
-                result.touched.append(name)
-    result.changed.extend(disk)  # new files
+        elif not _is_racy(mtime, now):
+            result.touched.append(name)
     return result
 
 
@@ -225,19 +243,63 @@ def discard(db_path: Path) -> None:
             pass
 
 
+# SQLITE_PERM, _BUSY, _READONLY, _IOERR, _FULL, _CANTOPEN: the place, not the code.
+_PLACE_CODES = (3, 5, 8, 10, 13, 14)
+
+
+@contextmanager
+def _index_errors(db_path: Path) -> Iterator[None]:
+    """An index that cannot be created or written (a bad ``ISSUES_DB_PATH``, a
+    read-only git dir, a full disk) is the user's to fix: one line naming it."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in _PLACE_CODES:
+            raise
+        raise GitIssuesError(f"{db_path}: cannot use the index ({exc}); "
+                             "check the path and its permissions, or set ISSUES_DB_PATH"
+                             ) from None
+
+
+def _make_parent(db_path: Path) -> None:
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GitIssuesError(f"{db_path}: cannot create the index's folder "
+                             f"({exc.strerror}); set ISSUES_DB_PATH elsewhere") from None
+
+
 def ensure_fresh(sources: Sources) -> None:
     """Make the index reflect the files, by the cheapest means that is correct."""
-    sources.db_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with connect(sources.db_path) as conn:
-            if _incremental(conn, sources):
-                return
-    except sqlite3.DatabaseError as exc:
-        if _is_corrupt(exc):
-            discard(sources.db_path)
-        elif "no such table" not in str(exc):
-            raise
+    _make_parent(sources.db_path)
+    with _index_errors(sources.db_path):
+        try:
+            with connect(sources.db_path) as conn:
+                if _incremental(conn, sources):
+                    return
+        except sqlite3.DatabaseError as exc:
+            if _is_corrupt(exc):
+                discard(sources.db_path)
+            elif "no such table" not in str(exc):
+                raise
     rebuild(sources)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Pool initializer: a worker outlives a ``kill -9`` of its parent otherwise.
+
+    Each forked worker holds the write end of the pool's queue itself, so it
+    never sees end-of-file and would wait on the queue forever.  A daemon
+    thread notices the parent is gone and ends the worker.
+    """
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 @contextmanager
@@ -257,7 +319,8 @@ def _parsed(directory: Path, names: list[str], statuses: dict[str, str],
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_exit_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         yield pool.map(read_many, [str(directory)] * len(chunks), chunks,
                        [statuses] * len(chunks))
 
@@ -278,9 +341,10 @@ def rebuild(sources: Sources, progress: Progress | None = None, jobs: int | None
     config = config_mod.load(sources.config_path)
     config_sig = sources.config_sig()
     names = sorted(scan(sources.issues_dir))
-    sources.db_path.parent.mkdir(parents=True, exist_ok=True)
+    _make_parent(sources.db_path)
     count = 0
-    with _parsed(sources.issues_dir, names, config.statuses, jobs) as chunks:
+    with _index_errors(sources.db_path), \
+            _parsed(sources.issues_dir, names, config.statuses, jobs) as chunks:
         try:
             count = _rebuild_from(sources.db_path, chunks, config.statuses, config_sig, progress)
         except sqlite3.DatabaseError as exc:

@@ -10,8 +10,7 @@ rebuilt without asking.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     import sqlalchemy
@@ -19,16 +18,14 @@ if TYPE_CHECKING:
 VERSION = 1
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     name: str
     type: str  # "TEXT" or "INTEGER"
     primary_key: bool = False
     indexed: bool = False
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(NamedTuple):
     name: str
     columns: tuple[Column, ...]
 
