@@ -7,9 +7,19 @@ That keeps them free of SQLAlchemy and of a full scan of ``.issues/``.
 
 from __future__ import annotations
 
+import copy
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from git_issues import gitutil
-from git_issues.errors import GitIssuesError
+from git_issues import ids as ids_mod
+from git_issues.errors import GitIssuesError, IssueFileError
 from git_issues.model import (
+    LINK_KINDS,
+    Comment,
     Issue,
     ValidationError,
     check_label,
@@ -17,7 +27,21 @@ from git_issues.model import (
     now,
     parse_priority,
 )
-from git_issues.workspace import Workspace
+from git_issues.store import StaleWriteError
+from git_issues.workspace import INDEX_DIR, Workspace
+
+if TYPE_CHECKING:
+    from git_issues.config import Config
+
+# Where a link is stored on one side, and how the other side would say the same.
+MIRROR = {"blocks": "blocked_by", "blocked_by": "blocks", "related": "related"}
+LOCKS_DIR = "locks"
+REJECTED_DIR = "rejected"
+EDIT_HEADER = """\
+# Editing {shown}. Save and quit to apply; quit without changes to abort.
+# The text must stay a valid issue file: if it is not, the file is left as it
+# was and your text is kept in a file the error names. The id cannot change.
+"""
 
 
 def resolve_who(ws: Workspace, who: str | None) -> str | None:
@@ -65,4 +89,340 @@ def create(ws: Workspace, title: str, *, body: str = "", labels: list[str] | Non
     path = ws.store.write(issue)
     if stage:
         gitutil.add(ws.root, [path])
+    heal(ws)
     return issue
+
+
+def heal(ws: Workspace) -> None:
+    """Every write re-registers the merge driver in a clone that lacks it (DESIGN §4)."""
+    from git_issues.merge import ensure_merge_driver
+
+    ensure_merge_driver(ws)
+
+
+# --- changing existing issues -------------------------------------------------
+
+@dataclass
+class Fields:
+    """The field flags of ``edit``: None leaves a field alone, '' clears an optional one."""
+
+    title: str | None = None
+    body: str | None = None
+    status: str | None = None
+    add_labels: list[str] = field(default_factory=list)
+    remove_labels: list[str] = field(default_factory=list)
+    assignee: str | None = None
+    priority: str | int | None = None
+
+    def empty(self) -> bool:
+        return self == Fields()
+
+
+@dataclass
+class Outcome:
+    """What a change did; ``changed`` is empty when nothing was written."""
+
+    issue: Issue
+    changed: list[str] = field(default_factory=list)
+    comment: Comment | None = None
+    cycle: list[str] | None = None  # a blocks-cycle that a new link closed
+    other: str | None = None  # the other issue of a link or unlink
+
+
+def lock_dir(ws: Workspace) -> Path:
+    """Per-worktree locks, beside the index in the git dir: never in the work tree."""
+    return ws.paths.git_dir / INDEX_DIR / LOCKS_DIR
+
+
+def read(ws: Workspace, issue_id: str) -> tuple[Issue, bytes]:
+    """The issue and the exact bytes it came from, the base of a compare-and-swap write."""
+    from git_issues.fileformat import load_text, read_bytes
+
+    shown = ws.store.display(issue_id)
+    try:
+        data, _ = read_bytes(str(ws.store.path(issue_id)), shown)
+    except FileNotFoundError:
+        raise GitIssuesError(f"no issue '{issue_id}' ({shown} is gone)") from None
+    issue = load_text(data, shown)
+    if issue.id != issue_id:
+        raise IssueFileError(shown, f"id '{issue.id}' does not match the file name")
+    return issue, data
+
+
+def changed_fields(before: Issue, after: Issue) -> list[str]:
+    """Names of the top-level fields whose value differs, in file order."""
+    old, new = before.to_dict(), after.to_dict()
+    return [key for key in dict.fromkeys([*old, *new]) if old.get(key) != new.get(key)]
+
+
+def save(ws: Workspace, before: Issue, after: Issue, data: bytes) -> list[str]:
+    """Write ``after`` over the file that held ``data`` and stage it; no change, no write.
+
+    Comparing values rather than text means an edit that changes nothing
+    leaves even a hand-formatted file byte-identical.
+    """
+    changed = write(ws, before, after, data)
+    if changed:
+        gitutil.add(ws.root, [ws.store.path(after.id)])
+        heal(ws)
+    return changed
+
+
+def write(ws: Workspace, before: Issue, after: Issue, data: bytes) -> list[str]:
+    """``save`` without staging: the changed fields, written only if there are any."""
+    from git_issues.fileformat import dump_issue
+
+    changed = changed_fields(before, after)
+    if changed:
+        ws.store.replace_if_unchanged(after.id, data, dump_issue(after), lock_dir(ws))
+    return changed
+
+
+def set_status(issue: Issue, status: str, config: Config, stamp: str) -> None:
+    """Change the status; ``closed`` is set when the state becomes closed and cleared on reopen."""
+    was_closed = config.state_of(issue.status) == "closed"
+    issue.status = status
+    if config.state_of(status) == "closed":
+        if not (was_closed and issue.closed):
+            issue.closed = stamp
+    else:
+        issue.closed = None
+
+
+def apply_fields(ws: Workspace, issue: Issue, fields: Fields) -> None:
+    """Apply ``edit``'s flags to ``issue`` in place, validating each against its flag."""
+    if fields.title is not None:
+        issue.title = _checked(check_title, fields.title.strip(), "--title")
+    if fields.body is not None:
+        issue.body = normalize_body(fields.body)
+    if fields.status is not None:
+        config = ws.config()
+        try:
+            status = config.check_status(fields.status.strip())
+        except GitIssuesError as exc:
+            raise GitIssuesError(f"--status: {exc}") from None
+        if status != issue.status:
+            set_status(issue, status, config, now())
+    for label in fields.remove_labels:
+        if label not in issue.labels:
+            have = ", ".join(issue.labels) or "none"
+            raise GitIssuesError(
+                f"--remove-label: issue {issue.id} has no label '{label}' (labels: {have})")
+        issue.labels.remove(label)
+    for label in fields.add_labels:
+        label = _checked(check_label, label, "--label")
+        if label not in issue.labels:
+            issue.labels.append(label)
+    if fields.assignee is not None:
+        issue.assignee = resolve_who(ws, fields.assignee.strip()) or None
+    if fields.priority is not None:
+        text = str(fields.priority).strip()
+        issue.priority = _checked(parse_priority, text, "--priority") if text else None
+
+
+def edit(ws: Workspace, prefix: str, fields: Fields) -> Outcome:
+    """Change the given fields of one issue; only their lines of the file change."""
+    issue, data = read(ws, ws.store.resolve(prefix))
+    after = copy.deepcopy(issue)
+    apply_fields(ws, after, fields)
+    return Outcome(after, save(ws, issue, after, data))
+
+
+def edit_in_editor(ws: Workspace, prefix: str) -> Outcome:
+    """Open the issue's YAML in the user's editor and apply it if it is still a valid issue.
+
+    The file changes only after the edited text has passed every check, and
+    only if nobody wrote the file in the meantime; otherwise the user's text is
+    kept in a file the error names, so minutes of typing are never lost.
+    """
+    from git_issues.editor import edit_text
+
+    issue_id = ws.store.resolve(prefix)
+    issue, data = read(ws, issue_id)
+    shown = ws.store.display(issue_id)
+    header = EDIT_HEADER.format(shown=shown)
+    text = edit_text(ws.root, header + data.decode("utf-8"), f"{issue_id}.yml")
+    try:
+        after = _parse_edited(ws, issue, text, shown)
+        changed = write(ws, issue, after, data)
+    except GitIssuesError as exc:
+        kept = keep_text(ws, issue_id, text.removeprefix(header), ".yml")
+        unchanged = "" if isinstance(exc, StaleWriteError) else "; the file is unchanged"
+        raise GitIssuesError(f"{exc}{unchanged}; your text is in {kept}") from None
+    if changed:  # written: a failure to stage now must not claim the file is unchanged
+        gitutil.add(ws.root, [ws.store.path(issue_id)])
+    return Outcome(after, changed)
+
+
+def _parse_edited(ws: Workspace, before: Issue, text: str, shown: str) -> Issue:
+    from git_issues.fileformat import load_text
+
+    after = load_text(text.encode("utf-8"), f"{shown} (edited)")
+    if after.id != before.id:
+        raise GitIssuesError(
+            f"{shown}: the id cannot be changed (it was '{before.id}', the edit says '{after.id}')")
+    if after.status != before.status:
+        config = ws.config()
+        try:
+            config.check_status(after.status)
+        except GitIssuesError as exc:
+            raise GitIssuesError(f"{shown} (edited): {exc}") from None
+        if after.closed == before.closed:  # the user left 'closed' alone: keep it consistent
+            status, after.status = after.status, before.status
+            set_status(after, status, config, now())
+    return after
+
+
+def keep_text(ws: Workspace, issue_id: str, text: str, suffix: str = ".md") -> Path:
+    """Save text the user wrote that could not be applied, under a name never reused."""
+    folder = ws.paths.git_dir / INDEX_DIR / REJECTED_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f"{issue_id}-", suffix=suffix, dir=folder)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+    return Path(name)
+
+
+def new_comment(ws: Workspace, issue: Issue, text: str, stamp: str) -> Comment:
+    """Append a comment with its own random id, so two branches never mint the same one."""
+    taken = {c.id for c in issue.comments}
+    comment = Comment(
+        id=ids_mod.mint(taken.__contains__),
+        author=gitutil.ident(ws.root),
+        date=stamp,
+        body=normalize_body(text),
+    )
+    issue.comments.append(comment)
+    return comment
+
+
+def comment(ws: Workspace, prefix: str, text: str) -> Outcome:
+    """Add a comment to an issue."""
+    if not text.strip():
+        raise GitIssuesError("aborted: the comment is empty")
+    issue, data = read(ws, ws.store.resolve(prefix))
+    after = copy.deepcopy(issue)
+    added = new_comment(ws, after, text, now())
+    return Outcome(after, save(ws, issue, after, data), added)
+
+
+def close(ws: Workspace, prefix: str, text: str | None = None) -> Outcome:
+    """Close an issue (status 'closed', 'closed' stamped), with an optional comment."""
+    return _change_state(ws, prefix, "closed", text)
+
+
+def reopen(ws: Workspace, prefix: str, text: str | None = None) -> Outcome:
+    """Reopen an issue (status 'open', 'closed' removed), with an optional comment."""
+    return _change_state(ws, prefix, "open", text)
+
+
+def _change_state(ws: Workspace, prefix: str, state: str, text: str | None) -> Outcome:
+    """Already in that state is no error: the comment, if any, is still added."""
+    issue, data = read(ws, ws.store.resolve(prefix))
+    after = copy.deepcopy(issue)
+    config = ws.config()
+    stamp = now()
+    if config.state_of(after.status) != state:
+        set_status(after, state, config, stamp)
+    added = new_comment(ws, after, text, stamp) if text and text.strip() else None
+    return Outcome(after, save(ws, issue, after, data), added)
+
+
+# --- links --------------------------------------------------------------------
+
+def _check_kind(kind: str) -> str:
+    if kind not in MIRROR:
+        raise GitIssuesError(f"unknown link kind '{kind}' (known: {', '.join(LINK_KINDS)})")
+    return kind
+
+
+def _option(kind: str) -> str:
+    return "--" + kind.replace("_", "-")
+
+
+def has_link(issue: Issue, kind: str, other: Issue | None, other_id: str) -> bool:
+    """True when either file already says it (a link is stored once, on either side)."""
+    if other_id in issue.links.get(kind, []):
+        return True
+    return other is not None and issue.id in other.links.get(MIRROR[kind], [])
+
+
+def link(ws: Workspace, prefix: str, kind: str, other_prefix: str) -> Outcome:
+    """Store ``ID kind OTHER`` once, in ID's file; a blocks-cycle it closes is reported.
+
+    Both ids must name existing issues and differ.  Finding a cycle needs
+    every issue's links, so this one write reads the index (after writing).
+    """
+    _check_kind(kind)
+    known = ws.store.ids()
+    issue_id = ids_mod.resolve(prefix, known)
+    try:
+        other_id = ids_mod.resolve(other_prefix, known)
+    except GitIssuesError as exc:
+        raise GitIssuesError(f"{_option(kind)}: {exc}") from None
+    if other_id == issue_id:
+        raise GitIssuesError(f"{_option(kind)}: an issue cannot be linked to itself ({issue_id})")
+    issue, data = read(ws, issue_id)
+    other, _ = read(ws, other_id)
+    if has_link(issue, kind, other, other_id):
+        return Outcome(issue, other=other_id)
+    after = copy.deepcopy(issue)
+    after.links.setdefault(kind, []).append(other_id)
+    after.links = _ordered_links(after.links)
+    outcome = Outcome(after, save(ws, issue, after, data), other=other_id)
+    if kind != "related":
+        blocker, blocked = (issue_id, other_id) if kind == "blocks" else (other_id, issue_id)
+        outcome.cycle = blocks_cycle(ws, blocker, blocked)
+    return outcome
+
+
+def _ordered_links(links: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Known kinds in the file format's order, then any others as they were."""
+    ordered = {kind: links[kind] for kind in LINK_KINDS if links.get(kind)}
+    ordered.update((k, v) for k, v in links.items() if k not in ordered and v)
+    return ordered
+
+
+def blocks_cycle(ws: Workspace, blocker: str, blocked: str) -> list[str] | None:
+    """The cycle ``blocker -> blocked -> ... -> blocker``, if the link made one."""
+    from git_issues.index.query import open_index
+
+    with open_index(ws.sources) as view:
+        path = view.blocks_path(blocked, blocker)
+    return [blocker, *path] if path else None
+
+
+def unlink(ws: Workspace, prefix: str, kind: str, other_prefix: str) -> Outcome:
+    """Remove ``ID kind OTHER`` from whichever file stores it (both, if both do).
+
+    The other id may name an issue that no longer exists: a dangling link can
+    still be removed by its id as written in ID's file.
+    """
+    _check_kind(kind)
+    known = ws.store.ids()
+    issue_id = ids_mod.resolve(prefix, known)
+    issue, data = read(ws, issue_id)
+    try:
+        other_id = ids_mod.resolve(other_prefix, {*known, *issue.links.get(kind, [])})
+    except GitIssuesError as exc:
+        raise GitIssuesError(f"{_option(kind)}: {exc}") from None
+    other = None
+    if other_id in known and other_id != issue_id:
+        other, other_data = read(ws, other_id)
+    if not has_link(issue, kind, other, other_id):
+        relation = kind.replace("_", " ")
+        raise GitIssuesError(f"{_option(kind)}: no link '{issue_id} {relation} {other_id}'")
+    after = copy.deepcopy(issue)
+    after.links = _without(after.links, kind, other_id)
+    outcome = Outcome(after, save(ws, issue, after, data), other=other_id)
+    if other is not None:
+        other_after = copy.deepcopy(other)
+        other_after.links = _without(other_after.links, MIRROR[kind], issue_id)
+        if save(ws, other, other_after, other_data):
+            outcome.changed.append(f"{other_id}.links")
+    return outcome
+
+
+def _without(links: dict[str, list[str]], kind: str, other_id: str) -> dict[str, list[str]]:
+    kept = {k: [i for i in ids if not (k == kind and i == other_id)] for k, ids in links.items()}
+    return {k: ids for k, ids in kept.items() if ids}

@@ -19,10 +19,17 @@ from git_issues.cli import (  # noqa: F401,E402  isort: skip
 )
 
 
+COMPLETE_VAR = "_GIT_ISSUES_COMPLETE"
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
-        cli.main(prog_name="git issues")
+        # Completion scripts name the executable (git-issues), never "git issues",
+        # and click would derive "_GIT ISSUES_COMPLETE" from the prog name.
+        completing = COMPLETE_VAR in os.environ
+        cli.main(prog_name="git-issues" if completing else "git issues",
+                 complete_var=COMPLETE_VAR)
     except BrokenPipeError:
         # `git issues ls | head`: the reader left; say nothing, like git.
         devnull = os.open(os.devnull, os.O_WRONLY)

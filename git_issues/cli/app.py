@@ -75,3 +75,44 @@ def body_options(func: Callable) -> Callable:
     func = click.option("-m", "--message", "body", metavar="TEXT",
                         help="The text ('-' reads stdin).")(func)
     return func
+
+
+def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion for ids: the stems in ``.issues/``, titles from the index if it exists.
+
+    Runs on every <TAB>, so it lists one folder and never refreshes or builds
+    the index; a stale title is harmless here.  Any failure completes nothing.
+    """
+    from click.shell_completion import CompletionItem
+
+    from git_issues.workspace import open_workspace
+
+    try:
+        with open_workspace() as ws:
+            ids = sorted(i for i in ws.store.ids() if i.startswith(incomplete.lower()))
+            titles = _indexed_titles(ws.db_path, ids)
+    except Exception:  # noqa: BLE001 - completion must never print a traceback
+        return []
+    return [CompletionItem(i, help=titles.get(i)) for i in ids]
+
+
+def _indexed_titles(db_path: Any, ids: list[str]) -> dict[str, str]:
+    import sqlite3
+
+    from git_issues.index import schema
+    from git_issues.index.engine import connect
+
+    if not ids or not db_path.is_file():
+        return {}
+    try:
+        with connect(db_path) as conn:
+            rows = conn.execute(f"SELECT id, title FROM {schema.ISSUES.name}").fetchall()
+    except sqlite3.Error:
+        return {}
+    wanted = set(ids)
+    return {i: t for i, t in rows if i in wanted}
+
+
+def id_argument(func: Callable) -> Callable:
+    """The ID argument: any unique prefix of an issue id, completed from ``.issues/``."""
+    return click.argument("issue_id", metavar="ID", shell_complete=complete_ids)(func)

@@ -1,5 +1,195 @@
-"""Commands: edit, close, reopen, comment, link, unlink (issue 3)."""
+"""Commands that change an issue: edit, close, reopen, comment, link, unlink.
+
+Thin on purpose: each parses its flags, calls one function of
+``git_issues.lifecycle`` and says what happened on stderr.  Write commands
+print nothing on stdout and never touch the index: the next read notices the
+staged file by itself.
+"""
 
 from __future__ import annotations
 
-from git_issues.cli.app import cli  # noqa: F401
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import click
+
+from git_issues.cli.app import body_options, cli, complete_ids, id_argument, read_text_option
+from git_issues.cli.output import is_tty
+from git_issues.errors import GitIssuesError
+from git_issues.workspace import open_workspace
+
+if TYPE_CHECKING:
+    from git_issues.lifecycle import Outcome
+    from git_issues.workspace import Workspace
+
+COMMENT_TEMPLATE = """\
+
+# {what} {issue_id}: {title}
+# Lines starting with '#' are ignored. {empty}
+"""
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@cli.command()
+@id_argument
+@click.option("--title", help="New title.")
+@body_options
+@click.option("-s", "--status", help="New status (open, closed or one from the config).")
+@click.option("-l", "--label", "--add-label", "add_labels", multiple=True, metavar="LABEL",
+              help="Add LABEL (repeatable).")
+@click.option("-L", "--remove-label", "remove_labels", multiple=True, metavar="LABEL",
+              help="Remove LABEL (repeatable); it must be there.")
+@click.option("-a", "--assignee", metavar="WHO", help="Assign to WHO (@me: you, '': nobody).")
+@click.option("-p", "--priority", metavar="N", help="0 (critical) to 4 (backlog); '' clears.")
+def edit(issue_id: str, title: str | None, body: str | None, body_file: str | None,
+         status: str | None, add_labels: tuple[str, ...], remove_labels: tuple[str, ...],
+         assignee: str | None, priority: str | None) -> None:
+    """Change fields of an issue; with no option, edit its YAML in your editor."""
+    from git_issues import lifecycle
+
+    with open_workspace() as ws:
+        fields = lifecycle.Fields(
+            title=title, body=read_text_option(body, body_file, "the body"), status=status,
+            add_labels=list(add_labels), remove_labels=list(remove_labels),
+            assignee=assignee, priority=priority,
+        )
+        if fields.empty():
+            outcome = lifecycle.edit_in_editor(ws, issue_id)
+        else:
+            outcome = lifecycle.edit(ws, issue_id, fields)
+    if outcome.changed:
+        _say(f"Updated {outcome.issue.id} ({', '.join(outcome.changed)})")
+    else:
+        _say(f"{outcome.issue.id}: nothing changed")
+
+
+@cli.command()
+@id_argument
+@body_options
+def comment(issue_id: str, body: str | None, body_file: str | None) -> None:
+    """Add a comment (no -m on a terminal: write it in your editor)."""
+    from git_issues import lifecycle
+
+    with open_workspace() as ws:
+        full_id = ws.store.resolve(issue_id)
+        text, typed = _text(ws, full_id, body, body_file, "Comment on", required=True)
+        outcome = _keeping(ws, full_id, text, typed, lambda: lifecycle.comment(ws, full_id, text))
+    _say(f"Commented on {outcome.issue.id} (comment {outcome.comment.id})")
+
+
+@cli.command()
+@id_argument
+@body_options
+def close(issue_id: str, body: str | None, body_file: str | None) -> None:
+    """Close an issue, with an optional comment saying why."""
+    _state_command(issue_id, body, body_file, "close")
+
+
+@cli.command()
+@id_argument
+@body_options
+def reopen(issue_id: str, body: str | None, body_file: str | None) -> None:
+    """Reopen a closed issue, with an optional comment."""
+    _state_command(issue_id, body, body_file, "reopen")
+
+
+def _state_command(issue_id: str, body: str | None, body_file: str | None, verb: str) -> None:
+    from git_issues import lifecycle
+
+    change = lifecycle.close if verb == "close" else lifecycle.reopen
+    with open_workspace() as ws:
+        full_id = ws.store.resolve(issue_id)
+        text, typed = _text(ws, full_id, body, body_file, verb.capitalize(), required=False)
+        outcome = _keeping(ws, full_id, text, typed, lambda: change(ws, full_id, text))
+    state = "closed" if verb == "close" else "open"
+    if "status" in outcome.changed:
+        _say(f"{'Closed' if verb == 'close' else 'Reopened'} {full_id}: {outcome.issue.title}")
+    else:
+        _say(f"{full_id} is already {state}")
+    if outcome.comment:
+        _say(f"Commented on {full_id} (comment {outcome.comment.id})")
+
+
+def _text(ws: Workspace, issue_id: str, body: str | None, body_file: str | None, what: str,
+          *, required: bool) -> tuple[str | None, bool]:
+    """The text from -m/-F, else from the editor on a terminal; True when it was typed there."""
+    text = read_text_option(body, body_file, "the comment")
+    if text is not None:
+        return text, False
+    if not (is_tty(sys.stdin) and is_tty(sys.stdout)):
+        if required:
+            raise GitIssuesError("a comment text is needed: -m TEXT, -m - (stdin) or -F FILE")
+        return None, False
+    from git_issues.editor import edit_text, strip_comments
+
+    issue = ws.store.read(issue_id)
+    empty = "An empty comment aborts." if required else "Leave it empty for no comment."
+    template = COMMENT_TEMPLATE.format(what=what, issue_id=issue_id, title=issue.title,
+                                       empty=empty)
+    return strip_comments(edit_text(ws.root, template, "COMMENT.md")), True
+
+
+def _keeping(ws: Workspace, issue_id: str, text: str | None, typed: bool,
+             change: Callable[[], Outcome]) -> Outcome:
+    """Run ``change``; if it fails, text typed in the editor is saved, never lost."""
+    try:
+        return change()
+    except GitIssuesError as exc:
+        if not typed or not text or not text.strip():
+            raise
+        from git_issues.lifecycle import keep_text
+
+        kept = keep_text(ws, issue_id, text)
+        raise GitIssuesError(f"{exc}; your text is in {kept}") from None
+
+
+def _link_options(func: Callable) -> Callable:
+    for kind in ("related", "blocked_by", "blocks"):
+        flag = "--" + kind.replace("_", "-")
+        func = click.option(flag, kind, metavar="OTHER", shell_complete=complete_ids,
+                            help=f"ID {kind.replace('_', ' ')} OTHER.")(func)
+    return func
+
+
+def _one_link(blocks: str | None, blocked_by: str | None, related: str | None) -> tuple[str, str]:
+    given = [(k, v) for k, v in (("blocks", blocks), ("blocked_by", blocked_by),
+                                 ("related", related)) if v is not None]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of --blocks, --blocked-by, --related")
+    return given[0]
+
+
+@cli.command()
+@id_argument
+@_link_options
+def link(issue_id: str, blocks: str | None, blocked_by: str | None,
+         related: str | None) -> None:
+    """Link two issues (stored once, in ID's file; shown from both sides)."""
+    from git_issues import lifecycle
+
+    kind, other = _one_link(blocks, blocked_by, related)
+    with open_workspace() as ws:
+        outcome = lifecycle.link(ws, issue_id, kind, other)
+    relation = f"{outcome.issue.id} {kind.replace('_', ' ')} {outcome.other}"
+    _say(f"Linked: {relation}" if outcome.changed else f"Already linked: {relation}")
+    if outcome.cycle:
+        _say("warning: the blocks links now form a cycle: " + " -> ".join(outcome.cycle)
+             + " (none of these can become ready)")
+
+
+@cli.command()
+@id_argument
+@_link_options
+def unlink(issue_id: str, blocks: str | None, blocked_by: str | None,
+           related: str | None) -> None:
+    """Remove a link, from whichever file stores it."""
+    from git_issues import lifecycle
+
+    kind, other = _one_link(blocks, blocked_by, related)
+    with open_workspace() as ws:
+        outcome = lifecycle.unlink(ws, issue_id, kind, other)
+    _say(f"Unlinked: {outcome.issue.id} {kind.replace('_', ' ')} {outcome.other}")

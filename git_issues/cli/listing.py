@@ -31,10 +31,39 @@ def ls(status: str, labels: tuple[str, ...], assignee: str | None, author: str |
             from git_issues.lifecycle import resolve_who
 
             assignee, author = resolve_who(ws, assignee), resolve_who(ws, author)
-        filters = Filters(status=status, labels=list(labels), assignee=assignee, author=author,
+        filters = Filters(status=status, labels=labels, assignee=assignee, author=author,
                           text=text, sort=sort, limit=limit)
         with open_index(ws.sources) as view:
             rows = view.list(filters, with_doc=as_json)
+            problems = view.problems()
+    if as_json:
+        emit_json([json.loads(row["doc"]) for row in rows])
+    else:
+        print_rows(rows)
+    report_problems(problems)
+
+
+@cli.command()
+@click.option("-l", "--label", "labels", multiple=True,
+              help="Only issues with LABEL (repeatable: all of them).")
+@click.option("-a", "--assignee", help="Only issues assigned to WHO (@me for yourself).")
+@click.option("--author", help="Only issues written by WHO.")
+@click.option("-q", "--query", "text", help="Full text over titles, bodies and comments.")
+@click.option("--sort", type=click.Choice(list(SORTS)), default="created", show_default=True)
+@click.option("-n", "--limit", type=click.IntRange(min=0), help="Show at most N issues.")
+@json_option
+def ready(labels: tuple[str, ...], assignee: str | None, author: str | None,
+          text: str | None, sort: str, limit: int | None, as_json: bool) -> None:
+    """List open issues that no open issue blocks: what can be worked on now."""
+    with open_workspace() as ws:
+        if assignee == "@me" or author == "@me":
+            from git_issues.lifecycle import resolve_who
+
+            assignee, author = resolve_who(ws, assignee), resolve_who(ws, author)
+        filters = Filters(status="open", labels=tuple(labels), assignee=assignee,
+                          author=author, text=text, sort=sort, limit=limit)
+        with open_index(ws.sources) as view:
+            rows = view.ready(filters, with_doc=as_json)
             problems = view.problems()
     if as_json:
         emit_json([json.loads(row["doc"]) for row in rows])

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
-from git_issues.cli.app import body_options, cli, json_option, read_text_option
+from git_issues.cli.app import body_options, cli, id_argument, json_option, read_text_option
 from git_issues.cli.output import (
     STATE_COLOURS,
     emit_json,
@@ -24,14 +25,39 @@ NEW_TEMPLATE = """\
 """
 
 
-def _title_from_editor(ws) -> tuple[str, str]:
-    from git_issues.editor import edit_text, strip_comments
+def parse_new_text(text: str) -> tuple[str, str]:
+    """Title and body from the edited template: the first line, then the rest.
 
-    text = strip_comments(edit_text(ws.root, NEW_TEMPLATE, "ISSUE.md"))
-    title, _, body = text.partition("\n")
-    if not title.strip():
-        raise GitIssuesError("aborted: the title was empty")
+    '#' lines are dropped as git drops them from a commit message; an empty
+    title is returned as '' for the caller to refuse.
+    """
+    from git_issues.editor import strip_comments
+
+    title, _, body = strip_comments(text).partition("\n")
     return title.strip(), body.strip("\n")
+
+
+def _create_from_editor(ws, create) -> Any:
+    """Run ``create(title, body)`` on what the user typed; if it is refused, keep the text.
+
+    Minutes of typing must never be lost to a title that is too long or a
+    forgotten first line: the error names the file that holds the text.
+    """
+    from git_issues.editor import edit_text
+
+    typed = edit_text(ws.root, NEW_TEMPLATE, "ISSUE.md")
+    title, body = parse_new_text(typed)
+    try:
+        if not title:
+            raise GitIssuesError("aborted: the title was empty")
+        return create(title, body)
+    except GitIssuesError as exc:
+        if not (title or body):
+            raise
+        from git_issues.lifecycle import keep_text
+
+        kept = keep_text(ws, "new", typed)
+        raise GitIssuesError(f"{exc}; your text is in {kept}") from None
 
 
 @cli.command()
@@ -47,19 +73,23 @@ def new(title: str | None, body: str | None, body_file: str | None, labels: tupl
 
     with open_workspace() as ws:
         text = read_text_option(body, body_file, "the body")
-        if title is None:
-            if not (is_tty(sys.stdin) and is_tty(sys.stdout)):
-                raise GitIssuesError("a TITLE is needed (or run on a terminal to use the editor)")
-            title, edited_body = _title_from_editor(ws)
-            text = text if text is not None else edited_body
-        issue = lifecycle.create(ws, title, body=text or "", labels=list(labels),
-                                 assignee=assignee, priority=priority)
+
+        def create(title: str, edited_body: str = "") -> Any:
+            return lifecycle.create(ws, title, body=text if text is not None else edited_body,
+                                    labels=list(labels), assignee=assignee, priority=priority)
+
+        if title is not None:
+            issue = create(title)
+        elif is_tty(sys.stdin) and is_tty(sys.stdout):
+            issue = _create_from_editor(ws, create)
+        else:
+            raise GitIssuesError("a TITLE is needed (or run on a terminal to use the editor)")
     click.echo(issue.id)
     click.echo(f"Created issue {issue.id}: {issue.title}", err=True)
 
 
 @cli.command()
-@click.argument("issue_id", metavar="ID")
+@id_argument
 @json_option
 def show(issue_id: str, as_json: bool) -> None:
     """Show one issue with its comments."""
@@ -74,7 +104,7 @@ def show(issue_id: str, as_json: bool) -> None:
             links = view.links_of(issue.id)
             titles = view.titles([other for _, other in links])
             state = view.statuses().get(issue.status, "open")
-    click.echo(render(issue, state, links, titles), nl=False)
+    echo_paged(render(issue, state, links, titles))
 
 
 def render(issue, state: str, links: list[tuple[str, str]], titles: dict[str, str]) -> str:
@@ -107,3 +137,49 @@ def render(issue, state: str, links: list[tuple[str, str]], titles: dict[str, st
 
 def _indent(text: str) -> str:
     return "\n".join("  " + line if line else "" for line in text.rstrip("\n").split("\n"))
+
+
+def echo_paged(text: str) -> None:
+    """Print ``text``; through git's pager only on a terminal and when it would not fit.
+
+    Like git: the pager is ``git var GIT_PAGER`` (GIT_PAGER, core.pager, PAGER,
+    less), run with ``LESS=FRX`` unless the user set LESS; piped output never pages.
+    """
+    import shutil
+
+    size = shutil.get_terminal_size()
+    if not is_tty() or _screen_lines(text, size.columns) < size.lines:
+        click.echo(text, nl=False)
+        return
+    from git_issues import gitutil
+
+    pager = gitutil.output(["var", "GIT_PAGER"], check=False).strip()
+    if not pager or pager == "cat":
+        click.echo(text, nl=False)
+        return
+    _run_pager(pager, text)
+
+
+def _screen_lines(text: str, columns: int) -> int:
+    """Lines the text takes on screen, long lines wrapping."""
+    width = max(columns, 1)
+    return sum(max(1, -(-len(click.unstyle(line)) // width)) for line in text.splitlines())
+
+
+def _run_pager(pager: str, text: str) -> None:
+    import os
+    import subprocess
+
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")
+    env.setdefault("LV", "-c")
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    sys.stdout.flush()
+    proc = subprocess.Popen(["sh", "-c", pager], stdin=subprocess.PIPE, env=env)
+    try:
+        proc.stdin.write(text.encode(encoding, "replace"))  # type: ignore[union-attr]
+        proc.stdin.close()  # type: ignore[union-attr]
+    except BrokenPipeError:  # the user quit the pager early
+        pass
+    finally:
+        proc.wait()

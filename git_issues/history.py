@@ -1,0 +1,362 @@
+"""An issue's history from git: who changed which field from what to what.
+
+Git already records every version of an issue file, so nothing is stored for
+history: ``git log --follow -m`` lists the commits that touched the file, one
+``git cat-file --batch`` fetches every version needed, and each commit's
+version is compared field by field with its parents'.  Two git processes per
+call whatever the length of the history.
+
+Merges are compared with every parent and show only what differs from all of
+them (a conflict resolved to a new value); what a branch brought in is shown
+on that branch's own commits.  A version that is not a valid issue is
+reported on its commit and skipped, never fatal: the next valid version is
+compared with the last valid one.  Uncommitted changes come first, newest on
+top (not staged, then staged), marked as such.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from git_issues import gitutil
+from git_issues.errors import GitIssuesError, IssueFileError
+from git_issues.ids import ID_RE
+from git_issues.model import Comment, Issue
+from git_issues.store import ISSUES_DIR, SUFFIX
+from git_issues.workspace import Workspace
+
+COMMITTED, STAGED, UNSTAGED = "committed", "staged", "unstaged"
+SCALARS = ("title", "status", "priority", "assignee", "author", "created", "closed")
+_RS, _US = "\x1e", "\x1f"
+_LOG_FORMAT = f"{_RS}%H{_US}%P{_US}%an <%ae>{_US}%aI{_US}%s"
+
+
+@dataclass
+class Change:
+    """One field's change; ``key`` names the comment for comment changes."""
+
+    field: str
+    old: Any = None
+    new: Any = None
+    key: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {"field": self.field, "old": self.old, "new": self.new}
+        if self.key:
+            data["comment"] = self.key
+        return data
+
+
+@dataclass
+class Entry:
+    """One commit (or the uncommitted state) and what it changed in the issue."""
+
+    state: str  # committed, staged or unstaged
+    commit: str | None = None
+    author: str | None = None
+    date: str | None = None
+    subject: str = ""
+    changes: list[Change] = field(default_factory=list)
+    error: str | None = None  # this version is not a valid issue
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "state": self.state, "commit": self.commit, "author": self.author,
+            "date": self.date, "subject": self.subject,
+            "changes": [c.to_dict() for c in self.changes], "error": self.error,
+        }
+
+
+@dataclass
+class _Commit:
+    sha: str
+    parents: list[str]
+    author: str
+    date: str
+    subject: str
+    path: str  # the file's path in this commit
+    parent_path: str  # its path in the parents (differs after a rename)
+
+
+# --- comparing two versions ------------------------------------------------------
+
+def _comment_dict(comment: Comment) -> dict[str, Any]:
+    return comment.to_dict()
+
+
+def diff_issues(old: Issue | None, new: Issue | None) -> list[Change]:
+    """The field-by-field changes from ``old`` to ``new`` (None: no file)."""
+    if old is None and new is None:
+        return []
+    if new is None:
+        return [Change("deleted", old.title if old else None, None)]
+    if old is None:
+        base = Issue(id=new.id, title=new.title, status=new.status, created=new.created,
+                     author=new.author)
+        created = Change("created", None, {"title": new.title, "status": new.status})
+        return [created, *diff_issues(base, new)]
+    changes = [Change(name, getattr(old, name), getattr(new, name))
+               for name in SCALARS if getattr(old, name) != getattr(new, name)]
+    if old.labels != new.labels:
+        changes.append(Change("labels", list(old.labels), list(new.labels)))
+    for kind in dict.fromkeys([*old.links, *new.links]):
+        before, after = old.links.get(kind, []), new.links.get(kind, [])
+        if before != after:
+            changes.append(Change(f"links.{kind}", list(before), list(after)))
+    if old.body != new.body:
+        changes.append(Change("body", old.body, new.body))
+    changes.extend(_comment_changes(old.comments, new.comments))
+    for key in dict.fromkeys([*old.extra, *new.extra]):
+        if old.extra.get(key) != new.extra.get(key):
+            changes.append(Change(key, old.extra.get(key), new.extra.get(key)))
+    return changes
+
+
+def _comment_changes(old: list[Comment], new: list[Comment]) -> list[Change]:
+    before = {c.id: _comment_dict(c) for c in old}
+    after = {c.id: _comment_dict(c) for c in new}
+    changes = []
+    for cid in dict.fromkeys([*before, *after]):
+        if before.get(cid) != after.get(cid):
+            changes.append(Change("comment", before.get(cid), after.get(cid), key=cid))
+    return changes
+
+
+# --- reading versions from git ---------------------------------------------------
+
+def _parse_log(text: str, path: str) -> list[_Commit]:
+    """Records of ``git log -m --name-status``; a merge appears once per parent."""
+    commits: dict[str, _Commit] = {}
+    current = path  # walking back in time, a rename changes the path of older commits
+    for record in text.split(_RS)[1:]:
+        header, _, rest = record.partition("\n")
+        sha, parents, author, date, subject = (header.split(_US) + [""] * 5)[:5]
+        new_path = old_path = current
+        for line in rest.splitlines():
+            parts = line.split("\t")
+            if len(parts) >= 2:
+                new_path = parts[-1]
+                old_path = parts[1] if parts[0][:1] in ("R", "C") else new_path
+                break
+        if sha not in commits:
+            commits[sha] = _Commit(sha, parents.split(), author, date, subject,
+                                   new_path, old_path)
+        current = old_path
+    return list(commits.values())
+
+
+def _fetch(root: Path, specs: list[str]) -> dict[str, bytes | None]:
+    """Many ``rev:path`` blobs through one ``git cat-file --batch``; None when missing."""
+    specs = list(dict.fromkeys(specs))
+    if not specs:
+        return {}
+    out = gitutil.run(["cat-file", "--batch"], root,
+                      input="".join(s + "\n" for s in specs).encode()).stdout
+    blobs: dict[str, bytes | None] = {}
+    pos = 0
+    for spec in specs:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) == 3 and header[1] == b"blob":
+            size = int(header[2])
+            blobs[spec] = out[pos:pos + size]
+            pos += size + 1
+        elif len(header) == 3:  # a tree or other object at that path: skip its content
+            pos += int(header[2]) + 1
+            blobs[spec] = None
+        else:
+            blobs[spec] = None  # "<spec> missing"
+    return blobs
+
+
+def _parse(data: bytes | IssueFileError | None, path: str,
+           where: str) -> Issue | IssueFileError | None:
+    """One version: the issue, None when there is no file, or why it is not a valid issue."""
+    from git_issues.fileformat import load_text
+
+    if data is None or isinstance(data, IssueFileError):
+        return data  # absent, or already known to be unreadable
+    shown = f"{path} {where}"
+    try:
+        issue = load_text(data, shown)
+    except IssueFileError as exc:
+        return exc
+    if f"{issue.id}{SUFFIX}" != Path(path).name:
+        return IssueFileError(shown, f"id '{issue.id}' does not match the file name")
+    return issue
+
+
+# --- the history -------------------------------------------------------------------
+
+def resolve_for_log(ws: Workspace, prefix: str) -> str:
+    """An id from the folder; a full id whose file is gone still has a history."""
+    from git_issues import ids as ids_mod
+
+    candidate = ids_mod.check_prefix(prefix)
+    known = ws.store.ids()
+    if ID_RE.fullmatch(candidate) and not any(i.startswith(candidate) for i in known):
+        return candidate
+    return ids_mod.resolve(candidate, known)
+
+
+def history(ws: Workspace, prefix: str) -> list[Entry]:
+    """The issue's history, newest first, uncommitted changes at the top."""
+    issue_id = resolve_for_log(ws, prefix)
+    path = f"{ISSUES_DIR}/{issue_id}{SUFFIX}"
+    proc = gitutil.run(["log", "--follow", "-m", "--name-status", "--no-color",
+                        f"--format={_LOG_FORMAT}", "--", path], ws.root, check=False)
+    log = proc.stdout.decode("utf-8", "replace") if proc.returncode == 0 else ""
+    commits = _parse_log(log, path)
+    has_head = gitutil.run(["rev-parse", "-q", "--verify", "HEAD"], ws.root,
+                           check=False).returncode == 0
+    specs = [f"{c.sha}:{c.path}" for c in commits]
+    specs += [f"{p}:{c.parent_path}" for c in commits for p in c.parents]
+    specs += ([f"HEAD:{path}"] if has_head else []) + [f":{path}"]
+    blobs = _fetch(ws.root, specs)
+    entries = _uncommitted(ws, issue_id, path, blobs, has_head)
+    entries += _committed(commits, blobs)
+    if not entries:
+        raise GitIssuesError(f"no issue '{issue_id}' in the work tree or in git's history")
+    return entries
+
+
+def _uncommitted(ws: Workspace, issue_id: str, path: str, blobs: dict[str, bytes | None],
+                 has_head: bool) -> list[Entry]:
+    head = blobs.get(f"HEAD:{path}") if has_head else None
+    staged = blobs.get(f":{path}")
+    work = _work_tree_version(ws, issue_id, path)
+    entries = []
+    if work != staged:
+        entries.append(_entry(Entry(UNSTAGED), staged, work, path, "the index", "work tree"))
+    if staged != head:
+        entries.append(_entry(Entry(STAGED), head, staged, path, "HEAD", "the index"))
+    return entries
+
+
+def _work_tree_version(ws: Workspace, issue_id: str, path: str) -> bytes | IssueFileError | None:
+    """The guarded reader: a FIFO, a symlink or a huge file in the work tree must
+    neither hang nor flood ``log``; such a file shows as unreadable, like a broken one."""
+    from git_issues.fileformat import read_bytes
+
+    try:
+        return read_bytes(str(ws.store.path(issue_id)), path)[0]
+    except FileNotFoundError:
+        return None
+    except IssueFileError as exc:
+        return IssueFileError(f"{path} in work tree", exc.problem)
+
+
+def _entry(entry: Entry, old: bytes | IssueFileError | None, new: bytes | IssueFileError | None,
+           path: str, old_where: str, new_where: str) -> Entry:
+    before = _parse(old, path, f"in {old_where}")
+    after = _parse(new, path, f"in {new_where}")
+    if isinstance(after, IssueFileError):
+        entry.error = str(after)
+    else:
+        entry.changes = diff_issues(None if isinstance(before, IssueFileError) else before,
+                                    after)
+    return entry
+
+
+def _committed(commits: list[_Commit], blobs: dict[str, bytes | None]) -> list[Entry]:
+    entries = []
+    last_good: Issue | None = None
+    for commit in reversed(commits):  # oldest first, so "last valid version" is known
+        entry = Entry(COMMITTED, commit.sha, commit.author, commit.date, commit.subject)
+        short = commit.sha[:10]
+        new = _parse(blobs.get(f"{commit.sha}:{commit.path}"), commit.path, f"at {short}")
+        if isinstance(new, IssueFileError):
+            entry.error = str(new)
+            entries.append(entry)
+            continue
+        olds = [_parse(blobs.get(f"{p}:{commit.parent_path}"), commit.parent_path, f"at {p[:10]}")
+                for p in commit.parents] or [None]
+        first = olds[0] if not isinstance(olds[0], IssueFileError) else last_good
+        entry.changes = diff_issues(first, new)
+        if len(olds) > 1:  # a merge: only what differs from every parent is its own
+            entry.changes = _merge_own(entry.changes, olds[1:], new)
+        if new is not None:
+            last_good = new
+        if entry.changes:
+            entries.append(entry)
+    return entries[::-1]
+
+
+def _merge_own(changes: list[Change], others: list[Any], new: Issue | None) -> list[Change]:
+    def keys(old: Any) -> set[tuple[str, str | None]]:
+        base = None if isinstance(old, IssueFileError) else old
+        return {(c.field, c.key) for c in diff_issues(base, new)}
+
+    common = set.intersection(*(keys(old) for old in others))
+    return [c for c in changes if (c.field, c.key) in common]
+
+
+# --- words for people ----------------------------------------------------------------
+
+def _value(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "(none)"
+    if isinstance(value, str):
+        return f'"{value}"' if any(ch.isspace() for ch in value) else value
+    return str(value)
+
+
+def _first_line(text: str, width: int = 60) -> str:
+    line = (text or "").strip().split("\n", 1)[0]
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def _plus_minus(old: list[str], new: list[str]) -> str:
+    parts = [f"+{x}" for x in new if x not in old] + [f"-{x}" for x in old if x not in new]
+    return " ".join(parts) if parts else "reordered"
+
+
+def describe(change: Change) -> str:
+    """One line for a person: ``title: "Old" → "New"``."""
+    name, old, new = change.field, change.old, change.new
+    if name == "created":
+        return f'created: "{new["title"]}" ({new["status"]})'
+    if name == "deleted":
+        return "deleted the issue file"
+    if name == "priority":
+        return f"priority: {_priority(old)} → {_priority(new)}"
+    if name == "labels" or name.startswith("links."):
+        shown = name.removeprefix("links.").replace("_", " ")
+        return f"{shown}: {_plus_minus(old or [], new or [])}"
+    if name == "body":
+        return f"body: {_text_change(old, new)}"
+    if name == "comment":
+        return _comment_line(change)
+    if name == "title":
+        return f'title: "{old}" → "{new}"' if old else f'title: "{new}"'
+    return f"{name}: {_value(old)} → {_value(new)}"
+
+
+def _priority(value: Any) -> str:
+    return "(none)" if value is None else f"P{value}"
+
+
+def _text_change(old: str, new: str) -> str:
+    if not old:
+        return f"added ({len(new.splitlines())} lines)"
+    if not new:
+        return "removed"
+    plus = minus = 0
+    for line in difflib.ndiff(old.splitlines(), new.splitlines()):
+        plus += line.startswith("+ ")
+        minus += line.startswith("- ")
+    return f"edited (+{plus} -{minus} lines)"
+
+
+def _comment_line(change: Change) -> str:
+    old, new = change.old, change.new
+    if old is None:
+        who = new.get("author") or "unknown"
+        return f'comment {change.key} added by {who}: "{_first_line(new.get("body", ""))}"'
+    if new is None:
+        return f"comment {change.key} removed"
+    return f"comment {change.key} edited"

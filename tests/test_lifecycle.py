@@ -1,0 +1,372 @@
+"""edit, close, reopen and comment through the installed console script, in real repositories."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import git
+
+
+def new(run, title: str, *args: str) -> str:
+    return run("new", title, *args).stdout.strip()
+
+
+def issue_path(repo: Path, issue_id: str) -> Path:
+    return repo / ".issues" / f"{issue_id}.yml"
+
+
+def load(repo: Path, issue_id: str) -> dict:
+    return yaml.safe_load(issue_path(repo, issue_id).read_text())
+
+
+def staged(repo: Path) -> set[str]:
+    return set(git(repo, "diff", "--cached", "--name-only").split())
+
+
+def editor_script(tmp_path: Path, body: str) -> str:
+    """A GIT_EDITOR: a Python script that gets the file to edit as sys.argv[1]."""
+    script = tmp_path / f"editor{len(list(tmp_path.glob('editor*')))}.py"
+    script.write_text("import sys\npath = sys.argv[1]\n" + textwrap.dedent(body))
+    return f"{sys.executable} {script}"
+
+
+def assert_one_error(proc, *words: str) -> None:
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    assert "Traceback" not in proc.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+# --- edit with flags ---------------------------------------------------------------
+
+def test_edit_title_changes_only_the_title_line(run, repo):
+    issue_id = new(run, "Engine leaks", "-l", "bug", "-p", "1", "-m", "line one\nline two")
+    before = issue_path(repo, issue_id).read_text().splitlines()
+    proc = run("edit", issue_id, "--title", "Engine leaks fds")
+    after = issue_path(repo, issue_id).read_text().splitlines()
+    assert [a for a in after if a not in before] == ["title: Engine leaks fds"]
+    assert [b for b in before if b not in after] == ["title: Engine leaks"]
+    assert len(after) == len(before)
+    assert f"Updated {issue_id} (title)" in proc.stderr
+    assert proc.stdout == ""
+    assert f".issues/{issue_id}.yml" in staged(repo)
+
+
+def test_edit_every_flag(run, repo, tmp_path):
+    issue_id = new(run, "Old", "-l", "bug", "-l", "keep")
+    body_file = tmp_path / "body.md"
+    body_file.write_text("From a file\nsecond line\n")
+    run("edit", issue_id[:5], "--title", "New", "-F", str(body_file), "-l", "ui",
+        "-L", "bug", "-a", "@me", "-p", "P2")
+    data = load(repo, issue_id)
+    assert data["title"] == "New"
+    assert data["body"] == "From a file\nsecond line\n"
+    assert data["labels"] == ["keep", "ui"]
+    assert data["assignee"] == "ada@example.com"
+    assert data["priority"] == 2
+    run("edit", issue_id, "-m", "-", "-a", "", "-p", "", input="From stdin\n")
+    data = load(repo, issue_id)
+    assert data["body"] == "From stdin"
+    assert "assignee" not in data and "priority" not in data
+
+
+def test_edit_status_stamps_and_clears_closed(run, repo):
+    (repo / ".issues").mkdir()
+    (repo / ".issues" / "config.yml").write_text(
+        "statuses:\n  open: open\n  in-progress: open\n  closed: closed\n  wontfix: closed\n")
+    issue_id = new(run, "Status dance")
+    run("edit", issue_id, "-s", "in-progress")
+    assert load(repo, issue_id)["status"] == "in-progress"
+    assert "closed" not in load(repo, issue_id)
+    run("edit", issue_id, "-s", "wontfix")
+    data = load(repo, issue_id)
+    assert data["status"] == "wontfix" and data["closed"].endswith("Z")
+    stamp = data["closed"]
+    run("edit", issue_id, "-s", "closed")  # closed to closed keeps the first stamp
+    assert load(repo, issue_id)["closed"] == stamp
+    run("edit", issue_id, "-s", "open")
+    assert "closed" not in load(repo, issue_id)
+    assert run("ls", "-s", "open").stdout.startswith(issue_id)
+
+
+def test_noop_edit_leaves_a_hand_formatted_file_byte_identical(run, repo):
+    issue_id = new(run, "Hand made")
+    path = issue_path(repo, issue_id)
+    data = load(repo, issue_id)
+    hand = (f"# my notes\nid: {issue_id}\ntitle:   \"Hand made\"\nstatus: open\n"
+            f"labels: [bug]\ncreated: {data['created']}\n").encode()
+    path.write_bytes(hand)
+    git(repo, "add", "-A")
+    proc = run("edit", issue_id, "--title", "Hand made", "-l", "bug")
+    assert "nothing changed" in proc.stderr
+    assert path.read_bytes() == hand
+
+
+def test_edit_keeps_unknown_keys(run, repo):
+    issue_id = new(run, "Future")
+    path = issue_path(repo, issue_id)
+    path.write_text(path.read_text() + "due: '2026-12-01'\nx-tracker:\n  url: https://x/1\n")
+    run("edit", issue_id, "-l", "later")
+    data = load(repo, issue_id)
+    assert data["due"] == "2026-12-01" and data["x-tracker"] == {"url": "https://x/1"}
+
+
+# --- bad input: one line on stderr, exit 1, the file unchanged ------------------------
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("-s", "bogus"), ("status", "bogus")),
+    (("-p", "5"), ("priority", "0 to 4")),
+    (("-p", "-1"), ("priority",)),
+    (("-p", "high"), ("priority",)),
+    (("-L", "nope"), ("nope", "bug")),
+    (("--title", "  "), ("title",)),
+    (("--title", "two\nlines"), ("title",)),
+    (("-m", "x", "-F", "f"), ("-m or -F",)),
+])
+def test_edit_bad_input(run, repo, args, words):
+    issue_id = new(run, "Victim", "-l", "bug")
+    before = issue_path(repo, issue_id).read_bytes()
+    assert_one_error(run("edit", issue_id, *args, check=False), *words)
+    assert issue_path(repo, issue_id).read_bytes() == before
+
+
+def two_with_shared_prefix(repo: Path) -> tuple[str, str]:
+    (repo / ".issues").mkdir(exist_ok=True)
+    ids = ("abcd2345", "abcd6789")
+    for issue_id in ids:
+        issue_path(repo, issue_id).write_text(
+            f"id: {issue_id}\ntitle: T {issue_id}\nstatus: open\n"
+            "created: '2026-11-26T12:00:00Z'\n")
+    return ids
+
+
+@pytest.mark.parametrize("command", [
+    ("edit", "--title", "X"), ("close",), ("reopen",), ("comment", "-m", "hi"),
+    ("show",), ("log",), ("link", "--related", "abcd2345"),
+])
+def test_unknown_and_ambiguous_ids(run, repo, command):
+    first, second = two_with_shared_prefix(repo)
+    before = [issue_path(repo, i).read_bytes() for i in (first, second)]
+    name, *rest = command
+    assert_one_error(run(name, "zzzz", *rest, check=False), "zzzz")
+    assert_one_error(run(name, "abcd", *rest, check=False), "ambiguous", first, second)
+    assert_one_error(run(name, "ab/../x", *rest, check=False), "not an issue id")
+    assert [issue_path(repo, i).read_bytes() for i in (first, second)] == before
+
+
+def test_prefix_ids_work(run, repo):
+    first, second = two_with_shared_prefix(repo)
+    run("edit", "abcd6", "--title", "Second, renamed")
+    assert load(repo, second)["title"] == "Second, renamed"
+    assert load(repo, first)["title"] == f"T {first}"
+
+
+def test_edit_refuses_a_broken_file_naming_it(run, repo):
+    issue_id = new(run, "Soon broken")
+    path = issue_path(repo, issue_id)
+    path.write_text("id: [unclosed\n")
+    assert_one_error(run("edit", issue_id, "--title", "x", check=False), f".issues/{issue_id}.yml")
+    assert path.read_text() == "id: [unclosed\n"
+
+
+# --- edit in the editor ---------------------------------------------------------------
+
+def test_edit_in_editor_applies_a_valid_edit(run, repo, tmp_path):
+    issue_id = new(run, "Typo in titel", "-l", "docs")
+    editor = editor_script(tmp_path, """
+        text = open(path).read()
+        open(path, "w").write(text.replace("titel", "title") + "assignee: bob@example.com\\n")
+    """)
+    proc = run("edit", issue_id, env={"GIT_EDITOR": editor})
+    data = load(repo, issue_id)
+    assert data["title"] == "Typo in title" and data["assignee"] == "bob@example.com"
+    assert "# " not in issue_path(repo, issue_id).read_text()  # the help header is not kept
+    assert "Updated" in proc.stderr
+    assert f".issues/{issue_id}.yml" in staged(repo)
+
+
+def test_closing_in_the_editor_stamps_closed(run, repo, tmp_path):
+    issue_id = new(run, "Close me by hand")
+    editor = editor_script(tmp_path, """
+        text = open(path).read()
+        open(path, "w").write(text.replace("status: open", "status: closed"))
+    """)
+    run("edit", issue_id, env={"GIT_EDITOR": editor})
+    data = load(repo, issue_id)
+    assert data["status"] == "closed" and data["closed"].endswith("Z")
+    assert run("ls").stdout == ""
+
+
+def test_edit_in_editor_without_change_changes_nothing(run, repo, tmp_path):
+    issue_id = new(run, "Untouched")
+    before = issue_path(repo, issue_id).read_bytes()
+    proc = run("edit", issue_id, env={"GIT_EDITOR": "true"})
+    assert "nothing changed" in proc.stderr
+    assert issue_path(repo, issue_id).read_bytes() == before
+
+
+@pytest.mark.parametrize(("new_text", "words"), [
+    ("title: [unclosed\n", ("invalid YAML",)),
+    ("id: zzzz9999\ntitle: T\nstatus: open\ncreated: '2026-11-26T12:00:00Z'\n",
+     ("id cannot be changed",)),
+    (None, ("status", "bogus")),
+    ("id: {id}\nstatus: open\ncreated: '2026-11-26T12:00:00Z'\n", ("title",)),
+])
+def test_edit_in_editor_refuses_invalid_text_and_keeps_it(run, repo, tmp_path, new_text, words):
+    issue_id = new(run, "Precious")
+    before = issue_path(repo, issue_id).read_bytes()
+    if new_text is None:
+        new_text = before.decode().replace("status: open", "status: bogus")
+    new_text = new_text.replace("{id}", issue_id)
+    (tmp_path / "typed.yml").write_text(new_text)
+    editor = editor_script(tmp_path, f"""
+        open(path, "w").write(open({str(tmp_path / "typed.yml")!r}).read())
+    """)
+    proc = run("edit", issue_id, env={"GIT_EDITOR": editor}, check=False)
+    assert_one_error(proc, *words, "file is unchanged")
+    assert issue_path(repo, issue_id).read_bytes() == before
+    kept = Path(proc.stderr.rstrip().rsplit("your text is in ", 1)[1])
+    assert kept.read_text() == new_text
+    assert repo / ".git" in kept.parents  # kept out of the work tree
+    assert git(repo, "status", "--porcelain", "--untracked-files=all").strip() == (
+        f"A  .issues/{issue_id}.yml")
+
+
+def test_edit_in_editor_refuses_when_the_file_changed_meanwhile(run, repo, tmp_path):
+    """Another command writes the issue while the editor is open: nobody's edit is lost."""
+    issue_id = new(run, "Contended")
+    git_issues = Path(sys.executable).parent / "git-issues"
+    editor = editor_script(tmp_path, f"""
+        import subprocess
+        subprocess.run([{str(git_issues)!r}, "comment", {issue_id!r}, "-m", "theirs"],
+                       check=True, capture_output=True)
+        text = open(path).read()
+        open(path, "w").write(text.replace("Contended", "Mine"))
+    """)
+    proc = run("edit", issue_id, env={"GIT_EDITOR": editor}, check=False)
+    assert_one_error(proc, "changed by someone else", "your text is in")
+    data = load(repo, issue_id)
+    assert data["title"] == "Contended"
+    assert [c["body"] for c in data["comments"]] == ["theirs"]
+    kept = Path(proc.stderr.rstrip().rsplit("your text is in ", 1)[1])
+    assert "title: Mine" in kept.read_text()
+
+
+def test_edit_when_the_editor_fails(run, repo):
+    issue_id = new(run, "Editor crash")
+    before = issue_path(repo, issue_id).read_bytes()
+    assert_one_error(run("edit", issue_id, env={"GIT_EDITOR": "false"}, check=False), "editor")
+    assert issue_path(repo, issue_id).read_bytes() == before
+
+
+# --- close, reopen, comment -------------------------------------------------------------
+
+def test_close_and_reopen(run, repo):
+    issue_id = new(run, "Lifecycle")
+    proc = run("close", issue_id, "-m", "Fixed in 1a2b3c4.")
+    assert f"Closed {issue_id}" in proc.stderr
+    data = load(repo, issue_id)
+    assert data["status"] == "closed"
+    assert data["closed"] == data["comments"][0]["date"]
+    comment = data["comments"][0]
+    assert comment["author"] == "Ada Tester <ada@example.com>"
+    assert comment["body"] == "Fixed in 1a2b3c4."
+    assert len(comment["id"]) == 8
+    assert run("ls").stdout == ""
+    assert run("ls", "-s", "closed").stdout.startswith(issue_id)
+
+    before = issue_path(repo, issue_id).read_bytes()
+    proc = run("close", issue_id)
+    assert "already closed" in proc.stderr
+    assert issue_path(repo, issue_id).read_bytes() == before
+
+    proc = run("reopen", issue_id[:4])
+    assert f"Reopened {issue_id}" in proc.stderr
+    data = load(repo, issue_id)
+    assert data["status"] == "open" and "closed" not in data
+    assert "already open" in run("reopen", issue_id).stderr
+    assert f".issues/{issue_id}.yml" in staged(repo)
+
+
+def test_close_with_a_configured_closed_status_keeps_it(run, repo):
+    (repo / ".issues").mkdir()
+    (repo / ".issues" / "config.yml").write_text(
+        "statuses:\n  open: open\n  closed: closed\n  wontfix: closed\n")
+    issue_id = new(run, "Won't fix")
+    run("edit", issue_id, "-s", "wontfix")
+    proc = run("close", issue_id, "-m", "As said.")
+    assert "already closed" in proc.stderr
+    data = load(repo, issue_id)
+    assert data["status"] == "wontfix" and data["comments"][0]["body"] == "As said."
+
+
+def test_comments_from_flag_stdin_and_file(run, repo, tmp_path):
+    issue_id = new(run, "Talk")
+    note = tmp_path / "note.md"
+    note.write_text("# Heading\n\nFrom a file.\n")
+    run("comment", issue_id, "-m", "first")
+    run("comment", issue_id, "-m", "-", input="second\non two lines\n")
+    run("comment", issue_id, "-F", str(note))
+    comments = load(repo, issue_id)["comments"]
+    assert [c["body"] for c in comments] == [
+        "first", "second\non two lines\n", "# Heading\n\nFrom a file.\n"]
+    assert len({c["id"] for c in comments}) == 3
+    assert all(c["date"].endswith("Z") for c in comments)
+    text = issue_path(repo, issue_id).read_text()
+    assert "  body: |\n    second\n    on two lines\n" in text
+
+
+def test_comment_needs_text_without_a_terminal(run, repo):
+    issue_id = new(run, "Silent")
+    before = issue_path(repo, issue_id).read_bytes()
+    assert_one_error(run("comment", issue_id, check=False), "-m")
+    assert_one_error(run("comment", issue_id, "-m", "  \n", check=False), "empty")
+    assert_one_error(run("comment", issue_id, "-F", "/nonexistent/x", check=False),
+                     "/nonexistent/x")
+    assert issue_path(repo, issue_id).read_bytes() == before
+
+
+def test_comment_adds_only_its_lines(run, repo):
+    issue_id = new(run, "Diff friendly", "-m", "body\ntext")
+    run("comment", issue_id, "-m", "one")
+    before = issue_path(repo, issue_id).read_text()
+    run("comment", issue_id, "-m", "two")
+    after = issue_path(repo, issue_id).read_text()
+    assert after.startswith(before)
+
+
+def test_writes_do_not_build_the_index_or_import_sqlalchemy(run, repo):
+    """Change commands write one file: no SQLAlchemy, no index, whatever the issue count."""
+    first = new(run, "One")
+    second = new(run, "Two")
+    index = repo / ".git" / "git-issues" / "index.sqlite"
+    script = textwrap.dedent("""
+        import sys
+        from git_issues.cli import main
+        sys.argv = ["git-issues", *sys.argv[1:]]
+        try:
+            main()
+        except SystemExit as exc:
+            assert not exc.code, exc.code
+        assert "sqlalchemy" not in sys.modules, "a write imported SQLAlchemy"
+    """)
+    for args in (("edit", first, "--title", "Uno", "-l", "x"), ("comment", first, "-m", "c"),
+                 ("close", first), ("reopen", first), ("link", first, "--related", second),
+                 ("unlink", first, "--related", second)):
+        proc = subprocess.run([sys.executable, "-c", script, *args], cwd=repo,
+                                            capture_output=True, text=True)
+        assert proc.returncode == 0, (args, proc.stderr)
+    assert not index.exists()
+
+
+def test_change_commands_have_help(run):
+    for command in ("edit", "close", "reopen", "comment", "link", "unlink", "ready", "log"):
+        proc = run(command, "-h")
+        assert proc.stdout.startswith("Usage: git issues " + command)
