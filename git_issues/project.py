@@ -19,6 +19,9 @@ def init(ws: Workspace, *, hooks: bool = True) -> list[str]:
     done: list[str] = []
     _issues_dir(ws, done)
     _config(ws, done)
+    _merge_driver(ws, done)
+    if hooks:
+        _hooks(ws, done)
     return done
 
 
@@ -34,3 +37,17 @@ def _config(ws: Workspace, done: list[str]) -> None:
         config.write_text(DEFAULT_TEXT, encoding="utf-8")
         gitutil.add(ws.root, [config])
         done.append(f"wrote {config.relative_to(ws.root)}")
+
+
+def _hooks(ws: Workspace, done: list[str]) -> None:
+    """Install the git hooks that keep the index warm (issue 4); hooks already there stay."""
+    from git_issues import hooks as git_hooks
+
+    done.extend(git_hooks.install(ws))
+
+
+def _merge_driver(ws: Workspace, done: list[str]) -> None:
+    """Register the issue merge driver: the committed attribute and this clone's config."""
+    from git_issues import merge
+
+    done.extend(merge.register(ws))

@@ -13,10 +13,18 @@ _PROGRESS_MIN = 2000  # below this a rebuild is too quick for a bar to help
 
 @cli.command()
 @click.option("--no-hooks", is_flag=True, help="Do not install the git hooks.")
-def init(no_hooks: bool) -> None:
+@click.option("--global", "global_", is_flag=True,
+              help="Only register the merge driver once for your user (like git lfs install).")
+def init(no_hooks: bool, global_: bool) -> None:
     """Set this repository up for issues (safe to run again)."""
     from git_issues import project
 
+    if global_:
+        from git_issues import merge
+
+        for line in merge.register_global() or ["the merge driver is already registered"]:
+            click.echo(line, err=True)
+        return
     with open_workspace() as ws:
         done = project.init(ws, hooks=not no_hooks)
     for line in done:
@@ -40,5 +48,6 @@ def reindex() -> None:
             count = refresh.rebuild(ws.sources)
         with open_index(ws.sources) as view:
             problems = view.problems()
-    click.echo(f"indexed {count - len(problems)} issues", err=True)
+    indexed = count - len(problems)
+    click.echo(f"indexed {indexed} issue{'' if indexed == 1 else 's'}", err=True)
     report_problems(problems)
