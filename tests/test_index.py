@@ -1,0 +1,395 @@
+"""The index (DESIGN.md §3): where it lives, how it heals, how it stays fresh.
+
+Black-box checks go through the installed ``git-issues`` script; the freshness
+rules are also checked on the library (``plan``), because "re-reads only what
+changed" is about work done, which output alone cannot show.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import GIT_ISSUES, git
+
+from git_issues.index import schema
+from git_issues.index.engine import connect
+from git_issues.index.refresh import Sources, ensure_fresh, plan
+
+ISSUE = """\
+id: {id}
+title: {title}
+status: {status}
+created: '2026-11-{day:02d}T12:00:00Z'
+body: |
+  {body}
+"""
+
+
+def write_issue(repo: Path, issue_id: str, title: str, *, status: str = "open",
+                day: int = 1, body: str = "Nothing special.", extra: str = "") -> Path:
+    path = repo / ".issues" / f"{issue_id}.yml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(ISSUE.format(id=issue_id, title=title, status=status, day=day,
+                                 body=body) + extra)
+    return path
+
+
+def ids_listed(run, *args: str) -> list[str]:
+    proc = run("ls", "-s", "all", *args)
+    assert proc.stderr == "", proc.stderr
+    return [line.split("\t")[0] for line in proc.stdout.splitlines()]
+
+
+def titles_listed(run) -> list[str]:
+    return [line.split("\t")[3] for line in run("ls", "-s", "all").stdout.splitlines()]
+
+
+def default_db(repo: Path) -> Path:
+    return repo / ".git" / "git-issues" / "index.sqlite"
+
+
+def sources(repo: Path, db: Path | None = None) -> Sources:
+    return Sources(issues_dir=repo / ".issues", db_path=db or default_db(repo))
+
+
+@pytest.fixture
+def three(repo: Path) -> Path:
+    write_issue(repo, "aaaa1111", "Alpha", day=1)
+    write_issue(repo, "bbbb2222", "Bravo", day=2)
+    write_issue(repo, "cccc3333", "Charlie", day=3, status="closed")
+    return repo
+
+
+# --- where it lives -----------------------------------------------------------------
+
+
+def test_index_lives_in_the_git_dir_and_never_in_the_work_tree(run, three: Path):
+    assert ids_listed(run) == ["cccc3333", "bbbb2222", "aaaa1111"]
+    assert default_db(three).is_file()
+    untracked = git(three, "status", "--porcelain", "--untracked-files=all").splitlines()
+    assert all(".issues/" in line for line in untracked), untracked
+
+
+def test_each_worktree_has_its_own_index(run, three: Path):
+    git(three, "add", ".issues")
+    git(three, "commit", "-q", "-m", "issues")
+    linked = three.parent / "linked"
+    git(three, "worktree", "add", "-q", str(linked))
+    (linked / ".issues" / "bbbb2222.yml").unlink()  # this worktree differs
+    assert ids_listed(run) == ["cccc3333", "bbbb2222", "aaaa1111"]
+    proc = run("ls", "-s", "all", cwd=linked)
+    assert [line.split("\t")[0] for line in proc.stdout.splitlines()] == ["cccc3333",
+                                                                         "aaaa1111"]
+    assert (three / ".git" / "worktrees" / "linked" / "git-issues" / "index.sqlite").is_file()
+    assert not (linked / ".git" / "git-issues").exists()  # .git is a file there
+
+
+def test_issues_db_path_overrides_the_location(run, three: Path, tmp_path: Path):
+    db = tmp_path / "elsewhere" / "my.sqlite"
+    proc = run("ls", "-s", "all", env={"ISSUES_DB_PATH": str(db)})
+    assert len(proc.stdout.splitlines()) == 3
+    assert db.is_file()
+    assert not default_db(three).exists()
+    # A relative path is taken from where the command runs.
+    run("ls", env={"ISSUES_DB_PATH": "rel.sqlite"}, cwd=three / ".issues")
+    assert (three / ".issues" / "rel.sqlite").is_file()
+
+
+@pytest.mark.parametrize("where", ["/proc/no/such/dir/x.sqlite", "{repo}"])
+def test_an_unusable_index_location_is_one_clear_error(run, three: Path, where: str):
+    where = where.format(repo=three)  # a directory cannot be a database
+    for command in (("ls",), ("reindex",)):
+        proc = run(*command, check=False, env={"ISSUES_DB_PATH": where})
+        assert proc.returncode == 1
+        assert proc.stderr.startswith(f"error: {where}") and "Traceback" not in proc.stderr
+        assert len(proc.stderr.splitlines()) == 1
+
+
+# --- disposable: deleted, corrupt, old schema -> rebuilt silently ---------------------
+
+
+def test_deleted_index_is_rebuilt_silently(run, three: Path):
+    before = run("ls", "-s", "all").stdout
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{default_db(three)}{suffix}").unlink(missing_ok=True)
+    proc = run("ls", "-s", "all")
+    assert proc.stdout == before and proc.stderr == ""
+    assert default_db(three).is_file()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "foreign"])
+def test_damaged_index_is_rebuilt_silently(run, three: Path, damage: str):
+    before = run("ls", "-s", "all").stdout
+    db = default_db(three)
+    run("reindex")  # folds the WAL into the main file, so truncating really damages
+    with connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = db.read_bytes()
+    if damage == "garbage":
+        db.write_bytes(os.urandom(4096) + b"not a database at all" * 100)
+    elif damage == "truncated":
+        db.write_bytes(data[: len(data) // 3])
+    elif damage == "empty":
+        db.write_bytes(b"")
+    else:  # a valid SQLite file that is something else entirely
+        db.unlink()
+        with sqlite3.connect(db) as conn:
+            conn.execute("CREATE TABLE issues (something TEXT)")
+        conn.close()
+    proc = run("ls", "-s", "all")
+    assert proc.stdout == before and proc.stderr == ""
+    proc = run("show", "aaaa")
+    assert "Alpha" in proc.stdout and proc.stderr == ""
+
+
+def test_old_schema_version_is_rebuilt_silently(run, three: Path):
+    before = run("ls", "-s", "all").stdout
+    with connect(default_db(three)) as conn:
+        conn.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
+        conn.execute("DELETE FROM issues")  # what an older version might have left
+    proc = run("ls", "-s", "all")
+    assert proc.stdout == before and proc.stderr == ""
+    with connect(default_db(three)) as conn:
+        (version,) = conn.execute(
+            "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    assert version == str(schema.VERSION)
+
+
+# --- freshness -----------------------------------------------------------------------
+
+
+def test_hand_edit_added_and_deleted_files_are_noticed(run, three: Path):
+    assert titles_listed(run) == ["Charlie", "Bravo", "Alpha"]
+    path = three / ".issues" / "aaaa1111.yml"
+    path.write_text(path.read_text().replace("Alpha", "Alpha, edited by hand"))
+    write_issue(three, "dddd4444", "Delta", day=4)
+    (three / ".issues" / "bbbb2222.yml").unlink()
+    assert titles_listed(run) == ["Delta", "Charlie", "Alpha, edited by hand"]
+
+
+def test_status_change_by_hand_moves_an_issue_between_open_and_closed(run, three: Path):
+    assert ids_listed(run, "-s", "closed") == ["cccc3333"]
+    path = three / ".issues" / "cccc3333.yml"
+    path.write_text(path.read_text().replace("status: closed", "status: open"))
+    assert run("ls").stdout.splitlines()[0].startswith("cccc3333\topen")
+    assert run("ls", "-s", "closed").stdout == ""
+
+
+def test_a_config_change_is_noticed(run, three: Path):
+    write_issue(three, "dddd4444", "Delta", day=4, status="wontfix")
+    assert ids_listed(run, "-s", "open") == ["dddd4444", "bbbb2222", "aaaa1111"]  # unknown: open
+    (three / ".issues" / "config.yml").write_text(
+        "statuses:\n  open: open\n  closed: closed\n  wontfix: closed\n")
+    assert ids_listed(run, "-s", "open") == ["bbbb2222", "aaaa1111"]
+    assert ids_listed(run, "-s", "wontfix") == ["dddd4444"]
+
+
+def test_racy_edit_same_size_same_mtime_is_noticed(run, three: Path):
+    """Rewritten within the timestamp granularity, same size, mtime put back."""
+    path = three / ".issues" / "aaaa1111.yml"
+    assert "Alpha" in run("ls").stdout  # indexed right after writing: racy
+    st = os.stat(path)
+    path.write_text(path.read_text().replace("Alpha", "Omega"))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert os.stat(path).st_size == st.st_size and os.stat(path).st_mtime_ns == st.st_mtime_ns
+    listed = run("ls").stdout
+    assert "Omega" in listed and "Alpha" not in listed
+
+
+def test_racy_entry_is_checked_by_content_when_stat_data_cannot_tell(three: Path):
+    """When the file system did not move ctime either (coarse clocks), the digest decides."""
+    src = sources(three)
+    ensure_fresh(src)
+    path = three / ".issues" / "aaaa1111.yml"
+    st = os.stat(path)
+    path.write_text(path.read_text().replace("Alpha", "Omega"))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    new = os.stat(path)
+    with connect(src.db_path) as conn:
+        # Make the recorded stat identical to the new one: only the content differs.
+        conn.execute("UPDATE files SET ctime_ns = ?, ino = ?, checked_ns = ? WHERE name = ?",
+                     (new.st_ctime_ns, new.st_ino, st.st_mtime_ns, "aaaa1111.yml"))
+        todo = plan(conn, src.issues_dir)
+    assert todo.changed == ["aaaa1111.yml"] and todo.removed == []
+    ensure_fresh(src)
+    with connect(src.db_path) as conn:
+        (title,) = conn.execute("SELECT title FROM issues WHERE id = 'aaaa1111'").fetchone()
+    assert title == "Omega"
+
+
+def test_racy_but_unchanged_entry_is_proven_once_then_trusted(three: Path):
+    src = sources(three)
+    old = 1_700_000_000_000_000_000
+    for path in (three / ".issues").iterdir():  # none is racy by itself
+        os.utime(path, ns=(old, old))
+    ensure_fresh(src)
+    with connect(src.db_path) as conn:
+        conn.execute("UPDATE files SET checked_ns = mtime_ns WHERE name = 'aaaa1111.yml'")
+        todo = plan(conn, src.issues_dir)
+    assert (todo.changed, todo.removed, todo.touched) == ([], [], ["aaaa1111.yml"])
+    ensure_fresh(src)
+    with connect(src.db_path) as conn:
+        assert not plan(conn, src.issues_dir)
+
+
+def _age_all(repo: Path) -> None:
+    """Date every issue file back, so none is racy and plans hold only real changes."""
+    old = 1_700_000_000_000_000_000
+    for path in (repo / ".issues").iterdir():
+        os.utime(path, ns=(old, old))
+
+
+def _row_numbers(db: Path) -> dict[str, int]:
+    with connect(db) as conn:
+        return dict(conn.execute("SELECT file, num FROM issues"))
+
+
+def test_only_changed_files_are_read_again(three: Path):
+    src = sources(three)
+    for n in range(20):
+        write_issue(three, f"eeee{n:04d}", f"Filler {n}", day=5)
+    _age_all(three)
+    ensure_fresh(src)
+    with connect(src.db_path) as conn:
+        assert not plan(conn, src.issues_dir)
+    before = _row_numbers(src.db_path)
+    edited = three / ".issues" / "eeee0007.yml"
+    edited.write_text(edited.read_text().replace("Filler 7", "Filler seven"))
+    (three / ".issues" / "eeee0008.yml").unlink()
+    write_issue(three, "ffff5555", "Fresh", day=6)
+    with connect(src.db_path) as conn:
+        todo = plan(conn, src.issues_dir)
+    assert sorted(todo.changed) == ["eeee0007.yml", "ffff5555.yml"]
+    assert todo.removed == ["eeee0008.yml"]
+    ensure_fresh(src)
+    after = _row_numbers(src.db_path)
+    # A row that was read again was deleted and inserted anew: it has a new number.
+    reread = {name for name, num in after.items() if before.get(name) != num}
+    assert reread == {"eeee0007.yml", "ffff5555.yml"}
+    assert set(before) - set(after) == {"eeee0008.yml"}
+    with connect(src.db_path) as conn:
+        (title,) = conn.execute("SELECT title FROM issues WHERE id = 'eeee0007'").fetchone()
+        todo = plan(conn, src.issues_dir)
+    assert title == "Filler seven"
+    assert todo.changed == [] and todo.removed == []
+
+
+def test_a_fresh_read_imports_neither_sqlalchemy_nor_gitpython(run, three: Path):
+    run("ls")  # builds the index
+    probe = (
+        "import sys\n"
+        "from git_issues.cli import cli\n"
+        "try:\n"
+        "    cli.main(['ls', '-s', 'all'], prog_name='git issues')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in ('sqlalchemy', 'git') if m in sys.modules))\n"
+    )
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=three, capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "[]"
+
+
+# --- full-text search ------------------------------------------------------------------
+
+
+@pytest.fixture
+def searchable(repo: Path) -> Path:
+    write_issue(repo, "aaaa1111", "Engine cache leaks", body="File descriptors pile up.")
+    write_issue(repo, "bbbb2222", "Slow listing", day=2, body="Takes seconds on big repos.",
+                extra="comments:\n- id: cccc0001\n  date: '2026-11-02T00:00:00Z'\n"
+                      "  body: Reproduced with the engine disabled.\n")
+    write_issue(repo, "cccc3333", "Crash on café names", status="closed", day=3,
+                body='He said "use OR not AND" (really) -- see foo*bar.')
+    return repo
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("cache", ["aaaa1111"]),  # title
+    ("descriptors", ["aaaa1111"]),  # body
+    ("reproduced", ["bbbb2222"]),  # comment
+    ("engine", ["bbbb2222", "aaaa1111"]),  # title and comment
+    ("ENGINE Leaks", ["aaaa1111"]),  # all words, any case
+    ("desc", ["aaaa1111"]),  # prefix
+    ("cafe", ["cccc3333"]),  # diacritics folded
+    ("nothing-like-this", []),
+])
+def test_full_text_over_titles_bodies_and_comments(run, searchable: Path, query, expected):
+    assert ids_listed(run, "-q", query) == expected
+
+
+FTS_SYNTAX = ['"', '"unbalanced', "foo*", "*", "-", "-- see", "OR", "use OR not", "AND",
+              "NOT", "(", "(really", ")", "NEAR(a b)", "title:crash", "^", "a'b", "{",
+              "col:*", ":", "+", "a AND", "OR OR", '""', "*cache", "x NEAR/2 y"]
+
+
+def test_fts_syntax_in_the_query_never_crashes(invoke, searchable: Path):
+    for query in FTS_SYNTAX:
+        result = invoke("ls", "-s", "all", "-q", query)  # an exception would propagate
+        assert result.exit_code in (0, 1), (query, result.output)
+        if result.exit_code == 1:
+            assert result.stderr.startswith("error: "), (query, result.stderr)
+
+
+def test_fts_syntax_words_match_as_plain_words(run, searchable: Path):
+    assert ids_listed(run, "-q", '"use OR not"') == ["cccc3333"]
+    assert ids_listed(run, "-q", "(really)") == ["cccc3333"]
+    assert ids_listed(run, "-q", "foo*bar") == ["cccc3333"]
+
+
+def test_search_follows_edits(run, searchable: Path):
+    assert ids_listed(run, "-q", "zebra") == []
+    path = searchable / ".issues" / "aaaa1111.yml"
+    path.write_text(path.read_text().replace("pile up", "pile up like a zebra herd"))
+    assert ids_listed(run, "-q", "zebra") == ["aaaa1111"]
+    path.unlink()
+    assert ids_listed(run, "-q", "zebra") == []
+
+
+# --- two processes at once -------------------------------------------------------------
+
+
+def _spawn(repo: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([GIT_ISSUES, *args], cwd=repo, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _finish(procs: list[subprocess.Popen]) -> list[tuple[int, str, str]]:
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        results.append((proc.returncode, out, err))
+    return results
+
+
+def test_concurrent_writers_and_readers_never_lock_or_lose_a_file(repo: Path, run):
+    # Round 1: no index yet; six creators and four readers that all build it at once.
+    procs = [_spawn(repo, "new", f"Concurrent {n}") for n in range(6)]
+    procs[1:1] = [_spawn(repo, "ls", "-s", "all") for _ in range(2)]
+    procs += [_spawn(repo, "ls", "-s", "all") for _ in range(2)]
+    results = _finish(procs)
+    for code, _out, err in results:
+        assert code == 0 and "locked" not in err and "Traceback" not in err, err
+    created = {out.strip() for (code, out, err), p in zip(results, procs, strict=True)
+               if "new" in p.args}
+    assert len(created) == 6
+    assert set(ids_listed(run)) == created
+
+    # Round 2: every file edited, then readers and rebuilds race to refresh the index.
+    for issue_id in created:
+        path = repo / ".issues" / f"{issue_id}.yml"
+        path.write_text(path.read_text().replace("Concurrent", "Edited"))
+    procs = [_spawn(repo, "ls", "-s", "all") for _ in range(4)]
+    procs[2:2] = [_spawn(repo, "reindex"), _spawn(repo, "new", "Late arrival")]
+    for code, _out, err in _finish(procs):
+        assert code == 0 and "locked" not in err and "Traceback" not in err, err
+    titles = titles_listed(run)
+    assert len(titles) == 7 and "Late arrival" in titles
+    assert sum(t.startswith("Edited ") for t in titles) == 6
