@@ -51,6 +51,17 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     """The safe loader, refusing duplicate keys so that no value is silently dropped."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        # Fast path (every mapping of every file goes through here): distinct
+        # plain keys and no '<<' need no closer look.
+        try:
+            keys = {key_node.value for key_node, _ in node.value}
+        except TypeError:  # a collection as a key
+            keys = None
+        if keys is None or len(keys) != len(node.value) or "<<" in keys:
+            self._refuse_duplicates_and_merges(node)
+        return super().construct_mapping(node, deep=deep)
+
+    def _refuse_duplicates_and_merges(self, node: yaml.MappingNode) -> None:
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = getattr(key_node, "value", None)
@@ -65,12 +76,15 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
                         None, None, f"duplicate key {key!r}", key_node.start_mark
                     )
                 seen.add(key)
-        return super().construct_mapping(node, deep=deep)
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
     """One line out of PyYAML's multi-line messages."""
     problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
+    if "maximum nesting depth" in str(problem):
+        # Newer libyaml stops deep nesting itself, sometimes before our own
+        # check sees it: one wording whatever the PyYAML version.
+        return f"nested deeper than {MAX_DEPTH} levels"
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
     return f"invalid YAML{where}: {' '.join(str(problem).split())}"
@@ -112,8 +126,17 @@ def _check_nesting(text: str) -> None:
             raise ValidationError("YAML aliases are not allowed")
 
 
-def _check_tree(data: Any, text_len: int) -> None:
-    """Walk the loaded document once, bounded, refusing shared nodes (aliases)."""
+def _check_tree(data: Any, text_len: int, may_alias: bool = True) -> None:
+    """Walk the loaded document once, bounded, refusing shared nodes (aliases).
+
+    Without an '&' in the text there is no anchor, so no alias: then only the
+    collections need a visit (depth, keys), which is what almost every file is.
+    The number of values was bounded before loading (``_few_marks`` or the
+    event check), so it needs no count here.
+    """
+    if not may_alias:
+        _check_collections(data)
+        return
     seen: set[int] = set()
     chars = 0
     nodes = 0
@@ -143,6 +166,23 @@ def _check_tree(data: Any, text_len: int) -> None:
                 raise ValidationError("YAML aliases are not allowed")
 
 
+def _check_collections(data: Any) -> None:
+    stack: list[tuple[Any, int]] = [(data, 1)] if isinstance(data, (dict, list)) else []
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValidationError(f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(value, dict):
+            _check_keys(value)
+            for key, item in value.items():
+                if isinstance(item, (dict, list)):
+                    stack.append((item, depth + 1))
+                if isinstance(key, (dict, list)):
+                    stack.append((key, depth + 1))
+        else:
+            stack.extend((item, depth + 1) for item in value if isinstance(item, (dict, list)))
+
+
 def _check_keys(mapping: dict) -> None:
     """Keys must be what JSON can hold (the index and ``--json`` carry unknown keys)."""
     for key in mapping:
@@ -170,7 +210,7 @@ def load_document(data: bytes, path: str) -> Any:
         if not _few_marks(text):
             _check_nesting(text)
         document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader subclass
-        _check_tree(document, len(text))
+        _check_tree(document, len(text), may_alias="&" in text)
         return document
     except yaml.YAMLError as exc:
         raise IssueFileError(path, _yaml_problem(exc)) from None

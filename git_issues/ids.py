@@ -8,7 +8,6 @@ or copied by hand survives.
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable, Iterable
 
 from git_issues.errors import GitIssuesError
@@ -22,6 +21,8 @@ _SHOWN_CANDIDATES = 10
 
 def mint(exists: Callable[[str], bool]) -> str:
     """A fresh id that ``exists`` does not know yet."""
+    import secrets  # only writers mint: readers skip its start-up
+
     for _ in range(100):
         candidate = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
         if not exists(candidate):

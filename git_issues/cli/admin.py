@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from git_issues.cli.app import cli, report_problems
@@ -36,18 +38,20 @@ def init(no_hooks: bool, global_: bool) -> None:
 def reindex() -> None:
     """Rebuild the index from the issue files."""
     from git_issues.index import refresh
-    from git_issues.index.query import open_index
+    from git_issues.index.engine import connect
+    from git_issues.index.query import IndexView
 
     with open_workspace() as ws:
-        total = len(refresh.scan(ws.store.dir))
-        if is_tty(click.get_text_stream("stderr")) and total >= _PROGRESS_MIN:
-            with click.progressbar(length=total, label="Indexing", file=click.get_text_stream(
-                    "stderr")) as bar:
+        stderr = sys.stderr  # click.get_text_stream is deprecated in click 8.5
+        # Counting the files for the bar costs a scan: only a person watching pays it.
+        total = len(refresh.scan(ws.store.dir)) if is_tty(stderr) else 0
+        if total >= _PROGRESS_MIN:
+            with click.progressbar(length=total, label="Indexing", file=stderr) as bar:
                 count = refresh.rebuild(ws.sources, progress=bar.update)
         else:
             count = refresh.rebuild(ws.sources)
-        with open_index(ws.sources) as view:
-            problems = view.problems()
+        with connect(ws.db_path) as conn:  # just rebuilt: no freshness check needed
+            problems = IndexView(conn).problems()
     indexed = count - len(problems)
     click.echo(f"indexed {indexed} issue{'' if indexed == 1 else 's'}", err=True)
     report_problems(problems)

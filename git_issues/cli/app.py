@@ -6,6 +6,7 @@ User errors from the library (``GitIssuesError``) become one line on stderr,
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -65,7 +66,7 @@ def read_text_option(value: str | None, file: str | None, what: str) -> str | No
         except UnicodeDecodeError:
             raise GitIssuesError(f"{file}: not valid UTF-8") from None
     if value == "-":
-        return click.get_text_stream("stdin").read()
+        return sys.stdin.read()  # click.get_text_stream is deprecated in click 8.5
     return value
 
 

@@ -6,7 +6,6 @@ Colour follows the conventions people expect: only on a terminal, never when
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -40,6 +39,8 @@ def priority_text(priority: int | None) -> str:
 def emit_json(value: Any) -> None:
     # default=str: a hand-written unknown key may hold a YAML date (``due: 2026-12-01``);
     # the index stores the same text, so ``show --json`` and ``ls --json`` agree.
+    import json
+
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 

@@ -6,8 +6,6 @@ refresh, the SQLAlchemy rebuild and the worker processes of a parallel rebuild.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import time
 from typing import TYPE_CHECKING, Any
@@ -19,6 +17,14 @@ if TYPE_CHECKING:
     from git_issues.model import Issue
 
 StatSig = tuple[int, int, int, int]  # mtime_ns, ctime_ns, size, inode
+
+
+def digest(data: bytes) -> str:
+    """The content fingerprint that settles racy entries (hashlib loads lazily:
+    its OpenSSL start-up would cost every fresh read)."""
+    import hashlib
+
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def stat_sig(st: os.stat_result) -> StatSig:
@@ -58,7 +64,7 @@ def read_record(directory: str, name: str, statuses: dict[str, str]) -> Record |
     try:
         data, st = read_bytes(os.path.join(directory, name), shown)
         file_row.update(zip(("mtime_ns", "ctime_ns", "size", "ino"), stat_sig(st), strict=True))
-        file_row["digest"] = hashlib.blake2b(data, digest_size=16).hexdigest()
+        file_row["digest"] = digest(data)
         issue = load_text(data, shown)
         if issue.id + ".yml" != name:
             raise IssueFileError(shown, f"id '{issue.id}' does not match the file name")
@@ -82,6 +88,8 @@ def _stat_without_reading(directory: str, name: str, file_row: dict[str, Any]) -
 
 
 def issue_record(issue: Issue, file_row: dict[str, Any], statuses: dict[str, str]) -> Record:
+    import json  # not at module level: a fresh read never needs it
+
     doc = issue.to_dict()
     issue_row = {
         "num": None,

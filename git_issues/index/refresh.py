@@ -18,7 +18,6 @@ corrupt file) leads to a silent rebuild: the index is purely derived.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -31,7 +30,7 @@ from typing import Any, NamedTuple
 from git_issues.errors import GitIssuesError
 from git_issues.index import schema
 from git_issues.index.engine import connect, open_engine
-from git_issues.index.records import Record, StatSig, number, read_many, stat_sig
+from git_issues.index.records import Record, StatSig, digest, number, read_many, stat_sig
 from git_issues.store import CONFIG_NAME, SUFFIX
 
 Progress = Callable[[int], None]
@@ -107,7 +106,7 @@ def _is_racy(mtime_ns: int, checked_ns: int) -> bool:
 def _digest(path: Path) -> str | None:
     try:
         with open(path, "rb") as handle:
-            return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+            return digest(handle.read())
     except OSError:
         return None
 
@@ -135,10 +134,10 @@ def plan(conn: sqlite3.Connection, directory: Path) -> Plan:
         result.changed = [name for name, sig in disk.items() if recorded.get(name) != sig]
     changed = set(result.changed)
     now = time.time_ns()
-    for name, mtime, digest in conn.execute(_RACY_SQL):
+    for name, mtime, recorded_digest in conn.execute(_RACY_SQL):
         if name in changed or name not in disk:
             continue
-        if _digest(directory / name) != digest:
+        if _digest(directory / name) != recorded_digest:
             result.changed.append(name)
         elif not _is_racy(mtime, now):
             result.touched.append(name)
@@ -206,6 +205,11 @@ def _apply(conn: sqlite3.Connection, sources: Sources, todo: Plan, meta: dict[st
     )
 
 
+def _stamp(meta: dict[str, str]) -> tuple[str | None, str | None]:
+    """What every write of the index changes: equal stamps, no write in between."""
+    return meta.get("generation"), meta.get("refreshed_ns")
+
+
 def _incremental(conn: sqlite3.Connection, sources: Sources) -> bool:
     """Bring a valid index up to date; False when it needs a rebuild instead."""
     meta = read_meta(conn)
@@ -213,14 +217,18 @@ def _incremental(conn: sqlite3.Connection, sources: Sources) -> bool:
         return False
     if meta.get("config_sig") != sources.config_sig():
         return False
-    if not plan(conn, sources.issues_dir):
+    todo = plan(conn, sources.issues_dir)
+    if not todo:
         return True
     conn.execute("BEGIN IMMEDIATE")
     try:
-        # Plan again under the write lock: another process may have done the work.
-        todo = plan(conn, sources.issues_dir)
+        locked_meta = read_meta(conn)
+        if _stamp(locked_meta) != _stamp(meta):
+            # Another process refreshed while we waited for the lock: plan again
+            # against what it wrote (a second scan, only in this rare case).
+            todo = plan(conn, sources.issues_dir)
         if todo:
-            _apply(conn, sources, todo, read_meta(conn))
+            _apply(conn, sources, todo, locked_meta)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
