@@ -342,7 +342,8 @@ def _priority(value: Any) -> str:
 
 def _text_change(old: str, new: str) -> str:
     if not old:
-        return f"added ({len(new.splitlines())} lines)"
+        count = len(new.splitlines())
+        return f"added ({count} line{'' if count == 1 else 's'})"
     if not new:
         return "removed"
     plus = minus = 0
