@@ -270,6 +270,9 @@ def build_repo(n: int, target: Path, env: dict[str, str]) -> Spec:
     issues = generate_issues(n, SEED)
     target.mkdir(parents=True)
     git(target, env, "init", "-q", "-b", "main")
+    # No background `gc --auto` after the big commit: it would repack while the
+    # repository is copied for a measure (and its load would skew the timings).
+    git(target, env, "config", "gc.auto", "0")
     (target / "README.md").write_text("# A project with issues\n", encoding="utf-8")
     write_code(target, 0)
     issues_dir = target / ".issues"
