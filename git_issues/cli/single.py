@@ -96,15 +96,26 @@ def show(issue_id: str, as_json: bool) -> None:
     from git_issues.index.query import open_index
 
     with open_workspace() as ws:
-        issue = ws.store.read(ws.store.resolve(issue_id))
+        issue_id = ws.store.resolve(issue_id)
         if as_json:
-            emit_json(issue.to_dict())
+            emit_json(ws.store.read(issue_id).to_dict())
             return
         with open_index(ws.sources) as view:
+            # The index is fresh and holds the file's fields as JSON: cheaper than
+            # importing PyYAML to parse the file again.  A broken file has no row:
+            # reading it gives the user the file's own error.
+            doc = view.doc(issue_id)
+            issue = issue_from_doc(doc) if doc is not None else ws.store.read(issue_id)
             links = view.links_of(issue.id)
             titles = view.titles([other for _, other in links])
             state = view.statuses().get(issue.status, "open")
     echo_paged(render(issue, state, links, titles))
+
+
+def issue_from_doc(doc: dict):  # -> model.Issue, imported lazily
+    from git_issues.model import issue_from_dict
+
+    return issue_from_dict(doc)
 
 
 def render(issue, state: str, links: list[tuple[str, str]], titles: dict[str, str]) -> str:

@@ -102,6 +102,14 @@ class IndexView:
             params.append(filters.limit)
         return [dict(zip(columns, row, strict=True)) for row in self.conn.execute(sql, params)]
 
+    def doc(self, issue_id: str) -> dict[str, Any] | None:
+        """The issue as the fresh index holds it (its file's fields), or None if
+        its file is broken or gone."""
+        import json
+
+        row = self.conn.execute("SELECT doc FROM issues WHERE id = ?", (issue_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
     def titles(self, ids: list[str]) -> dict[str, str]:
         if not ids:
             return {}
