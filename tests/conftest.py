@@ -7,6 +7,7 @@ settings (hooks paths, aliases, editors) can neither help nor break a test.
 from __future__ import annotations
 
 import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -98,3 +99,27 @@ def invoke(repo: Path) -> Callable[..., Result]:
         return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
 
     return _invoke
+
+
+def on_terminal(repo: Path, *args: str, env: dict[str, str]) -> tuple[int, str]:
+    """Run git-issues with stdin, stdout and stderr on a pseudo-terminal, as a person
+    at a terminal would; returns the exit code and what the screen showed."""
+    leader, follower = pty.openpty()
+    full_env = {**os.environ, "TERM": "dumb", "COLUMNS": "100", **env}
+    proc = subprocess.Popen([GIT_ISSUES, *args], cwd=repo, stdin=follower, stdout=follower,
+                            stderr=follower, env=full_env, close_fds=True)
+    os.close(follower)
+    chunks = []
+    try:
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed its side
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+        code = proc.wait(timeout=60)
+    return code, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")

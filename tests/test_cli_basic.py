@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import pty
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import GIT_ISSUES, git
+from conftest import git, on_terminal
 
 from git_issues.cli.single import NEW_TEMPLATE, parse_new_text
 from git_issues.model import COMMENT_KEYS, ISSUE_KEYS
@@ -171,29 +169,6 @@ def test_new_without_a_title_off_a_terminal_is_an_error(run, repo: Path):
 ])
 def test_editor_template_parsing(edited, expected):
     assert parse_new_text(edited) == expected
-
-
-def on_terminal(repo: Path, *args: str, env: dict[str, str]) -> tuple[int, str]:
-    """Run git-issues with all three streams on a pseudo-terminal."""
-    leader, follower = pty.openpty()
-    full_env = {**os.environ, "TERM": "dumb", "COLUMNS": "100", **env}
-    proc = subprocess.Popen([GIT_ISSUES, *args], cwd=repo, stdin=follower, stdout=follower,
-                            stderr=follower, env=full_env, close_fds=True)
-    os.close(follower)
-    chunks = []
-    try:
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO: the child closed its side
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(leader)
-        code = proc.wait(timeout=60)
-    return code, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
 
 
 def editor_writing(tmp_path: Path, text: str) -> str:

@@ -6,39 +6,18 @@ way it is for a person at a shell.
 
 from __future__ import annotations
 
-import os
-import pty
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import GIT_ISSUES
+from conftest import on_terminal as terminal
 
 
 def on_terminal(repo: Path, *args: str, env: dict[str, str]) -> tuple[int, str]:
-    """Run git-issues with stdin, stdout and stderr on a pty; returns (code, screen)."""
-    leader, follower = pty.openpty()
-    full_env = {**os.environ, "TERM": "dumb", "NO_COLOR": "1", "COLUMNS": "80", **env}
-    proc = subprocess.Popen([GIT_ISSUES, *args], cwd=repo, stdin=follower, stdout=follower,
-                            stderr=follower, env=full_env, close_fds=True)
-    os.close(follower)
-    chunks = []
-    try:
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO: the child side is closed
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(leader)
-        code = proc.wait(timeout=60)
-    return code, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+    """These tests read plain text on an 80-column screen."""
+    return terminal(repo, *args, env={"NO_COLOR": "1", "COLUMNS": "80", **env})
 
 
 def editor_that_appends(tmp_path: Path, text: str) -> str:
