@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
     from git_issues.model import Issue
     from git_issues.workspace import Workspace
 
-# The lines git writes around a conflict, each at the start of a line.
 CANONICAL_TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 FUTURE_SLACK = _dt.timedelta(days=1)  # clocks disagree a little; a day ahead is a typo
 CONFIG_PATH = f"{ISSUES_DIR}/{CONFIG_NAME}"
@@ -66,7 +64,7 @@ def check_worktree(ws: Workspace, paths: list[str] | None = None) -> list[str]:
 
 def check_staged(ws: Workspace, paths: list[str] | None = None) -> list[str]:
     """Check the versions in git's index: what the next commit will contain."""
-    from git_issues.review import BlobReader
+    from git_issues.gitutil import BlobReader
 
     entries, unmerged = _index_entries(ws.root)
     wanted = _staged_names(_expand(ws.root, paths, on_disk=False), entries, unmerged) \
@@ -177,15 +175,10 @@ def _stem_of(path: str) -> str | None:
 
 
 def _config(data: bytes | None) -> Config:
-    """The project's config from its bytes (``config.load`` reads a path, so give it one)."""
+    """The project's config from its bytes; the defaults when there is none."""
     from git_issues import config
 
-    if data is None:
-        return config.Config()
-    with tempfile.TemporaryDirectory(prefix="git-issues-check-") as tmp:
-        path = Path(tmp) / CONFIG_NAME
-        path.write_bytes(data)
-        return config.load(path)
+    return config.Config() if data is None else config.parse(data)
 
 
 # --- the checks ---------------------------------------------------------------

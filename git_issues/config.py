@@ -13,6 +13,7 @@ from pathlib import Path
 from git_issues.errors import GitIssuesError
 from git_issues.model import STATUS_RE
 
+SHOWN = ".issues/config.yml"
 DEFAULT_STATUSES = {"open": "open", "closed": "closed"}
 STATES = ("open", "closed")
 
@@ -46,13 +47,20 @@ def load(path: Path) -> Config:
     """Read the config, or the defaults when there is none."""
     # The config arrives in pull requests like the issues: the same guarded reader
     # (no symlink to /dev/zero, no FIFO, size cap, nesting/alias/value limits).
-    from git_issues.fileformat import load_document, read_bytes  # yaml only when needed
+    from git_issues.fileformat import read_bytes  # yaml only when needed
 
-    shown = ".issues/config.yml"
     try:
-        data, _ = read_bytes(str(path), shown)
+        data, _ = read_bytes(str(path), SHOWN)
     except FileNotFoundError:
         return Config()
+    return parse(data)
+
+
+def parse(data: bytes) -> Config:
+    """The config from its bytes: a file on disk, or a version git holds (``check --staged``)."""
+    from git_issues.fileformat import load_document
+
+    shown = SHOWN
     doc = load_document(data, shown) or {}
     raw = doc.get("statuses", DEFAULT_STATUSES) if isinstance(doc, dict) else None
     if not isinstance(raw, dict) or not raw:

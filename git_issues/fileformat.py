@@ -277,11 +277,6 @@ def read_bytes(path: str, display: str | None = None) -> tuple[bytes, os.stat_re
         os.close(fd)
 
 
-def read_issue(path: str, display: str | None = None) -> Issue:
-    data, _ = read_bytes(path, display)
-    return load_text(data, display or path)
-
-
 # Line breaks YAML knows besides '\n': written raw, a quoted scalar folds them
 # into spaces and a literal block turns them into '\n'.  Only the double-quoted
 # escapes (\N, \L, \P) carry them through a round trip.

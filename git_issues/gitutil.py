@@ -117,3 +117,45 @@ def editor(root: Path) -> str:
 def config_get(root: Path, key: str) -> str | None:
     proc = run(["config", "--get", key], root, check=False)
     return proc.stdout.decode("utf-8", "replace").strip() if proc.returncode == 0 else None
+
+
+class BlobReader:
+    """One ``git cat-file --batch`` process answering any number of object reads.
+
+    Use it only as a context manager: leaving the block closes the pipe and
+    waits for git, so no child process outlives the command.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> BlobReader:
+        try:
+            self.proc = subprocess.Popen(
+                ["git", "cat-file", "--batch"], cwd=self.root,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except FileNotFoundError:
+            raise GitIssuesError("git is not installed or not on PATH") from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.proc is not None
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                stream.close()
+        self.proc.wait()
+        self.proc = None
+
+    def read(self, name: str) -> bytes | None:
+        """The content of a blob (by id or ``rev:path``), or None if there is no such blob."""
+        assert self.proc is not None and self.proc.stdin and self.proc.stdout, "use `with`"
+        self.proc.stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
+        self.proc.stdin.flush()
+        header = self.proc.stdout.readline().rstrip(b"\n").split(b" ")
+        if len(header) != 3:  # "<name> missing" / "ambiguous"
+            return None
+        size = int(header[2])
+        data = self.proc.stdout.read(size)
+        self.proc.stdout.read(1)  # the newline after each object
+        return data if header[1] == b"blob" else None

@@ -153,24 +153,8 @@ def _fetch(root: Path, specs: list[str]) -> dict[str, bytes | None]:
     specs = list(dict.fromkeys(specs))
     if not specs:
         return {}
-    out = gitutil.run(["cat-file", "--batch"], root,
-                      input="".join(s + "\n" for s in specs).encode()).stdout
-    blobs: dict[str, bytes | None] = {}
-    pos = 0
-    for spec in specs:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split()
-        pos = end + 1
-        if len(header) == 3 and header[1] == b"blob":
-            size = int(header[2])
-            blobs[spec] = out[pos:pos + size]
-            pos += size + 1
-        elif len(header) == 3:  # a tree or other object at that path: skip its content
-            pos += int(header[2]) + 1
-            blobs[spec] = None
-        else:
-            blobs[spec] = None  # "<spec> missing"
-    return blobs
+    with gitutil.BlobReader(root) as reader:
+        return {spec: reader.read(spec) for spec in specs}
 
 
 def _parse(data: bytes | IssueFileError | None, path: str,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from git_issues import gitutil
 from git_issues import ids as ids_mod
-from git_issues.errors import GitIssuesError, IssueFileError
+from git_issues.errors import GitIssuesError
 from git_issues.model import (
     LINK_KINDS,
     Comment,
@@ -136,17 +136,7 @@ def lock_dir(ws: Workspace) -> Path:
 
 def read(ws: Workspace, issue_id: str) -> tuple[Issue, bytes]:
     """The issue and the exact bytes it came from, the base of a compare-and-swap write."""
-    from git_issues.fileformat import load_text, read_bytes
-
-    shown = ws.store.display(issue_id)
-    try:
-        data, _ = read_bytes(str(ws.store.path(issue_id)), shown)
-    except FileNotFoundError:
-        raise GitIssuesError(f"no issue '{issue_id}' ({shown} is gone)") from None
-    issue = load_text(data, shown)
-    if issue.id != issue_id:
-        raise IssueFileError(shown, f"id '{issue.id}' does not match the file name")
-    return issue, data
+    return ws.store.read_with_bytes(issue_id)
 
 
 def changed_fields(before: Issue, after: Issue) -> list[str]:

@@ -20,7 +20,6 @@ import difflib
 import json
 import os
 import re
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,48 +42,6 @@ _FIRST_LINE = 100
 
 
 # --- reading versions ---------------------------------------------------------
-
-class BlobReader:
-    """One ``git cat-file --batch`` process answering any number of object reads.
-
-    Use it only as a context manager: leaving the block closes the pipe and
-    waits for git, so no child process outlives the command.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.proc: subprocess.Popen | None = None
-
-    def __enter__(self) -> BlobReader:
-        try:
-            self.proc = subprocess.Popen(
-                ["git", "cat-file", "--batch"], cwd=self.root,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        except FileNotFoundError:
-            raise GitIssuesError("git is not installed or not on PATH") from None
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self.proc is not None
-        for stream in (self.proc.stdin, self.proc.stdout):
-            if stream is not None:
-                stream.close()
-        self.proc.wait()
-        self.proc = None
-
-    def read(self, name: str) -> bytes | None:
-        """The content of a blob (by id or ``rev:path``), or None if there is no such blob."""
-        assert self.proc is not None and self.proc.stdin and self.proc.stdout, "use `with`"
-        self.proc.stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
-        self.proc.stdin.flush()
-        header = self.proc.stdout.readline().rstrip(b"\n").split(b" ")
-        if len(header) != 3:  # "<name> missing" / "ambiguous"
-            return None
-        size = int(header[2])
-        data = self.proc.stdout.read(size)
-        self.proc.stdout.read(1)  # the newline after each object
-        return data if header[1] == b"blob" else None
-
 
 # --- which files differ -------------------------------------------------------
 
@@ -222,7 +179,7 @@ def diff(ws: Workspace, spec: str | None = None) -> Report:
     files = changed_files(ws.root, sides)
     states = _states(ws)
     out: list[IssueDiff] = []
-    with BlobReader(ws.root) as blobs:
+    with gitutil.BlobReader(ws.root) as blobs:
         for change in files:
             old = _version(blobs, change.path, change.old_blob, None)
             new = _version(blobs, change.path, change.new_blob,
@@ -245,7 +202,8 @@ def _states(ws: Workspace) -> dict[str, str]:
 Version = Any  # Issue | IssueFileError | None (absent)
 
 
-def _version(blobs: BlobReader, path: str, blob: str | None, worktree: Path | None) -> Version:
+def _version(blobs: gitutil.BlobReader, path: str, blob: str | None,
+             worktree: Path | None) -> Version:
     from git_issues.fileformat import load_text, read_bytes
 
     try:

@@ -68,18 +68,21 @@ class Store:
         return ids_mod.resolve(prefix, (i for i in self.ids() if ID_RE.fullmatch(i)))
 
     def read(self, issue_id: str) -> Issue:
-        from git_issues.fileformat import read_issue  # PyYAML only when a file is read
+        return self.read_with_bytes(issue_id)[0]
 
+    def read_with_bytes(self, issue_id: str) -> tuple[Issue, bytes]:
+        """The issue and the exact bytes it came from (the base of a compare-and-swap write)."""
+        from git_issues.fileformat import load_text, read_bytes  # PyYAML only when read
+
+        shown = self.display(issue_id)
         try:
-            issue = read_issue(str(self.path(issue_id)), self.display(issue_id))
+            data, _ = read_bytes(str(self.path(issue_id)), shown)
         except FileNotFoundError:
-            shown = self.display(issue_id)
             raise GitIssuesError(f"no issue '{issue_id}' ({shown} is gone)") from None
+        issue = load_text(data, shown)
         if issue.id != issue_id:
-            raise IssueFileError(
-                self.display(issue_id), f"id '{issue.id}' does not match the file name"
-            )
-        return issue
+            raise IssueFileError(shown, f"id '{issue.id}' does not match the file name")
+        return issue, data
 
     def read_all(self) -> Iterator[Issue | IssueFileError]:
         """Every issue, with broken files yielded as errors instead of stopping the rest."""
