@@ -51,6 +51,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     """The safe loader, refusing duplicate keys so that no value is silently dropped."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        if not isinstance(node, yaml.MappingNode):  # '!!map x': PyYAML says what is wrong
+            return super().construct_mapping(node, deep=deep)
         # Fast path (every mapping of every file goes through here): distinct
         # plain keys and no '<<' need no closer look.
         try:
@@ -76,6 +78,56 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
                         None, None, f"duplicate key {key!r}", key_node.start_mark
                     )
                 seen.add(key)
+
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _MAP, _SEQ = _TAG + "str", _TAG + "map", _TAG + "seq"
+# Scalars whose constructor returns a plain value: everything else (binary,
+# merge keys, a collection tag on a scalar) takes the standard path.
+_PLAIN_SCALARS = frozenset(_TAG + t for t in ("int", "float", "bool", "null", "timestamp"))
+
+
+class _SlowPath(Exception):
+    """The fast constructor met something it does not handle exactly like PyYAML."""
+
+
+class _FastLoader(_Loader):
+    """The same loader, building plain maps, lists and scalars without PyYAML's
+    per-node bookkeeping, which is most of the time a C-parsed file takes.
+
+    Only for texts without an anchor ('&'): with none, no node is shared, so
+    building each node once per appearance is exactly what PyYAML does.  At the
+    first node it does not handle the same way, the standard constructor builds
+    the whole document instead (and raises what it raises).
+    """
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        try:
+            return self._build(node)
+        except _SlowPath:
+            return super().construct_document(node)
+
+    def _build(self, node: yaml.Node) -> Any:
+        tag, kind = node.tag, type(node)
+        if kind is yaml.ScalarNode:
+            if tag == _STR:
+                return node.value
+            if tag in _PLAIN_SCALARS:
+                return self.yaml_constructors[tag](self, node)
+        elif kind is yaml.MappingNode and tag == _MAP:
+            pairs = node.value
+            # As construct_mapping: duplicate key texts and '<<' go to the checks there.
+            if len({key.value for key, _ in pairs if type(key) is yaml.ScalarNode}) != len(pairs):
+                raise _SlowPath
+            build = self._build
+            mapping = {build(key): build(value) for key, value in pairs}
+            if len(mapping) != len(pairs) or "<<" in mapping:
+                raise _SlowPath
+            return mapping
+        elif kind is yaml.SequenceNode and tag == _SEQ:
+            build = self._build
+            return [build(item) for item in node.value]
+        raise _SlowPath
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
@@ -209,8 +261,10 @@ def load_document(data: bytes, path: str) -> Any:
     try:
         if not _few_marks(text):
             _check_nesting(text)
-        document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader subclass
-        _check_tree(document, len(text), may_alias="&" in text)
+        may_alias = "&" in text
+        loader = _Loader if may_alias else _FastLoader
+        document = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader subclass
+        _check_tree(document, len(text), may_alias=may_alias)
         return document
     except yaml.YAMLError as exc:
         raise IssueFileError(path, _yaml_problem(exc)) from None

@@ -123,6 +123,35 @@ def test_mostly_valid_issues_round_trip(document):
         assert issue.id == document["id"]
 
 
+def loaded_by(loader: type, text: str) -> tuple:
+    """What a loader makes of a text: the value, or the error it raises."""
+    try:
+        return ("value", repr(yaml.load(text, Loader=loader)))  # noqa: S506 - safe subclasses
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:  # what load_document handles
+        return ("error", type(exc).__name__, str(exc))
+
+
+no_anchor_texts = st.one_of(
+    st.lists(yaml_bits.filter(lambda bit: "&" not in bit), max_size=80).map("".join),
+    st.builds(lambda doc, flow: yaml.safe_dump(doc, default_flow_style=flow, allow_unicode=True),
+              st.one_of(documents, issue_like), st.booleans()),
+    st.sampled_from(["a: 1\na: 2\n", "1: x\n'1': y\n", "1: x\n1.0: y\n", "<<: {a: 1}\n",
+                     "'<<': 1\n", "? [a]\n: 1\n", "!!binary aGk=\n", "a: !!set {x: null}\n",
+                     "a: !!omap [x: 1]\n", "- !!map x\n", "=: 1\n", "a: =\n", "!!str 12\n",
+                     "a: !!int '7'\n", "t: 2026-01-01 10:00:00Z\n", "{a: [b, {c: ~}]}\n"]),
+)
+
+
+@FAST
+@given(no_anchor_texts)
+def test_fast_constructor_builds_what_pyyaml_builds(text):
+    """The reader's fast constructor (texts without '&') agrees with PyYAML's
+    own safe constructor on every value and every refusal."""
+    from git_issues.fileformat import _FastLoader, _Loader
+
+    assert loaded_by(_FastLoader, text) == loaded_by(_Loader, text)
+
+
 # --- the commands over random files ---------------------------------------------------------
 
 def in_repo(root: Path):
