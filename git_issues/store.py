@@ -64,6 +64,10 @@ class Store:
         return os.path.lexists(self.path(issue_id))
 
     def resolve(self, prefix: str) -> str:
+        """The id a typed prefix names; a whole id that has a file needs no listing."""
+        whole = ids_mod.check_prefix(prefix)
+        if ID_RE.fullmatch(whole) and os.path.lexists(self.dir / f"{whole}{SUFFIX}"):
+            return whole  # an exact id wins over longer ids it begins, as in ids.resolve
         # Only names that are ids: a stray 'abcd-old.yml' must not make 'abcd' ambiguous.
         return ids_mod.resolve(prefix, (i for i in self.ids() if ID_RE.fullmatch(i)))
 

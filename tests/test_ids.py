@@ -117,6 +117,23 @@ def test_store_resolves_only_names_that_are_ids(tmp_path: Path):
         store.resolve("conf")
 
 
+def test_store_resolves_whole_ids_and_prefixes_alike(tmp_path: Path):
+    """A whole id is found without listing the folder: the answers must not change."""
+    store = Store(tmp_path)
+    store.dir.mkdir()
+    for issue_id in ("abcd", "abcdef12", "abcdxy34"):
+        (store.dir / f"{issue_id}.yml").write_text(ISSUE.format(id=issue_id))
+    assert store.resolve("abcd") == "abcd"
+    assert store.resolve(" ABCDEF12 ") == "abcdef12"
+    assert store.resolve("abcdx") == "abcdxy34"
+    with pytest.raises(GitIssuesError, match="ambiguous"):
+        store.resolve("abc")
+    with pytest.raises(GitIssuesError, match="no issue matches 'abcdef13'"):
+        store.resolve("abcdef13")
+    with pytest.raises(GitIssuesError, match="is not an issue id"):
+        store.resolve("../abcd")
+
+
 def test_path_traversal_through_the_cli_reads_nothing(run, repo: Path):
     """``show ../x`` must not open ``x.yml`` beside ``.issues/``, even if it is an issue."""
     (repo / ".issues").mkdir()
