@@ -7,6 +7,7 @@ changed" is about work done, which output alone cannot show.
 
 from __future__ import annotations
 
+import marshal
 import os
 import sqlite3
 import subprocess
@@ -17,7 +18,8 @@ from conftest import GIT_ISSUES, git
 
 from git_issues.index import schema
 from git_issues.index.engine import connect
-from git_issues.index.refresh import Sources, ensure_fresh, plan
+from git_issues.index.records import stat_sig
+from git_issues.index.refresh import Sources, ensure_fresh, plan, recorded_stats, scan
 
 ISSUE = """\
 id: {id}
@@ -213,6 +215,8 @@ def test_racy_entry_is_checked_by_content_when_stat_data_cannot_tell(three: Path
         # Make the recorded stat identical to the new one: only the content differs.
         conn.execute("UPDATE files SET ctime_ns = ?, ino = ?, checked_ns = ? WHERE name = ?",
                      (new.st_ctime_ns, new.st_ino, st.st_mtime_ns, "aaaa1111.yml"))
+        conn.execute("DELETE FROM stat_cache")  # the rows, not the cached copy, say it now
+        assert recorded_stats(conn)["aaaa1111.yml"] == stat_sig(new)
         todo = plan(conn, src.issues_dir)
     assert todo.changed == ["aaaa1111.yml"] and todo.removed == []
     ensure_fresh(src)
@@ -276,6 +280,50 @@ def test_only_changed_files_are_read_again(three: Path):
         todo = plan(conn, src.issues_dir)
     assert title == "Filler seven"
     assert todo.changed == [] and todo.removed == []
+
+
+def _stat_rows(conn: sqlite3.Connection) -> dict:
+    return {name: (m, c, s, i) for name, m, c, s, i in
+            conn.execute("SELECT name, mtime_ns, ctime_ns, size, ino FROM files")}
+
+
+def test_the_cached_stat_data_follows_every_refresh(three: Path):
+    """The one-value copy of the stat data is what the rows say after a rebuild, an
+    edit, a deletion, a new file and a broken file, and it is what a read uses."""
+    src = sources(three)
+    ensure_fresh(src)
+    steps = [
+        lambda: write_issue(three, "aaaa1111", "Alpha again", day=9),
+        lambda: (three / ".issues" / "bbbb2222.yml").unlink(),
+        lambda: write_issue(three, "dddd4444", "Delta"),
+        lambda: (three / ".issues" / "eeee5555.yml").write_text("title: [unclosed\n"),
+    ]
+    for step in [lambda: None, *steps]:
+        step()
+        ensure_fresh(src)
+        with connect(src.db_path) as conn:
+            (cached,) = conn.execute("SELECT data FROM stat_cache").fetchone()
+            assert recorded_stats(conn) == _stat_rows(conn) == marshal.loads(cached)
+            assert recorded_stats(conn) == scan(src.issues_dir)
+
+
+@pytest.mark.parametrize("damage", [
+    "UPDATE stat_cache SET data = x'00ff00'",
+    "UPDATE stat_cache SET data = x'e9'",  # marshal's list type, cut short
+    "UPDATE stat_cache SET generation = 'old'",
+    "DELETE FROM stat_cache",
+])
+def test_a_damaged_or_stale_stat_cache_is_not_trusted(three: Path, damage: str):
+    src = sources(three)
+    ensure_fresh(src)
+    with connect(src.db_path) as conn:
+        conn.execute(damage)
+        assert recorded_stats(conn) == _stat_rows(conn)
+        conn.execute("DELETE FROM stat_cache")
+        conn.execute("INSERT INTO stat_cache VALUES "
+                     "((SELECT value FROM meta WHERE key = 'generation'), ?)",
+                     (marshal.dumps({"x.yml": (1, 2, 3, 4)}),))
+        assert plan(conn, src.issues_dir).removed == ["x.yml"]  # proof that it is used
 
 
 def test_a_fresh_read_imports_neither_sqlalchemy_nor_gitpython(run, three: Path):

@@ -11,12 +11,16 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from git_issues.errors import IssueFileError
+from git_issues.index import schema
 from git_issues.store import ISSUES_DIR
 
 if TYPE_CHECKING:
     from git_issues.model import Issue
 
 StatSig = tuple[int, int, int, int]  # mtime_ns, ctime_ns, size, inode
+_STAT = slice(1, 5)  # where a files row holds them
+assert schema.FILES.column_names[0] == "name"
+assert schema.FILES.column_names[_STAT] == ("mtime_ns", "ctime_ns", "size", "ino")
 
 
 def digest(data: bytes) -> str:
@@ -32,19 +36,37 @@ def stat_sig(st: os.stat_result) -> StatSig:
 
 
 class Record:
-    """Everything the index keeps for one directory entry (a plain class: cheap to import)."""
+    """Everything the index keeps for one directory entry (a plain class: cheap to import).
+
+    Rows are tuples in the schema's column order, without the issue's row
+    number, which the writer assigns (``rows``): worker processes send these
+    back to the parent, and tuples pickle several times faster than dicts.
+    """
 
     __slots__ = ("file", "issue", "labels", "links", "text")
 
-    def __init__(self, file: dict[str, Any], issue: dict[str, Any] | None = None,
-                 labels: list[dict[str, Any]] | None = None,
-                 links: list[dict[str, Any]] | None = None,
-                 text: dict[str, Any] | None = None) -> None:
+    def __init__(self, file: tuple[Any, ...], issue: tuple[Any, ...] | None = None,
+                 labels: tuple[str, ...] = (), links: tuple[tuple[str, str, str], ...] = (),
+                 text: tuple[str, str, str] | None = None) -> None:
         self.file = file
         self.issue = issue
-        self.labels = labels or []
-        self.links = links or []
+        self.labels = labels
+        self.links = links
         self.text = text
+
+    @property
+    def name(self) -> str:
+        return self.file[0]
+
+    @property
+    def stat(self) -> StatSig:
+        return self.file[_STAT]  # type: ignore[return-value]
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.file, self.issue, self.labels, self.links, self.text)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.file, self.issue, self.labels, self.links, self.text = state
 
 
 def read_record(directory: str, name: str, statuses: dict[str, str]) -> Record | None:
@@ -74,7 +96,7 @@ def read_record(directory: str, name: str, statuses: dict[str, str]) -> Record |
         file_row["error"] = str(exc)
         if file_row["mtime_ns"] is None:
             _stat_without_reading(directory, name, file_row)
-        return Record(file=file_row)
+        return Record(file=schema.FILES.row(file_row))
     return issue_record(issue, file_row, statuses)
 
 
@@ -112,33 +134,39 @@ def issue_record(issue: Issue, file_row: dict[str, Any], statuses: dict[str, str
     for kind, ids in issue.links.items():
         for other in ids:
             if kind == "blocked_by":
-                links.append({"num": None, "src": other, "kind": "blocks", "dst": issue.id})
+                links.append((other, "blocks", issue.id))
             else:
-                links.append({"num": None, "src": issue.id, "kind": kind, "dst": other})
+                links.append((issue.id, kind, other))
     return Record(
-        file=file_row,
-        issue=issue_row,
-        labels=[{"num": None, "label": label} for label in issue.labels],
-        links=links,
-        text={
-            "num": None,
-            "title": issue.title,
-            "body": issue.body,
-            "comments": "\n\n".join(c.body for c in issue.comments),
-        },
+        file=schema.FILES.row(file_row),
+        issue=schema.ISSUES.row(issue_row)[1:],
+        labels=tuple(issue.labels),
+        links=tuple(links),
+        text=(issue.title, issue.body, "\n\n".join(c.body for c in issue.comments)),
     )
 
 
-def number(record: Record, num: int) -> None:
-    """Give a record its row number, shared by its issue, labels, links and text rows."""
-    if record.issue is None:
-        return
-    record.issue["num"] = num
-    record.text["num"] = num  # type: ignore[index]
-    for row in record.labels:
-        row["num"] = num
-    for row in record.links:
-        row["num"] = num
+def rows(records: list[Record], next_num: int) -> tuple[dict[str, list[tuple[Any, ...]]], int]:
+    """The rows of every table for ``records``, numbering issues from ``next_num``.
+
+    Returns the rows by table name (the text table under its own name) and the
+    next free number.
+    """
+    out: dict[str, list[tuple[Any, ...]]] = {
+        schema.FILES.name: [r.file for r in records], schema.ISSUES.name: [],
+        schema.LABELS.name: [], schema.LINKS.name: [], schema.TEXT_TABLE: []}
+    issues, labels, links, text = (out[schema.ISSUES.name], out[schema.LABELS.name],
+                                   out[schema.LINKS.name], out[schema.TEXT_TABLE])
+    for record in records:
+        if record.issue is None:
+            continue
+        num = next_num
+        next_num += 1
+        issues.append((num, *record.issue))
+        labels.extend((num, label) for label in record.labels)
+        links.extend((num, *link) for link in record.links)
+        text.append((num, *record.text))  # type: ignore[misc]
+    return out, next_num
 
 
 def read_many(directory: str, names: list[str], statuses: dict[str, str]) -> list[Record]:

@@ -19,6 +19,7 @@ corrupt file) leads to a silent rebuild: the index is purely derived.
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import sqlite3
 import time
@@ -30,11 +31,11 @@ from typing import Any, NamedTuple
 from git_issues.errors import GitIssuesError
 from git_issues.index import schema
 from git_issues.index.engine import connect, open_engine
-from git_issues.index.records import Record, StatSig, digest, number, read_many, stat_sig
+from git_issues.index.records import Record, StatSig, digest, read_many, rows, stat_sig
 from git_issues.store import CONFIG_NAME, SUFFIX
 
 Progress = Callable[[int], None]
-ExecuteMany = Callable[[str, list[dict[str, Any]]], None]
+ExecuteMany = Callable[[str, list[Any]], None]  # sqlite3's executemany, or the engine's
 
 _FINE_WINDOW_NS = 100_000_000  # kernels stamp files with a coarse clock: allow 100 ms
 _COARSE_WINDOW_NS = 2_000_000_000  # whole-second file systems (FAT: 2 s)
@@ -62,9 +63,10 @@ class Sources(NamedTuple):
 
 
 class Plan:
-    """What a refresh has to do."""
+    """What a refresh has to do, and the stat data it was planned against."""
 
-    def __init__(self) -> None:
+    def __init__(self, recorded: dict[str, StatSig]) -> None:
+        self.recorded = recorded
         self.changed: list[str] = []
         self.removed: list[str] = []
         self.touched: list[str] = []  # racy entries proven unchanged
@@ -73,25 +75,46 @@ class Plan:
         return bool(self.changed or self.removed or self.touched)
 
 
-def scan(directory: Path) -> dict[str, StatSig]:
-    """The stat data of every entry that could be an issue file."""
-    found: dict[str, StatSig] = {}
+@contextmanager
+def _opened(directory: Path) -> Iterator[int | None]:
+    """The folder as a descriptor (None if there is none): stat-ing names relative
+    to it skips resolving the whole path again for every file."""
     if os.path.islink(directory):  # a checkout may point it anywhere: never follow
         raise GitIssuesError(f"{directory.name} is a symbolic link, not a directory of issues")
     try:
-        entries = os.scandir(directory)
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except (FileNotFoundError, NotADirectoryError):
-        return found
-    with entries:
-        for entry in entries:
-            name = entry.name
-            # issue_stem() inlined: this loop runs once per file on every read.
-            if name[-4:] != SUFFIX or name[0] == "." or name == CONFIG_NAME:
-                continue
-            if not name.isprintable():  # as issue_stem(): undecodable bytes cannot be stored
-                continue
+        yield None
+        return
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _candidates(fd: int) -> list[str]:
+    """The names in the folder that could be issue files (as ``issue_stem``, inlined:
+    this runs on every read).  Undecodable bytes are not printable: no id has them."""
+    return [name for name in os.listdir(fd)
+            if name[-4:] == SUFFIX and name[0] != "." and name != CONFIG_NAME
+            and name.isprintable()]
+
+
+def list_names(directory: Path) -> list[str]:
+    with _opened(directory) as fd:
+        return [] if fd is None else _candidates(fd)
+
+
+def scan(directory: Path) -> dict[str, StatSig]:
+    """The stat data of every entry that could be an issue file."""
+    found: dict[str, StatSig] = {}
+    with _opened(directory) as fd:
+        if fd is None:
+            return found
+        stat = os.stat
+        for name in _candidates(fd):
             try:
-                st = entry.stat(follow_symlinks=False)
+                st = stat(name, dir_fd=fd, follow_symlinks=False)
             except FileNotFoundError:
                 continue
             found[name] = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
@@ -123,12 +146,8 @@ _RACY_SQL = f"""
 def plan(conn: sqlite3.Connection, directory: Path) -> Plan:
     """What differs between the folder and the index, reading only racy files."""
     disk = scan(directory)
-    recorded = {
-        name: (mtime, ctime, size, ino)
-        for name, mtime, ctime, size, ino in conn.execute(
-            "SELECT name, mtime_ns, ctime_ns, size, ino FROM files")
-    }
-    result = Plan()
+    recorded = recorded_stats(conn)
+    result = Plan(recorded)
     if disk != recorded:  # compared in C: the common case costs one pass
         result.removed = [name for name in recorded if name not in disk]
         result.changed = [name for name, sig in disk.items() if recorded.get(name) != sig]
@@ -144,12 +163,36 @@ def plan(conn: sqlite3.Connection, directory: Path) -> Plan:
     return result
 
 
+def recorded_stats(conn: sqlite3.Connection) -> dict[str, StatSig]:
+    """The stat data the index holds, from the one-value cache when it is current."""
+    row = conn.execute(
+        f"SELECT c.data FROM {schema.STAT_CACHE.name} c JOIN {schema.META.name} m "
+        "ON m.key = 'generation' AND m.value = c.generation").fetchone()
+    if row is not None:
+        try:
+            cached = marshal.loads(row[0])
+        except (EOFError, ValueError, TypeError):  # damaged: the rows still say it all
+            cached = None
+        if isinstance(cached, dict):
+            return cached
+    return {
+        name: (mtime, ctime, size, ino)
+        for name, mtime, ctime, size, ino in conn.execute(
+            "SELECT name, mtime_ns, ctime_ns, size, ino FROM files")
+    }
+
+
+def _store_stats(execute_many: ExecuteMany, stats: dict[str, StatSig], generation: int) -> None:
+    execute_many(f"DELETE FROM {schema.STAT_CACHE.name}", [()])
+    execute_many(schema.STAT_CACHE.insert_sql(), [(str(generation), marshal.dumps(stats))])
+
+
 def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
     return dict(conn.execute(f"SELECT key, value FROM {schema.META.name}"))
 
 
-def _meta_rows(values: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"key": k, "value": str(v)} for k, v in values.items()]
+def _meta_rows(values: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(k, str(v)) for k, v in values.items()]
 
 
 def _delete(execute_many: ExecuteMany, names: list[str]) -> None:
@@ -166,22 +209,20 @@ def _delete(execute_many: ExecuteMany, names: list[str]) -> None:
 
 def _insert(execute_many: ExecuteMany, records: list[Record], next_num: int) -> int:
     """Store records, numbering their issues from ``next_num``; returns the next free number."""
-    for record in records:
-        if record.issue is not None:
-            number(record, next_num)
-            next_num += 1
-    issues = [r for r in records if r.issue is not None]
-    batches = [
-        (schema.FILES.insert_sql("INSERT OR REPLACE"), [r.file for r in records]),
-        (schema.ISSUES.insert_sql(), [r.issue for r in issues]),
-        (schema.LABELS.insert_sql(), [row for r in issues for row in r.labels]),
-        (schema.LINKS.insert_sql(), [row for r in issues for row in r.links]),
-        (schema.TEXT_INSERT, [r.text for r in issues]),
-    ]
-    for sql, rows in batches:
-        if rows:
-            execute_many(sql, rows)  # type: ignore[arg-type]
+    by_table, next_num = rows(records, next_num)
+    for table, sql in _INSERTS:
+        if by_table[table]:
+            execute_many(sql, by_table[table])
     return next_num
+
+
+_INSERTS = (
+    (schema.FILES.name, schema.FILES.insert_sql("INSERT OR REPLACE")),
+    (schema.ISSUES.name, schema.ISSUES.insert_sql()),
+    (schema.LABELS.name, schema.LABELS.insert_sql()),
+    (schema.LINKS.name, schema.LINKS.insert_sql()),
+    (schema.TEXT_TABLE, schema.TEXT_INSERT),
+)
 
 
 def _statuses(meta: dict[str, str]) -> dict[str, str]:
@@ -203,6 +244,11 @@ def _apply(conn: sqlite3.Connection, sources: Sources, todo: Plan, meta: dict[st
         schema.META.insert_sql("INSERT OR REPLACE"),
         _meta_rows({"generation": generation, "refreshed_ns": now}),
     )
+    stats = todo.recorded  # touched entries keep their stat data: only checked_ns moved
+    for name in todo.changed + todo.removed:
+        stats.pop(name, None)
+    stats.update((r.name, r.stat) for r in records)
+    _store_stats(conn.executemany, stats, generation)
 
 
 def _stamp(meta: dict[str, str]) -> tuple[str | None, str | None]:
@@ -348,7 +394,8 @@ def rebuild(sources: Sources, progress: Progress | None = None, jobs: int | None
 
     config = config_mod.load(sources.config_path)
     config_sig = sources.config_sig()
-    names = sorted(scan(sources.issues_dir))
+    # Names only: each worker takes the stat data with the bytes it reads.
+    names = sorted(list_names(sources.issues_dir))
     _make_parent(sources.db_path)
     count = 0
     with _index_errors(sources.db_path), \
@@ -381,18 +428,21 @@ def _write_all(db_path: Path, chunks: Iterable[list[Record]], statuses: dict[str
                config_sig: str, progress: Progress | None) -> int:
     count = 0
     with open_engine(db_path) as engine, engine.begin() as conn:
-        def execute_many(sql: str, rows: list[dict[str, Any]]) -> None:
-            conn.exec_driver_sql(sql, rows)
+        def execute_many(sql: str, params: list[Any]) -> None:
+            conn.exec_driver_sql(sql, params)
 
         _drop_all(conn)
         schema.metadata().create_all(conn)
         conn.exec_driver_sql(schema.TEXT_DDL)
         next_num = 1
+        stats: dict[str, StatSig] = {}
         for records in chunks:
             next_num = _insert(execute_many, records, next_num)
+            stats.update((r.name, r.stat) for r in records)
             count += len(records)
             if progress:
                 progress(len(records))
+        _store_stats(execute_many, stats, 1)
         execute_many(schema.META.insert_sql("INSERT OR REPLACE"), _meta_rows({
             "schema_version": schema.VERSION,
             "statuses": json.dumps(statuses),
