@@ -271,7 +271,7 @@ def refresh_index(ws: Workspace) -> None:
     lacks the merge driver (a fresh clone) is best healed.
     """
     from git_issues.index.refresh import ensure_fresh
-    from git_issues.merge import ensure_merge_driver
+    from git_issues.registration import ensure_merge_driver
 
     ensure_fresh(ws.sources)
     ensure_merge_driver(ws)

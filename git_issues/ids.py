@@ -21,10 +21,13 @@ _SHOWN_CANDIDATES = 10
 
 def mint(exists: Callable[[str], bool]) -> str:
     """A fresh id that ``exists`` does not know yet."""
-    import secrets  # only writers mint: readers skip its start-up
+    # The operating system's randomness, as ``secrets.choice`` uses, without the
+    # OpenSSL start-up that importing ``secrets`` (through hmac) costs every write.
+    import random
 
+    choice = random.SystemRandom().choice
     for _ in range(100):
-        candidate = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+        candidate = "".join(choice(ALPHABET) for _ in range(LENGTH))
         if not exists(candidate):
             return candidate
     raise GitIssuesError("could not mint a free issue id after 100 tries")

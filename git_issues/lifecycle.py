@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import os
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -95,38 +94,45 @@ def create(ws: Workspace, title: str, *, body: str = "", labels: list[str] | Non
 
 def heal(ws: Workspace) -> None:
     """Every write re-registers the merge driver in a clone that lacks it (DESIGN §4)."""
-    from git_issues.merge import ensure_merge_driver
+    from git_issues.registration import ensure_merge_driver
 
     ensure_merge_driver(ws)
 
 
 # --- changing existing issues -------------------------------------------------
 
-@dataclass
 class Fields:
-    """The field flags of ``edit``: None leaves a field alone, '' clears an optional one."""
+    """The field flags of ``edit``: None leaves a field alone, '' clears an optional one.
 
-    title: str | None = None
-    body: str | None = None
-    status: str | None = None
-    add_labels: list[str] = field(default_factory=list)
-    remove_labels: list[str] = field(default_factory=list)
-    assignee: str | None = None
-    priority: str | int | None = None
+    Plain classes here and below: ``dataclasses`` would cost every write its import.
+    """
+
+    def __init__(self, title: str | None = None, body: str | None = None,
+                 status: str | None = None, add_labels: list[str] | None = None,
+                 remove_labels: list[str] | None = None, assignee: str | None = None,
+                 priority: str | int | None = None) -> None:
+        self.title = title
+        self.body = body
+        self.status = status
+        self.add_labels = add_labels or []
+        self.remove_labels = remove_labels or []
+        self.assignee = assignee
+        self.priority = priority
 
     def empty(self) -> bool:
-        return self == Fields()
+        return vars(self) == vars(Fields())
 
 
-@dataclass
 class Outcome:
     """What a change did; ``changed`` is empty when nothing was written."""
 
-    issue: Issue
-    changed: list[str] = field(default_factory=list)
-    comment: Comment | None = None
-    cycle: list[str] | None = None  # a blocks-cycle that a new link closed
-    other: str | None = None  # the other issue of a link or unlink
+    def __init__(self, issue: Issue, changed: list[str] | None = None,
+                 comment: Comment | None = None, *, other: str | None = None) -> None:
+        self.issue = issue
+        self.changed = changed or []
+        self.comment = comment
+        self.cycle: list[str] | None = None  # a blocks-cycle that a new link closed
+        self.other = other  # the other issue of a link or unlink
 
 
 def lock_dir(ws: Workspace) -> Path:

@@ -48,6 +48,6 @@ def _hooks(ws: Workspace, done: list[str]) -> None:
 
 def _merge_driver(ws: Workspace, done: list[str]) -> None:
     """Register the issue merge driver: the committed attribute and this clone's config."""
-    from git_issues import merge
+    from git_issues import registration
 
-    done.extend(merge.register(ws))
+    done.extend(registration.register(ws))

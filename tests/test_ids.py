@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
-import secrets
+import random
 from pathlib import Path
 
 import pytest
@@ -57,7 +57,7 @@ def test_store_mints_against_existing_files(tmp_path: Path, monkeypatch: pytest.
     (store.dir / "aaaaaaaa.yml").write_text(ISSUE.format(id="aaaaaaaa"))
     os.symlink("nowhere", store.dir / "bbbbbbbb.yml")
     letters = itertools.chain("a" * 8, "b" * 8, "c" * 8)
-    monkeypatch.setattr(secrets, "choice", lambda _alphabet: next(letters))
+    monkeypatch.setattr(random.SystemRandom, "choice", lambda _self, _alphabet: next(letters))
     assert store.mint_id() == "cccccccc"
 
 

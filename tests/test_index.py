@@ -326,23 +326,43 @@ def test_a_damaged_or_stale_stat_cache_is_not_trusted(three: Path, damage: str):
         assert plan(conn, src.issues_dir).removed == ["x.yml"]  # proof that it is used
 
 
-def test_a_fresh_read_imports_neither_sqlalchemy_nor_gitpython(run, three: Path):
-    run("ls")  # builds the index
+# Modules whose start-up a read does not need: SQLAlchemy and GitPython (hundreds of
+# ms), dataclasses (code generated per class), OpenSSL (through hashlib or secrets).
+HEAVY = ("sqlalchemy", "git", "dataclasses", "_hashlib", "secrets")
+
+
+def imported_by(repo: Path, *argv: str) -> list[str]:
+    """Which of HEAVY a command imports, run in a fresh interpreter."""
+    import sys
+
     probe = (
         "import sys\n"
         "from git_issues.cli import cli\n"
         "try:\n"
-        "    cli.main(['ls', '-s', 'all'], prog_name='git issues')\n"
+        f"    cli.main({list(argv)!r}, prog_name='git issues')\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print(sorted(m for m in ('sqlalchemy', 'git') if m in sys.modules))\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
     )
-    import sys
-
-    proc = subprocess.run([sys.executable, "-c", probe], cwd=three, capture_output=True,
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=repo, capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[-1] == "[]"
+    return eval(proc.stdout.splitlines()[-1])  # noqa: S307 - our own probe's list
+
+
+def test_a_fresh_read_imports_nothing_heavy(run, three: Path):
+    run("ls")  # builds the index
+    assert imported_by(three, "ls", "-s", "all") == []
+
+
+def test_reading_an_edited_file_and_writing_import_nothing_heavy(run, three: Path):
+    run("ls")
+    write_issue(three, "aaaa1111", "Alpha edited by hand")
+    assert imported_by(three, "ls", "-s", "all") == []
+    assert imported_by(three, "new", "Another one") == []
+    assert imported_by(three, "comment", "aaaa1111", "-m", "Seen.") == []
+    assert imported_by(three, "close", "aaaa1111") == []
+    assert "Alpha edited by hand" in run("show", "aaaa1111").stdout
 
 
 # --- full-text search ------------------------------------------------------------------

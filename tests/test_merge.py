@@ -17,7 +17,7 @@ from conftest import git
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from git_issues import merge
+from git_issues import merge, registration
 from git_issues.fileformat import dump_issue, load_text
 from git_issues.model import Comment, Issue
 
@@ -90,7 +90,7 @@ def test_init_registers_the_driver_once(run, repo):
     lines = (repo / ".gitattributes").read_text().splitlines()
     assert ".issues/*.yml merge=git-issues" in lines
     assert ".gitattributes" in git(repo, "diff", "--cached", "--name-only")
-    assert git(repo, "config", "merge.git-issues.driver").strip() == merge.DRIVER_COMMAND
+    assert git(repo, "config", "merge.git-issues.driver").strip() == registration.DRIVER_COMMAND
     again = run("init", "--no-hooks")
     assert ".gitattributes" not in again.stderr
     assert (repo / ".gitattributes").read_text().splitlines() == lines
@@ -111,7 +111,7 @@ def test_a_clone_without_the_config_is_healed_by_the_next_write(run, repo, tmp_p
     git(tmp_path, "clone", "-q", str(repo), str(clone))
     assert git(clone, "config", "merge.git-issues.driver", check=False) == ""
     run("new", "Written in the clone", cwd=clone)
-    assert git(clone, "config", "merge.git-issues.driver").strip() == merge.DRIVER_COMMAND
+    assert git(clone, "config", "merge.git-issues.driver").strip() == registration.DRIVER_COMMAND
 
 
 def test_no_healing_where_the_attributes_do_not_ask_for_it(run, repo):
@@ -122,7 +122,7 @@ def test_no_healing_where_the_attributes_do_not_ask_for_it(run, repo):
 def test_init_global_registers_once_per_user(run, repo, tmp_path):
     run("init", "--global")
     config = git(repo, "config", "--global", "merge.git-issues.driver").strip()
-    assert config == merge.DRIVER_COMMAND
+    assert config == registration.DRIVER_COMMAND
     assert "already" in run("init", "--global").stderr
 
 

@@ -22,9 +22,9 @@ def init(no_hooks: bool, global_: bool) -> None:
     from git_issues import project
 
     if global_:
-        from git_issues import merge
+        from git_issues import registration
 
-        for line in merge.register_global() or ["the merge driver is already registered"]:
+        for line in registration.register_global() or ["the merge driver is already registered"]:
             click.echo(line, err=True)
         return
     with open_workspace() as ws:

@@ -24,11 +24,17 @@ assert schema.FILES.column_names[_STAT] == ("mtime_ns", "ctime_ns", "size", "ino
 
 
 def digest(data: bytes) -> str:
-    """The content fingerprint that settles racy entries (hashlib loads lazily:
-    its OpenSSL start-up would cost every fresh read)."""
-    import hashlib
+    """The content fingerprint that settles racy entries.
 
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    ``hashlib.blake2b`` is ``_blake2.blake2b``; importing hashlib first starts
+    OpenSSL (≈3 ms), which a read that re-reads one edited file would pay.
+    """
+    try:
+        from _blake2 import blake2b
+    except ImportError:  # a Python built without it
+        from hashlib import blake2b
+
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 def stat_sig(st: os.stat_result) -> StatSig:

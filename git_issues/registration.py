@@ -1,0 +1,115 @@
+"""Registering the merge driver with git, the way ``git lfs install`` does.
+
+The committed ``.gitattributes`` names the driver, each clone's git config says
+which command runs it, and the next ``git issues`` write command heals a clone
+whose config lacks it.  The command is ``git-issues`` looked up on PATH, not an
+absolute path: the config then survives upgrades, reinstalls and moved virtual
+environments, exactly as ``git-lfs`` does.
+
+Kept apart from the merge itself (``merge.py``): every write command runs the
+heal, and should not load the merge code to do it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from git_issues import gitutil
+from git_issues.errors import GitIssuesError
+from git_issues.store import ISSUES_DIR
+
+if TYPE_CHECKING:
+    from git_issues.workspace import Workspace
+
+DRIVER = "git-issues"
+DRIVER_COMMAND = "git-issues merge-driver %O %A %B %P"
+DRIVER_DESCRIPTION = "git-issues: merge issue files field by field"
+ATTRIBUTES_FILE = ".gitattributes"
+ATTRIBUTE_PATTERN = f"{ISSUES_DIR}/*.yml"
+ATTRIBUTE_LINE = f"{ATTRIBUTE_PATTERN} merge={DRIVER}"
+ATTRIBUTE_COMMENT = "# Issue files merge field by field (git issues init; docs/review.md)."
+
+
+def attributes_name_driver(root: Path) -> bool:
+    """Whether the committed ``.gitattributes`` asks for this driver anywhere."""
+    try:
+        text = (root / ATTRIBUTES_FILE).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    token = f"merge={DRIVER}"
+    return any(token in line.split() for line in text.splitlines()
+               if not line.lstrip().startswith("#"))
+
+
+def _has_attribute_line(text: str) -> bool:
+    for line in text.splitlines():
+        words = line.split()
+        if words and words[0] == ATTRIBUTE_PATTERN and f"merge={DRIVER}" in words[1:]:
+            return True
+    return False
+
+
+def register_attributes(root: Path) -> bool:
+    """Append the driver's line to ``.gitattributes`` and stage it; False if it was there."""
+    path = root / ATTRIBUTES_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    if _has_attribute_line(text):
+        return False
+    if text and not text.endswith("\n"):
+        text += "\n"
+    path.write_text(f"{text}{ATTRIBUTE_COMMENT}\n{ATTRIBUTE_LINE}\n", encoding="utf-8")
+    gitutil.add(root, [ATTRIBUTES_FILE])
+    return True
+
+
+def register_config(root: Path | None, *, scope: str = "--local") -> bool:
+    """Tell git (this clone's config, or ``--global``) which command runs the driver.
+
+    A driver already configured in that scope is left alone: someone may have
+    pointed it at an absolute path on purpose (a GUI whose PATH lacks it).
+    """
+    key = f"merge.{DRIVER}.driver"
+    if gitutil.output(["config", scope, "--get", key], root, check=False):
+        return False
+    gitutil.run(["config", scope, f"merge.{DRIVER}.name", DRIVER_DESCRIPTION], root)
+    gitutil.run(["config", scope, key, DRIVER_COMMAND], root)
+    return True
+
+
+def register(ws: Workspace) -> list[str]:
+    """``init``'s step: the committed attribute and this clone's config; idempotent."""
+    done = []
+    if register_attributes(ws.root):
+        done.append(f"registered the merge driver in {ATTRIBUTES_FILE} (staged)")
+    if register_config(ws.root):
+        done.append(f"set merge.{DRIVER}.driver in this clone's git config")
+    return done
+
+
+def register_global() -> list[str]:
+    """``init --global``: once per user, like ``git lfs install``."""
+    if register_config(None, scope="--global"):
+        return [f"set merge.{DRIVER}.driver in your global git config"]
+    return []
+
+
+def ensure_merge_driver(ws: Workspace) -> bool:
+    """Heal a clone whose config lacks the driver that ``.gitattributes`` names.
+
+    Cheap enough for every write command: a file read, and one ``git config``
+    only when the attributes ask for the driver.  Returns True if it healed.
+    Any scope counts (a ``--global`` registration is enough); a driver the
+    user configured differently is theirs and left alone.
+    """
+    if not attributes_name_driver(ws.root):
+        return False
+    if gitutil.config_get(ws.root, f"merge.{DRIVER}.driver"):
+        return False
+    try:
+        return register_config(ws.root)
+    except GitIssuesError:  # a read-only config must not stop the command that healed
+        return False
