@@ -365,6 +365,23 @@ def test_reading_an_edited_file_and_writing_import_nothing_heavy(run, three: Pat
     assert "Alpha edited by hand" in run("show", "aaaa1111").stdout
 
 
+@pytest.mark.parametrize(("status", "sort"), [
+    ("open", "created"), ("closed", "created"), ("all", "created"),
+    ("open", "activity"), ("closed", "activity"),
+])
+def test_a_limited_listing_reads_rows_in_order_instead_of_sorting_them(three: Path, status, sort):
+    """``ls -n 50`` at 10k issues sorted every open issue before; an index in the
+    listing's own order lets SQLite stop after 50 rows."""
+    from git_issues.index.query import Filters, open_index
+
+    filters = Filters(status=status, sort=sort, limit=50)
+    with open_index(sources(three)) as view:
+        _, sql, params = view.list_sql(filters)
+        steps = " | ".join(row[3] for row in view.conn.execute("EXPLAIN QUERY PLAN " + sql,
+                                                               params))
+    assert "TEMP B-TREE" not in steps, steps
+
+
 # --- full-text search ------------------------------------------------------------------
 
 

@@ -18,7 +18,6 @@ corrupt file) leads to a silent rebuild: the index is purely derived.
 
 from __future__ import annotations
 
-import json
 import marshal
 import os
 import sqlite3
@@ -226,6 +225,8 @@ _INSERTS = (
 
 
 def _statuses(meta: dict[str, str]) -> dict[str, str]:
+    import json  # not at module level: ~3 ms that a fresh read does not need
+
     return json.loads(meta.get("statuses", "{}"))
 
 
@@ -426,6 +427,8 @@ def _rebuild_from(db_path: Path, chunks: Iterable[list[Record]], statuses: dict[
 
 def _write_all(db_path: Path, chunks: Iterable[list[Record]], statuses: dict[str, str],
                config_sig: str, progress: Progress | None) -> int:
+    import json
+
     count = 0
     with open_engine(db_path) as engine, engine.begin() as conn:
         def execute_many(sql: str, params: list[Any]) -> None:
