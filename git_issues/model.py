@@ -148,8 +148,18 @@ def format_timestamp(moment: _dt.datetime) -> str:
     return utc.isoformat() + "Z"
 
 
+# The form the writer produces; such a text only needs its date checked.
+_CANONICAL_STAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+
+
 def parse_timestamp(value: Any, name: str) -> str:
     """Accept what a person may write by hand and return the canonical form."""
+    if type(value) is str and _CANONICAL_STAMP.fullmatch(value):
+        try:  # every file holds a few: skip the time zone arithmetic that cannot change it
+            _dt.datetime.fromisoformat(value[:-1])
+            return value
+        except ValueError:  # 2026-02-30: the general path below says what is wrong
+            pass
     if isinstance(value, _dt.datetime):
         return format_timestamp(value)
     if isinstance(value, _dt.date):

@@ -152,6 +152,41 @@ def test_fast_constructor_builds_what_pyyaml_builds(text):
     assert loaded_by(_FastLoader, text) == loaded_by(_Loader, text)
 
 
+def timestamp_the_long_way(value):
+    """parse_timestamp before its shortcut for canonical text, as the reference."""
+    from git_issues.model import ValidationError, format_timestamp, parse_timestamp
+
+    if isinstance(value, str):
+        try:
+            return format_timestamp(dt.datetime.fromisoformat(value.strip()))
+        except ValueError:
+            return ValidationError
+    try:
+        return parse_timestamp(value, "created")
+    except ValidationError:
+        return ValidationError
+
+
+canonical_like = st.builds(
+    lambda digits: "{}{}{}{}-{}{}-{}{}T{}{}:{}{}:{}{}Z".format(*digits),
+    st.lists(st.sampled_from("0123456789١"), min_size=14, max_size=14))
+
+
+@FAST
+@given(st.one_of(canonical_like, st.text(max_size=25),
+                 st.datetimes().map(lambda d: d.isoformat() + "Z"),
+                 st.datetimes().map(lambda d: d.replace(microsecond=0).isoformat() + "Z"),
+                 st.datetimes(), st.dates()))
+def test_timestamps_read_as_before_the_canonical_shortcut(value):
+    from git_issues.model import ValidationError, parse_timestamp
+
+    try:
+        got = parse_timestamp(value, "created")
+    except ValidationError:
+        got = ValidationError
+    assert got == timestamp_the_long_way(value)
+
+
 # --- the commands over random files ---------------------------------------------------------
 
 def in_repo(root: Path):
