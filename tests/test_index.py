@@ -302,16 +302,20 @@ def test_the_cached_stat_data_follows_every_refresh(three: Path):
         step()
         ensure_fresh(src)
         with connect(src.db_path) as conn:
-            (cached,) = conn.execute("SELECT data FROM stat_cache").fetchone()
-            assert recorded_stats(conn) == _stat_rows(conn) == marshal.loads(cached)
+            cached = {}
+            for bucket, data in conn.execute("SELECT bucket, data FROM stat_cache"):
+                part = marshal.loads(data)
+                assert part and all(name[0] == bucket for name in part)
+                cached.update(part)
+            assert recorded_stats(conn) == _stat_rows(conn) == cached
             assert recorded_stats(conn) == scan(src.issues_dir)
 
 
 @pytest.mark.parametrize("damage", [
     "UPDATE stat_cache SET data = x'00ff00'",
     "UPDATE stat_cache SET data = x'e9'",  # marshal's list type, cut short
-    "UPDATE stat_cache SET generation = 'old'",
-    "DELETE FROM stat_cache",
+    "UPDATE meta SET value = 'old' WHERE key = 'stat_cache_generation'",
+    "DELETE FROM meta WHERE key = 'stat_cache_generation'",
 ])
 def test_a_damaged_or_stale_stat_cache_is_not_trusted(three: Path, damage: str):
     src = sources(three)
@@ -320,9 +324,10 @@ def test_a_damaged_or_stale_stat_cache_is_not_trusted(three: Path, damage: str):
         conn.execute(damage)
         assert recorded_stats(conn) == _stat_rows(conn)
         conn.execute("DELETE FROM stat_cache")
-        conn.execute("INSERT INTO stat_cache VALUES "
-                     "((SELECT value FROM meta WHERE key = 'generation'), ?)",
+        conn.execute("INSERT INTO stat_cache VALUES ('x', ?)",
                      (marshal.dumps({"x.yml": (1, 2, 3, 4)}),))
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('stat_cache_generation', "
+                     "(SELECT value FROM meta WHERE key = 'generation'))")
         assert plan(conn, src.issues_dir).removed == ["x.yml"]  # proof that it is used
 
 

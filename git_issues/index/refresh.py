@@ -163,17 +163,20 @@ def plan(conn: sqlite3.Connection, directory: Path) -> Plan:
 
 
 def recorded_stats(conn: sqlite3.Connection) -> dict[str, StatSig]:
-    """The stat data the index holds, from the one-value cache when it is current."""
-    row = conn.execute(
-        f"SELECT c.data FROM {schema.STAT_CACHE.name} c JOIN {schema.META.name} m "
-        "ON m.key = 'generation' AND m.value = c.generation").fetchone()
-    if row is not None:
-        try:
-            cached = marshal.loads(row[0])
-        except (EOFError, ValueError, TypeError):  # damaged: the rows still say it all
-            cached = None
-        if isinstance(cached, dict):
-            return cached
+    """The stat data the index holds, from the cached buckets when they are current."""
+    rows = conn.execute(
+        f"SELECT data FROM {schema.STAT_CACHE.name} WHERE "
+        f"(SELECT value FROM {schema.META.name} WHERE key = ?) = "
+        f"(SELECT value FROM {schema.META.name} WHERE key = 'generation')",
+        (schema.STAT_CACHE_KEY,)).fetchall()
+    stats: dict[str, StatSig] = {}
+    try:
+        for (data,) in rows:
+            stats.update(marshal.loads(data))
+        if rows:
+            return stats
+    except (EOFError, ValueError, TypeError):  # damaged: the rows still say it all
+        pass
     return {
         name: (mtime, ctime, size, ino)
         for name, mtime, ctime, size, ino in conn.execute(
@@ -181,9 +184,26 @@ def recorded_stats(conn: sqlite3.Connection) -> dict[str, StatSig]:
     }
 
 
-def _store_stats(execute_many: ExecuteMany, stats: dict[str, StatSig], generation: int) -> None:
-    execute_many(f"DELETE FROM {schema.STAT_CACHE.name}", [()])
-    execute_many(schema.STAT_CACHE.insert_sql(), [(str(generation), marshal.dumps(stats))])
+def _store_stats(execute_many: ExecuteMany, stats: dict[str, StatSig], generation: int,
+                 names: Iterable[str] | None = None) -> None:
+    """Write the buckets holding ``names`` (all when None) and mark the cache current."""
+    buckets: dict[str, dict[str, StatSig]] = {}
+    if names is None:
+        for name, sig in stats.items():
+            buckets.setdefault(name[0], {})[name] = sig
+    else:
+        for bucket in {name[0] for name in names}:
+            buckets[bucket] = {}
+        for name, sig in stats.items():
+            if name[0] in buckets:
+                buckets[name[0]][name] = sig
+        execute_many(f"DELETE FROM {schema.STAT_CACHE.name} WHERE bucket = ?",
+                     [(bucket,) for bucket in buckets])
+    rows = [(bucket, marshal.dumps(part)) for bucket, part in buckets.items() if part]
+    if rows:
+        execute_many(schema.STAT_CACHE.insert_sql(), rows)
+    execute_many(schema.META.insert_sql("INSERT OR REPLACE"),
+                 [(schema.STAT_CACHE_KEY, str(generation))])
 
 
 def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
@@ -249,7 +269,7 @@ def _apply(conn: sqlite3.Connection, sources: Sources, todo: Plan, meta: dict[st
     for name in todo.changed + todo.removed:
         stats.pop(name, None)
     stats.update((r.name, r.stat) for r in records)
-    _store_stats(conn.executemany, stats, generation)
+    _store_stats(conn.executemany, stats, generation, todo.changed + todo.removed)
 
 
 def _stamp(meta: dict[str, str]) -> tuple[str | None, str | None]:

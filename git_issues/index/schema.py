@@ -92,15 +92,18 @@ LINKS = Table("links", (
     Column("dst", "TEXT", indexed=True),
 ))
 
-# The stat columns of ``files`` once more, as one marshalled dict {name: (mtime_ns,
-# ctime_ns, size, ino)}: every read compares the whole folder with them, and
-# loading one value is several times faster than fetching a row per file.  It is
-# written in the same transaction as ``files`` and tagged with the generation it
-# belongs to; a read that finds another generation uses ``files`` instead.
+# The stat columns of ``files`` once more, as marshalled dicts {name: (mtime_ns,
+# ctime_ns, size, ino)}, one per first letter of the name: every read compares
+# the whole folder with them, and loading a few values is several times faster
+# than fetching a row per file, while a refresh rewrites only the buckets of the
+# names it changed.  They are written in the same transaction as ``files``, and
+# meta's STAT_CACHE_KEY names the generation they match; a read that finds
+# another generation there uses ``files`` instead.
 STAT_CACHE = Table("stat_cache", (
-    Column("generation", "TEXT", primary_key=True),
+    Column("bucket", "TEXT", primary_key=True),
     Column("data", "BLOB"),
 ))
+STAT_CACHE_KEY = "stat_cache_generation"
 
 TABLES = (META, FILES, ISSUES, LABELS, LINKS, STAT_CACHE)
 
