@@ -307,6 +307,20 @@ def build_repo(n: int, target: Path, env: dict[str, str]) -> Spec:
                 checkout_ids=[i.id for i in checkout], ff_ids=[i.id for i in ff])
 
 
+def in_fresh_process(func: Callable, *args: object) -> object:
+    """Run ``func`` in a new interpreter and return its result.
+
+    Generating 100k issues takes this process to a few hundred MB, and Linux
+    hands a process's peak RSS on to every child it starts (``exec`` keeps the
+    larger of the old and the new peak): every command measured afterwards
+    would show the generator's memory instead of its own.
+    """
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(func, args)
+
+
 def cached_repo(n: int, env: dict[str, str], regen: bool) -> tuple[Path, Spec]:
     """The pristine repository for ``n`` (built once; never used in place)."""
     path = OUT / f"repo-n{n}-g{GEN_VERSION}"
@@ -317,7 +331,7 @@ def cached_repo(n: int, env: dict[str, str], regen: bool) -> tuple[Path, Spec]:
         shutil.rmtree(building, ignore_errors=True)
         log(f"generating {n} issues into {building.relative_to(HERE.parent)} ...")
         start = time.perf_counter()
-        spec = build_repo(n, building, env)
+        spec = in_fresh_process(build_repo, n, building, env)
         building.rename(path)
         meta.write_text(json.dumps(asdict(spec)), encoding="utf-8")
         log(f"  generated in {time.perf_counter() - start:.1f} s")
@@ -719,6 +733,13 @@ def peer_venv(env: dict[str, str]) -> Path:
     return venv
 
 
+def peer_items(n: int) -> list[dict]:
+    """The same generated issues, as the peer's API takes them."""
+    return [{"title": i.title, "body": i.body, "priority": 2 if i.priority is None else i.priority,
+             "labels": i.labels, "created": i.created, "closed": i.closed,
+             "notes": "".join(c.body for c in i.comments)} for i in generate_issues(n, SEED)]
+
+
 def peer_repo(n: int, venv: Path, env: dict[str, str], regen: bool) -> tuple[Path, list[str]]:
     """A microbeads repository of ``n`` issues, populated through its Python API.
 
@@ -737,9 +758,7 @@ def peer_repo(n: int, venv: Path, env: dict[str, str], regen: bool) -> tuple[Pat
     (path / "README.md").write_text("# A project with issues\n", encoding="utf-8")
     commit_all(path, env, "initial")
     run([str(venv / "bin" / "mb"), "init", "--stealth"], path, env)
-    items = [{"title": i.title, "body": i.body, "priority": 2 if i.priority is None else i.priority,
-              "labels": i.labels, "created": i.created, "closed": i.closed,
-              "notes": "".join(c.body for c in i.comments)} for i in generate_issues(n, SEED)]
+    items = in_fresh_process(peer_items, n)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump({"root": str(path), "issues": items}, fh)
     try:
