@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:
     import sqlalchemy
 
-VERSION = 2
+VERSION = 3
 
 
 class Column(NamedTuple):
