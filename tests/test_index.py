@@ -19,7 +19,8 @@ from conftest import GIT_ISSUES, git
 from git_issues.index import schema
 from git_issues.index.engine import connect
 from git_issues.index.records import stat_sig
-from git_issues.index.refresh import Sources, ensure_fresh, plan, recorded_stats, scan
+from git_issues.index.refresh import Sources, ensure_fresh, plan, recorded_stats
+from git_issues.index.scan import scan
 
 ISSUE = """\
 id: {id}
@@ -285,6 +286,55 @@ def test_only_changed_files_are_read_again(three: Path):
 def _stat_rows(conn: sqlite3.Connection) -> dict:
     return {name: (m, c, s, i) for name, m, c, s, i in
             conn.execute("SELECT name, mtime_ns, ctime_ns, size, ino FROM files")}
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def child_pids() -> list[str]:
+    tasks = Path("/proc/self/task")
+    return [pid for task in tasks.iterdir() for pid in (task / "children").read_text().split()]
+
+
+@pytest.fixture
+def crowded(three: Path) -> Path:
+    """The three issues, 60 more, and entries that are not issue files."""
+    for n in range(60):
+        write_issue(three, f"f{n:07d}", f"Filler {n}")
+    folder = three / ".issues"
+    (folder / "config.yml").write_text("statuses: {open: open, closed: closed}\n")
+    (folder / ".tmp-x.yml").write_text("half written")
+    (folder / "notes.txt").write_text("not an issue")
+    (folder / "sub.yml").mkdir()
+    os.symlink("/etc/passwd", folder / "link0001.yml")
+    return folder
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+def test_a_scan_on_two_cores_sees_what_one_core_sees(crowded: Path):
+    fds = open_fds()
+    one = scan(crowded, parallel_min=10**9)
+    two = scan(crowded, parallel_min=2)
+    assert two == one
+    assert len(one) == 65 and "link0001.yml" in one and "sub.yml" in one
+    assert "config.yml" not in one and ".tmp-x.yml" not in one
+    assert open_fds() == fds and child_pids() == []
+
+
+def test_a_failing_scan_child_is_made_up_for(crowded: Path, monkeypatch):
+    """If the child cannot send its half (here: it cannot encode it), this process
+    stats that half itself: nothing is missing, nothing is left running."""
+    from git_issues.index import scan as scan_module
+
+    expected = scan(crowded, parallel_min=10**9)
+
+    def broken(_value):
+        raise ValueError("no")
+
+    monkeypatch.setattr(scan_module.marshal, "dumps", broken)  # only the child encodes
+    assert scan(crowded, parallel_min=2) == expected
+    assert child_pids() == []
 
 
 def test_the_cached_stat_data_follows_every_refresh(three: Path):

@@ -31,7 +31,8 @@ from git_issues.errors import GitIssuesError
 from git_issues.index import schema
 from git_issues.index.engine import connect, open_engine
 from git_issues.index.records import Record, StatSig, digest, read_many, rows, stat_sig
-from git_issues.store import CONFIG_NAME, SUFFIX
+from git_issues.index.scan import list_names, scan
+from git_issues.store import CONFIG_NAME
 
 Progress = Callable[[int], None]
 ExecuteMany = Callable[[str, list[Any]], None]  # sqlite3's executemany, or the engine's
@@ -72,52 +73,6 @@ class Plan:
 
     def __bool__(self) -> bool:
         return bool(self.changed or self.removed or self.touched)
-
-
-@contextmanager
-def _opened(directory: Path) -> Iterator[int | None]:
-    """The folder as a descriptor (None if there is none): stat-ing names relative
-    to it skips resolving the whole path again for every file."""
-    if os.path.islink(directory):  # a checkout may point it anywhere: never follow
-        raise GitIssuesError(f"{directory.name} is a symbolic link, not a directory of issues")
-    try:
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    except (FileNotFoundError, NotADirectoryError):
-        yield None
-        return
-    try:
-        yield fd
-    finally:
-        os.close(fd)
-
-
-def _candidates(fd: int) -> list[str]:
-    """The names in the folder that could be issue files (as ``issue_stem``, inlined:
-    this runs on every read).  Undecodable bytes are not printable: no id has them."""
-    return [name for name in os.listdir(fd)
-            if name[-4:] == SUFFIX and name[0] != "." and name != CONFIG_NAME
-            and name.isprintable()]
-
-
-def list_names(directory: Path) -> list[str]:
-    with _opened(directory) as fd:
-        return [] if fd is None else _candidates(fd)
-
-
-def scan(directory: Path) -> dict[str, StatSig]:
-    """The stat data of every entry that could be an issue file."""
-    found: dict[str, StatSig] = {}
-    with _opened(directory) as fd:
-        if fd is None:
-            return found
-        stat = os.stat
-        for name in _candidates(fd):
-            try:
-                st = stat(name, dir_fd=fd, follow_symlinks=False)
-            except FileNotFoundError:
-                continue
-            found[name] = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
-    return found
 
 
 def _is_racy(mtime_ns: int, checked_ns: int) -> bool:
