@@ -68,12 +68,12 @@ ISSUES = Table("issues", (
     Column("title", "TEXT"),
     Column("status", "TEXT"),
     Column("is_open", "INTEGER"),  # indexed with a sort order: SORTED_INDEXES
-    Column("priority", "INTEGER", indexed=True),
+    Column("priority", "INTEGER"),  # sorted as an expression: no index serves it
     Column("assignee", "TEXT"),
     Column("author", "TEXT"),
     Column("created", "TEXT"),  # SORTED_INDEXES
     Column("closed", "TEXT"),
-    Column("activity", "TEXT", indexed=True),
+    Column("activity", "TEXT"),  # SORTED_INDEXES
     Column("labels", "TEXT"),  # comma-joined, for display
     Column("comment_count", "INTEGER"),
     Column("doc", "TEXT"),  # the whole issue as JSON, with the YAML field names
