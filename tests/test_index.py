@@ -337,6 +337,40 @@ def test_a_failing_scan_child_is_made_up_for(crowded: Path, monkeypatch):
     assert child_pids() == []
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+def test_a_scan_that_fails_here_does_not_wait_forever_on_its_child(repo: Path, monkeypatch):
+    """The child's half of 3,000 names is more than a pipe holds: if this process
+    fails before reading it, the child must not be left blocked in its write."""
+    import signal
+
+    from git_issues.index import scan as scan_module
+
+    folder = repo / ".issues"
+    folder.mkdir()
+    for n in range(3000):
+        (folder / f"s{n:07d}.yml").write_text("x")
+    real, parent = scan_module.stat_names, os.getpid()
+
+    def fails_here(fd, names):
+        if os.getpid() == parent:
+            raise PermissionError("stat refused")
+        return real(fd, names)
+
+    def hung(_signum, _frame):
+        raise AssertionError("scan waited forever on its child")
+
+    monkeypatch.setattr(scan_module, "stat_names", fails_here)
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(20)
+    try:
+        with pytest.raises(PermissionError):
+            scan(folder, parallel_min=2)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert child_pids() == []
+
+
 def test_the_cached_stat_data_follows_every_refresh(three: Path):
     """The one-value copy of the stat data is what the rows say after a rebuild, an
     edit, a deletion, a new file and a broken file, and it is what a read uses."""

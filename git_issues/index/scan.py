@@ -102,11 +102,12 @@ def _stat_in_two(fd: int, names: list[str]) -> dict[str, StatSig]:
         finally:
             os._exit(0)
     os.close(write_end)
+    pipe = os.fdopen(read_end, "rb")
     try:
         found = stat_names(fd, mine)
-        with os.fdopen(read_end, "rb") as pipe:
-            data = pipe.read()
+        data = pipe.read()
     finally:
+        pipe.close()  # first: a child still writing gets EPIPE and leaves instead of blocking
         os.waitpid(pid, 0)
     try:
         found.update(marshal.loads(data))
