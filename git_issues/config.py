@@ -28,15 +28,10 @@ statuses:
 
 
 class Config:
-    """The settings (a plain class: ``dataclasses`` costs every write ≈10 ms to import)."""
+    """The settings (a plain class: see ``model._Plain`` on dataclasses)."""
 
     def __init__(self, statuses: dict[str, str] | None = None) -> None:
         self.statuses = dict(DEFAULT_STATUSES) if statuses is None else statuses
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Config) and self.statuses == other.statuses
-
-    __hash__ = None  # type: ignore[assignment]
 
     def state_of(self, status: str) -> str:
         """Open or closed; an unknown status counts as open so it is never hidden."""

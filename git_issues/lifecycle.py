@@ -104,7 +104,7 @@ def heal(ws: Workspace) -> None:
 class Fields:
     """The field flags of ``edit``: None leaves a field alone, '' clears an optional one.
 
-    Plain classes here and below: ``dataclasses`` would cost every write its import.
+    Plain classes here and below: see ``model._Plain`` on dataclasses.
     """
 
     def __init__(self, title: str | None = None, body: str | None = None,

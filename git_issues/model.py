@@ -33,8 +33,10 @@ class ValidationError(ValueError):
 class _Plain:
     """Equality and repr by fields, as a dataclass gives them.
 
-    Not a dataclass: ``dataclasses`` imports ``inspect``, ≈10 ms of start-up
-    that every command reading an issue would pay (a fifth of Python's own).
+    Not a dataclass: importing ``dataclasses`` and generating the code of a
+    class costs ≈ 1.3 ms + 0.4 ms a class even with click loaded, which every
+    command that reads an issue would pay for Issue, Comment, Config, Fields
+    and Outcome (≈ 3 ms, a twentieth of the click floor).
     """
 
     __slots__ = ()

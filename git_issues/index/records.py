@@ -45,7 +45,7 @@ class Record:
     """Everything the index keeps for one directory entry (a plain class: cheap to import).
 
     Rows are tuples in the schema's column order, without the issue's row
-    number, which the writer assigns (``rows``): worker processes send these
+    number, which the writer assigns (``table_rows``): worker processes send these
     back to the parent, and tuples pickle several times faster than dicts.
     """
 
@@ -152,7 +152,8 @@ def issue_record(issue: Issue, file_row: dict[str, Any], statuses: dict[str, str
     )
 
 
-def rows(records: list[Record], next_num: int) -> tuple[dict[str, list[tuple[Any, ...]]], int]:
+def table_rows(records: list[Record], next_num: int
+               ) -> tuple[dict[str, list[tuple[Any, ...]]], int]:
     """The rows of every table for ``records``, numbering issues from ``next_num``.
 
     Returns the rows by table name (the text table under its own name) and the

@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 from git_issues.errors import GitIssuesError
 from git_issues.index import schema
 from git_issues.index.engine import connect, open_engine
-from git_issues.index.records import Record, StatSig, digest, read_many, rows, stat_sig
+from git_issues.index.records import Record, StatSig, digest, read_many, stat_sig, table_rows
 from git_issues.index.scan import list_names, scan
 from git_issues.store import CONFIG_NAME
 
@@ -183,7 +183,7 @@ def _delete(execute_many: ExecuteMany, names: list[str]) -> None:
 
 def _insert(execute_many: ExecuteMany, records: list[Record], next_num: int) -> int:
     """Store records, numbering their issues from ``next_num``; returns the next free number."""
-    by_table, next_num = rows(records, next_num)
+    by_table, next_num = table_rows(records, next_num)
     for table, sql in _INSERTS:
         if by_table[table]:
             execute_many(sql, by_table[table])
