@@ -345,7 +345,12 @@ def _open_checked(path: str, shown: str) -> int:
     after the open, the descriptor must be the very file ``lstat`` saw, or it
     was swapped for something else in between (a link, say) and is refused.
     """
-    before = os.lstat(path)  # FileNotFoundError: gone, as for the fast path
+    try:
+        before = os.lstat(path)
+    except FileNotFoundError:  # gone, as for the fast path
+        raise
+    except OSError as exc:  # a parent that is no folder, say: the fast path's words
+        raise IssueFileError(shown, exc.strerror or "cannot be read") from None
     if stat.S_ISLNK(before.st_mode):
         raise IssueFileError(shown, "is a symbolic link, not an issue file")
     if not stat.S_ISREG(before.st_mode):

@@ -161,6 +161,19 @@ def test_a_good_file_reads_the_same_with_its_own_stat(hostile, monkeypatch):
         read_bytes(str(hostile / "gone0001.yml"))
 
 
+def test_a_path_through_a_file_is_refused_the_same_way(hostile, monkeypatch):
+    """``.issues`` a file, so ``.issues/config.yml`` is no path at all (not gone either)."""
+    through = str(hostile / "good0003.yml" / "config.yml")
+
+    def refusal() -> str:
+        with pytest.raises(IssueFileError) as caught:
+            read_bytes(through, ".issues/config.yml")
+        return str(caught.value)
+
+    fast, portable = each_mode(monkeypatch, refusal)
+    assert fast == portable == ".issues/config.yml: Not a directory"
+
+
 def test_ls_and_check_say_the_same_on_both_paths(hostile, repo, run):
     """The console script as a user runs it, with the switch in its environment."""
     seen = []
