@@ -80,7 +80,7 @@ def test_new_and_edit_take_several_assignees_and_a_milestone(run, repo):
                    "-M", "v1.0")
     data = load(repo, issue_id)
     assert data["assignees"] == ["bob@example.com", "ada@example.com"]
-    assert data["milestone"] == "v1.0"  # written quoted: YAML would read 1.0 as a number
+    assert data["milestone"] == "v1.0"
     assert "milestone: v1.0\n" in (repo / ".issues" / f"{issue_id}.yml").read_text()
 
     run("edit", issue_id, "-a", "carol", "-A", "@me", "--milestone", "v2")
