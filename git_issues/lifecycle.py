@@ -18,10 +18,13 @@ from git_issues import ids as ids_mod
 from git_issues.errors import GitIssuesError
 from git_issues.model import (
     LINK_KINDS,
+    MAX_ASSIGNEES,
     Comment,
     Issue,
     ValidationError,
+    check_assignee,
     check_label,
+    check_milestone,
     check_title,
     now,
     parse_priority,
@@ -67,9 +70,12 @@ def _checked(check, value, argument: str):
 
 
 def create(ws: Workspace, title: str, *, body: str = "", labels: list[str] | None = None,
-           assignee: str | None = None, priority: str | int | None = None,
-           stage: bool = True) -> Issue:
-    """Write a new issue file and stage it; returns the issue."""
+           assignees: list[str] | None = None, milestone: str | None = None,
+           priority: str | int | None = None, stage: bool = True) -> Issue:
+    """Write a new issue file and stage it; returns the issue.
+
+    ``assignees`` may say ``@me``; a milestone of '' or None means none.
+    """
     issue = Issue(
         id=ws.store.mint_id(),
         title=_checked(check_title, title.strip(), "TITLE"),
@@ -77,7 +83,7 @@ def create(ws: Workspace, title: str, *, body: str = "", labels: list[str] | Non
         created=now(),
         priority=None if priority is None else _checked(parse_priority, priority, "--priority"),
         labels=[],
-        assignee=resolve_who(ws, assignee) or None,
+        milestone=_milestone(milestone),
         author=gitutil.ident(ws.root),
         body=normalize_body(body),
     )
@@ -85,11 +91,49 @@ def create(ws: Workspace, title: str, *, body: str = "", labels: list[str] | Non
         label = _checked(check_label, label, "--label")
         if label not in issue.labels:
             issue.labels.append(label)
+    add_assignees(ws, issue, assignees or [])
     path = ws.store.write(issue)
     if stage:
         gitutil.add(ws.root, [path])
     heal(ws)
     return issue
+
+
+def _milestone(name: str | None) -> str | None:
+    """``-M NAME``: None and '' (``-M ''``) both mean no milestone."""
+    if name is None or not name.strip():
+        return None
+    return _checked(check_milestone, name.strip(), "--milestone")
+
+
+def add_assignees(ws: Workspace, issue: Issue, people: list[str]) -> None:
+    """Add each of ``people`` once, in order; '' first removes everyone (``-a ''``).
+
+    A set in a list: order is the order people were added, a duplicate is no
+    change, and more than GitHub's ten is refused before anything is written.
+    """
+    if any(not who.strip() for who in people):
+        issue.assignees = []
+    for who in people:
+        if not who.strip():
+            continue
+        who = _checked(check_assignee, resolve_who(ws, who.strip()), "--assignee")
+        if who not in issue.assignees:
+            issue.assignees.append(who)
+    if len(issue.assignees) > MAX_ASSIGNEES:
+        raise GitIssuesError(f"--assignee: an issue has at most {MAX_ASSIGNEES} assignees "
+                             f"(this would make {len(issue.assignees)})")
+
+
+def remove_assignees(ws: Workspace, issue: Issue, people: list[str]) -> None:
+    """``-A WHO``: each must be assigned now, so a typo is an error, not a silent no-op."""
+    for who in people:
+        who = resolve_who(ws, who.strip()) or ""
+        if who not in issue.assignees:
+            have = ", ".join(issue.assignees) or "none"
+            raise GitIssuesError(f"--remove-assignee: issue {issue.id} has no assignee "
+                                 f"'{who}' (assignees: {have})")
+        issue.assignees.remove(who)
 
 
 def heal(ws: Workspace) -> None:
@@ -109,14 +153,18 @@ class Fields:
 
     def __init__(self, title: str | None = None, body: str | None = None,
                  status: str | None = None, add_labels: list[str] | None = None,
-                 remove_labels: list[str] | None = None, assignee: str | None = None,
+                 remove_labels: list[str] | None = None,
+                 add_assignees: list[str] | None = None,
+                 remove_assignees: list[str] | None = None, milestone: str | None = None,
                  priority: str | int | None = None) -> None:
         self.title = title
         self.body = body
         self.status = status
         self.add_labels = add_labels or []
         self.remove_labels = remove_labels or []
-        self.assignee = assignee
+        self.add_assignees = add_assignees or []
+        self.remove_assignees = remove_assignees or []
+        self.milestone = milestone
         self.priority = priority
 
     def empty(self) -> bool:
@@ -209,8 +257,10 @@ def apply_fields(ws: Workspace, issue: Issue, fields: Fields) -> None:
         label = _checked(check_label, label, "--label")
         if label not in issue.labels:
             issue.labels.append(label)
-    if fields.assignee is not None:
-        issue.assignee = resolve_who(ws, fields.assignee.strip()) or None
+    remove_assignees(ws, issue, fields.remove_assignees)
+    add_assignees(ws, issue, fields.add_assignees)
+    if fields.milestone is not None:
+        issue.milestone = _milestone(fields.milestone)
     if fields.priority is not None:
         text = str(fields.priority).strip()
         issue.priority = _checked(parse_priority, text, "--priority") if text else None
@@ -422,3 +472,105 @@ def unlink(ws: Workspace, prefix: str, kind: str, other_prefix: str) -> Outcome:
 def _without(links: dict[str, list[str]], kind: str, other_id: str) -> dict[str, list[str]]:
     kept = {k: [i for i in ids if not (k == kind and i == other_id)] for k, ids in links.items()}
     return {k: ids for k, ids in kept.items() if ids}
+
+
+# --- deleting -------------------------------------------------------------------
+
+class Removal:
+    """What ``rm`` did: the issue it removed, and the files whose links to it went too."""
+
+    def __init__(self, issue: Issue, unlinked: dict[str, list[str]],
+                 committed: bool) -> None:
+        self.issue = issue
+        self.unlinked = unlinked  # other id -> the kinds of link removed from its file
+        self.committed = committed  # False: git has no copy; the text is gone for good
+
+
+def is_committed(ws: Workspace, issue_id: str) -> bool:
+    """True when HEAD holds the file, so ``git checkout HEAD -- FILE`` brings it back."""
+    spec = f"HEAD:{ws.store.display(issue_id)}"
+    return gitutil.run(["cat-file", "-e", spec], ws.root, check=False).returncode == 0
+
+
+def remove(ws: Workspace, prefix: str) -> Removal:
+    """Delete an issue the way ``git rm -f`` deletes a file, and every link to it.
+
+    The links in other files go first, each rewritten canonically and staged:
+    if one cannot be written (someone else changed it), nothing is deleted.
+    The file is then removed from the work tree and the index whatever its
+    state (committed, staged or new), as ``git rm -f`` does: the user has
+    confirmed, and a committed issue stays in git's history.
+    """
+    issue_id = ws.store.resolve(prefix)
+    issue, data = read(ws, issue_id)
+    committed = is_committed(ws, issue_id)
+    unlinked: dict[str, list[str]] = {}
+    for other_id in linking_ids(ws, issue_id):
+        other, other_data = read(ws, other_id)
+        after = copy.deepcopy(other)
+        after.links = {kind: [i for i in ids if i != issue_id]
+                       for kind, ids in other.links.items()}
+        after.links = {kind: ids for kind, ids in after.links.items() if ids}
+        if save(ws, other, after, other_data):
+            unlinked[other_id] = [k for k, ids in other.links.items() if issue_id in ids]
+    path = ws.store.path(issue_id)
+    if path.read_bytes() != data:
+        raise StaleWriteError(f"{ws.store.display(issue_id)}: changed by someone else since "
+                              "it was read; nothing was deleted")
+    gitutil.run(["rm", "-q", "-f", "--ignore-unmatch", "--", str(path)], ws.root)
+    if path.exists():  # never added: git rm does not know it
+        path.unlink()
+    return Removal(issue, unlinked, committed)
+
+
+def linking_ids(ws: Workspace, issue_id: str) -> list[str]:
+    """Other issues whose own files link to ``issue_id`` (from the fresh index)."""
+    from git_issues.index.query import open_index
+
+    with open_index(ws.sources) as view:
+        return view.linking_ids(issue_id)
+
+
+# --- changing and deleting comments ----------------------------------------------
+
+def resolve_comment(issue: Issue, prefix: str) -> Comment:
+    """The comment that a unique prefix of its id names; ambiguity names the candidates."""
+    wanted = prefix.strip().lower()
+    if not wanted:
+        raise GitIssuesError("a comment id is needed (see 'git issues show --json')")
+    matches = [c for c in issue.comments if c.id.startswith(wanted)]
+    exact = [c for c in matches if c.id == wanted]
+    if exact:
+        return exact[0]
+    if not matches:
+        have = ", ".join(c.id for c in issue.comments) or "none"
+        raise GitIssuesError(f"issue {issue.id} has no comment '{wanted}' (comments: {have})")
+    if len(matches) > 1:
+        shown = ", ".join(c.id for c in matches)
+        raise GitIssuesError(f"comment id prefix '{wanted}' is ambiguous: {shown}")
+    return matches[0]
+
+
+def edit_comment(ws: Workspace, issue_id: str, comment_prefix: str, text: str,
+                 base: tuple[Issue, bytes] | None = None) -> Outcome:
+    """Replace a comment's text; its id, author and date stay.
+
+    ``base`` is the version the user's text was written against (read before
+    the editor opened): the write is refused if the file changed since.
+    """
+    if not text.strip():
+        raise GitIssuesError("aborted: the comment is empty (--delete removes a comment)")
+    issue, data = base or read(ws, ws.store.resolve(issue_id))
+    after = copy.deepcopy(issue)
+    target = resolve_comment(after, comment_prefix)
+    target.body = normalize_body(text)
+    return Outcome(after, save(ws, issue, after, data), target)
+
+
+def delete_comment(ws: Workspace, issue_id: str, comment_prefix: str) -> Outcome:
+    """Remove one comment; the others keep their place."""
+    issue, data = read(ws, ws.store.resolve(issue_id))
+    after = copy.deepcopy(issue)
+    target = resolve_comment(after, comment_prefix)
+    after.comments.remove(target)
+    return Outcome(after, save(ws, issue, after, data), target)

@@ -97,7 +97,9 @@ issue_like = st.fixed_dictionaries(
      "created": st.one_of(st.sampled_from(["2026-01-01T00:00:00Z", "2026-01-01"]), scalars)},
     optional={"priority": st.one_of(st.integers(-2, 6), scalars),
               "labels": st.one_of(st.lists(st.text(max_size=6), max_size=3), documents),
-              "assignee": scalars, "author": scalars, "closed": scalars, "body": scalars,
+              "assignee": scalars, "assignees": st.one_of(st.lists(scalars, max_size=12),
+                                                           documents),
+              "milestone": scalars, "author": scalars, "closed": scalars, "body": scalars,
               "links": st.one_of(st.dictionaries(st.sampled_from(["blocks", "related", "?"]),
                                                  st.lists(ids, max_size=2)), documents),
               "comments": st.one_of(st.lists(st.fixed_dictionaries(

@@ -43,11 +43,16 @@ def _say(message: str) -> None:
               help="Add LABEL (repeatable).")
 @click.option("-L", "--remove-label", "remove_labels", multiple=True, metavar="LABEL",
               help="Remove LABEL (repeatable); it must be there.")
-@click.option("-a", "--assignee", metavar="WHO", help="Assign to WHO (@me: you, '': nobody).")
+@click.option("-a", "--assignee", "add_assignees", multiple=True, metavar="WHO",
+              help="Add assignee WHO (@me: you; repeatable; '': remove everyone first).")
+@click.option("-A", "--remove-assignee", "remove_assignees", multiple=True, metavar="WHO",
+              help="Remove assignee WHO (repeatable); they must be assigned.")
+@click.option("-M", "--milestone", metavar="NAME", help="Set the milestone; '' clears it.")
 @click.option("-p", "--priority", metavar="N", help="0 (critical) to 4 (backlog); '' clears.")
 def edit(issue_id: str, title: str | None, body: str | None, body_file: str | None,
          status: str | None, add_labels: tuple[str, ...], remove_labels: tuple[str, ...],
-         assignee: str | None, priority: str | None) -> None:
+         add_assignees: tuple[str, ...], remove_assignees: tuple[str, ...],
+         milestone: str | None, priority: str | None) -> None:
     """Change fields of an issue; with no option, edit its YAML in your editor."""
     from git_issues import lifecycle
 
@@ -55,7 +60,8 @@ def edit(issue_id: str, title: str | None, body: str | None, body_file: str | No
         fields = lifecycle.Fields(
             title=title, body=read_text_option(body, body_file, "the body"), status=status,
             add_labels=list(add_labels), remove_labels=list(remove_labels),
-            assignee=assignee, priority=priority,
+            add_assignees=list(add_assignees), remove_assignees=list(remove_assignees),
+            milestone=milestone, priority=priority,
         )
         if fields.empty():
             outcome = lifecycle.edit_in_editor(ws, issue_id)
@@ -70,15 +76,59 @@ def edit(issue_id: str, title: str | None, body: str | None, body_file: str | No
 @cli.command()
 @id_argument
 @body_options
-def comment(issue_id: str, body: str | None, body_file: str | None) -> None:
-    """Add a comment (no -m on a terminal: write it in your editor)."""
+@click.option("--edit", "edit_id", metavar="CID",
+              help="Change comment CID (a unique prefix of its id) instead of adding one.")
+@click.option("--delete", "delete_id", metavar="CID", help="Delete comment CID.")
+def comment(issue_id: str, body: str | None, body_file: str | None, edit_id: str | None,
+            delete_id: str | None) -> None:
+    """Add a comment (no -m on a terminal: write it in your editor); or edit or delete one."""
     from git_issues import lifecycle
 
+    if edit_id is not None and delete_id is not None:
+        raise click.UsageError("give --edit or --delete, not both")
+    if delete_id is not None and (body is not None or body_file is not None):
+        raise click.UsageError("--delete takes no text: -m and -F go with --edit or alone")
     with open_workspace() as ws:
         full_id = ws.store.resolve(issue_id)
+        if delete_id is not None:
+            outcome = lifecycle.delete_comment(ws, full_id, delete_id)
+            _say(f"Deleted comment {outcome.comment.id} from {outcome.issue.id}")
+            return
+        if edit_id is not None:
+            _edit_comment(ws, full_id, edit_id, body, body_file)
+            return
         text, typed = _text(ws, full_id, body, body_file, "Comment on", required=True)
         outcome = _keeping(ws, full_id, text, typed, lambda: lifecycle.comment(ws, full_id, text))
     _say(f"Commented on {outcome.issue.id} (comment {outcome.comment.id})")
+
+
+def _edit_comment(ws: Workspace, issue_id: str, comment_id: str, body: str | None,
+                  body_file: str | None) -> None:
+    """``comment ID --edit CID``: the new text from -m/-F, or the editor on a terminal.
+
+    The editor shows the comment's text alone, with no instruction lines, so
+    nothing the user keeps is mistaken for one.  The write is a compare-and-swap
+    against the version the editor opened on: if the file changed meanwhile,
+    the typed text is saved and the error names where.
+    """
+    from git_issues import lifecycle
+
+    base = lifecycle.read(ws, issue_id)
+    target = lifecycle.resolve_comment(base[0], comment_id)  # refuse a bad CID before typing
+    text = read_text_option(body, body_file, "the comment")
+    typed = text is None
+    if typed:
+        if not (is_tty(sys.stdin) and is_tty(sys.stdout)):
+            raise GitIssuesError("the new text is needed: -m TEXT, -m - (stdin) or -F FILE")
+        from git_issues.editor import edit_text
+
+        text = edit_text(ws.root, target.body, f"COMMENT-{target.id}.md")
+    outcome = _keeping(ws, issue_id, text, typed,
+                       lambda: lifecycle.edit_comment(ws, issue_id, target.id, text, base))
+    if outcome.changed:
+        _say(f"Edited comment {target.id} on {issue_id}")
+    else:
+        _say(f"{issue_id}: comment {target.id} unchanged")
 
 
 @cli.command()

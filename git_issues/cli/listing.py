@@ -18,7 +18,10 @@ def filter_options(func: Callable) -> Callable:
     options = [
         click.option("-l", "--label", "labels", multiple=True,
                      help="Only issues with LABEL (repeatable: all of them)."),
-        click.option("-a", "--assignee", help="Only issues assigned to WHO (@me for yourself)."),
+        click.option("-a", "--assignee", metavar="WHO",
+                     help="Only issues with WHO among the assignees (@me for yourself)."),
+        click.option("-M", "--milestone", metavar="NAME",
+                     help="Only issues in milestone NAME ('' for none)."),
         click.option("--author", help="Only issues written by WHO."),
         click.option("-q", "--query", "text",
                      help="Full text over titles, bodies and comments."),
@@ -33,8 +36,8 @@ def filter_options(func: Callable) -> Callable:
 
 
 def _list(query: str, status: str, labels: tuple[str, ...], assignee: str | None,
-          author: str | None, text: str | None, sort: str, limit: int | None,
-          as_json: bool) -> None:
+          milestone: str | None, author: str | None, text: str | None, sort: str,
+          limit: int | None, as_json: bool) -> None:
     """Run one of the index's listing queries (``list`` or ``ready``) and print it."""
     with open_workspace() as ws:
         if assignee == "@me" or author == "@me":
@@ -42,7 +45,7 @@ def _list(query: str, status: str, labels: tuple[str, ...], assignee: str | None
 
             assignee, author = resolve_who(ws, assignee), resolve_who(ws, author)
         filters = Filters(status=status, labels=tuple(labels), assignee=assignee,
-                          author=author, text=text, sort=sort, limit=limit)
+                          milestone=milestone, author=author, text=text, sort=sort, limit=limit)
         with open_index(ws.sources) as view:
             rows = getattr(view, query)(filters, with_doc=as_json)
             problems = view.problems()

@@ -22,15 +22,16 @@ SORTS = {
     "priority": "priority IS NULL, priority, created DESC, id",
     "title": "title COLLATE NOCASE, id",
 }
-ROW_COLUMNS = ("id", "title", "status", "is_open", "priority", "labels", "assignee",
-               "author", "created", "closed", "activity", "comment_count")
+ROW_COLUMNS = ("id", "title", "status", "is_open", "priority", "labels", "assignees",
+               "milestone", "author", "created", "closed", "activity", "comment_count")
 
 
 class Filters(NamedTuple):
     status: str = "open"  # a state (open/closed), a configured status, or "all"
     labels: tuple[str, ...] = ()
-    assignee: str | None = None
+    assignee: str | None = None  # any of the assignees contains it (case-insensitive)
     author: str | None = None
+    milestone: str | None = None  # exactly this milestone; '' means none
     text: str | None = None
     sort: str = "created"
     limit: int | None = None
@@ -91,10 +92,16 @@ class IndexView:
         for label in filters.labels:
             where.append("num IN (SELECT num FROM labels WHERE label = ?)")
             params.append(label)
-        for column, value in (("assignee", filters.assignee), ("author", filters.author)):
-            if value:
-                where.append(f"instr(lower(coalesce({column}, '')), ?) > 0")
-                params.append(value.lower())
+        if filters.assignee:
+            where.append(f"num IN (SELECT num FROM {schema.ASSIGNEES.name} "
+                         "WHERE instr(lower(assignee), ?) > 0)")
+            params.append(filters.assignee.lower())
+        if filters.milestone is not None:
+            where.append("milestone = ?" if filters.milestone else "milestone IS NULL")
+            params += [filters.milestone] if filters.milestone else []
+        if filters.author:
+            where.append("instr(lower(coalesce(author, '')), ?) > 0")
+            params.append(filters.author.lower())
         if filters.text is not None:
             where.append(f"num IN (SELECT rowid FROM {schema.TEXT_TABLE} "
                          f"WHERE {schema.TEXT_TABLE} MATCH ?)")
@@ -138,6 +145,23 @@ class IndexView:
                 pairs.append((kind.replace("_", " "), dst if src == issue_id else src))
         return sorted(set(pairs))
 
+    def linking_ids(self, issue_id: str) -> list[str]:
+        """Other issues whose own file stores a link to ``issue_id``."""
+        issues, links = schema.ISSUES.name, schema.LINKS.name
+        rows = self.conn.execute(
+            f"SELECT DISTINCT i.id FROM {links} l JOIN {issues} i ON i.num = l.num "
+            "WHERE (l.src = ? OR l.dst = ?) AND i.id != ? ORDER BY i.id",
+            (issue_id, issue_id, issue_id))
+        return [other for (other,) in rows]
+
+    def milestones(self) -> list[tuple[str, int, int]]:
+        """Each milestone with its open and closed issue counts, by name."""
+        rows = self.conn.execute(
+            f"SELECT milestone, sum(is_open), sum(1 - is_open) FROM {schema.ISSUES.name} "
+            "WHERE milestone IS NOT NULL GROUP BY milestone ORDER BY milestone COLLATE NOCASE, "
+            "milestone")
+        return [(name, int(opened), int(closed)) for name, opened, closed in rows]
+
     def blocked_ids(self) -> set[str]:
         """Ids that an open issue blocks (whichever file stored the link)."""
         issues, links = schema.ISSUES.name, schema.LINKS.name
@@ -155,7 +179,8 @@ class IndexView:
         """
         everything = type(filters)(
             status="open", labels=filters.labels, assignee=filters.assignee,
-            author=filters.author, text=filters.text, sort=filters.sort, limit=None,
+            author=filters.author, milestone=filters.milestone, text=filters.text,
+            sort=filters.sort, limit=None,
         )
         blocked = self.blocked_ids()
         rows = [row for row in self.list(everything, with_doc=with_doc)
