@@ -7,6 +7,7 @@ committed with the issues, so every clone agrees on what a status means.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from git_issues.errors import GitIssuesError
@@ -42,6 +43,15 @@ class Config:
             known = ", ".join(self.statuses)
             raise GitIssuesError(f"unknown status '{status}' (known: {known})")
         return status
+
+
+def statuses_or_defaults(read: Callable[[], Config]) -> dict[str, str]:
+    """The statuses for describing changes (``log``, ``diff``): a broken config is
+    ``check``'s to report; a report falls back to the defaults rather than fail."""
+    try:
+        return read().statuses
+    except GitIssuesError:
+        return dict(DEFAULT_STATUSES)
 
 
 def load(path: Path) -> Config:

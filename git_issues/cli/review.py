@@ -28,7 +28,7 @@ def diff_command(revisions: str | None, fmt: str) -> None:
 
     with open_workspace() as ws:
         report = review.diff(ws, revisions)
-    click.echo(review.render(report, fmt), nl=False)
+    click.echo(review.format_report(report, fmt), nl=False)
 
 
 @cli.command()
