@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 EMPTY = "(none)"  # an empty value in words; a value of its own cannot look like it
 ARROW = "→"
 FIRST_LINE = 100  # characters of a comment shown: enough to recognise it
+FORMATS = ("text", "markdown", "json")  # the ways a change is shown: words, or to_dict()
 
 # Fields described first and last; every other field comes between, in the
 # model's order, so a new field needs no entry here.

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from git_issues.errors import GitIssuesError
-from git_issues.model import STATUS_RE
 
 SHOWN = ".issues/config.yml"
 DEFAULT_STATUSES = {"open": "open", "closed": "closed"}
@@ -70,6 +69,7 @@ def load(path: Path) -> Config:
 def parse(data: bytes) -> Config:
     """The config from its bytes: a file on disk, or a version git holds (``check --staged``)."""
     from git_issues.fileformat import load_document
+    from git_issues.model import STATUS_RE  # not at import: ``ls`` reads the defaults only
 
     shown = SHOWN
     doc = load_document(data, shown) or {}

@@ -113,7 +113,7 @@ def merge_issues(base: Issue | None, ours: Issue, theirs: Issue, *,
 # A merge of one field: (value, None) when clean, (_MISSING, (ours, theirs)) on a
 # conflict, where ours/theirs are the field as each side would have it after
 # everything else merged (so taking either side loses nothing from the other).
-Outcome = tuple[Any, "tuple[Any, Any] | None"]
+FieldMerge = tuple[Any, "tuple[Any, Any] | None"]
 
 
 def _merge_mappings(old: dict | None, a: dict, b: dict, order: list[str]
@@ -141,7 +141,7 @@ def _key_order(old: dict, a: dict, b: dict) -> list[str]:
     return known + [key for key in present if key not in ISSUE_KEYS]
 
 
-def _pick(o: Any, x: Any, y: Any) -> Outcome:
+def _pick(o: Any, x: Any, y: Any) -> FieldMerge:
     """A scalar three-way merge: the side that changed wins; two changes conflict."""
     if x == y:
         return x, None
@@ -152,7 +152,7 @@ def _pick(o: Any, x: Any, y: Any) -> Outcome:
     return _MISSING, (x, y)
 
 
-def _merge_set(o: Any, x: Any, y: Any) -> Outcome:
+def _merge_set(o: Any, x: Any, y: Any) -> FieldMerge:
     """Labels: additions on either side apply, and so do removals."""
     base = [] if o is _MISSING else o
     ours = [] if x is _MISSING else x
@@ -163,7 +163,7 @@ def _merge_set(o: Any, x: Any, y: Any) -> Outcome:
     return (result or _MISSING), None
 
 
-def _merge_links(o: Any, x: Any, y: Any) -> Outcome:
+def _merge_links(o: Any, x: Any, y: Any) -> FieldMerge:
     """Links: a set merge for each kind of link."""
     base = {} if o is _MISSING else o
     ours = {} if x is _MISSING else x
@@ -177,7 +177,7 @@ def _merge_links(o: Any, x: Any, y: Any) -> Outcome:
     return (result or _MISSING), None
 
 
-def _merge_comments(o: Any, x: Any, y: Any) -> Outcome:
+def _merge_comments(o: Any, x: Any, y: Any) -> FieldMerge:
     """Comments: a union by id, each comment merged as a whole, ordered by date."""
     sides = [[] if v is _MISSING else v for v in (o, x, y)]
     by_id = [_comments_by_id(side) for side in sides]
@@ -209,7 +209,7 @@ def _comments_by_id(comments: list[dict]) -> dict[str, dict] | None:
     return index if len(index) == len(comments) else None
 
 
-_FIELD_MERGES: dict[str, Callable[[Any, Any, Any], Outcome]] = {
+_FIELD_MERGES: dict[str, Callable[[Any, Any, Any], FieldMerge]] = {
     "labels": _merge_set,
     "links": _merge_links,
     "comments": _merge_comments,

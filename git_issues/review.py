@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from git_issues import gitutil
 from git_issues.changes import (
+    FORMATS,
     MARKDOWN,
     TEXT,
     Change,
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
     from git_issues.workspace import Workspace
 
 WORKTREE = "working tree"
-FORMATS = ("text", "markdown", "json")
 MARKDOWN_MARKER = "<!-- git-issues diff -->"
 _NULL_SHA = {"0" * 40, "0" * 64}
 _BLOB_MODES = {"100644", "100755"}
@@ -65,7 +65,7 @@ def resolve_range(root: Path, spec: str | None) -> Sides:
     """Turn ``[REV | A..B | A...B]`` into the two states, as ``git diff`` reads them."""
     if not spec:
         head = _commit(root, "HEAD", missing_ok=True)
-        return Sides(head or _empty_tree(root), None, "HEAD" if head else "(no commits)",
+        return Sides(head or gitutil.empty_tree(root), None, "HEAD" if head else "(no commits)",
                      WORKTREE)
     if "..." in spec:
         left, _, right = spec.partition("...")
@@ -99,10 +99,6 @@ def _commit(root: Path, rev: str, *, missing_ok: bool = False) -> str | None:
             return None
         raise GitIssuesError(f"unknown revision '{rev}'")
     return sha
-
-
-def _empty_tree(root: Path) -> str:
-    return gitutil.output(["hash-object", "-t", "tree", "--stdin"], root, input=b"")
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import click
 
+from git_issues.changes import FORMATS
 from git_issues.cli.app import cli
 from git_issues.workspace import open_workspace
-
-FORMATS = ("text", "markdown", "json")  # review.FORMATS; not imported: it pulls in more
 
 
 @cli.command("diff")
