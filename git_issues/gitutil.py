@@ -114,8 +114,7 @@ def ident(root: Path) -> str:
 
 
 def email(root: Path) -> str | None:
-    value = output(["config", "user.email"], root, check=False)
-    return value or None
+    return config_get(root, "user.email") or None
 
 
 def editor(root: Path) -> str:

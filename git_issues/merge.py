@@ -103,10 +103,10 @@ def merge_issues(base: Issue | None, ours: Issue, theirs: Issue, *,
             text = dump_issue(issue_from_dict(merged))
         except ValidationError as exc:  # cannot happen field by field; never hide it if it does
             everything = {key: (a.get(key, _MISSING), b.get(key, _MISSING)) for key in order}
-            return MergeResult(_render(old, {}, everything, order, diff3),
+            return MergeResult(_marked_text(old, {}, everything, order, diff3),
                                [f"the merged issue is invalid: {exc}"])
         return MergeResult(text.encode("utf-8"))
-    return MergeResult(_render(old, merged, conflicts, order, diff3), list(conflicts),
+    return MergeResult(_marked_text(old, merged, conflicts, order, diff3), list(conflicts),
                        collision=base is None)
 
 
@@ -228,8 +228,8 @@ def _agree_on_closing(old: dict | None, a: dict, b: dict, merged: dict,
 
 # --- writing a conflicted file ------------------------------------------------
 
-def _render(old: dict | None, merged: dict[str, Any], conflicts: dict[str, tuple[Any, Any]],
-            order: list[str], diff3: bool) -> bytes:
+def _marked_text(old: dict | None, merged: dict[str, Any], conflicts: dict[str, tuple[Any, Any]],
+                 order: list[str], diff3: bool) -> bytes:
     """The canonical text with each conflicted field's lines alone between markers.
 
     A canonical file is the concatenation of one block per top-level key, so
