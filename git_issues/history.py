@@ -3,8 +3,9 @@
 Git already records every version of an issue file, so nothing is stored for
 history: ``git log --follow -m`` lists the commits that touched the file, one
 ``git cat-file --batch`` fetches every version needed, and each commit's
-version is compared field by field with its parents'.  Two git processes per
-call whatever the length of the history.
+version is compared with its parents' by ``changes.compare``, the comparison
+``diff`` makes too.  Two git processes per call whatever the length of the
+history.
 
 Merges are compared with every parent and show only what differs from all of
 them (a conflict resolved to a new value); what a branch brought in is shown

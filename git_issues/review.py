@@ -5,8 +5,8 @@ shows them, but a reviewer wants "closed", "labelled bug", "Alice commented".
 This module lists the issue files that differ between two states with git's
 plumbing (``diff-tree`` / ``diff-index``, renames off: a renamed file is one
 issue gone and another opened), reads both versions through one
-``git cat-file --batch`` process, and compares the parsed issues field by
-field.
+``git cat-file --batch`` process, and compares the parsed issues with
+``changes.compare``: ``log`` describes a change in the same words.
 
 The revision arguments follow ``git diff``: none compares HEAD with the work
 tree (staged or not, plus new files not yet added), ``REV`` compares REV with
