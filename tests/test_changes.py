@@ -38,17 +38,19 @@ def diff_lines(run, spec: str, issue_id: str) -> list[str]:
 
 def test_log_and_diff_describe_the_same_edit_in_the_same_words(run, repo):
     body = "".join(f"Step {i}.\n\n" for i in range(120))  # long, with a line that repeats
-    issue_id = run("new", "Same words", "-m", body, "-p", "2", "-l", "bug", "-l", "ui"
-                   ).stdout.strip()
+    issue_id = run("new", "Same words", "-m", body, "-p", "2", "-l", "bug", "-l", "ui",
+                   "-a", "ann", "-M", "v1").stdout.strip()
     commit(repo, "add")
     run("edit", issue_id, "-m", body.replace("Step 7.", "Step seven.") + "Done.\n",
-        "-p", "", "-l", "perf", "-L", "bug")
+        "-p", "", "-l", "perf", "-L", "bug", "-a", "bob", "-A", "ann", "-M", "v2")
     run("comment", issue_id, "-m", "\n\n" + LONG + "\nSecond line.")
     commit(repo, "edit")
 
     expected = [
         "priority P2 → (none)",
         "labels +perf -bug",
+        "assignees +bob -ann",
+        "milestone v1 → v2",
         "description edited (+3 -1 lines)",
         f'comment by {ADA}: "{LONG.strip()[:99]}…"',
     ]
@@ -60,9 +62,10 @@ def test_log_and_diff_describe_the_same_edit_in_the_same_words(run, repo):
 
 
 def test_creation_and_closing_read_the_same(run, repo):
-    issue_id = run("new", "Opened and closed", "-l", "bug", "-p", "1").stdout.strip()
+    issue_id = run("new", "Opened and closed", "-l", "bug", "-p", "1", "-a", "ann",
+                   "-M", "v1.0").stdout.strip()
     assert log_lines(run, issue_id) == diff_lines(run, "", issue_id) == [
-        f'opened "Opened and closed" by {ADA}: P1; labels bug']
+        f'opened "Opened and closed" by {ADA}: P1; labels bug; assignees ann; milestone v1.0']
     commit(repo, "add")
     run("close", issue_id)
     assert log_lines(run, issue_id) == diff_lines(run, "", issue_id) == ["closed"]
@@ -72,12 +75,12 @@ def test_fields_the_model_does_not_name_are_described_generically(run, repo):
     """A list is a set, anything else a value: a new field needs no code of its own."""
     issue_id = run("new", "Generic").stdout.strip()
     path = repo / ".issues" / f"{issue_id}.yml"
-    path.write_text(path.read_text() + "milestone: v1\nwatchers:\n- ann\n- carl\n")
+    path.write_text(path.read_text() + "sprint: s1\nwatchers:\n- ann\n- carl\n")
     git(repo, "add", "-A")
     commit(repo, "add")
-    text = path.read_text().replace("milestone: v1", "milestone: v2")
+    text = path.read_text().replace("sprint: s1", "sprint: s2")
     path.write_text(text.replace("- ann\n", "- bob\n"))
-    expected = ["milestone v1 → v2", "watchers +bob -ann"]
+    expected = ["sprint s1 → s2", "watchers +bob -ann"]
     assert log_lines(run, issue_id) == diff_lines(run, "", issue_id) == expected
 
 
@@ -87,13 +90,13 @@ def _issue(status: str = "open", **fields) -> Issue:
 
 
 def test_words_in_markdown_escape_user_text():
-    old = _issue(labels=["a"], extra={"milestone": "v 1"})
-    new = _issue(labels=["a", "<b>"], extra={"milestone": None},
+    old = _issue(labels=["a"], milestone="v 1")
+    new = _issue(labels=["a", "<b>"],
                  comments=[Comment(id="cmt00001", date="2026-11-26T13:00:00Z",
                                    author="Bob <bob@x>", body="**hi**")])
     words = [phrase(change, MARKDOWN) for change in compare(old, new)]
-    assert words == ["labels +`<b>`", "comment by Bob &lt;bob@x&gt;: “\\*\\*hi\\*\\*”",
-                     "milestone “v 1” → (none)"]
+    assert words == ["labels +`<b>`", "milestone “v 1” → (none)",
+                     "comment by Bob &lt;bob@x&gt;: “\\*\\*hi\\*\\*”"]
 
 
 def test_a_custom_closed_status_reads_as_closed():

@@ -64,7 +64,8 @@ def pr(invoke, repo):
     edited = read(repo, "edit1111")
     edited.title = "New title"
     edited.labels = ["ui", "perf"]
-    edited.assignee = "bob@example.com"
+    edited.assignees = ["bob@example.com"]
+    edited.milestone = "v1"
     edited.priority = 0
     edited.body = "One.\nTwo and a half.\nThree.\n"
     edited.links = {"blocks": ["keep1111"]}
@@ -99,7 +100,8 @@ def test_text_names_every_kind_of_change(pr, run):
         'edit1111  New title\n    retitled "Old title" → "New title"\n'
         "    priority P2 → P0\n"
         "    labels +perf -bug\n"
-        "    assignee (none) → bob@example.com\n"
+        "    assignees +bob@example.com\n"
+        "    milestone (none) → v1\n"
         "    description edited (+2 -1 lines)\n"
         "    links +blocks keep1111, -related keep1111\n"
         '    comment edited by Ada Tester <ada@example.com>: "Typo fixed."\n'
@@ -139,9 +141,10 @@ def test_json_has_one_record_per_change(pr, run):
                           "gone1111"}
     assert by_id["new11111"]["changes"] == [{
         "type": "opened", "title": "Brand *new* <b>issue</b>", "status": "open",
-        "labels": ["bug"], "priority": 1, "assignee": None, "author": ADA}]
+        "labels": ["bug"], "priority": 1, "assignees": [], "milestone": None,
+        "author": ADA}]
     kinds = [c["type"] for c in by_id["edit1111"]["changes"]]
-    assert kinds == ["retitled", "priority", "labels", "field", "body", "links",
+    assert kinds == ["retitled", "priority", "labels", "assignees", "field", "body", "links",
                      "comment_edited", "comment", "comment_deleted"]
     labels = by_id["edit1111"]["changes"][2]
     assert labels == {"type": "labels", "field": "labels", "from": ["bug", "ui"],
@@ -150,7 +153,7 @@ def test_json_has_one_record_per_change(pr, run):
                                              "from": "open", "to": "closed",
                                              "status": "closed"}]
     assert by_id["gone1111"]["kind"] == "deleted"
-    comment = by_id["edit1111"]["changes"][7]
+    comment = by_id["edit1111"]["changes"][8]
     assert (comment["author"], comment["first_line"]) == ("Bob <bob@example.com>",
                                                           "Reproduced on Linux.")
 

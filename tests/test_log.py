@@ -58,12 +58,16 @@ def test_log_json(run, repo):
     data = json.loads(run("log", issue_id, "--json").stdout)
     assert [e["state"] for e in data] == ["staged", "committed"]
     assert data[0]["commit"] is None
-    assert {(c["type"], c["field"], c["from"], c["to"]) for c in data[0]["changes"]} == {
-        ("priority", "priority", 1, 0), ("field", "assignee", None, "carol@example.com")}
+    assert {(c["type"], c["field"]) for c in data[0]["changes"]} == {
+        ("priority", "priority"), ("assignees", "assignees")}
+    by_field = {c["field"]: c for c in data[0]["changes"]}
+    assert (by_field["priority"]["from"], by_field["priority"]["to"]) == (1, 0)
+    assert by_field["assignees"]["added"] == ["carol@example.com"]
     assert data[1]["commit"] == first and data[1]["author"] == "Ada Tester <ada@example.com>"
     assert data[1]["changes"] == [{
         "type": "opened", "title": "Json history", "status": "open", "priority": 1,
-        "labels": [], "assignee": None, "author": "Ada Tester <ada@example.com>"}]
+        "labels": [], "assignees": [], "milestone": None,
+        "author": "Ada Tester <ada@example.com>"}]
 
 
 def test_log_of_an_uncommitted_issue(run, repo):
