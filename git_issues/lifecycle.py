@@ -10,8 +10,9 @@ from __future__ import annotations
 import copy
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from git_issues import gitutil
 from git_issues import ids as ids_mod
@@ -34,6 +35,8 @@ from git_issues.workspace import INDEX_DIR, Workspace
 
 if TYPE_CHECKING:
     from git_issues.config import Config
+
+T = TypeVar("T")
 
 # Where a link is stored on one side, and how the other side would say the same.
 MIRROR = {"blocks": "blocked_by", "blocked_by": "blocks", "related": "related"}
@@ -288,13 +291,18 @@ def edit_in_editor(ws: Workspace, prefix: str) -> Outcome:
     shown = ws.store.display(issue_id)
     header = EDIT_HEADER.format(shown=shown)
     text = edit_text(ws.root, header + data.decode("utf-8"), f"{issue_id}.yml")
-    try:
-        after = _parse_edited(ws, issue, text, shown)
-        changed = write(ws, issue, after, data)
-    except GitIssuesError as exc:
-        kept = keep_text(ws, issue_id, text.removeprefix(header), ".yml")
-        unchanged = "" if isinstance(exc, StaleWriteError) else "; the file is unchanged"
-        raise GitIssuesError(f"{exc}{unchanged}; your text is in {kept}") from None
+
+    def apply() -> tuple[Issue, list[str]]:
+        try:
+            after = _parse_edited(ws, issue, text, shown)
+            return after, write(ws, issue, after, data)
+        except StaleWriteError:
+            raise  # says itself that the file changed meanwhile
+        except GitIssuesError as exc:
+            raise GitIssuesError(f"{exc}; the file is unchanged") from None
+
+    after, changed = keeping_typed_text(ws, issue_id, text.removeprefix(header), apply,
+                                        suffix=".yml")
     if changed:  # written: a failure to stage now must not claim the file is unchanged
         gitutil.add(ws.root, [ws.store.path(issue_id)])
     return Outcome(after, changed)
@@ -317,6 +325,23 @@ def _parse_edited(ws: Workspace, before: Issue, text: str, shown: str) -> Issue:
             status, after.status = after.status, before.status
             set_status(after, status, config, now())
     return after
+
+
+def keeping_typed_text(ws: Workspace, issue_id: str, typed: str, write: Callable[[], T], *,
+                       suffix: str = ".md") -> T:
+    """Run ``write``; if it is refused, save what the user ``typed`` and say where.
+
+    Minutes of typing in an editor must never be lost to a refused write (a
+    title too long, a broken YAML edit, a file changed meanwhile).  Text of
+    nothing but blanks is not worth a file; the error is raised as it was.
+    """
+    try:
+        return write()
+    except GitIssuesError as exc:
+        if not typed.strip():
+            raise
+        kept = keep_text(ws, issue_id, typed, suffix)
+        raise GitIssuesError(f"{exc}; your text is in {kept}") from None
 
 
 def keep_text(ws: Workspace, issue_id: str, text: str, suffix: str = ".md") -> Path:

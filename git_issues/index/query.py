@@ -55,7 +55,11 @@ class IndexView:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'statuses'").fetchone()
         import json  # not at module level: ~3 ms that a fresh read does not need
 
-        return json.loads(row[0]) if row else {"open": "open", "closed": "closed"}
+        if row:
+            return json.loads(row[0])
+        from git_issues.config import DEFAULT_STATUSES  # rare: not on every read's path
+
+        return dict(DEFAULT_STATUSES)
 
     def problems(self) -> list[str]:
         """One line per broken file, as recorded when it was last read."""
