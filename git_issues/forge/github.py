@@ -186,16 +186,18 @@ def _rate_limit_wait(response: urllib3.BaseHTTPResponse) -> float | None:
     """Seconds to wait when a 403/429 is a rate limit, else None."""
     if response.status not in (403, 429):
         return None
-    headers = response.headers
-    retry_after = headers.get("Retry-After")
+    headers = {k: v.rpartition(",")[2].strip() for k, v in response.headers.items()
+               if k.lower() in ("retry-after", "x-ratelimit-remaining", "x-ratelimit-reset")}
+    headers = {k.lower(): v for k, v in headers.items()}
+    retry_after = headers.get("retry-after")
     if retry_after is not None:
         try:
             return max(float(retry_after), 0.0)
         except ValueError:
             return 60.0
-    if headers.get("X-RateLimit-Remaining") == "0":
+    if headers.get("x-ratelimit-remaining") == "0":
         try:
-            reset = float(headers.get("X-RateLimit-Reset", ""))
+            reset = float(headers.get("x-ratelimit-reset", ""))
         except ValueError:
             return 60.0
         return max(reset - time.time(), 0.0) + 1.0

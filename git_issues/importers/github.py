@@ -151,6 +151,7 @@ class Importer:
         self.known: dict[int, str] = {}
         self.started = now()
         self.done = 0
+        self.remember_since = True  # False for a file (gh-json): its data may be old
 
     # --- the run ---------------------------------------------------------------
 
@@ -172,7 +173,8 @@ class Importer:
                                  "issues_through": state.partial.get("issues_through")}
                 self._save_state()
                 raise
-            state.since = self.started
+            if self.remember_since:
+                state.since = self.started
             state.partial = {}
             self._save_state()
         return self.summary
