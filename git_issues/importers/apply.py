@@ -101,16 +101,13 @@ class Writer:
 
     def create(self, issue: Issue) -> None:
         """Write a new issue's file (its id was minted against the folder)."""
-        from git_issues.fileformat import dump_issue
-
-        self.add(self.ws.store.write_text(issue.id, dump_issue(issue), bulk=True))
+        self.add(self.ws.store.write_text(issue.id, canonical_text(issue), bulk=True))
 
     def replace(self, issue: Issue, data: bytes) -> None:
         """Rewrite an existing file, only if nobody changed it since it was read."""
-        from git_issues.fileformat import dump_issue
         from git_issues.lifecycle import lock_dir
 
-        path = self.ws.store.replace_if_unchanged(issue.id, data, dump_issue(issue),
+        path = self.ws.store.replace_if_unchanged(issue.id, data, canonical_text(issue),
                                                   lock_dir(self.ws))
         self.add(path)
 
@@ -124,6 +121,18 @@ class Writer:
         if self.pending:
             paths, self.pending = self.pending, []
             gitutil.add(self.ws.root, paths)
+
+
+def canonical_text(issue: Issue) -> str:
+    """``dump_issue``'s bytes; through the fast writer when the issue is plain enough."""
+    from git_issues.importers.fastyaml import dump
+
+    text = dump(issue.to_dict())
+    if text is None:
+        from git_issues.fileformat import dump_issue
+
+        text = dump_issue(issue)
+    return text
 
 
 def mint_comment_id(taken: set[str]) -> str:
