@@ -2,8 +2,7 @@
 
 The objects come from the index, which holds each issue's fields as the
 canonical mapping of its file (``Issue.to_dict``), so ``import jsonl`` can
-write the very same files back.  The ``ls`` filters apply; the order is by
-creation, oldest first.
+write the very same files back.  The ``ls`` filters and sort orders apply.
 """
 
 from __future__ import annotations

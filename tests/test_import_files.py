@@ -187,7 +187,7 @@ def test_export_takes_the_ls_filters(run, repo):
     run("close", closed)
     run("new", "Open feature", "-l", "feature")
     titles = [json.loads(line)["title"] for line in run("export", "-l", "bug").stdout.splitlines()]
-    assert titles == ["Open bug", "Closed bug"]
+    assert sorted(titles) == ["Closed bug", "Open bug"]
     titles = [json.loads(line)["title"] for line in
               run("export", "-s", "open", "-l", "bug").stdout.splitlines()]
     assert titles == ["Open bug"]
