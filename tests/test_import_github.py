@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -226,3 +227,30 @@ def test_without_a_token_it_says_the_limit(run, repo, github):
     proc = run("import", "github", REPO, env=env(github, None))
     assert "60 requests an hour" in proc.stderr
     assert all(auth is None for _, auth in github.requests)
+
+
+def test_ctrl_c_leaves_finished_issues_whole_and_staged_and_the_rerun_continues(run, repo,
+                                                                                github):
+    import signal
+
+    from conftest import GIT_ISSUES
+
+    seed(github, count=250)
+    github.delay = 0.4  # slow pages: time to press Ctrl-C after the first one
+    proc = subprocess.Popen([GIT_ISSUES, "import", "github", REPO], cwd=repo,
+                            env={**os.environ, **env(github)}, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while len(list((repo / ".issues").glob("*.yml"))) < 100 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0, err
+    written = files(repo)  # parses every file: each is whole
+    assert 100 <= len(written) < 250
+    staged = git_lines(repo, "diff", "--cached", "--name-only")
+    assert len([p for p in staged if p.endswith(".yml") and "config" not in p]) == len(written)
+    assert run("check").returncode == 0
+    github.delay = 0
+    proc = run("import", "github", REPO, env=env(github))
+    assert proc.stderr.strip().splitlines()[-1].startswith(f"imported {250 - len(written)},")
+    assert sorted(files(repo)) == list(range(1, 251))
