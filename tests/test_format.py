@@ -460,7 +460,7 @@ _issues = st.builds(
     links=st.dictionaries(_words, st.lists(_ids, min_size=1, max_size=3), max_size=3),
     body=st.one_of(_yaml_words, _text),
     comments=st.lists(_comments, max_size=3),
-    extra=_extra(ISSUE_KEYS + LEGACY_KEYS),
+    extra=_extra(ISSUE_KEYS + LEGACY_KEYS + ORIGIN_KEYS),
 )
 
 
