@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from git_issues import gitutil
 from git_issues.errors import GitIssuesError, IssueFileError
 from git_issues.fileformat import CONFLICT_RE
-from git_issues.model import CANONICAL_TIME_RE, ID_RE, LINK_KINDS
+from git_issues.model import CANONICAL_TIME_RE, ID_RE, IMPORTED_LINK_KINDS, LINK_KINDS
 from git_issues.store import CONFIG_NAME, ISSUES_DIR, SUFFIX, issue_stem
 
 if TYPE_CHECKING:
@@ -301,7 +301,7 @@ def _shown(value: Any) -> str:
 def _check_links(issue: Issue, known: set[str]) -> list[str]:
     problems: list[str] = []
     for kind, ids in issue.links.items():
-        if kind not in LINK_KINDS:
+        if kind not in LINK_KINDS and kind not in IMPORTED_LINK_KINDS:
             problems.append(f"links: unknown kind '{kind}' (known: {', '.join(LINK_KINDS)})")
         for index, other in enumerate(ids):
             if other == issue.id:

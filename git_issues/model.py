@@ -16,6 +16,12 @@ from git_issues.ids import ID_RE  # noqa: E402,F401  (re-exported)
 STATUS_RE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 PRIORITIES = range(0, 5)
 LINK_KINDS = ("blocks", "blocked_by", "related")
+# Kinds an import brings along (beads' dependency types, by their own names);
+# ``parent`` is beads' parent-child.  Valid in files, but ``link`` does not make them.
+IMPORTED_LINK_KINDS = ("parent", "discovered-from", "supersedes", "duplicates", "replies-to",
+                       "tracks", "waits-for", "caused-by", "validates", "delegated-from",
+                       "conditional-blocks", "authored-by", "assigned-to", "approved-by",
+                       "attests", "until")
 MAX_TITLE = 1000
 MAX_ASSIGNEES = 10  # as GitHub: an import never meets more
 
@@ -26,7 +32,11 @@ ISSUE_KEYS = (
 )
 # The first format's single ``assignee``: read as one assignee, never written.
 LEGACY_KEYS = ("assignee",)
-COMMENT_KEYS = ("id", "author", "date", "body")
+# Where an issue came from, written once on import and never rewritten (DESIGN §1);
+# in the file they follow ``closed``.  A comment's GitHub id follows its ``date``.
+ORIGIN_KEYS = ("github", "beads")
+COMMENT_KEYS = ("id", "author", "date", "github_id", "body")
+REPO_RE = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
 
 
 class ValidationError(ValueError):
@@ -61,14 +71,15 @@ class _Plain:
 
 
 class Comment(_Plain):
-    _FIELDS = ("id", "date", "body", "author", "extra")
+    _FIELDS = ("id", "date", "body", "author", "github_id", "extra")
 
     def __init__(self, id: str, date: str, body: str = "", author: str | None = None,
-                 extra: dict[str, Any] | None = None) -> None:
+                 extra: dict[str, Any] | None = None, github_id: int | None = None) -> None:
         self.id = id
         self.date = date
         self.body = body
         self.author = author
+        self.github_id = github_id
         self.extra: dict[str, Any] = {} if extra is None else extra
 
     def to_dict(self) -> dict[str, Any]:
@@ -76,6 +87,8 @@ class Comment(_Plain):
         if self.author:
             data["author"] = self.author
         data["date"] = self.date
+        if self.github_id is not None:
+            data["github_id"] = self.github_id
         if self.body:
             data["body"] = self.body
         data.update(self.extra)
@@ -84,7 +97,7 @@ class Comment(_Plain):
 
 class Issue(_Plain):
     _FIELDS = ("id", "title", "status", "created", "priority", "labels", "assignees",
-               "milestone", "author", "closed", "links", "body", "comments", "extra")
+               "milestone", "author", "closed", "links", "body", "comments", "origin", "extra")
 
     def __init__(self, id: str, title: str, status: str, created: str,
                  priority: int | None = None, labels: list[str] | None = None,
@@ -92,7 +105,8 @@ class Issue(_Plain):
                  author: str | None = None,
                  closed: str | None = None, links: dict[str, list[str]] | None = None,
                  body: str = "", comments: list[Comment] | None = None,
-                 extra: dict[str, Any] | None = None) -> None:
+                 extra: dict[str, Any] | None = None,
+                 origin: dict[str, Any] | None = None) -> None:
         self.id = id
         self.title = title
         self.status = status
@@ -106,6 +120,8 @@ class Issue(_Plain):
         self.links: dict[str, list[str]] = {} if links is None else links
         self.body = body
         self.comments: list[Comment] = [] if comments is None else comments
+        # {"github": {"repo", "number", "url"}} or {"beads": "bd-6df0"}: never rewritten.
+        self.origin: dict[str, Any] = {} if origin is None else origin
         self.extra: dict[str, Any] = {} if extra is None else extra
 
     def to_dict(self) -> dict[str, Any]:
@@ -124,6 +140,9 @@ class Issue(_Plain):
         data["created"] = self.created
         if self.closed:
             data["closed"] = self.closed
+        for key in ORIGIN_KEYS:
+            if key in self.origin:
+                data[key] = self.origin[key]
         links = {kind: list(ids) for kind, ids in self.links.items() if ids}
         if links:
             data["links"] = links
@@ -318,12 +337,16 @@ def _comment(value: Any, index: int) -> Comment:
         raise ValidationError(f"{where} has a key that is not text")
     if "date" not in value:
         raise ValidationError(f"{where}.date is missing")
+    github_id = value.get("github_id")
+    if github_id is not None and (type(github_id) is not int or github_id <= 0):
+        raise ValidationError(f"{where}.github_id must be a positive number, got {github_id!r}")
     return Comment(
         id=check_id(value.get("id"), f"{where}.id"),
         author=_text(value.get("author"), f"{where}.author", one_line=True) or None,
         date=parse_timestamp(value["date"], f"{where}.date"),
         body=_text(value.get("body"), f"{where}.body"),
         extra=extra,
+        github_id=github_id,
     )
 
 
@@ -342,7 +365,8 @@ def issue_from_dict(data: Any) -> Issue:
     for key in ("id", "title", "status", "created"):
         if key not in data:
             raise ValidationError(f"required field '{key}' is missing")
-    extra = {k: v for k, v in data.items() if k not in ISSUE_KEYS and k not in LEGACY_KEYS}
+    extra = {k: v for k, v in data.items()
+             if k not in ISSUE_KEYS and k not in LEGACY_KEYS and k not in ORIGIN_KEYS}
     if any(not isinstance(k, str) for k in extra):
         raise ValidationError("a key is not text")
     priority = data.get("priority")
@@ -362,4 +386,24 @@ def issue_from_dict(data: Any) -> Issue:
         body=_text(data.get("body"), "body"),
         comments=_comments(data.get("comments")),
         extra=extra,
+        origin=_origin(data),
     )
+
+
+def _origin(data: dict[str, Any]) -> dict[str, Any]:
+    """The origin keys as written; checked so that a re-import can trust them."""
+    origin: dict[str, Any] = {}
+    github = data.get("github")
+    if github is not None:
+        if not isinstance(github, dict) or not isinstance(github.get("repo"), str) \
+                or not REPO_RE.fullmatch(github["repo"]) or type(github.get("number")) is not int \
+                or github["number"] <= 0:
+            raise ValidationError("github must be a mapping with repo (owner/name) and number")
+        if any(not isinstance(k, str) for k in github):
+            raise ValidationError("github has a key that is not text")
+        _text(github.get("url"), "github.url", one_line=True)
+        origin["github"] = github
+    beads = data.get("beads")
+    if beads is not None:
+        origin["beads"] = _text(beads, "beads", required=True, one_line=True)
+    return origin

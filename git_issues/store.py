@@ -109,17 +109,25 @@ class Store:
 
         return self.write_text(issue.id, dump_issue(issue))
 
-    def write_text(self, issue_id: str, text: str) -> Path:
-        """Atomically replace the issue's file with ``text``."""
+    def write_text(self, issue_id: str, text: str, *, bulk: bool = False) -> Path:
+        """Atomically replace the issue's file with ``text``.
+
+        ``bulk`` (an import writing thousands): no fsync per file and no sweep of
+        the folder per file, which would make 100,000 writes quadratic.  The
+        rename still makes each file whole; the importer sweeps once at the end.
+        """
         target = self.path(issue_id)
-        self.ensure_dir()
+        if not bulk:
+            self.ensure_dir()
         tmp = self.dir / f".{issue_id}{SUFFIX}.{os.getpid()}.tmp"
         with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if not bulk:
+                handle.flush()
+                os.fsync(handle.fileno())
         replace(tmp, target)
-        self.sweep_temporaries()
+        if not bulk:
+            self.sweep_temporaries()
         return target
 
     def ensure_dir(self) -> None:

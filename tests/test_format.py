@@ -21,6 +21,7 @@ from git_issues.model import (
     COMMENT_KEYS,
     ISSUE_KEYS,
     LEGACY_KEYS,
+    ORIGIN_KEYS,
     Comment,
     Issue,
     format_timestamp,
@@ -95,6 +96,7 @@ def test_keys_follow_the_fixed_order_whatever_order_they_came_in():
     shuffled = """\
 comments:
 - body: hi
+  github_id: 77
   date: '2026-11-27T00:00:00Z'
   author: C <c@example.com>
   id: cccc1111
@@ -102,6 +104,10 @@ body: text
 links:
   related:
   - eeee2222
+beads: bd-6df0
+github:
+  repo: acme/rocket
+  number: 12
 closed: '2026-11-28T00:00:00Z'
 created: '2026-11-26T12:00:00Z'
 author: A <a@example.com>
@@ -116,7 +122,9 @@ title: T
 id: abcd1234
 """
     text = dump_issue(load(shuffled, ".issues/abcd1234.yml"))
-    assert top_keys(text) == list(ISSUE_KEYS)
+    after_closed = ISSUE_KEYS.index("closed") + 1  # where an issue came from, then links
+    expected = [*ISSUE_KEYS[:after_closed], *ORIGIN_KEYS, *ISSUE_KEYS[after_closed:]]
+    assert top_keys(text) == expected
     comment_keys = re.findall(r"^(?:- |  )(\w+):", text.split("comments:\n")[1], re.M)
     assert comment_keys == list(COMMENT_KEYS)
 
@@ -452,7 +460,7 @@ _issues = st.builds(
     links=st.dictionaries(_words, st.lists(_ids, min_size=1, max_size=3), max_size=3),
     body=st.one_of(_yaml_words, _text),
     comments=st.lists(_comments, max_size=3),
-    extra=_extra(ISSUE_KEYS + LEGACY_KEYS),
+    extra=_extra(ISSUE_KEYS + LEGACY_KEYS + ORIGIN_KEYS),
 )
 
 

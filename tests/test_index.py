@@ -416,8 +416,9 @@ def test_a_damaged_or_stale_stat_cache_is_not_trusted(three: Path, damage: str):
 
 
 # Modules whose start-up a read does not need: SQLAlchemy and GitPython (hundreds of
-# ms), dataclasses (code generated per class), OpenSSL (through hashlib or secrets).
-HEAVY = ("sqlalchemy", "git", "dataclasses", "_hashlib", "secrets")
+# ms), dataclasses (code generated per class), OpenSSL (through hashlib or secrets),
+# urllib3 (the HTTP client of `import github` only).
+HEAVY = ("sqlalchemy", "git", "dataclasses", "_hashlib", "secrets", "urllib3")
 
 
 def imported_by(repo: Path, *argv: str) -> list[str]:

@@ -13,6 +13,7 @@ from git_issues.cli import (  # noqa: F401,E402  isort: skip
     changes,
     history,
     hookscmd,
+    importing,
     listing,
     milestones,
     remove,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -112,11 +113,42 @@ def show(issue_id: str, as_json: bool) -> None:
             links = view.links_of(issue.id)
             titles = view.titles([other for _, other in links])
             state = view.statuses().get(issue.status, "open")
-    echo_paged(issue_text(issue, state, links, titles))
+            refs = github_refs(view, issue)
+    echo_paged(issue_text(issue, state, links, titles, refs))
 
 
-def issue_text(issue, state: str, links: list[tuple[str, str]], titles: dict[str, str]) -> str:
-    """The human view of an issue, like ``gh issue view``."""
+_REF_RE = re.compile(r"(?<![\w/&#])#([0-9]{1,9})\b")
+
+
+def github_refs(view: Any, issue: Any) -> dict[str, str]:
+    """``#12`` in an imported issue's text -> the local id of the issue GitHub numbered 12."""
+    github = issue.origin.get("github")
+    if not github:
+        return {}
+    texts = [issue.body, *(c.body for c in issue.comments)]
+    numbers = sorted({int(n) for text in texts for n in _REF_RE.findall(text or "")})
+    if not numbers:
+        return {}
+    marks = ", ".join("?" * len(numbers))
+    rows = view.conn.execute(
+        "SELECT id, json_extract(doc, '$.github.number') FROM issues "
+        "WHERE json_extract(doc, '$.github.repo') = ? "
+        f"AND json_extract(doc, '$.github.number') IN ({marks})",
+        [github["repo"], *numbers]).fetchall()
+    return {f"#{number}": issue_id for issue_id, number in rows}
+
+
+def _with_refs(text: str, refs: dict[str, str]) -> str:
+    if not refs:
+        return text
+    return _REF_RE.sub(lambda m: f"{m.group(0)} ({refs[m.group(0)]})" if m.group(0) in refs
+                       else m.group(0), text)
+
+
+def issue_text(issue, state: str, links: list[tuple[str, str]], titles: dict[str, str],
+               refs: dict[str, str] | None = None) -> str:
+    """The human view of an issue, like ``gh issue view``; ``#12`` shown with its local id."""
+    refs = refs or {}
     out = [f"{style(issue.title, bold=True)}  {style('#' + issue.id, 'cyan')}"]
     facts = [style(issue.status, STATE_COLOURS.get(state))]
     if issue.priority is not None:
@@ -134,14 +166,20 @@ def issue_text(issue, state: str, links: list[tuple[str, str]], titles: dict[str
         out.append("assignees: " + ", ".join(issue.assignees))
     if issue.milestone:
         out.append("milestone: " + issue.milestone)
+    github = issue.origin.get("github")
+    if github:
+        out.append(f"GitHub {github['repo']}#{github['number']}")
+    if issue.origin.get("beads"):
+        out.append(f"beads {issue.origin['beads']}")
     for relation, other in links:
         out.append(f"{relation}: {other}  {titles.get(other, '(unknown issue)')}")
     out.append("")
-    out.append(_indent(issue.body) if issue.body else style("No description provided.", dim=True))
+    out.append(_indent(_with_refs(issue.body, refs)) if issue.body
+               else style("No description provided.", dim=True))
     for comment in issue.comments:
         out.append("")
         out.append(style(f"— {comment.author or 'unknown'} · {comment.date}", bold=True))
-        out.append(_indent(comment.body))
+        out.append(_indent(_with_refs(comment.body, refs)))
     return "\n".join(out) + "\n"
 
 

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Benchmark ``git issues import github`` against the stand-in GitHub API, on its own.
+
+    python bench/import_bench.py [--issues 100000] [--comments 300000]
+
+What it measures, in one run:
+
+* **bare**: a loop that fetches every page the import fetches (the comments
+  list, then the issues list, 100 a page, following ``Link``) through the same
+  HTTP client and parses each page's JSON, and does nothing else: the floor
+  that the network and the server set;
+* **import**: ``git-issues import github bench/rocket`` into an empty
+  repository: whole cold process, its peak RSS from ``os.wait4``.
+
+The stand-in (``tests/github_standin.py``) runs in this process, in threads,
+and generates each issue and comment from its number when asked, so the data
+never sits in memory; both measured processes are children of this small one
+(Linux carries a parent's peak RSS across ``exec``: see bench/README.md).
+The bare loop runs before and after the import; the ratio uses their mean.
+Targets (issue 14): peak RSS <= 300 MB, import <= 1.5 x bare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from github_standin import Repo, StandIn, make_comment, make_issue, serving  # noqa: E402
+
+REPO = "bench/rocket"
+WORDS = ("parser", "index", "crash", "slow", "merge", "hook", "cache", "leak", "render",
+         "config", "timeout", "unicode", "windows", "docs", "flaky")
+
+
+class Generated(Sequence):
+    """A read-only list whose items are made from their position when asked for."""
+
+    def __init__(self, length: int, make) -> None:
+        self.length = length
+        self.make = make
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self.make(i) for i in range(*index.indices(self.length))]
+        if index < 0:
+            index += self.length
+        if not 0 <= index < self.length:
+            raise IndexError(index)
+        return self.make(index)
+
+
+def _stamp(seconds: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(1_600_000_000 + seconds))
+
+
+def issue_at(index: int) -> dict:
+    number = index + 1
+    words = " ".join(WORDS[(number * k) % len(WORDS)] for k in (1, 3, 7, 11))
+    closed = number % 3 == 0
+    return make_issue(
+        REPO, number, f"{words.capitalize()} #{number}",
+        body=f"Steps to reproduce {number}:\r\n\r\n1. run it\r\n2. see the {words}\r\n"
+             + "More detail about the problem. " * (1 + number % 5),
+        login=f"user{number % 97}", state="closed" if closed else "open",
+        state_reason="completed" if closed else None,
+        labels=[WORDS[number % 15], WORDS[(number // 15) % 15]][: number % 3],
+        assignees=[f"dev{number % 7}"] if number % 4 == 0 else [],
+        milestone="v1.0" if number % 10 == 0 else None,
+        created=_stamp(number * 60), updated=_stamp(number * 60 + 30),
+        closed=_stamp(number * 60 + 20) if closed else None)
+
+
+def comment_at(issues: int):
+    def make(index: int) -> dict:
+        number = (index * 7919) % issues + 1  # spread over the issues, as real threads are
+        return make_comment(REPO, number, 10_000_000 + index,
+                            f"Comment {index}: I see this too on my machine.\r\nMore text here.",
+                            login=f"user{index % 89}", created=_stamp(number * 60 + 40))
+    return make
+
+
+def run_child(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS (KiB) and stderr tail of one whole process."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - start
+        err.seek(0)
+        tail = err.read().decode("utf-8", "replace").strip().splitlines()[-3:]
+    if proc.returncode != 0:
+        raise SystemExit(f"{argv[0]} failed: {tail}")
+    return wall, usage.ru_maxrss, "\n".join(tail)
+
+
+BARE = """\
+import json, sys
+from git_issues.forge.github import Client
+url, repo = sys.argv[1], sys.argv[2]
+pages = 0
+with Client(url, "bench-token") as gh:
+    for path, params in ((f"/repos/{repo}/issues/comments",
+                          {"sort": "updated", "direction": "asc", "per_page": 100}),
+                         (f"/repos/{repo}/issues",
+                          {"state": "all", "sort": "updated", "direction": "asc",
+                           "per_page": 100})):
+        for page in gh.pages(path, params):
+            pages += 1
+print(pages, "pages", file=sys.stderr)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--issues", type=int, default=100_000)
+    parser.add_argument("--comments", type=int, default=None, help="default: 3 per issue")
+    args = parser.parse_args()
+    comments = 3 * args.issues if args.comments is None else args.comments
+    script = Path(sys.executable).parent / "git-issues"
+    stand_in = StandIn(token="bench-token")
+    stand_in.repos[REPO] = Repo()
+    stand_in.repos[REPO].issues = Generated(args.issues, issue_at)
+    stand_in.repos[REPO].comments = Generated(comments, comment_at(args.issues))
+    stand_in.remaining = 10**9
+    with serving(stand_in), tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
+        repo = Path(tmp) / "repo"
+        repo.mkdir()
+        for cmd in (["init", "-q", "-b", "main"], ["config", "user.name", "Bench"],
+                    ["config", "user.email", "bench@example.com"]):
+            subprocess.run(["git", *cmd], cwd=repo, check=True)
+        env = {**os.environ, "GITHUB_API_URL": stand_in.url, "GITHUB_TOKEN": "bench-token"}
+        bare = [sys.executable, "-c", BARE, stand_in.url, REPO]
+        print(f"{args.issues:,} issues, {comments:,} comments "
+              f"({-(-args.issues // 100) + -(-comments // 100):,} pages)", flush=True)
+        before, _, note = run_child(bare, repo, env)
+        print(f"bare loop:   {before:8.1f} s   ({note})", flush=True)
+        wall, rss, tail = run_child([str(script), "import", "github", REPO], repo, env)
+        print(f"import:      {wall:8.1f} s   peak RSS {rss / 1024:.0f} MB", flush=True)
+        print(f"             {tail}", flush=True)
+        after, _, _ = run_child(bare, repo, env)
+        print(f"bare loop:   {after:8.1f} s (again)", flush=True)
+        floor = (before + after) / 2
+        written = len(list((repo / ".issues").glob("*.yml"))) - 1
+        print(f"issue files: {written:,}; import / bare = {wall / floor:.2f} "
+              f"(target <= 1.5); peak RSS {rss / 1024:.0f} MB (target <= 300)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Commands: ``import github|beads|gh-json|jsonl`` and ``export``.
+
+Thin: each opens the workspace, calls one importer and prints what it did.
+Messages and the summary go to stderr; ``export`` writes JSON Lines to stdout.
+The HTTP client library is imported inside ``import github`` only.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from git_issues.cli.app import cli
+from git_issues.cli.listing import filter_options
+from git_issues.cli.output import is_tty
+from git_issues.workspace import open_workspace
+
+
+def _say(message: str) -> None:
+    if is_tty(sys.stderr):
+        click.echo("\r\x1b[K", nl=False, err=True)  # clear the progress line first
+    click.echo(message, err=True)
+
+
+class _Counter:
+    """A progress line on a terminal (issues done), nothing when stderr is piped."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.on = is_tty(sys.stderr)
+
+    def __call__(self, done: int) -> None:
+        if self.on and done % 25 == 0:
+            click.echo(f"\r{self.label}: {done} issues", nl=False, err=True)
+
+    def end(self) -> None:
+        if self.on:
+            click.echo("\r\x1b[K", nl=False, err=True)
+
+
+def _report(summary: Any) -> None:
+    for note in summary.notes:
+        click.echo(f"note: {note}", err=True)
+    for conflict in summary.conflicts:
+        click.echo(f"conflict: {conflict}", err=True)
+    click.echo(summary.line(), err=True)
+
+
+@cli.group("import")
+def import_() -> None:
+    """Bring issues in from GitHub, beads, gh's JSON or an export (files are staged)."""
+
+
+@import_.command("github")
+@click.argument("repo", metavar="OWNER/REPO")
+@click.option("--api-url", metavar="URL",
+              help="The REST API's base URL (default: $GITHUB_API_URL or https://api.github.com).")
+def import_github(repo: str, api_url: str | None) -> None:
+    """Import a GitHub repository's issues and comments; re-runs fetch only what changed.
+
+    The token comes from GITHUB_TOKEN, GH_TOKEN or `gh auth token`, never from
+    the command line.
+    """
+    from git_issues.importers.github import run_import
+
+    counter = _Counter(f"Importing {repo}")
+    try:
+        with open_workspace() as ws:
+            summary = run_import(ws, repo, api_url=api_url, say=_say, progress=counter)
+    finally:
+        counter.end()
+    _report(summary)
+
+
+@import_.command("beads")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+def import_beads(path: str) -> None:
+    """Import beads' .beads/issues.jsonl (deleted issues are left out)."""
+    from git_issues.importers.beads import import_file
+
+    with open_workspace() as ws:
+        summary = import_file(ws, path)
+    _report(summary)
+
+
+@import_.command("gh-json")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--repo", metavar="OWNER/REPO",
+              help="The repository (read from each issue's url when not given).")
+def import_gh_json(path: str, repo: str | None) -> None:
+    """Import the output of `gh issue list --state all --json ...` (see docs/import.md)."""
+    from git_issues.importers.ghjson import import_file
+
+    with open_workspace() as ws:
+        summary = import_file(ws, path, repo=repo)
+    _report(summary)
+
+
+@import_.command("jsonl")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))
+def import_jsonl(path: str) -> None:
+    """Import what `git issues export` wrote ('-' reads stdin)."""
+    from git_issues.importers.jsonl import import_file
+
+    with open_workspace() as ws:
+        summary = import_file(ws, path)
+    _report(summary)
+
+
+@cli.command()
+@click.option("-s", "--status", default="all", show_default=True,
+              help="open, closed, a configured status, or all.")
+@filter_options
+def export(status: str, **filters: Any) -> None:
+    """Every issue as JSON Lines on stdout, comments included (the ls filters apply)."""
+    from git_issues.export import export_lines
+
+    filters.pop("as_json", None)
+    with open_workspace() as ws:
+        problems = export_lines(ws, status=status, write=_write_line, **filters)
+    from git_issues.cli.app import report_problems
+
+    report_problems(problems)
+
+
+def _write_line(line: str) -> None:
+    sys.stdout.write(line + "\n")

@@ -1,0 +1,250 @@
+"""A small client for GitHub's REST API v3 (github.com and GitHub Enterprise Server).
+
+urllib3 and nothing heavier: one pool of kept-alive connections, opened and
+closed by ``with Client(...)``, pages followed through the ``Link`` header,
+and the faults a long import meets handled here, once, as GitHub documents
+them: 5xx and dropped connections retried with backoff, a rate limit (403 or
+429 with ``X-RateLimit-Remaining: 0`` or ``Retry-After``) waited out when the
+wait is short and stopped cleanly when it is long, 401 and 404 turned into one
+line each.  The token travels in a header only: it is never put in a URL, an
+error message or a log line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import urllib3
+
+from git_issues import __version__
+from git_issues.errors import GitIssuesError
+
+DEFAULT_API_URL = "https://api.github.com"
+API_URL_ENV = "GITHUB_API_URL"
+TOKEN_ENVS = ("GITHUB_TOKEN", "GH_TOKEN")
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+RETRIES = 5
+MAX_WAIT = 15 * 60  # a rate limit resetting later than this stops the run instead
+_ANONYMOUS_HINT = ("no GitHub token (GITHUB_TOKEN, GH_TOKEN or `gh auth token`): "
+                   "public repositories only, 60 requests an hour")
+
+Say = Callable[[str], None]
+
+
+class RateLimited(GitIssuesError):
+    """The limit resets too late to wait for; the run stops cleanly."""
+
+
+def api_url(given: str | None = None) -> str:
+    """``--api-url``, else ``GITHUB_API_URL`` (set by GitHub Actions), else github.com."""
+    url = (given or os.environ.get(API_URL_ENV) or DEFAULT_API_URL).strip().rstrip("/")
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+        raise GitIssuesError(f"the API URL must be http(s)://host[/path], got {url!r}")
+    return url
+
+
+def find_token() -> str | None:
+    """GITHUB_TOKEN, then GH_TOKEN, then ``gh auth token`` if gh is installed.
+
+    Read at each call (never cached), and handed to the client only.
+    """
+    for name in TOKEN_ENVS:
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value
+    gh = shutil.which("gh")
+    if gh is None:
+        return None
+    try:
+        proc = subprocess.run([gh, "auth", "token"], capture_output=True, text=True,
+                              timeout=20, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    token = proc.stdout.strip()
+    return token if proc.returncode == 0 and token else None
+
+
+def next_link(header: str | None) -> str | None:
+    """The ``rel="next"`` URL of a ``Link`` header, if any."""
+    for part in (header or "").split(","):
+        url, _, params = part.partition(";")
+        if 'rel="next"' in params.replace(" ", ""):
+            return url.strip().strip("<>")
+    return None
+
+
+class Client:
+    """One repository's API conversation: ``with Client(url, token) as gh: gh.pages(...)``."""
+
+    def __init__(self, base_url: str, token: str | None, *, say: Say | None = None,
+                 backoff: float = 1.0, max_wait: float = MAX_WAIT,
+                 timeout: float = 60.0) -> None:
+        self.base_url = base_url
+        self._token = token
+        self.say = say or (lambda message: None)
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self.timeout = timeout
+        self.requests = 0
+        self._pool: urllib3.PoolManager | None = None
+        self._host = urlsplit(base_url).netloc
+
+    def __enter__(self) -> Client:
+        self._pool = urllib3.PoolManager(
+            num_pools=2, maxsize=2, retries=False,
+            timeout=urllib3.Timeout(connect=min(self.timeout, 15.0), read=self.timeout))
+        if self._token is None:
+            self.say(f"note: {_ANONYMOUS_HINT}")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._pool is not None
+        self._pool.clear()
+        self._pool = None
+
+    def __repr__(self) -> str:  # never the token
+        return f"Client({self.base_url!r})"
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Accept": "application/vnd.github+json",
+                   "X-GitHub-Api-Version": "2022-11-28",
+                   "User-Agent": f"git-issues/{__version__}"}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        return headers
+
+    def url(self, path: str, params: dict[str, Any] | None = None) -> str:
+        query = f"?{urlencode(params)}" if params else ""
+        return f"{self.base_url}{path}{query}"
+
+    def pages(self, path: str, params: dict[str, Any] | None = None,
+              what: str = "") -> Iterator[list[Any]]:
+        """Each page of a list endpoint, following ``Link: rel="next"`` to the end."""
+        url: str | None = self.url(path, params)
+        while url:
+            response = self.get(url, what)
+            data = _json(response, url)
+            if not isinstance(data, list):
+                raise GitIssuesError(f"GitHub answered {_shown(url)} with something that is "
+                                     "not a list")
+            yield data
+            url = next_link(response.headers.get("Link"))
+            if url and urlsplit(url).netloc != self._host:  # the token stays with its host
+                raise GitIssuesError(f"GitHub's next page points to another host: {_shown(url)}")
+
+    def get(self, url: str, what: str = "") -> urllib3.BaseHTTPResponse:
+        """One GET, retried through 5xx, dropped connections and short rate limits."""
+        assert self._pool is not None, "use the client in a `with` block"
+        failures = 0
+        while True:
+            try:
+                self.requests += 1
+                response = self._pool.request("GET", url, headers=self._headers(),
+                                              preload_content=True, redirect=True)
+            except urllib3.exceptions.HTTPError as exc:
+                failures = self._retry(failures, f"{_shown(url)}: {_reason(exc)}")
+                continue
+            status = response.status
+            if status < 300:
+                return response
+            if status in RETRY_STATUSES:
+                failures = self._retry(failures, f"{_shown(url)}: HTTP {status}")
+                continue
+            wait = _rate_limit_wait(response)
+            if wait is not None:
+                self._wait_out(wait)
+                continue
+            raise GitIssuesError(_refusal(status, response, url, what, self._token is not None))
+
+    def _retry(self, failures: int, problem: str) -> int:
+        failures += 1
+        if failures >= RETRIES:
+            raise GitIssuesError(f"GitHub is not answering ({problem}) after {RETRIES} tries; "
+                                 "run the same command again later: it continues")
+        delay = self.backoff * 2 ** (failures - 1)
+        self.say(f"{problem}; retrying in {delay:g} s")
+        time.sleep(delay)
+        return failures
+
+    def _wait_out(self, wait: float) -> None:
+        until = time.strftime("%H:%M:%S UTC", time.gmtime(time.time() + wait))
+        if wait > self.max_wait:
+            raise RateLimited(f"GitHub's rate limit is used up until {until}; run the same "
+                              "command again then: it continues where it stopped")
+        self.say(f"GitHub's rate limit is used up: waiting until {until} ({wait:.0f} s)")
+        time.sleep(wait)
+
+
+def _rate_limit_wait(response: urllib3.BaseHTTPResponse) -> float | None:
+    """Seconds to wait when a 403/429 is a rate limit, else None."""
+    if response.status not in (403, 429):
+        return None
+    headers = {k: v.rpartition(",")[2].strip() for k, v in response.headers.items()
+               if k.lower() in ("retry-after", "x-ratelimit-remaining", "x-ratelimit-reset")}
+    headers = {k.lower(): v for k, v in headers.items()}
+    retry_after = headers.get("retry-after")
+    if retry_after is not None:
+        try:
+            return max(float(retry_after), 0.0)
+        except ValueError:
+            return 60.0
+    if headers.get("x-ratelimit-remaining") == "0":
+        try:
+            reset = float(headers.get("x-ratelimit-reset", ""))
+        except ValueError:
+            return 60.0
+        return max(reset - time.time(), 0.0) + 1.0
+    if response.status == 429:
+        return 60.0  # GitHub: "wait at least one minute" when it gives no header
+    return None
+
+
+def _refusal(status: int, response: urllib3.BaseHTTPResponse, url: str, what: str,
+             has_token: bool) -> str:
+    message = _message(response)
+    if status == 401:
+        return ("GitHub refused the token (401 Bad credentials): check GITHUB_TOKEN, "
+                "GH_TOKEN or `gh auth status`")
+    if status == 404:
+        hint = "" if has_token else " (a private one needs a token)"
+        return f"GitHub has no {what or _shown(url)} at {_origin(url)}{hint}"
+    return f"GitHub refused {_shown(url)}: HTTP {status}{': ' + message if message else ''}"
+
+
+def _message(response: urllib3.BaseHTTPResponse) -> str:
+    try:
+        data = json.loads(response.data)
+    except (ValueError, TypeError):
+        return ""
+    text = data.get("message", "") if isinstance(data, dict) else ""
+    return " ".join(str(text).split())[:200]
+
+
+def _json(response: urllib3.BaseHTTPResponse, url: str) -> Any:
+    try:
+        return json.loads(response.data)
+    except ValueError:
+        raise GitIssuesError(f"GitHub answered {_shown(url)} with something that is not "
+                             "JSON") from None
+
+
+def _reason(exc: Exception) -> str:
+    reason = getattr(exc, "reason", None) or exc
+    return " ".join(str(reason).split())[:200] or type(exc).__name__
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _shown(url: str) -> str:
+    """A URL for a message: its path, no query (nothing secret is ever in it anyway)."""
+    return urlsplit(url).path or url

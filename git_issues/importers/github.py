@@ -1,0 +1,485 @@
+"""``git issues import github OWNER/REPO``: GitHub's issues, again and again.
+
+A run asks only for what changed since the last one (``since`` = the last
+run's start minus a margin, kept in the sync state so any clone continues),
+in three steps that keep memory flat whatever the repository's size:
+
+1. the repository-wide comments list (100 a request, not one request per
+   issue) is spilled into a temporary SQLite file in the git dir;
+2. the issues list, oldest change first, is streamed page by page: each issue
+   is written whole, with its comments, once; pull requests are skipped;
+3. comments on issues that did not change themselves are added to their files.
+
+For an issue imported before, each field is compared three ways (the value
+at the last import, kept in the sync state; the file; GitHub): a field only
+GitHub changed is applied, a field only changed here is kept, and a field
+both changed is a conflict: the local value stays and both are reported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime as _dt
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from git_issues.errors import GitIssuesError, IssueFileError
+from git_issues.importers import state as state_mod
+from git_issues.importers.apply import (
+    Summary,
+    Writer,
+    body_text,
+    ensure_statuses,
+    mint_comment_id,
+    one_line,
+)
+from git_issues.model import REPO_RE, Comment, Issue, ValidationError, format_timestamp, now
+
+if TYPE_CHECKING:
+    from git_issues.forge.github import Client
+    from git_issues.workspace import Workspace
+
+MARGIN = _dt.timedelta(minutes=10)  # clocks differ; fetching a little twice is harmless
+PER_PAGE = 100
+CHECKPOINT_EVERY = 5000  # issues between two saves of the sync state
+REASON_STATUS = {"not_planned": "not_planned", "duplicate": "duplicate"}
+NEW_STATUSES = {"not_planned": "closed", "duplicate": "closed"}
+LIST_FIELDS = ("labels", "assignees")
+Progress = Callable[[int], None]
+
+
+def check_repo(repo: str) -> str:
+    if not REPO_RE.fullmatch(repo) or repo.split("/")[1] in (".", ".."):
+        raise GitIssuesError(f"'{repo}' is not a repository name like OWNER/REPO")
+    return repo
+
+
+def author_of(user: Any) -> str:
+    """A stable author string from a GitHub login (a deleted account is 'ghost')."""
+    login = user.get("login") if isinstance(user, dict) else None
+    login = one_line(login) or "ghost"
+    return f"{login} <{login}@users.noreply.github.com>"
+
+
+def login_of(user: Any) -> str | None:
+    login = user.get("login") if isinstance(user, dict) else None
+    return one_line(login) or None
+
+
+def stamp(value: Any, fallback: str) -> str:
+    """GitHub's '2024-01-02T03:04:05Z' as the file format writes it."""
+    if not value:
+        return fallback
+    try:
+        return format_timestamp(_dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")))
+    except ValueError:
+        return fallback
+
+
+def remote_values(item: dict[str, Any]) -> dict[str, Any]:
+    """The fields a re-run compares, as the file would hold them (body as text)."""
+    created = stamp(item.get("created_at"), now())
+    closed = item.get("state") == "closed"
+    status = REASON_STATUS.get(item.get("state_reason") or "", "closed") if closed else "open"
+    labels: list[str] = []
+    for label in item.get("labels") or []:
+        name = one_line(label.get("name") if isinstance(label, dict) else label)
+        if name and name not in labels:
+            labels.append(name)
+    assignees: list[str] = []
+    for user in item.get("assignees") or []:
+        login = login_of(user)
+        if login and login not in assignees:
+            assignees.append(login)
+    milestone = item.get("milestone")
+    return {
+        "title": one_line(item.get("title")) or f"(untitled #{item.get('number')})",
+        "status": status,
+        "closed": stamp(item.get("closed_at"), created) if closed else None,
+        "labels": labels,
+        "assignees": assignees[:10],
+        "milestone": one_line(milestone.get("title")) or None
+        if isinstance(milestone, dict) else None,
+        "body": body_text(item.get("body")),
+    }
+
+
+def local_values(issue: Issue) -> dict[str, Any]:
+    return {"title": issue.title, "status": issue.status, "closed": issue.closed,
+            "labels": list(issue.labels), "assignees": list(issue.assignees),
+            "milestone": issue.milestone, "body": issue.body}
+
+
+def as_base(values: dict[str, Any]) -> dict[str, Any]:
+    """What the sync state keeps of a value set: bodies as digests."""
+    return {**values, "body": state_mod.digest(values["body"])}
+
+
+def _same(field: str, a: Any, b: Any) -> bool:
+    if field in LIST_FIELDS:
+        return sorted(a or []) == sorted(b or [])
+    return a == b
+
+
+def _is_base(field: str, value: Any, base: dict[str, Any]) -> bool:
+    """Whether ``value`` is what the field held at the last import (bodies by digest)."""
+    if field == "body":
+        return state_mod.digest(value) == base["body"]
+    return _same(field, value, base[field])
+
+
+def set_value(issue: Issue, field: str, value: Any) -> None:
+    setattr(issue, field, list(value) if field in LIST_FIELDS else value)
+
+
+class Importer:
+    """One run against one repository; see the module docstring for the steps."""
+
+    def __init__(self, ws: Workspace, repo: str, client: Client, *,
+                 say: Callable[[str], None], progress: Progress | None = None) -> None:
+        self.ws = ws
+        self.repo = check_repo(repo)
+        self.client = client
+        self.say = say
+        self.progress = progress or (lambda n: None)
+        self.summary = Summary()
+        self.state = state_mod.load(ws.root, "github", repo)
+        self.known: dict[int, str] = {}
+        self.started = now()
+        self.done = 0
+        self.remember_since = True  # False for a file (gh-json): its data may be old
+
+    # --- the run ---------------------------------------------------------------
+
+    def run(self) -> Summary:
+        state = self.state
+        issues_since = comments_since = _minus_margin(state.since)
+        if state.partial.get("issues_through"):
+            issues_since = max(filter(None, [issues_since, state.partial["issues_through"]]))
+        self.started = state.partial.get("started") or self.started
+        self.known = self._known_numbers()
+        with Writer(self.ws) as writer, _spill(self.ws) as spill:
+            self.writer = writer
+            try:
+                self._fetch_comments(spill, comments_since)
+                self._import_issues(spill, issues_since)
+                self._leftover_comments(spill)
+            except BaseException:
+                state.partial = {"started": self.started,
+                                 "issues_through": state.partial.get("issues_through")}
+                self._save_state()
+                raise
+            if self.remember_since:
+                state.since = self.started
+            state.partial = {}
+            self._save_state()
+        return self.summary
+
+    def _save_state(self) -> None:
+        from git_issues import gitutil
+
+        if not self.state.issues and self.state.since is None and not self.state.partial:
+            return
+        gitutil.add(self.ws.root, [self.state.save()])
+
+    def _known_numbers(self) -> dict[int, str]:
+        """GitHub number -> local id: from the files (through the index), then the state."""
+        known = {n: entry[0] for n, entry in self.state.issues.items()}
+        from git_issues.index.query import open_index
+
+        with open_index(self.ws.sources) as view:
+            rows = view.conn.execute(
+                "SELECT id, json_extract(doc, '$.github.number') FROM issues "
+                "WHERE json_extract(doc, '$.github.repo') = ? COLLATE NOCASE",
+                (self.repo,)).fetchall()
+        known.update((number, issue_id) for issue_id, number in rows if number)
+        return known
+
+    # --- step 1: comments into the spill ----------------------------------------
+
+    def _fetch_comments(self, spill: sqlite3.Connection, since: str | None) -> None:
+        params: dict[str, Any] = {"sort": "updated", "direction": "asc", "per_page": PER_PAGE}
+        if since:
+            params["since"] = since
+        path = f"/repos/{self.repo}/issues/comments"
+        for page in self.client.pages(path, params, what=f"repository {self.repo}"):
+            rows = [row for c in page if (row := _comment_row(c)) is not None]
+            spill.executemany("INSERT OR REPLACE INTO c VALUES (?, ?, ?, ?, ?)", rows)
+
+    # --- step 2: issues, oldest change first -------------------------------------
+
+    def _import_issues(self, spill: sqlite3.Connection, since: str | None) -> None:
+        params: dict[str, Any] = {"state": "all", "sort": "updated", "direction": "asc",
+                                  "per_page": PER_PAGE}
+        if since:
+            params["since"] = since
+        path = f"/repos/{self.repo}/issues"
+        statuses_checked = False
+        for page in self.client.pages(path, params, what=f"repository {self.repo}"):
+            for item in page:
+                number = item.get("number")
+                if not isinstance(number, int):
+                    continue
+                if "pull_request" in item:
+                    self.summary.skip("pull requests")
+                    spill.execute("DELETE FROM c WHERE number = ?", (number,))
+                    continue
+                if not statuses_checked and item.get("state") == "closed":
+                    self._add_statuses()
+                    statuses_checked = True
+                self._one_issue(item, _take_comments(spill, number))
+                self.state.partial["issues_through"] = item.get("updated_at")
+                self.done += 1
+                self.progress(self.done)
+                if self.done % CHECKPOINT_EVERY == 0:
+                    self.state.partial["started"] = self.started
+                    self._save_state()
+
+    def _add_statuses(self) -> None:
+        added = ensure_statuses(self.ws, NEW_STATUSES)
+        if added:
+            self.summary.notes.append(
+                f"added the statuses {', '.join(added)} (closed) to .issues/config.yml "
+                "for GitHub's close reasons")
+
+    def _one_issue(self, item: dict[str, Any], comments: list[tuple]) -> None:
+        number = item["number"]
+        local_id = self.known.get(number)
+        remote = remote_values(item)
+        if local_id is None:
+            self._create(item, remote, comments)
+            return
+        if not self.ws.store.exists(local_id):
+            self.summary.skip("deleted here")
+            return
+        try:
+            issue, data = self.ws.store.read_with_bytes(local_id)
+        except IssueFileError as exc:
+            self.summary.skip("broken files")
+            self.summary.notes.append(f"not updated: {exc}")
+            return
+        after = copy.deepcopy(issue)
+        self._merge_fields(after, remote, number)
+        self._merge_comments(after, number, comments)
+        self.state.record(number, local_id, as_base(remote))
+        for row in comments:
+            self.state.record_comment(number, row[0], state_mod.digest(body_text(row[4])))
+        self._save_if_changed(issue, after, data)
+
+    def _create(self, item: dict[str, Any], remote: dict[str, Any], comments: list[tuple]) -> None:
+        number = item["number"]
+        created = stamp(item.get("created_at"), now())
+        issue = Issue(id=self.writer.mint_id(), title=remote["title"], status=remote["status"],
+                      created=created, author=author_of(item.get("user")),
+                      closed=remote["closed"], body=remote["body"],
+                      labels=remote["labels"], assignees=remote["assignees"],
+                      milestone=remote["milestone"],
+                      origin={"github": {"repo": self.repo, "number": number,
+                                         "url": one_line(item.get("html_url"))}})
+        if issue.closed and issue.closed < issue.created:
+            issue.closed = issue.created
+        taken: set[str] = set()
+        for row in comments:
+            issue.comments.append(_new_comment(row, taken))
+        if not _valid(issue, self.summary):
+            return
+        self.writer.create(issue)
+        self.known[number] = issue.id
+        self.state.record(number, issue.id, as_base(remote))
+        for row in comments:
+            self.state.record_comment(number, row[0], state_mod.digest(body_text(row[4])))
+        self.summary.imported += 1
+
+    def _merge_fields(self, after: Issue, remote: dict[str, Any], number: int) -> None:
+        """Three-way, field by field: base (last import), local (the file), remote."""
+        base = self.state.base(number)
+        local = local_values(after)
+        for field in state_mod.FIELDS:
+            if field == "closed":
+                continue  # follows status, below
+            mine, theirs = local[field], remote[field]
+            if _same(field, mine, theirs):
+                continue
+            if base is not None and _is_base(field, theirs, base):
+                continue  # only changed here: never undone
+            if base is not None and _is_base(field, mine, base):
+                set_value(after, field, theirs)  # only changed on GitHub
+                if field == "status":
+                    after.closed = remote["closed"]
+                continue
+            self._conflict(after, field, mine, theirs, number)
+
+    def _conflict(self, issue: Issue, field: str, mine: Any, theirs: Any, number: int) -> None:
+        where = f"{issue.id} ({self.repo}#{number}) {field}"
+        if field == "body":
+            how = (f"to take GitHub's, copy it from {issue.origin['github'].get('url')} "
+                   f"into git issues edit {issue.id}")
+            shown = "the body differs"
+        else:
+            shown = f"here {_show(mine)}, on GitHub {_show(theirs)}"
+            how = f"to take GitHub's: git issues edit {issue.id} {_edit_args(field, theirs)}"
+        self.summary.conflicts.append(f"{where}: changed on both sides: {shown}; kept yours; "
+                                      f"{how}")
+
+    def _merge_comments(self, after: Issue, number: int, rows: list[tuple]) -> None:
+        by_github = {c.github_id: c for c in after.comments if c.github_id is not None}
+        taken = {c.id for c in after.comments}
+        for row in rows:
+            github_id, _, _, _, body = row
+            mine = by_github.get(github_id)
+            if mine is None:
+                after.comments.append(_new_comment(row, taken))
+                continue
+            theirs = body_text(body)
+            if mine.body == theirs:
+                continue
+            base = self.state.comment_base(number, github_id)
+            if base is not None and state_mod.digest(theirs) == base:
+                continue  # edited here only
+            if base is not None and state_mod.digest(mine.body) == base:
+                mine.body = theirs
+                continue
+            self.summary.conflicts.append(
+                f"{after.id} ({self.repo}#{number}) comment {mine.id}: edited here and on "
+                f"GitHub; kept yours; GitHub's: {after.origin['github'].get('url')}"
+                f"#issuecomment-{github_id}")
+
+    def _save_if_changed(self, before: Issue, after: Issue, data: bytes) -> None:
+        if after == before:
+            self.summary.unchanged += 1
+            return
+        if not _valid(after, self.summary):
+            return
+        self.writer.replace(after, data)
+        self.summary.updated += 1
+
+    # --- step 3: comments on issues that did not change -------------------------
+
+    def _leftover_comments(self, spill: sqlite3.Connection) -> None:
+        numbers = [n for (n,) in spill.execute("SELECT DISTINCT number FROM c ORDER BY number")]
+        for number in numbers:
+            rows = _take_comments(spill, number)
+            local_id = self.known.get(number)
+            if local_id is None or not self.ws.store.exists(local_id):
+                continue  # a pull request's comments, or an issue deleted here
+            try:
+                issue, data = self.ws.store.read_with_bytes(local_id)
+            except IssueFileError:
+                continue
+            after = copy.deepcopy(issue)
+            self._merge_comments(after, number, rows)
+            if number in self.state.issues:
+                for row in rows:
+                    self.state.record_comment(number, row[0], state_mod.digest(body_text(row[4])))
+            if after != issue and _valid(after, self.summary):
+                self.writer.replace(after, data)
+                self.summary.updated += 1
+
+
+def _valid(issue: Issue, summary: Summary) -> bool:
+    """Whether the issue passes the model's rules (it always should; never write one that fails)."""
+    from git_issues.model import issue_from_dict
+
+    try:
+        issue_from_dict(issue.to_dict())
+    except ValidationError as exc:
+        summary.skip("invalid issues")
+        summary.notes.append(f"not imported: {issue.origin}: {exc}")
+        return False
+    return True
+
+
+def _new_comment(row: tuple, taken: set[str]) -> Comment:
+    github_id, author, created, _updated, body = row
+    return Comment(id=mint_comment_id(taken), author=author, date=created,
+                   body=body_text(body), github_id=github_id)
+
+
+def _comment_row(comment: Any) -> tuple | None:
+    """A comment of the list endpoint as a spill row, with its issue's number."""
+    if not isinstance(comment, dict) or not isinstance(comment.get("id"), int):
+        return None
+    number = str(comment.get("issue_url", "")).rstrip("/").rpartition("/")[2]
+    if not number.isdigit():
+        return None
+    created = stamp(comment.get("created_at"), now())
+    return (comment["id"], int(number), author_of(comment.get("user")), created,
+            comment.get("body") or "")
+
+
+def _take_comments(spill: sqlite3.Connection, number: int) -> list[tuple]:
+    rows = spill.execute("SELECT id, author, created, 0, body FROM c WHERE number = ? "
+                         "ORDER BY created, id", (number,)).fetchall()
+    if rows:
+        spill.execute("DELETE FROM c WHERE number = ?", (number,))
+    return rows
+
+
+@contextlib.contextmanager
+def _spill(ws: Workspace) -> Iterator[sqlite3.Connection]:
+    """A temporary SQLite file in the git dir, closed and removed on leaving."""
+    from git_issues.workspace import INDEX_DIR
+
+    folder = ws.paths.git_dir / INDEX_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"import-spill-{os.getpid()}.sqlite"
+    _remove(path)
+    try:
+        with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
+            conn.execute("PRAGMA journal_mode = OFF")
+            conn.execute("PRAGMA synchronous = OFF")
+            conn.execute("CREATE TABLE c (id INTEGER PRIMARY KEY, number INTEGER, author TEXT, "
+                         "created TEXT, body TEXT)")
+            conn.execute("CREATE INDEX c_number ON c (number)")
+            yield conn
+    finally:
+        _remove(path)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def _minus_margin(since: str | None) -> str | None:
+    if not since:
+        return None
+    moment = _dt.datetime.fromisoformat(since.replace("Z", "+00:00")) - MARGIN
+    return format_timestamp(moment)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(value) + "]" if value else "(none)"
+    return repr(value) if value else "(none)"
+
+
+def _edit_args(field: str, value: Any) -> str:
+    import shlex
+
+    if field == "title":
+        return f"--title {shlex.quote(value)}"
+    if field == "status":
+        return f"-s {value}"
+    if field == "milestone":
+        return f"--milestone {shlex.quote(value or '')}"
+    if field == "labels":
+        return " ".join(f"-l {shlex.quote(v)}" for v in value) + " (and -L for the others)"
+    if field == "assignees":
+        return " ".join(f"-a {shlex.quote(v)}" for v in value) or "-a ''"
+    return ""
+
+
+def run_import(ws: Workspace, repo: str, *, api_url: str | None, say: Callable[[str], None],
+               progress: Progress | None = None, backoff: float = 1.0) -> Summary:
+    """Open the client for the run and import; the library entry point of the command."""
+    from git_issues.forge.github import Client, find_token
+    from git_issues.forge.github import api_url as resolve_url
+
+    check_repo(repo)
+    with Client(resolve_url(api_url), find_token(), say=say, backoff=backoff) as client:
+        return Importer(ws, repo, client, say=say, progress=progress).run()

@@ -1,0 +1,206 @@
+"""A stand-in for GitHub's REST API v3 on 127.0.0.1, shaped like the real one.
+
+Serves ``GET /repos/{owner}/{repo}/issues`` and ``.../issues/comments`` the way
+GitHub documents them: ``state``, ``since`` (by ``updated_at``), ``sort``,
+``direction``, ``per_page`` and ``page``, a ``Link`` header with ``next`` and
+``last``, the rate-limit headers, pull requests mixed into the issue list with
+a ``pull_request`` key.  Faults are scripted per test (``fail``).
+
+Used by the tests and by ``bench/import_bench.py``; it never opens anything but
+a listening socket on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+Fault = tuple[int, dict[str, str], dict[str, Any]]
+
+
+def user(login: str) -> dict[str, Any]:
+    return {"login": login, "id": abs(hash(login)) % 10**8, "type": "User",
+            "html_url": f"https://github.com/{login}", "site_admin": False}
+
+
+def make_issue(repo: str, number: int, title: str, *, body: str | None = "",
+               login: str = "octocat", state: str = "open", state_reason: str | None = None,
+               labels: Sequence[str] = (), assignees: Sequence[str] = (),
+               milestone: str | None = None, created: str = "2024-01-02T03:04:05Z",
+               updated: str | None = None, closed: str | None = None,
+               pull: bool = False, comments: int = 0) -> dict[str, Any]:
+    """An issue object with the fields (and the noise) GitHub's list endpoint returns."""
+    api = f"https://api.github.com/repos/{repo}"
+    issue: dict[str, Any] = {
+        "url": f"{api}/issues/{number}", "repository_url": api,
+        "html_url": f"https://github.com/{repo}/{'pull' if pull else 'issues'}/{number}",
+        "id": 1_000_000 + number, "node_id": f"I_kw{number}", "number": number,
+        "title": title, "user": user(login),
+        "labels": [{"id": 10 + i, "name": name, "color": "d73a4a", "default": False,
+                    "description": None} for i, name in enumerate(labels)],
+        "state": state, "locked": False,
+        "assignee": user(assignees[0]) if assignees else None,
+        "assignees": [user(a) for a in assignees],
+        "milestone": None if milestone is None else {
+            "id": 7, "number": 1, "title": milestone, "state": "open", "description": None},
+        "comments": comments, "created_at": created, "updated_at": updated or created,
+        "closed_at": closed, "author_association": "OWNER", "active_lock_reason": None,
+        "body": body, "reactions": {"total_count": 0, "+1": 0},
+        "state_reason": state_reason,
+    }
+    if pull:
+        issue["pull_request"] = {"url": f"{api}/pulls/{number}", "merged_at": None}
+    return issue
+
+
+def make_comment(repo: str, number: int, comment_id: int, body: str, *,
+                 login: str = "hubot", created: str = "2024-01-03T00:00:00Z",
+                 updated: str | None = None) -> dict[str, Any]:
+    api = f"https://api.github.com/repos/{repo}"
+    return {"url": f"{api}/issues/comments/{comment_id}",
+            "html_url": f"https://github.com/{repo}/issues/{number}#issuecomment-{comment_id}",
+            "issue_url": f"{api}/issues/{number}", "id": comment_id,
+            "node_id": f"IC_{comment_id}", "user": user(login), "created_at": created,
+            "updated_at": updated or created, "author_association": "NONE", "body": body,
+            "reactions": {"total_count": 0}}
+
+
+class Repo:
+    """One repository's data; tests change it between runs."""
+
+    def __init__(self, issues: Sequence[dict] = (), comments: Sequence[dict] = ()) -> None:
+        self.issues: Any = list(issues)
+        self.comments: Any = list(comments)
+
+
+class StandIn:
+    """The server's state: repositories, a token, scripted faults, what was asked."""
+
+    def __init__(self, token: str | None = None) -> None:
+        self.repos: dict[str, Repo] = {}
+        self.token = token
+        self.faults: list[tuple[Callable[[str], bool], Fault]] = []
+        self.requests: list[tuple[str, str | None]] = []  # (path?query, Authorization)
+        self.remaining = 5000
+        self.delay = 0.0
+        self.url = ""
+        self.lock = threading.Lock()
+
+    def fail(self, status: int, headers: dict[str, str] | None = None,
+             body: dict | None = None, *, when: Callable[[str], bool] = lambda p: True,
+             times: int = 1) -> None:
+        """The next ``times`` requests matching ``when`` get this answer instead."""
+        for _ in range(times):
+            self.faults.append((when, (status, headers or {}, body or {"message": "fault"})))
+
+    def take_fault(self, target: str) -> Fault | None:
+        with self.lock:
+            for index, (when, fault) in enumerate(self.faults):
+                if when(target):
+                    del self.faults[index]
+                    return fault
+        return None
+
+
+def _filtered(items: Sequence[dict], query: dict[str, str]) -> Sequence[dict]:
+    since = query.get("since")
+    if isinstance(items, list):
+        chosen = [i for i in items if not since or i["updated_at"] >= since]
+        key = "updated_at" if query.get("sort") == "updated" else "created_at"
+        chosen.sort(key=lambda i: (i[key], i.get("number", 0), i["id"]),
+                    reverse=query.get("direction", "desc" if "number" in (items or [{}])[0]
+                                      else "asc") == "desc")
+        if "state" in query and query["state"] != "all":
+            chosen = [i for i in chosen if i.get("state") == query["state"]]
+        return chosen
+    return items  # a generated sequence (the benchmark) is served as it is
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: Any
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        stand_in: StandIn = self.server.stand_in
+        stand_in.requests.append((self.path, self.headers.get("Authorization")))
+        if stand_in.delay:
+            time.sleep(stand_in.delay)
+        fault = stand_in.take_fault(self.path)
+        if fault is not None:
+            status, headers, body = fault
+            return self._send(status, body, headers)
+        if stand_in.token is not None and \
+                self.headers.get("Authorization") != f"Bearer {stand_in.token}":
+            return self._send(401, {"message": "Bad credentials"})
+        parts = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        segments = parts.path.strip("/").split("/")
+        if len(segments) < 4 or segments[0] != "repos" or segments[3] != "issues":
+            return self._send(404, {"message": "Not Found"})
+        repo = stand_in.repos.get(f"{segments[1]}/{segments[2]}")
+        if repo is None:
+            return self._send(404, {"message": "Not Found"})
+        if segments[4:] == ["comments"]:
+            items = _filtered(repo.comments, query)
+        elif len(segments) == 4:
+            items = _filtered(repo.issues, query)
+        else:
+            return self._send(404, {"message": "Not Found"})
+        self._page(items, query, parts.path)
+
+    def _page(self, items: Sequence[dict], query: dict[str, str], path: str) -> None:
+        per_page = min(int(query.get("per_page", 30)), 100)
+        page = int(query.get("page", 1))
+        chunk = list(items[(page - 1) * per_page: page * per_page])
+        last = max(1, -(-len(items) // per_page))
+        links = []
+        base = f"{self.server.stand_in.url}{path}?"
+        rest = "&".join(f"{k}={v}" for k, v in query.items() if k != "page")
+        if page < last:
+            links.append(f'<{base}{rest}&page={page + 1}>; rel="next"')
+            links.append(f'<{base}{rest}&page={last}>; rel="last"')
+        headers = {"Link": ", ".join(links)} if links else {}
+        self._send(200, chunk, headers)
+
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        stand_in: StandIn = self.server.stand_in
+        with stand_in.lock:
+            stand_in.remaining = max(stand_in.remaining - 1, 0)
+            remaining = stand_in.remaining
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        defaults = {"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": str(remaining),
+                    "X-RateLimit-Reset": str(int(time.time()) + 3600)}
+        for key, value in {**defaults, **(headers or {})}.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@contextmanager
+def serving(stand_in: StandIn) -> Iterator[StandIn]:
+    """Serve on 127.0.0.1, a free port, in a thread; always shut down on leaving."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.stand_in = stand_in  # type: ignore[attr-defined]
+    stand_in.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        yield stand_in
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

@@ -1,0 +1,61 @@
+"""The import's fast writer gives exactly the bytes of the canonical writer, or steps aside."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from git_issues.fileformat import dump_issue, load_text
+from git_issues.importers.fastyaml import dump
+from git_issues.model import Comment, Issue
+
+TRICKY = ["no", "yes", "Off", "null", "~", "1.0", "0x1f", "1_000", "2026-11-26", "12:30",
+          "- item", "-x", "? q", "?q", ": c", "a: b", "a:b", "a #b", "a#b", "#12 broken",
+          "[WIP] x", "{x}", "x,y", "'quoted'", 'say "hi"', "100%", "@me", "`code`", "!tag",
+          "&a", "*a", "|x", ">x", "---x", "...x", "x ", " x", "é unicode ☃", "tab\there",
+          "a\u2028b", "\x85", "\ufeff", "=", "<<", "Fix: crash", "https://example.com/x",
+          "ends with:", "C++ and C#", "e\u0301", "\U0001f600 emoji"]
+texts = st.one_of(st.sampled_from(TRICKY), st.text(min_size=1, max_size=30))
+bodies = st.one_of(texts, st.lists(st.one_of(texts, st.just(""), st.just("  indented"),
+                                             st.just("\ttabbed")), min_size=1, max_size=5)
+                   .map(lambda lines: "\n".join(lines) + "\n"),
+                   st.sampled_from(["a\nb", "a\n\n", "\n", " lead\n", "x\n\ny\n", "\tt\n"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(title=texts, label=texts, body=bodies, comment=bodies, who=texts, number=st.integers(1))
+def test_the_fast_writer_matches_the_canonical_one(title, label, body, comment, who, number):
+    issue = Issue(id="abcd2345", title=title.replace("\n", " ") or "t", status="open",
+                  created="2026-01-01T00:00:00Z", labels=[label], author=who, body=body,
+                  comments=[Comment(id="cccc1111", date="2026-01-02T00:00:00Z", author=who,
+                                    body=comment, github_id=number)],
+                  origin={"github": {"repo": "acme/rocket", "number": number,
+                                     "url": "https://github.com/acme/rocket/issues/1"}},
+                  links={"blocked_by": ["eeee2222"]})
+    fast = dump(issue.to_dict())
+    if fast is not None:
+        assert fast == dump_issue(issue)
+    FAST_USED.append(fast is not None)
+
+
+FAST_USED: list[bool] = []
+
+
+def test_the_fast_writer_was_not_just_stepping_aside():
+    """Runs after the property test (file order): most generated issues took the fast path."""
+    print(f"fast path: {sum(FAST_USED)} of {len(FAST_USED)}")
+    assert FAST_USED and sum(FAST_USED) > len(FAST_USED) / 10
+
+
+def test_the_fast_writer_handles_what_an_import_writes():
+    issue = Issue(id="abcd2345", title="Crash: on start [linux]", status="closed",
+                  created="2026-01-01T00:00:00Z", closed="2026-01-03T00:00:00Z",
+                  labels=["bug", "no"], author="alice <alice@users.noreply.github.com>",
+                  body="Steps:\n\n1. run\n2. see `x: y` # here\n",
+                  comments=[Comment(id="cccc1111", date="2026-01-02T00:00:00Z", author="b",
+                                    body="Seen it.", github_id=7)],
+                  origin={"github": {"repo": "acme/rocket", "number": 12,
+                                     "url": "https://github.com/acme/rocket/issues/12"}})
+    fast = dump(issue.to_dict())
+    assert fast is not None and fast == dump_issue(issue)
+    assert load_text(fast.encode(), "x") == issue
