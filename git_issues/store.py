@@ -110,6 +110,7 @@ class Store:
     def write_text(self, issue_id: str, text: str) -> Path:
         """Atomically replace the issue's file with ``text``."""
         target = self.path(issue_id)
+        _check_writable(text, self.display(issue_id))
         self.ensure_dir()
         tmp = self.dir / f".{issue_id}{SUFFIX}.{os.getpid()}.tmp"
         with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
@@ -162,6 +163,7 @@ class Store:
         import fcntl
 
         target = self.path(issue_id)
+        _check_writable(text, self.display(issue_id))
         self.ensure_dir()
         lock_dir.mkdir(parents=True, exist_ok=True)
         tmp = self.dir / f".{issue_id}{SUFFIX}.{os.getpid()}.tmp"
@@ -183,6 +185,13 @@ class Store:
                     os.unlink(tmp)
         self.sweep_temporaries()
         return target
+
+
+def _check_writable(text: str, shown: str) -> None:
+    """What the reader would refuse is never written (fileformat's limits)."""
+    from git_issues.fileformat import check_writable
+
+    check_writable(text, shown)
 
 
 class StaleWriteError(GitIssuesError):
