@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING
 
 import click
 
-from git_issues.cli.app import body_options, cli, complete_ids, id_argument, read_text_option
+from git_issues.cli.app import (
+    body_options,
+    cli,
+    complete_assignees,
+    complete_ids,
+    complete_labels,
+    complete_statuses,
+    id_argument,
+    read_text_option,
+    split_commas,
+)
 from git_issues.cli.output import is_tty
 from git_issues.errors import GitIssuesError
 from git_issues.workspace import open_workspace
@@ -23,11 +33,10 @@ if TYPE_CHECKING:
     from git_issues.lifecycle import Outcome
     from git_issues.workspace import Workspace
 
-COMMENT_TEMPLATE = """\
-
-# {what} {issue_id}: {title}
-# Lines starting with '#' are ignored. {empty}
-"""
+COMMENT_INSTRUCTIONS = """\
+{what} {issue_id}: {title}
+Write above the line (Markdown: '#' headings are kept). {empty}"""
+EDIT_OPTIONS = "--title, -m/-F, -s, -l, -L, -a, -p, or --editor"
 
 
 def _say(message: str) -> None:
@@ -38,25 +47,35 @@ def _say(message: str) -> None:
 @id_argument
 @click.option("--title", help="New title.")
 @body_options
-@click.option("-s", "--status", help="New status (open, closed or one from the config).")
+@click.option("-s", "--status", shell_complete=complete_statuses,
+              help="New status (open, closed or one from the config).")
 @click.option("-l", "--label", "--add-label", "add_labels", multiple=True, metavar="LABEL",
-              help="Add LABEL (repeatable).")
+              shell_complete=complete_labels, help="Add LABEL (repeatable, or a,b).")
 @click.option("-L", "--remove-label", "remove_labels", multiple=True, metavar="LABEL",
-              help="Remove LABEL (repeatable); it must be there.")
-@click.option("-a", "--assignee", metavar="WHO", help="Assign to WHO (@me: you, '': nobody).")
+              shell_complete=complete_labels,
+              help="Remove LABEL (repeatable, or a,b); it must be there.")
+@click.option("-a", "--assignee", metavar="WHO", shell_complete=complete_assignees,
+              help="Assign to WHO (@me: you, '': nobody).")
 @click.option("-p", "--priority", metavar="N", help="0 (critical) to 4 (backlog); '' clears.")
+@click.option("-e", "--editor", "use_editor", is_flag=True,
+              help="Edit the YAML in your editor (the default on a terminal).")
 def edit(issue_id: str, title: str | None, body: str | None, body_file: str | None,
          status: str | None, add_labels: tuple[str, ...], remove_labels: tuple[str, ...],
-         assignee: str | None, priority: str | None) -> None:
+         assignee: str | None, priority: str | None, use_editor: bool) -> None:
     """Change fields of an issue; with no option, edit its YAML in your editor."""
     from git_issues import lifecycle
 
     with open_workspace() as ws:
         fields = lifecycle.Fields(
             title=title, body=read_text_option(body, body_file, "the body"), status=status,
-            add_labels=list(add_labels), remove_labels=list(remove_labels),
+            add_labels=split_commas(add_labels), remove_labels=split_commas(remove_labels),
             assignee=assignee, priority=priority,
         )
+        if use_editor and not fields.empty():
+            raise click.UsageError("--editor edits the whole file: give it no other option")
+        if fields.empty() and not use_editor and not (is_tty(sys.stdin) and is_tty(sys.stdout)):
+            raise GitIssuesError(f"say what to change: {EDIT_OPTIONS} "
+                                 "(off a terminal the editor opens only with --editor)")
         if fields.empty():
             outcome = lifecycle.edit_in_editor(ws, issue_id)
         else:
@@ -84,9 +103,11 @@ def comment(issue_id: str, body: str | None, body_file: str | None) -> None:
 @cli.command()
 @id_argument
 @body_options
-def close(issue_id: str, body: str | None, body_file: str | None) -> None:
+@click.option("--commit", "rev", metavar="REV",
+              help="The commit that fixed it: named in the closing comment.")
+def close(issue_id: str, body: str | None, body_file: str | None, rev: str | None) -> None:
     """Close an issue, with an optional comment saying why."""
-    _state_command(issue_id, body, body_file, "close")
+    _state_command(issue_id, body, body_file, "close", rev)
 
 
 @cli.command()
@@ -97,13 +118,21 @@ def reopen(issue_id: str, body: str | None, body_file: str | None) -> None:
     _state_command(issue_id, body, body_file, "reopen")
 
 
-def _state_command(issue_id: str, body: str | None, body_file: str | None, verb: str) -> None:
+def _state_command(issue_id: str, body: str | None, body_file: str | None, verb: str,
+                   rev: str | None = None) -> None:
     from git_issues import lifecycle
 
     change = lifecycle.close if verb == "close" else lifecycle.reopen
     with open_workspace() as ws:
         full_id = ws.store.resolve(issue_id)
-        text, typed = _text(ws, full_id, body, body_file, verb.capitalize(), required=False)
+        if rev is not None:
+            from git_issues import commits
+
+            commit = commits.resolve(ws.root, rev)
+            text = commits.closing_text(commit, read_text_option(body, body_file, "the comment"))
+            typed = False
+        else:
+            text, typed = _text(ws, full_id, body, body_file, verb.capitalize(), required=False)
         outcome = _keeping(ws, full_id, text, typed, lambda: change(ws, full_id, text))
     state = "closed" if verb == "close" else "open"
     if "status" in outcome.changed:
@@ -124,13 +153,13 @@ def _text(ws: Workspace, issue_id: str, body: str | None, body_file: str | None,
         if required:
             raise GitIssuesError("a comment text is needed: -m TEXT, -m - (stdin) or -F FILE")
         return None, False
-    from git_issues.editor import edit_text, strip_comments
+    from git_issues.editor import cut_at_scissors, edit_text, with_instructions
 
     issue = ws.store.read(issue_id)
     empty = "An empty comment aborts." if required else "Leave it empty for no comment."
-    template = COMMENT_TEMPLATE.format(what=what, issue_id=issue_id, title=issue.title,
-                                       empty=empty)
-    return strip_comments(edit_text(ws.root, template, "COMMENT.md")), True
+    notes = COMMENT_INSTRUCTIONS.format(what=what, issue_id=issue_id, title=issue.title,
+                                        empty=empty)
+    return cut_at_scissors(edit_text(ws.root, with_instructions("", notes), "COMMENT.md")), True
 
 
 def _keeping(ws: Workspace, issue_id: str, text: str | None, typed: bool,

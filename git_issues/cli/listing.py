@@ -1,4 +1,10 @@
-"""Commands that list: ``ls`` and ``ready``."""
+"""Commands that list: ``ls`` and ``ready``.
+
+On a terminal a listing is for a person: a header, at most ``SCREENFUL`` rows
+unless ``-n`` says otherwise, a count line, and git's pager when it is longer
+than the screen.  Piped, it is for a program: tab-separated rows, every one of
+them, and nothing else.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +13,66 @@ from typing import Any
 
 import click
 
-from git_issues.cli.app import cli, json_option, report_problems
-from git_issues.cli.output import emit_json, print_rows
-from git_issues.index.query import SORTS, Filters, open_index
+from git_issues.cli.app import (
+    cli,
+    complete_assignees,
+    complete_label_filters,
+    complete_statuses,
+    json_option,
+    report_problems,
+    split_commas,
+)
+from git_issues.cli.output import emit_json, is_tty, print_rows, table_text
+from git_issues.errors import GitIssuesError
+from git_issues.index.query import (
+    SORTS,
+    Filters,
+    UnknownStatusError,
+    moment,
+    open_index,
+    priority_range,
+)
 from git_issues.workspace import open_workspace
+
+SCREENFUL = 30  # gh's default: what a terminal shows without -n
+
+
+def _converted(convert: Callable[[str], Any]) -> Callable:
+    """A click callback turning the library's refusal into a usage error (exit 2)."""
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+        if value is None:
+            return None
+        try:
+            return convert(value)
+        except GitIssuesError as exc:
+            raise click.BadParameter(str(exc), ctx, param) from None
+    return callback
 
 
 def filter_options(func: Callable) -> Callable:
     """The filters ``ls`` and ``ready`` share, in one place (as sqlite-utils does)."""
     options = [
-        click.option("-l", "--label", "labels", multiple=True,
-                     help="Only issues with LABEL (repeatable: all of them)."),
-        click.option("-a", "--assignee", help="Only issues assigned to WHO (@me for yourself)."),
+        click.option("-l", "--label", "labels", multiple=True, metavar="LABEL",
+                     shell_complete=complete_label_filters,
+                     help="Only issues with LABEL; ~LABEL: without it (repeatable, or a,b: "
+                          "all of them)."),
+        click.option("--no-label", is_flag=True, help="Only issues without any label."),
+        click.option("-a", "--assignee", shell_complete=complete_assignees,
+                     help="Only issues assigned to WHO (@me for yourself)."),
         click.option("--author", help="Only issues written by WHO."),
+        click.option("-p", "--priority", metavar="N|A-B", callback=_converted(priority_range),
+                     help="Only priority N, or from A to B (0-1: P0 and P1)."),
+        click.option("--since", metavar="DATE", callback=_converted(moment),
+                     help="Only issues created on or after DATE (2026-11-01 or a timestamp)."),
+        click.option("--until", metavar="DATE",
+                     callback=_converted(lambda v: moment(v, end_of_day=True)),
+                     help="Only issues created on or before DATE."),
         click.option("-q", "--query", "text",
                      help="Full text over titles, bodies and comments."),
         click.option("--sort", type=click.Choice(list(SORTS)), default="created",
                      show_default=True),
-        click.option("-n", "--limit", type=click.IntRange(min=0), help="Show at most N issues."),
+        click.option("-n", "--limit", type=click.IntRange(min=0),
+                     help=f"Show at most N issues; 0: all (a terminal shows {SCREENFUL})."),
         json_option,
     ]
     for option in reversed(options):
@@ -34,29 +82,68 @@ def filter_options(func: Callable) -> Callable:
 
 def _list(query: str, status: str, labels: tuple[str, ...], assignee: str | None,
           author: str | None, text: str | None, sort: str, limit: int | None,
-          as_json: bool) -> None:
+          as_json: bool, no_label: bool, priority: tuple[int, int] | None,
+          since: str | None, until: str | None) -> None:
     """Run one of the index's listing queries (``list`` or ``ready``) and print it."""
+    for_person = is_tty() and not as_json
+    if limit == 0:
+        limit = None
+    elif limit is None and for_person:
+        limit = SCREENFUL
     with open_workspace() as ws:
         if assignee == "@me" or author == "@me":
             from git_issues.lifecycle import resolve_who
 
             assignee, author = resolve_who(ws, assignee), resolve_who(ws, author)
-        filters = Filters(status=status, labels=tuple(labels), assignee=assignee,
-                          author=author, text=text, sort=sort, limit=limit)
+        filters = Filters(status=status, labels=tuple(split_commas(labels)), assignee=assignee,
+                          author=author, text=text, sort=sort, limit=limit, priority=priority,
+                          since=since, until=until, no_label=no_label)
         with open_index(ws.sources) as view:
-            rows = getattr(view, query)(filters, with_doc=as_json)
+            try:
+                rows, total = _rows(view, query, filters, as_json, counted=for_person)
+            except UnknownStatusError as exc:
+                raise click.BadParameter(str(exc), param_hint="'-s' / '--status'") from None
             problems = view.problems()
     if as_json:
         import json  # not at module level: ~3 ms that a table does not need
 
         emit_json([json.loads(row["doc"]) for row in rows])
+    elif for_person:
+        _show_table(rows, total, status if query == "list" else "ready")
     else:
         print_rows(rows)
     report_problems(problems)
 
 
+def _rows(view: Any, query: str, filters: Filters, as_json: bool, *,
+          counted: bool) -> tuple[list[dict[str, Any]], int]:
+    """The rows to print and, for a person, how many there are without the limit."""
+    if query == "ready":
+        every = view.ready(filters._replace(limit=None), with_doc=as_json)
+        limited = every if filters.limit is None else every[: filters.limit]
+        return limited, len(every)
+    rows = view.list(filters, with_doc=as_json)
+    total = view.count(filters) if counted and filters.limit is not None else len(rows)
+    return rows, total
+
+
+def _show_table(rows: list[dict[str, Any]], total: int, status: str) -> None:
+    """Header, rows and count line, paged like git when longer than the screen."""
+    from git_issues.cli.single import echo_paged
+
+    what = {"all": "issues", "ready": "ready issues"}.get(status, f"{status} issues")
+    if not rows:
+        click.echo(f"No {what}")
+        return
+    line = f"Showing {len(rows):,} of {total:,} {what}"
+    if len(rows) < total:
+        line += " (-n 0 shows all)"
+    echo_paged(f"{line}\n\n{table_text(rows)}")
+
+
 @cli.command("ls")
 @click.option("-s", "--status", default="open", show_default=True,
+              shell_complete=complete_statuses,
               help="open, closed, a configured status, or all.")
 @filter_options
 def ls(status: str, **filters: Any) -> None:
