@@ -13,9 +13,9 @@ from conftest import git, on_terminal
 
 from git_issues.cli.single import NEW_INSTRUCTIONS, parse_new_text
 from git_issues.editor import with_instructions
+from git_issues.model import COMMENT_KEYS, ISSUE_KEYS
 
 NEW_TEMPLATE = with_instructions("", NEW_INSTRUCTIONS.format(templates=""))
-from git_issues.model import COMMENT_KEYS, ISSUE_KEYS
 
 ISSUE = """\
 id: {id}
@@ -313,7 +313,8 @@ def test_ls_on_a_terminal_is_an_aligned_table_with_colour_unless_no_color(listed
     assert code == 0 and "\x1b[" in screen, screen
     code, plain = on_terminal(listed, "ls", env={"NO_COLOR": "1"})
     assert code == 0 and "\x1b[" not in plain
-    rows = plain.strip("\n").splitlines()
+    count, blank, header, *rows = plain.strip("\n").splitlines()
+    assert count == "Showing 4 of 4 open issues" and blank == "" and header.startswith("ID ")
     assert len(rows) == 4 and "\t" not in plain
     starts = {row.index(title) for row, title in zip(
         rows, ["echo in progress", "Delta no priority", "Bravo feature", "alpha bug"],
@@ -322,8 +323,8 @@ def test_ls_on_a_terminal_is_an_aligned_table_with_colour_unless_no_color(listed
 
 
 def test_ls_bad_options(run, listed: Path):
-    assert "unknown status 'bogus'" in fails(run, "ls", "-s", "bogus")
-    assert "all, open, in-progress, closed, wontfix" in fails(run, "ls", "-s", "bogus")
+    assert "unknown status 'bogus'" in fails(run, "ls", "-s", "bogus", code=2)
+    assert "all, open, in-progress, closed, wontfix" in fails(run, "ls", "-s", "bogus", code=2)
     fails(run, "ls", "--sort", "random", code=2)
     fails(run, "ls", "-n", "-1", code=2)
     fails(run, "ls", "-n", "many", code=2)

@@ -6,7 +6,6 @@ in a real repository, and checks what the user would see or find on disk.
 
 from __future__ import annotations
 
-import os
 import sys
 import textwrap
 from pathlib import Path
@@ -407,4 +406,32 @@ def test_the_guides_in_progress_example_says_how_to_add_the_status(run, repo):
     assert proc.returncode == 1 and "in-progress: open" in one_error(proc)
     guide = (Path(__file__).resolve().parent.parent / "docs" / "guide.md").read_text()
     example = guide.index("edit 4k7 -s in-progress")
-    assert "in-progress: open" in guide[example - 600: example]
+    assert "in-progress: open" in guide[example: example + 1500]
+
+
+def test_conflict_markers_name_the_branches_as_gits_do(run, repo):
+    run("init", "--no-hooks")
+    assert git(repo, "config", "merge.git-issues.driver").strip().endswith("%L %S %X %Y")
+    issue_id = run("new", "Original").stdout.strip()
+    git(repo, "commit", "-q", "-m", "issue")
+    git(repo, "checkout", "-q", "-b", "side")
+    run("edit", issue_id, "--title", "Side title")
+    git(repo, "commit", "-q", "-m", "side")
+    git(repo, "checkout", "-q", "main")
+    run("edit", issue_id, "--title", "Main title")
+    git(repo, "commit", "-q", "-m", "main")
+    git(repo, "merge", "side", check=False)
+    text = (repo / ISSUES / f"{issue_id}.yml").read_text()
+    assert "<<<<<<< HEAD\ntitle: Main title\n=======\ntitle: Side title\n>>>>>>> side\n" in text
+    git(repo, "merge", "--abort")
+    git(repo, "config", "merge.conflictStyle", "diff3")
+    git(repo, "merge", "side", check=False)
+    base = git(repo, "rev-parse", "--short", "main~1").strip()
+    assert f"||||||| {base}\ntitle: Original\n" in (repo / ISSUES / f"{issue_id}.yml").read_text()
+
+
+def test_an_old_driver_registration_is_upgraded(run, repo):
+    run("init", "--no-hooks")
+    git(repo, "config", "merge.git-issues.driver", "git-issues merge-driver %O %A %B %P")
+    run("new", "Heals")
+    assert git(repo, "config", "merge.git-issues.driver").strip().endswith("%L %S %X %Y")
