@@ -435,3 +435,22 @@ def test_an_old_driver_registration_is_upgraded(run, repo):
     git(repo, "config", "merge.git-issues.driver", "git-issues merge-driver %O %A %B %P")
     run("new", "Heals")
     assert git(repo, "config", "merge.git-issues.driver").strip().endswith("%L %S %X %Y")
+
+
+NEW_OPTIONS = {"new": ["--template", "-T"], "ls": ["--no-label", "--since", "--until", "-p"],
+               "close": ["--commit"], "edit": ["--editor", "-e"]}
+
+
+@pytest.mark.parametrize("command", sorted(NEW_OPTIONS))
+def test_new_options_are_in_the_help_the_guide_and_the_man_page(run, command):
+    root = Path(__file__).resolve().parent.parent
+    guide = (root / "docs" / "guide.md").read_text()
+    page = (root / "git_issues" / "man" / "git-issues.1").read_text().replace("\\-", "-")
+    helped = run(command, "-h").stdout
+    for option in NEW_OPTIONS[command]:
+        assert option in helped, (command, option)
+        assert f"git issues {command}" in guide and option in guide, (command, option)
+        assert option in page, (command, option)
+    for alias in ("create", "list", "view", "update", "delete"):
+        assert f"git issues {alias}" in guide
+        assert f"\\fB{alias}\\fR" in (root / "git_issues" / "man" / "git-issues.1").read_text()
