@@ -22,7 +22,7 @@ from git_issues.cli.app import (
     report_problems,
     split_commas,
 )
-from git_issues.cli.output import emit_json, is_tty, print_rows, table_text
+from git_issues.cli.output import echo_paged, emit_json, is_tty, print_rows, table_text
 from git_issues.errors import GitIssuesError
 from git_issues.index.query import (
     SORTS,
@@ -129,8 +129,6 @@ def _rows(view: Any, query: str, filters: Filters, as_json: bool, *,
 
 def _show_table(rows: list[dict[str, Any]], total: int, status: str) -> None:
     """Header, rows and count line, paged like git when longer than the screen."""
-    from git_issues.cli.single import echo_paged
-
     what = {"all": "issues", "ready": "ready issues"}.get(status, f"{status} issues")
     if not rows:
         click.echo(f"No {what}")
