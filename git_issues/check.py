@@ -50,7 +50,8 @@ class Source:
 
 def check_worktree(ws: Workspace, paths: list[str] | None = None) -> list[str]:
     """Check the files in the work tree: every issue file, or just ``paths``."""
-    names = _expand(ws.root, paths) if paths else _folder(ws.store.dir)
+    names = _expand(ws.root, paths) if paths else [*_folder(ws.store.dir),
+                                                    *_template_files(ws.store.dir)]
     sources = [_read_file(ws.root, name) for name in names if name != CONFIG_PATH]
     try:
         config_data: bytes | None = ws.sources.config_path.read_bytes()
@@ -67,7 +68,8 @@ def check_staged(ws: Workspace, paths: list[str] | None = None) -> list[str]:
     entries, unmerged = _index_entries(ws.root)
     wanted = _staged_names(_expand(ws.root, paths, on_disk=False), entries, unmerged) \
         if paths else None
-    names = wanted if wanted is not None else [n for n in entries if _in_folder(n)]
+    names = wanted if wanted is not None else [n for n in entries
+                                               if _in_folder(n) or is_template(n)]
     problems = [f"{name}: unmerged (resolve the conflict, then git add it)"
                 for name in sorted(unmerged) if wanted is None or name in wanted]
     sources: list[Source] = []
@@ -122,6 +124,38 @@ def _in_folder(path: str) -> bool:
     """What a whole-folder check reads: ``*.yml`` directly in ``.issues/``, no temporaries."""
     folder, _, name = path.rpartition("/")
     return folder == ISSUES_DIR and name.endswith(SUFFIX) and not name.startswith(".")
+
+
+def is_template(path: str) -> bool:
+    """``.issues/templates/NAME.yml``: checked as a template, not as an issue."""
+    from git_issues.templates import TEMPLATES_DIR
+
+    folder, _, name = path.rpartition("/")
+    return folder == f"{ISSUES_DIR}/{TEMPLATES_DIR}" and name.endswith(SUFFIX)
+
+
+def _template_files(directory: Path) -> list[str]:
+    from git_issues.templates import TEMPLATES_DIR
+
+    try:
+        names = os.listdir(directory / TEMPLATES_DIR)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(p for n in names if is_template(p := f"{ISSUES_DIR}/{TEMPLATES_DIR}/{n}"))
+
+
+def _check_template(source: Source) -> list[str]:
+    """A template is a partial issue: the reader's limits and each field's rules."""
+    from git_issues import templates
+
+    name = source.path.rpartition("/")[2][: -len(SUFFIX)]
+    if not templates.NAME_RE.fullmatch(name):
+        return ["the name is not a template name (letters, digits, '-' and '_')"]
+    try:
+        templates.parse(source.data or b"", name)
+    except IssueFileError as exc:
+        return [exc.problem]
+    return []
 
 
 def _folder(directory: Path) -> list[str]:
@@ -209,6 +243,8 @@ def check_file(source: Source, config: Config, known: set[str]) -> list[str]:
 
     if source.data is None:
         return [source.problem or "cannot be read"]
+    if is_template(source.path):
+        return _check_template(source)
     stem = _stem_of(source.path)
     if stem is None:
         return [NOT_AN_ISSUE]

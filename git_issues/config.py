@@ -40,7 +40,8 @@ class Config:
     def check_status(self, status: str) -> str:
         if status not in self.statuses:
             known = ", ".join(self.statuses)
-            raise GitIssuesError(f"unknown status '{status}' (known: {known})")
+            raise GitIssuesError(f"unknown status '{status}' (known: {known}; add it under "
+                                 f"'statuses:' in {SHOWN}, e.g. '  {status}: open')")
         return status
 
 

@@ -35,7 +35,25 @@ def edit_text(root: Path, initial: str, name: str) -> str:
         os.unlink(tmp)
 
 
-def strip_comments(text: str) -> str:
-    """Drop '#' lines as git does for commit messages, and surrounding blank lines."""
-    lines = [line.rstrip() for line in text.splitlines() if not line.startswith("#")]
+# git's scissors line (``git commit --cleanup=scissors``): everything from it down
+# is instructions.  Bodies are Markdown, where '#' starts a heading, so no line
+# the user wrote is ever dropped for how it starts.
+SCISSORS = "# ------------------------ >8 ------------------------"
+SCISSORS_NOTE = "# Do not modify or remove the line above; everything below it is ignored."
+
+
+def with_instructions(text: str, instructions: str) -> str:
+    """``text`` for the user to edit, then the scissors line and the instructions."""
+    notes = "".join(f"# {line}".rstrip() + "\n" for line in instructions.splitlines())
+    return f"{text}\n{SCISSORS}\n{SCISSORS_NOTE}\n{notes}"
+
+
+def cut_at_scissors(text: str) -> str:
+    """What the user wrote: the text above the scissors line, blank lines around it dropped.
+
+    Without the line (the user deleted it) the whole text is theirs.
+    """
+    lines = [line.rstrip() for line in text.splitlines()]
+    if SCISSORS in lines:
+        lines = lines[: lines.index(SCISSORS)]
     return "\n".join(lines).strip("\n")

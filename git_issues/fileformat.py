@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from git_issues.errors import IssueFileError
+from git_issues.errors import GitIssuesError, IssueFileError
 from git_issues.fastpaths import can_open_nofollow
 from git_issues.model import Issue, ValidationError, issue_from_dict
 
@@ -418,6 +418,30 @@ _Dumper.add_representer(str, _represent_str)
 def dump_issue(issue: Issue) -> str:
     """The canonical text of an issue."""
     return dump_mapping(issue.to_dict())
+
+
+def check_writable(text: str, shown: str) -> None:
+    """Refuse to write a file the reader would refuse: it would break ``ls``, ``show``,
+    ``edit`` and the pre-commit hook until someone ``git rm``s it by hand.
+
+    The writer's own output nests a few levels deep, so size and the number of
+    values are the limits a write can reach (a long body, thousands of comments).
+    """
+    size = len(text.encode("utf-8"))
+    if size > MAX_FILE_BYTES:
+        raise GitIssuesError(
+            f"{shown} would be {_kib(size)} KiB, over the limit of {MAX_FILE_BYTES // 1024} KiB "
+            "an issue file may hold; nothing was written")
+    if not _few_marks(text):
+        try:
+            _check_nesting(text)
+        except ValidationError as exc:
+            raise GitIssuesError(f"{shown} would hold {exc}, over the reader's limit; "
+                                 "nothing was written") from None
+
+
+def _kib(size: int) -> str:
+    return f"{-(-size // 1024):,}"
 
 
 def dump_mapping(data: dict[str, Any]) -> str:

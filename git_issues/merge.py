@@ -34,7 +34,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from git_issues import gitutil
 from git_issues.errors import GitIssuesError, IssueFileError
@@ -46,6 +46,18 @@ if TYPE_CHECKING:
 
 LABELS = ("ours", "base", "theirs")
 MARKER_SIZE = 7
+
+
+class Markers(NamedTuple):
+    """What the conflict markers say: git's labels for each side, and their length."""
+
+    ours: str = LABELS[0]
+    base: str = LABELS[1]
+    theirs: str = LABELS[2]
+    size: int = MARKER_SIZE
+
+
+DEFAULT_MARKERS = Markers()
 
 _MISSING: Any = object()  # a field absent on one side, distinct from any value
 _NO_BASE: Any = object()  # add/add: no ancestor, equal to nothing, so every difference clashes
@@ -86,7 +98,7 @@ class MergeResult:
 # --- the semantic merge -------------------------------------------------------
 
 def merge_issues(base: Issue | None, ours: Issue, theirs: Issue, *,
-                 diff3: bool = False) -> MergeResult:
+                 diff3: bool = False, markers: Markers = DEFAULT_MARKERS) -> MergeResult:
     """Merge two versions of an issue against their common ancestor.
 
     ``base`` is None when both sides added the file: with nothing to compare
@@ -103,10 +115,10 @@ def merge_issues(base: Issue | None, ours: Issue, theirs: Issue, *,
             text = dump_issue(issue_from_dict(merged))
         except ValidationError as exc:  # cannot happen field by field; never hide it if it does
             everything = {key: (a.get(key, _MISSING), b.get(key, _MISSING)) for key in order}
-            return MergeResult(_marked_text(old, {}, everything, order, diff3),
+            return MergeResult(_marked_text(old, {}, everything, order, diff3, markers),
                                [f"the merged issue is invalid: {exc}"])
         return MergeResult(text.encode("utf-8"))
-    return MergeResult(_marked_text(old, merged, conflicts, order, diff3), list(conflicts),
+    return MergeResult(_marked_text(old, merged, conflicts, order, diff3, markers), list(conflicts),
                        collision=base is None)
 
 
@@ -229,8 +241,9 @@ def _agree_on_closing(old: dict | None, a: dict, b: dict, merged: dict,
 
 # --- writing a conflicted file ------------------------------------------------
 
-def _marked_text(old: dict | None, merged: dict[str, Any], conflicts: dict[str, tuple[Any, Any]],
-                 order: list[str], diff3: bool) -> bytes:
+def _marked_text(old: dict | None, merged: dict[str, Any],
+                 conflicts: dict[str, tuple[Any, Any]], order: list[str], diff3: bool,
+                 markers: Markers = DEFAULT_MARKERS) -> bytes:
     """The canonical text with each conflicted field's lines alone between markers.
 
     A canonical file is the concatenation of one block per top-level key, so
@@ -247,14 +260,14 @@ def _marked_text(old: dict | None, merged: dict[str, Any], conflicts: dict[str, 
             sides.append(_block(key, (old or {}).get(key, _MISSING)))
         head, tail = _common_edges(sides)
         out.extend(sides[0][:head])
-        out.append("<" * MARKER_SIZE + f" {LABELS[0]}\n")
+        out.append("<" * markers.size + f" {markers.ours}\n")
         out.extend(_middle(sides[0], head, tail))
         if diff3:
-            out.append("|" * MARKER_SIZE + f" {LABELS[1]}\n")
+            out.append("|" * markers.size + f" {markers.base}\n")
             out.extend(_middle(sides[2], head, tail))
-        out.append("=" * MARKER_SIZE + "\n")
+        out.append("=" * markers.size + "\n")
         out.extend(_middle(sides[1], head, tail))
-        out.append(">" * MARKER_SIZE + f" {LABELS[2]}\n")
+        out.append(">" * markers.size + f" {markers.theirs}\n")
         out.extend(sides[0][len(sides[0]) - tail:])
     return "".join(out).encode("utf-8")
 
@@ -287,28 +300,30 @@ def _middle(side: list[str], head: int, tail: int) -> list[str]:
 # --- bytes in, bytes out: what git hands the driver ---------------------------
 
 def merge_bytes(base: bytes | None, ours: bytes, theirs: bytes, path: str, *,
-                diff3: bool = False) -> MergeResult:
+                diff3: bool = False, markers: Markers = DEFAULT_MARKERS) -> MergeResult:
     """Merge three versions of the file at ``path``; ``base`` None or empty means add/add."""
     from git_issues.fileformat import load_text
 
     if issue_stem(os.path.basename(path)) is None:  # config.yml and other files: git's merge
-        return _line_merge(base or b"", ours, theirs, path, diff3=diff3, reason=None)
+        return _line_merge(base or b"", ours, theirs, path, diff3=diff3, reason=None,
+                           markers=markers)
     versions = []
     for label, data in zip(LABELS, (ours, base, theirs), strict=True):
         try:
             versions.append(load_text(data, path) if data else None)
         except IssueFileError as exc:
             reason = f"the {label} version is not a valid issue ({exc.problem})"
-            return _line_merge(base or b"", ours, theirs, path, diff3=diff3, reason=reason)
+            return _line_merge(base or b"", ours, theirs, path, diff3=diff3, reason=reason,
+                               markers=markers)
     a, old, b = versions
     if a is None or b is None:  # an emptied file is no issue: let git's line merge decide
         return _line_merge(base or b"", ours, theirs, path, diff3=diff3,
-                           reason="a version is empty")
-    return merge_issues(old, a, b, diff3=diff3)
+                           reason="a version is empty", markers=markers)
+    return merge_issues(old, a, b, diff3=diff3, markers=markers)
 
 
 def _line_merge(base: bytes, ours: bytes, theirs: bytes, path: str, *, diff3: bool,
-                reason: str | None) -> MergeResult:
+                reason: str | None, markers: Markers = DEFAULT_MARKERS) -> MergeResult:
     """git's own line merge; a clean result is kept only if it is a valid issue."""
     from git_issues.fileformat import dump_issue, load_text
 
@@ -319,7 +334,8 @@ def _line_merge(base: bytes, ours: bytes, theirs: bytes, path: str, *, diff3: bo
             Path(name).write_bytes(data)
             names.append(name)
         args = ["merge-file", "-p", *(["--diff3"] if diff3 else []),
-                "-L", LABELS[0], "-L", LABELS[1], "-L", LABELS[2], *names]
+                f"--marker-size={markers.size}", "-L", markers.ours, "-L", markers.base,
+                "-L", markers.theirs, *names]
         proc = gitutil.run(args, check=False)
     if proc.returncode < 0 or proc.returncode > 127:
         raise GitIssuesError(f"{path}: git merge-file failed")
@@ -336,8 +352,9 @@ def _line_merge(base: bytes, ours: bytes, theirs: bytes, path: str, *, diff3: bo
     return MergeResult(dump_issue(issue).encode("utf-8"), fallback=reason)
 
 
-def run_driver(base: Path, ours: Path, theirs: Path, path: str) -> MergeResult:
-    """What ``git-issues merge-driver %O %A %B %P`` does: merge into ``ours`` in place.
+def run_driver(base: Path, ours: Path, theirs: Path, path: str,
+               markers: Markers = DEFAULT_MARKERS) -> MergeResult:
+    """What ``git-issues merge-driver %O %A %B %P ...`` does: merge into ``ours`` in place.
 
     git reads the merged file back from ``%A``; the exit status (0 clean,
     1 conflict) tells it whether the path is resolved.
@@ -345,11 +362,12 @@ def run_driver(base: Path, ours: Path, theirs: Path, path: str) -> MergeResult:
     diff3 = conflict_style_has_base()
     old, a, b = base.read_bytes(), ours.read_bytes(), theirs.read_bytes()
     try:
-        result = merge_bytes(old, a, b, path, diff3=diff3)
+        result = merge_bytes(old, a, b, path, diff3=diff3, markers=markers)
     except Exception:
         # A bug must not cost the other side's work: leave git's own line merge
         # in the file (git then reports a conflict), and keep the traceback.
-        ours.write_bytes(_line_merge(old, a, b, path, diff3=diff3, reason=None).text)
+        ours.write_bytes(_line_merge(old, a, b, path, diff3=diff3, reason=None,
+                                     markers=markers).text)
         raise
     ours.write_bytes(result.text)
     return result
@@ -359,3 +377,30 @@ def conflict_style_has_base() -> bool:
     """``merge.conflictStyle`` diff3/zdiff3 asks for the base between the markers, too."""
     style = gitutil.output(["config", "--get", "merge.conflictStyle"], check=False)
     return style.strip().lower() in ("diff3", "zdiff3")
+
+
+def git_markers(size: str | None, base: str | None, ours: str | None,
+                theirs: str | None) -> Markers:
+    """The markers git's own would show, from what git gave the driver.
+
+    git 2.44 and later fill ``%S %X %Y`` with the labels of its own markers
+    (``HEAD``, the merged branch, the merge base); older ones leave the
+    placeholders as they are.  Then the branch comes from the ``GITHEAD_<sha>``
+    variable ``git merge`` sets, and the base, which only diff3 shows, from
+    ``git merge-base``, as git's own ``||||||| 1a2b3c4`` line does.
+    """
+    def given(value: str | None) -> str | None:
+        return value if value and not (len(value) == 2 and value.startswith("%")) else None
+
+    heads = {k[len("GITHEAD_"):]: v for k, v in os.environ.items() if k.startswith("GITHEAD_")}
+    theirs_label = given(theirs) or (next(iter(heads.values())) if len(heads) == 1 else None)
+    base_label = given(base)
+    if base_label is None and len(heads) == 1 and conflict_style_has_base():
+        sha = next(iter(heads))
+        found = gitutil.output(["merge-base", "HEAD", sha], check=False)
+        base_label = gitutil.output(["rev-parse", "--short", found], check=False) if found \
+            else None
+    marker_size = int(size) if size and size.isdigit() and 0 < int(size) < 100 else MARKER_SIZE
+    return Markers(ours=given(ours) or ("HEAD" if heads else LABELS[0]),
+                   base=base_label or LABELS[1], theirs=theirs_label or LABELS[2],
+                   size=marker_size)

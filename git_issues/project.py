@@ -19,6 +19,7 @@ def init(ws: Workspace, *, hooks: bool = True) -> list[str]:
     done: list[str] = []
     _issues_dir(ws, done)
     _config(ws, done)
+    _templates(ws, done)
     _merge_driver(ws, done)
     if hooks:
         _hooks(ws, done)
@@ -37,6 +38,17 @@ def _config(ws: Workspace, done: list[str]) -> None:
         config.write_text(DEFAULT_TEXT, encoding="utf-8")
         gitutil.add(ws.root, [config])
         done.append(f"wrote {config.relative_to(ws.root)}")
+
+
+def _templates(ws: Workspace, done: list[str]) -> None:
+    """A bug and a feature template for ``new --template``, in a project that has none."""
+    from git_issues import templates
+
+    written = templates.write_defaults(ws.store.dir)
+    if written:
+        gitutil.add(ws.root, written)
+        names = ", ".join(str(path.relative_to(ws.root)) for path in written)
+        done.append(f"wrote the templates {names}")
 
 
 def _hooks(ws: Workspace, done: list[str]) -> None:

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from git_issues.workspace import Workspace
 
 DRIVER = "git-issues"
-DRIVER_COMMAND = "git-issues merge-driver %O %A %B %P"
+DRIVER_COMMAND = "git-issues merge-driver %O %A %B %P %L %S %X %Y"
+# What earlier versions registered: upgraded in place, since it cannot name branches.
+OLD_COMMANDS = ("git-issues merge-driver %O %A %B %P",)
 DRIVER_DESCRIPTION = "git-issues: merge issue files field by field"
 ATTRIBUTES_FILE = ".gitattributes"
 ATTRIBUTE_PATTERN = f"{ISSUES_DIR}/*.yml"
@@ -73,7 +75,8 @@ def register_config(root: Path | None, *, scope: str = "--local") -> bool:
     pointed it at an absolute path on purpose (a GUI whose PATH lacks it).
     """
     key = f"merge.{DRIVER}.driver"
-    if gitutil.output(["config", scope, "--get", key], root, check=False):
+    if gitutil.output(["config", scope, "--get", key], root, check=False) \
+            not in ("", *OLD_COMMANDS):
         return False
     gitutil.run(["config", scope, f"merge.{DRIVER}.name", DRIVER_DESCRIPTION], root)
     gitutil.run(["config", scope, key, DRIVER_COMMAND], root)
@@ -107,7 +110,7 @@ def ensure_merge_driver(ws: Workspace) -> bool:
     """
     if not attributes_name_driver(ws.root):
         return False
-    if gitutil.config_get(ws.root, f"merge.{DRIVER}.driver"):
+    if gitutil.config_get(ws.root, f"merge.{DRIVER}.driver") not in (None, "", *OLD_COMMANDS):
         return False
     try:
         return register_config(ws.root)

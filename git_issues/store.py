@@ -117,6 +117,7 @@ class Store:
         rename still makes each file whole; the importer sweeps once at the end.
         """
         target = self.path(issue_id)
+        _check_writable(text, self.display(issue_id))
         if not bulk:
             self.ensure_dir()
         tmp = self.dir / f".{issue_id}{SUFFIX}.{os.getpid()}.tmp"
@@ -170,6 +171,7 @@ class Store:
         rename; a mismatch refuses the write instead of losing someone's edit.
         """
         target = self.path(issue_id)
+        _check_writable(text, self.display(issue_id))
         self.ensure_dir()
         tmp = self.dir / f".{issue_id}{SUFFIX}.{os.getpid()}.tmp"
         # '<file>.lock' as git names its locks ('<id>.lock' was the flock of old versions).
@@ -190,6 +192,13 @@ class Store:
                     os.unlink(tmp)
         self.sweep_temporaries()
         return target
+
+
+def _check_writable(text: str, shown: str) -> None:
+    """What the reader would refuse is never written (fileformat's limits)."""
+    from git_issues.fileformat import check_writable
+
+    check_writable(text, shown)
 
 
 class StaleWriteError(GitIssuesError):

@@ -100,9 +100,11 @@ def invoke(repo: Path) -> Callable[..., Result]:
     return _invoke
 
 
-def on_terminal(repo: Path, *args: str, env: dict[str, str]) -> tuple[int, str]:
+def on_terminal(repo: Path, *args: str, env: dict[str, str],
+                typed: str | None = None) -> tuple[int, str]:
     """Run git-issues with stdin, stdout and stderr on a pseudo-terminal, as a person
     at a terminal would; returns the exit code and what the screen showed.
+    ``typed`` is what the person types (answers to prompts).
 
     Needs ``pty`` (POSIX only): where it is missing the calling test is skipped.
     It is imported here, not at the top, so that the suite still collects on Windows.
@@ -114,6 +116,8 @@ def on_terminal(repo: Path, *args: str, env: dict[str, str]) -> tuple[int, str]:
     proc = subprocess.Popen([GIT_ISSUES, *args], cwd=repo, stdin=follower, stdout=follower,
                             stderr=follower, env=full_env, close_fds=True)
     os.close(follower)
+    if typed:
+        os.write(leader, typed.encode("utf-8"))
     chunks = []
     try:
         while True:

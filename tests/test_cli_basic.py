@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 from conftest import git, on_terminal
 
-from git_issues.cli.single import NEW_TEMPLATE, parse_new_text
+from git_issues.cli.single import NEW_INSTRUCTIONS, parse_new_text
+from git_issues.editor import with_instructions
 from git_issues.model import COMMENT_KEYS, ISSUE_KEYS
+
+NEW_TEMPLATE = with_instructions("", NEW_INSTRUCTIONS.format(templates=""))
 
 ISSUE = """\
 id: {id}
@@ -162,10 +165,11 @@ def test_new_without_a_title_off_a_terminal_is_an_error(run, repo: Path):
     ("Title\n\nBody line\n" + NEW_TEMPLATE, ("Title", "Body line")),
     ("  Padded title  \nbody right away\nmore\n", ("Padded title", "body right away\nmore")),
     ("\n\nTitle after blank lines\n\n\nBody\n\n", ("Title after blank lines", "Body")),
-    ("# a comment first\nTitle\n\n  indented code\n", ("Title", "  indented code")),
+    ("Title\n\n# A heading, kept\n  indented code\n" + NEW_TEMPLATE,
+     ("Title", "# A heading, kept\n  indented code")),
     (NEW_TEMPLATE, ("", "")),
     ("", ("", "")),
-    ("\n\n# only comments\n", ("", "")),
+    ("Title\n\nno scissors: # all kept\n# too\n", ("Title", "no scissors: # all kept\n# too")),
 ])
 def test_editor_template_parsing(edited, expected):
     assert parse_new_text(edited) == expected
@@ -175,9 +179,10 @@ def editor_writing(tmp_path: Path, text: str) -> str:
     script = tmp_path / "editor.py"
     script.write_text(textwrap.dedent(f"""
         import sys
-        assert "Write the title" in open(sys.argv[1]).read()
+        before = open(sys.argv[1]).read()
+        assert "Write the title" in before
         with open(sys.argv[1], "w") as handle:
-            handle.write({text!r})
+            handle.write({text!r} + before[before.index("# ------------------------ >8"):])
     """))
     return f"{sys.executable} {script}"
 
@@ -189,7 +194,7 @@ def test_an_empty_editor_aborts(repo: Path, tmp_path: Path):
 
 
 def test_new_on_a_terminal_opens_the_editor(repo: Path, tmp_path: Path):
-    editor = editor_writing(tmp_path, "From the editor\n\nThe body.\n# dropped\n")
+    editor = editor_writing(tmp_path, "From the editor\n\nThe body.\n")
     code, screen = on_terminal(repo, "new", "-l", "ed", env={"GIT_EDITOR": editor})
     assert code == 0, screen
     (path,) = (repo / ".issues").glob("*.yml")
@@ -259,7 +264,7 @@ def listed(repo: Path) -> Path:
     (("--sort", "title", "-s", "all"),
      ["aaaa1111", "bbbb2222", "cccc3333", "dddd4444", "eeee5555"]),
     (("-n", "2"), ["eeee5555", "dddd4444"]),
-    (("-n", "0"), []),
+    (("-n", "0"), ["eeee5555", "dddd4444", "bbbb2222", "aaaa1111"]),  # 0: all
     (("--sort", "priority", "-n", "1", "-l", "bug"), ["aaaa1111"]),
 ])
 def test_ls_filters_and_sorts(run, listed: Path, args, expected):
@@ -308,7 +313,8 @@ def test_ls_on_a_terminal_is_an_aligned_table_with_colour_unless_no_color(listed
     assert code == 0 and "\x1b[" in screen, screen
     code, plain = on_terminal(listed, "ls", env={"NO_COLOR": "1"})
     assert code == 0 and "\x1b[" not in plain
-    rows = plain.strip("\n").splitlines()
+    count, blank, header, *rows = plain.strip("\n").splitlines()
+    assert count == "Showing 4 of 4 open issues" and blank == "" and header.startswith("ID ")
     assert len(rows) == 4 and "\t" not in plain
     starts = {row.index(title) for row, title in zip(
         rows, ["echo in progress", "Delta no priority", "Bravo feature", "alpha bug"],
@@ -317,8 +323,8 @@ def test_ls_on_a_terminal_is_an_aligned_table_with_colour_unless_no_color(listed
 
 
 def test_ls_bad_options(run, listed: Path):
-    assert "unknown status 'bogus'" in fails(run, "ls", "-s", "bogus")
-    assert "all, open, in-progress, closed, wontfix" in fails(run, "ls", "-s", "bogus")
+    assert "unknown status 'bogus'" in fails(run, "ls", "-s", "bogus", code=2)
+    assert "all, open, in-progress, closed, wontfix" in fails(run, "ls", "-s", "bogus", code=2)
     fails(run, "ls", "--sort", "random", code=2)
     fails(run, "ls", "-n", "-1", code=2)
     fails(run, "ls", "-n", "many", code=2)

@@ -234,7 +234,7 @@ def finish(run: Console, workspace: Path) -> None:
 
 
 def in_editor(s: Scene) -> None:
-    s.run("edit", s.first)  # GIT_EDITOR turns the label bug into another
+    s.run("edit", s.first, "--editor")  # GIT_EDITOR turns the label bug into another
     entries = json.loads(s.run("log", s.first, "--json"))
     assert "edited-in-editor" in json.dumps(entries), entries
     assert json.loads(s.run("show", s.first, "--json"))["id"] == s.first

@@ -184,7 +184,7 @@ def test_edit_in_editor_applies_a_valid_edit(run, repo, tmp_path):
         text = open(path).read()
         open(path, "w").write(text.replace("titel", "title") + "assignees: [bob@example.com]\\n")
     """)
-    proc = run("edit", issue_id, env={"GIT_EDITOR": editor})
+    proc = run("edit", issue_id, "--editor", env={"GIT_EDITOR": editor})
     data = load(repo, issue_id)
     assert data["title"] == "Typo in title" and data["assignees"] == ["bob@example.com"]
     assert "# " not in issue_path(repo, issue_id).read_text()  # the help header is not kept
@@ -198,7 +198,7 @@ def test_closing_in_the_editor_stamps_closed(run, repo, tmp_path):
         text = open(path).read()
         open(path, "w").write(text.replace("status: open", "status: closed"))
     """)
-    run("edit", issue_id, env={"GIT_EDITOR": editor})
+    run("edit", issue_id, "--editor", env={"GIT_EDITOR": editor})
     data = load(repo, issue_id)
     assert data["status"] == "closed" and data["closed"].endswith("Z")
     assert run("ls").stdout == ""
@@ -207,7 +207,7 @@ def test_closing_in_the_editor_stamps_closed(run, repo, tmp_path):
 def test_edit_in_editor_without_change_changes_nothing(run, repo, tmp_path):
     issue_id = new(run, "Untouched")
     before = issue_path(repo, issue_id).read_bytes()
-    proc = run("edit", issue_id, env={"GIT_EDITOR": "true"})
+    proc = run("edit", issue_id, "--editor", env={"GIT_EDITOR": "true"})
     assert "nothing changed" in proc.stderr
     assert issue_path(repo, issue_id).read_bytes() == before
 
@@ -229,7 +229,7 @@ def test_edit_in_editor_refuses_invalid_text_and_keeps_it(run, repo, tmp_path, n
     editor = editor_script(tmp_path, f"""
         open(path, "w").write(open({str(tmp_path / "typed.yml")!r}).read())
     """)
-    proc = run("edit", issue_id, env={"GIT_EDITOR": editor}, check=False)
+    proc = run("edit", issue_id, "--editor", env={"GIT_EDITOR": editor}, check=False)
     assert_one_error(proc, *words, "file is unchanged")
     assert issue_path(repo, issue_id).read_bytes() == before
     kept = Path(proc.stderr.rstrip().rsplit("your text is in ", 1)[1])
@@ -250,7 +250,7 @@ def test_edit_in_editor_refuses_when_the_file_changed_meanwhile(run, repo, tmp_p
         text = open(path).read()
         open(path, "w").write(text.replace("Contended", "Mine"))
     """)
-    proc = run("edit", issue_id, env={"GIT_EDITOR": editor}, check=False)
+    proc = run("edit", issue_id, "--editor", env={"GIT_EDITOR": editor}, check=False)
     assert_one_error(proc, "changed by someone else", "your text is in")
     data = load(repo, issue_id)
     assert data["title"] == "Contended"
@@ -262,7 +262,8 @@ def test_edit_in_editor_refuses_when_the_file_changed_meanwhile(run, repo, tmp_p
 def test_edit_when_the_editor_fails(run, repo):
     issue_id = new(run, "Editor crash")
     before = issue_path(repo, issue_id).read_bytes()
-    assert_one_error(run("edit", issue_id, env={"GIT_EDITOR": "false"}, check=False), "editor")
+    failing = run("edit", issue_id, "--editor", env={"GIT_EDITOR": "false"}, check=False)
+    assert_one_error(failing, "editor")
     assert issue_path(repo, issue_id).read_bytes() == before
 
 

@@ -227,12 +227,12 @@ def test_the_same_field_changed_two_ways_conflicts_on_that_field_alone(project, 
     assert "title" in proc.stderr and "git issues check" in proc.stderr
     text = path_of(repo, first).read_text()
     lines = text.splitlines()
-    start = lines.index("<<<<<<< ours")
-    assert lines[start:start + 5] == ["<<<<<<< ours", "title: Ours says this", "=======",
-                                      "title: Theirs says that!", ">>>>>>> theirs"]
+    start = lines.index("<<<<<<< HEAD")  # the labels git's own markers carry
+    assert lines[start:start + 5] == ["<<<<<<< HEAD", "title: Ours says this", "=======",
+                                      "title: Theirs says that!", ">>>>>>> topic"]
     assert text.count("<<<<<<<") == 1  # the comments added on both sides merged fine
-    resolved = text.replace("<<<<<<< ours\ntitle: Ours says this\n=======\n", "").replace(
-        ">>>>>>> theirs\n", "")
+    resolved = text.replace("<<<<<<< HEAD\ntitle: Ours says this\n=======\n", "").replace(
+        ">>>>>>> topic\n", "")
     issue = load_text(resolved.encode(), first)
     assert len(issue.comments) == 2 and dump_issue(issue) == resolved
 
@@ -256,8 +256,9 @@ def test_diff3_style_shows_the_base_too(project, repo):
     proc = two_branches(repo, prio(1), prio(3), first)
     assert proc.returncode != 0
     text = path_of(repo, first).read_text()
-    assert "<<<<<<< ours\npriority: 1\n||||||| base\n=======\npriority: 3\n>>>>>>> theirs\n" \
-        in text
+    base = git(repo, "rev-parse", "--short", "HEAD~1").strip()  # as git's own diff3 line
+    assert (f"<<<<<<< HEAD\npriority: 1\n||||||| {base}\n=======\npriority: 3\n"
+            ">>>>>>> topic\n") in text
 
 
 def test_add_add_of_one_id_is_an_id_collision(project, repo):
@@ -272,7 +273,7 @@ def test_add_add_of_one_id_is_an_id_collision(project, repo):
     proc = merge_branch(repo, "topic")
     assert proc.returncode != 0
     assert "id collision" in proc.stderr
-    assert "<<<<<<< ours\ntitle: Ours\n=======\ntitle: Theirs\n" in path_of(
+    assert "<<<<<<< HEAD\ntitle: Ours\n=======\ntitle: Theirs\n>>>>>>> topic\n" in path_of(
         repo, "zzzz2222").read_text()
 
 

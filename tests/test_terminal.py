@@ -21,11 +21,13 @@ def on_terminal(repo: Path, *args: str, env: dict[str, str]) -> tuple[int, str]:
 
 
 def editor_that_appends(tmp_path: Path, text: str) -> str:
+    """An editor that types ``text`` above the instructions (git's scissors line)."""
     script = tmp_path / "append.py"
     script.write_text(textwrap.dedent(f"""
         import sys
-        with open(sys.argv[1], "a") as handle:
-            handle.write({text!r})
+        before = open(sys.argv[1]).read()
+        with open(sys.argv[1], "w") as handle:
+            handle.write({text!r} + before)
     """))
     return f"{sys.executable} {script}"
 
@@ -37,10 +39,10 @@ def comments(repo: Path, issue_id: str) -> list[str]:
 
 def test_comment_on_a_terminal_opens_the_editor(run, repo, tmp_path):
     issue_id = run("new", "Discuss").stdout.strip()
-    editor = editor_that_appends(tmp_path, "Written in the editor.\n# not this line\n")
+    editor = editor_that_appends(tmp_path, "Written in the editor.\n# A heading, kept\n")
     code, screen = on_terminal(repo, "comment", issue_id, env={"GIT_EDITOR": editor})
     assert code == 0, screen
-    assert comments(repo, issue_id) == ["Written in the editor."]
+    assert comments(repo, issue_id) == ["Written in the editor.\n# A heading, kept\n"]
 
 
 def test_an_empty_comment_from_the_editor_aborts(run, repo):

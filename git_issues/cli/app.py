@@ -27,12 +27,56 @@ class UserError(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True)
 
 
+# What ``gh issue`` users type, run as our own commands and hidden from the list.
+ALIASES = {"create": "new", "list": "ls", "view": "show", "update": "edit"}
+# Names that mean something we do differently: a one-line hint instead of a guess.
+HINTS = {"delete": "to delete an issue: git issues rm ID"}
+
+
 class Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except GitIssuesError as exc:
             raise UserError(str(exc)) from None
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Our commands, then the ``gh`` names for them (hidden: not in the list twice)."""
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in ALIASES:
+            command = super().get_command(ctx, ALIASES[cmd_name])
+        if command is None and cmd_name in HINTS and not ctx.resilient_parsing:
+            hint = HINTS[cmd_name]
+            raise click.UsageError(f"no command '{cmd_name}': {hint}", ctx)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list with each command's whole first line, never cut to '...'."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, first_line(command)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def first_line(command: click.Command) -> str:
+    """The first paragraph of a command's help, as one line."""
+    import inspect
+
+    text = inspect.cleandoc(command.short_help or command.help or "")
+    return " ".join(text.split("\n\n")[0].split())
+
+
+def split_commas(values: tuple[str, ...] | list[str]) -> list[str]:
+    """``-l a,b`` is ``-l a -l b``, as in ``gh``; a value without a comma stays as it is."""
+    out: list[str] = []
+    for value in values:
+        out.extend(part.strip() for part in value.split(",")) if "," in value \
+            else out.append(value)
+    return out
 
 
 @click.group(cls=Group, context_settings=CONTEXT)
@@ -112,6 +156,52 @@ def _indexed_titles(db_path: Any, ids: list[str]) -> dict[str, str]:
         return {}
     wanted = set(ids)
     return {i: t for i, t in rows if i in wanted}
+
+
+def _index_values(sql: str) -> list[str]:
+    """Values from the index for completion; never builds or refreshes it, never raises."""
+    import sqlite3
+
+    from git_issues.index import schema
+    from git_issues.index.engine import connect
+    from git_issues.workspace import open_workspace
+
+    names = {"meta": schema.META.name, "issues": schema.ISSUES.name,
+             "labels": schema.LABELS.name}
+    try:
+        with open_workspace() as ws:
+            if not ws.db_path.is_file():
+                return []
+            with connect(ws.db_path) as conn:
+                return [value for (value,) in conn.execute(sql.format(**names)) if value]
+    except (GitIssuesError, sqlite3.Error, OSError):
+        return []
+
+
+def _completer(sql: str, *, negatable: bool = False) -> Callable:
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+        sign = "~" if negatable and incomplete.startswith("~") else ""
+        word = incomplete[len(sign):]
+        return [sign + value for value in _index_values(sql) if value.startswith(word)]
+    return complete
+
+
+complete_labels = _completer("SELECT DISTINCT label FROM {labels} ORDER BY label")
+complete_label_filters = _completer("SELECT DISTINCT label FROM {labels} ORDER BY label",
+                                    negatable=True)
+complete_assignees = _completer(
+    "SELECT DISTINCT assignee FROM {issues} WHERE assignee IS NOT NULL ORDER BY assignee")
+
+
+def complete_statuses(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """The configured statuses (kept in the index), the states, and ``all`` where it fits."""
+    import json
+
+    stored = _index_values("SELECT value FROM {meta} WHERE key = 'statuses'")
+    statuses = list(json.loads(stored[0])) if stored else ["open", "closed"]
+    if ctx.command.name in ("ls", "export"):
+        statuses.append("all")
+    return [status for status in dict.fromkeys(statuses) if status.startswith(incomplete)]
 
 
 def id_argument(func: Callable) -> Callable:

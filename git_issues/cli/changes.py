@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING
 
 import click
 
-from git_issues.cli.app import body_options, cli, complete_ids, id_argument, read_text_option
+from git_issues.cli.app import (
+    body_options,
+    cli,
+    complete_assignees,
+    complete_ids,
+    complete_labels,
+    complete_statuses,
+    id_argument,
+    read_text_option,
+    split_commas,
+)
 from git_issues.cli.output import is_tty
 from git_issues.errors import GitIssuesError
 from git_issues.workspace import open_workspace
@@ -23,11 +33,10 @@ if TYPE_CHECKING:
     from git_issues.lifecycle import Outcome
     from git_issues.workspace import Workspace
 
-COMMENT_TEMPLATE = """\
-
-# {what} {issue_id}: {title}
-# Lines starting with '#' are ignored. {empty}
-"""
+COMMENT_INSTRUCTIONS = """\
+{what} {issue_id}: {title}
+Write above the line (Markdown: '#' headings are kept). {empty}"""
+EDIT_OPTIONS = "--title, -m/-F, -s, -l, -L, -a, -p, or --editor"
 
 
 def _say(message: str) -> None:
@@ -38,31 +47,42 @@ def _say(message: str) -> None:
 @id_argument
 @click.option("--title", help="New title.")
 @body_options
-@click.option("-s", "--status", help="New status (open, closed or one from the config).")
+@click.option("-s", "--status", shell_complete=complete_statuses,
+              help="New status (open, closed or one from the config).")
 @click.option("-l", "--label", "--add-label", "add_labels", multiple=True, metavar="LABEL",
-              help="Add LABEL (repeatable).")
+              shell_complete=complete_labels, help="Add LABEL (repeatable, or a,b).")
 @click.option("-L", "--remove-label", "remove_labels", multiple=True, metavar="LABEL",
-              help="Remove LABEL (repeatable); it must be there.")
+              shell_complete=complete_labels,
+              help="Remove LABEL (repeatable, or a,b); it must be there.")
 @click.option("-a", "--assignee", "add_assignees", multiple=True, metavar="WHO",
+              shell_complete=complete_assignees,
               help="Add assignee WHO (@me: you; repeatable; '': remove everyone first).")
 @click.option("-A", "--remove-assignee", "remove_assignees", multiple=True, metavar="WHO",
+              shell_complete=complete_assignees,
               help="Remove assignee WHO (repeatable); they must be assigned.")
 @click.option("-M", "--milestone", metavar="NAME", help="Set the milestone; '' clears it.")
 @click.option("-p", "--priority", metavar="N", help="0 (critical) to 4 (backlog); '' clears.")
+@click.option("-e", "--editor", "use_editor", is_flag=True,
+              help="Edit the YAML in your editor (the default on a terminal).")
 def edit(issue_id: str, title: str | None, body: str | None, body_file: str | None,
          status: str | None, add_labels: tuple[str, ...], remove_labels: tuple[str, ...],
          add_assignees: tuple[str, ...], remove_assignees: tuple[str, ...],
-         milestone: str | None, priority: str | None) -> None:
+         milestone: str | None, priority: str | None, use_editor: bool) -> None:
     """Change fields of an issue; with no option, edit its YAML in your editor."""
     from git_issues import lifecycle
 
     with open_workspace() as ws:
         fields = lifecycle.Fields(
             title=title, body=read_text_option(body, body_file, "the body"), status=status,
-            add_labels=list(add_labels), remove_labels=list(remove_labels),
+            add_labels=split_commas(add_labels), remove_labels=split_commas(remove_labels),
             add_assignees=list(add_assignees), remove_assignees=list(remove_assignees),
             milestone=milestone, priority=priority,
         )
+        if use_editor and not fields.empty():
+            raise click.UsageError("--editor edits the whole file: give it no other option")
+        if fields.empty() and not use_editor and not (is_tty(sys.stdin) and is_tty(sys.stdout)):
+            raise GitIssuesError(f"say what to change: {EDIT_OPTIONS} "
+                                 "(off a terminal the editor opens only with --editor)")
         if fields.empty():
             outcome = lifecycle.edit_in_editor(ws, issue_id)
         else:
@@ -136,11 +156,13 @@ def _edit_comment(ws: Workspace, issue_id: str, comment_id: str, body: str | Non
 @cli.command()
 @id_argument
 @body_options
-def close(issue_id: str, body: str | None, body_file: str | None) -> None:
+@click.option("--commit", "rev", metavar="REV",
+              help="The commit that fixed it: named in the closing comment.")
+def close(issue_id: str, body: str | None, body_file: str | None, rev: str | None) -> None:
     """Close an issue, with an optional comment saying why."""
     from git_issues import lifecycle
 
-    _state_command(issue_id, body, body_file, lifecycle.close, ("Close", "Closed", "closed"))
+    _state_command(issue_id, body, body_file, lifecycle.close, ("Close", "Closed", "closed"), rev)
 
 
 @cli.command()
@@ -155,7 +177,7 @@ def reopen(issue_id: str, body: str | None, body_file: str | None) -> None:
 
 def _state_command(issue_id: str, body: str | None, body_file: str | None,
                    change: Callable[[Workspace, str, str | None], Outcome],
-                   words: tuple[str, str, str]) -> None:
+                   words: tuple[str, str, str], rev: str | None = None) -> None:
     """``close`` or ``reopen``: ``change`` is the library call, ``words`` its verb,
     past tense and resulting state."""
     from git_issues.lifecycle import keeping_typed_text
@@ -163,7 +185,14 @@ def _state_command(issue_id: str, body: str | None, body_file: str | None,
     verb, done, state = words
     with open_workspace() as ws:
         full_id = ws.store.resolve(issue_id)
-        text, typed = _comment_text(ws, full_id, body, body_file, verb, required=False)
+        if rev is not None:
+            from git_issues import commits
+
+            commit = commits.resolve(ws.root, rev)
+            text = commits.closing_text(commit, read_text_option(body, body_file, "the comment"))
+            typed = ""
+        else:
+            text, typed = _comment_text(ws, full_id, body, body_file, verb, required=False)
         outcome = keeping_typed_text(ws, full_id, typed, lambda: change(ws, full_id, text))
     if "status" in outcome.changed:
         _say(f"{done} {full_id}: {outcome.issue.title}")
@@ -184,13 +213,13 @@ def _comment_text(ws: Workspace, issue_id: str, body: str | None, body_file: str
         if required:
             raise GitIssuesError("a comment text is needed: -m TEXT, -m - (stdin) or -F FILE")
         return None, ""
-    from git_issues.editor import edit_text, strip_comments
+    from git_issues.editor import cut_at_scissors, edit_text, with_instructions
 
     issue = ws.store.read(issue_id)
     empty = "An empty comment aborts." if required else "Leave it empty for no comment."
-    template = COMMENT_TEMPLATE.format(what=what, issue_id=issue_id, title=issue.title,
-                                       empty=empty)
-    typed = strip_comments(edit_text(ws.root, template, "COMMENT.md"))
+    notes = COMMENT_INSTRUCTIONS.format(what=what, issue_id=issue_id, title=issue.title,
+                                        empty=empty)
+    typed = cut_at_scissors(edit_text(ws.root, with_instructions("", notes), "COMMENT.md"))
     return typed, typed
 
 

@@ -45,44 +45,67 @@ def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
-
-
 def print_rows(rows: list[dict[str, Any]]) -> None:
-    """Issue rows from the index: a table on a terminal, tab-separated when piped."""
-    if not rows:
-        return
-    if not is_tty():
-        for row in rows:
-            fields = (row["id"], row["status"], priority_text(row["priority"]), row["title"],
-                      row["labels"] or "", row["assignees"] or "", row["created"])
-            # A tab inside a title (hand-written "a\tb") would shift every later column.
-            click.echo("\t".join(f.replace("\t", " ") for f in fields))
-        return
-    _print_table(rows)
+    """Issue rows from the index as tab-separated lines, for pipes and scripts."""
+    for row in rows:
+        fields = (row["id"], row["status"], priority_text(row["priority"]), row["title"],
+                  row["labels"] or "", row["assignees"] or "", row["created"])
+        # A tab inside a title (hand-written "a\tb") would shift every later column.
+        click.echo("\t".join(f.replace("\t", " ") for f in fields))
 
 
-def _print_table(rows: list[dict[str, Any]]) -> None:
-    id_w = max(len(r["id"]) for r in rows)
-    status_w = max(len(r["status"]) for r in rows)
-    labels_w = min(max((len(r["labels"] or "") for r in rows), default=0), 30)
-    who_w = min(max((len(r["assignees"] or "") for r in rows), default=0), 24)
-    width = shutil.get_terminal_size((100, 24)).columns
+HEADER = ("ID", "STATUS", "PRI", "TITLE", "LABELS", "ASSIGNEES", "CREATED")
+
+
+def table_text(rows: list[dict[str, Any]]) -> str:
+    """The aligned table a terminal shows, header first, padded by screen columns.
+
+    Columns are measured with ``wcwidth``: '日本語' takes six columns and '🐛'
+    two, so counting characters would push every later column of that row
+    out of line.  Imported here, where only a terminal's listing pays for it.
+    """
+    from wcwidth import wcswidth, wcwidth
+
+    def width(text: str) -> int:
+        measured = wcswidth(text)
+        return measured if measured >= 0 else len(text)
+
+    def fit(text: str, room: int) -> str:
+        """Cut to ``room`` columns (with '…') and pad to exactly ``room``."""
+        if width(text) > room:
+            kept, used = [], 0
+            for char in text:
+                step = max(wcwidth(char), 0)
+                if used + step > room - 1:
+                    break
+                kept.append(char)
+                used += step
+            text = "".join(kept) + "…"
+        return text + " " * (room - width(text))
+
+    id_w = max(len(HEADER[0]), *(len(r["id"]) for r in rows))
+    status_w = max(len(HEADER[1]), *(len(r["status"]) for r in rows))
+    labels_w = min(max(len(HEADER[4]), *(width(r["labels"] or "") for r in rows)), 30)
+    who_w = min(max(len(HEADER[5]), *(width(r["assignee"] or "") for r in rows)), 24)
+    columns = shutil.get_terminal_size((100, 24)).columns
     fixed = id_w + status_w + 3 + 10 + labels_w + who_w + 6 * 2
-    title_w = max(width - fixed, 20)
+    title_w = max(columns - fixed, 20)
+    widths = (id_w, status_w, 3, title_w, labels_w, who_w, 10)
+    lines = ["  ".join(style(fit(name, w), bold=True)
+                       for name, w in zip(HEADER, widths, strict=True)).rstrip()]
     for row in rows:
         state = "open" if row["is_open"] else "closed"
         cells = [
-            style(row["id"].ljust(id_w), "cyan"),
-            style(row["status"].ljust(status_w), STATE_COLOURS[state]),
-            style(priority_text(row["priority"]).ljust(2), PRIORITY_COLOURS.get(row["priority"])),
-            _fit(row["title"], title_w).ljust(title_w),
-            style(_fit(row["labels"] or "", labels_w).ljust(labels_w), "yellow"),
-            _fit(row["assignees"] or "", who_w).ljust(who_w),
+            style(fit(row["id"], id_w), "cyan"),
+            style(fit(row["status"], status_w), STATE_COLOURS[state]),
+            style(fit(priority_text(row["priority"]), 3), PRIORITY_COLOURS.get(row["priority"])),
+            fit(row["title"], title_w),
+            style(fit(row["labels"] or "", labels_w), "yellow"),
+            fit(row["assignees"] or "", who_w),
             style(row["created"][:10], dim=True),
         ]
-        click.echo("  ".join(cells).rstrip())
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"
 
 
 def echo_paged(text: str) -> None:

@@ -58,15 +58,20 @@ def check(staged: bool, paths: tuple[str, ...]) -> None:
 @click.argument("ours", metavar="%A", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("theirs", metavar="%B", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("path", metavar="%P")
-def merge_driver(base: Path, ours: Path, theirs: Path, path: str) -> None:
+@click.argument("labels", metavar="[%L %S %X %Y]", nargs=-1)
+def merge_driver(base: Path, ours: Path, theirs: Path, path: str,
+                 labels: tuple[str, ...]) -> None:
     """Merge one issue file for git (git runs this; see docs/review.md).
 
     Writes the result over %A; exits 0 when clean and 1 when a person has
-    to resolve the marked fields.
+    to resolve the marked fields.  The markers carry git's labels (%S %X %Y,
+    git 2.44+) and size (%L), so they name the branches as git's own do.
     """
     from git_issues import merge
 
-    result = merge.run_driver(base, ours, theirs, path)
+    size, base_label, ours_label, theirs_label = (*labels, None, None, None, None)[:4]
+    markers = merge.git_markers(size, base_label, ours_label, theirs_label)
+    result = merge.run_driver(base, ours, theirs, path, markers)
     for line in result.messages(path):
         click.echo(f"git-issues: {line}", err=True)
     sys.exit(0 if result.clean else 1)

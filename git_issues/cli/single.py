@@ -8,7 +8,16 @@ from typing import Any
 
 import click
 
-from git_issues.cli.app import body_options, cli, id_argument, json_option, read_text_option
+from git_issues.cli.app import (
+    body_options,
+    cli,
+    complete_assignees,
+    complete_labels,
+    id_argument,
+    json_option,
+    read_text_option,
+    split_commas,
+)
 from git_issues.cli.output import (
     STATE_COLOURS,
     echo_paged,
@@ -20,39 +29,39 @@ from git_issues.cli.output import (
 from git_issues.errors import GitIssuesError
 from git_issues.workspace import open_workspace
 
-NEW_TEMPLATE = """\
-
-# Write the title on the first line, then a blank line, then the body.
-# Lines starting with '#' are ignored; an empty title aborts.
-"""
+NEW_INSTRUCTIONS = """\
+Write the title on the first line, then a blank line, then the body (Markdown:
+'#' headings are kept). An empty title aborts.{templates}"""
 
 
 def parse_new_text(text: str) -> tuple[str, str]:
-    """Title and body from the edited template: the first line, then the rest.
+    """Title and body from the edited text: the first line, then the rest.
 
-    '#' lines are dropped as git drops them from a commit message; an empty
-    title is returned as '' for the caller to refuse.
+    Everything from git's scissors line down is the instructions; no line is
+    dropped for starting with '#', since bodies are Markdown.
     """
-    from git_issues.editor import strip_comments
+    from git_issues.editor import cut_at_scissors
 
-    title, _, body = strip_comments(text).partition("\n")
+    title, _, body = cut_at_scissors(text).partition("\n")
     return title.strip(), body.strip("\n")
 
 
-def _create_from_editor(ws, create) -> Any:
+def _create_from_editor(ws, create, template) -> Any:
     """Run ``create(title, body)`` on what the user typed; if it is refused, keep the text.
 
     Minutes of typing must never be lost to a title that is too long or a
     forgotten first line: the error names the file that holds the text.
     """
-    from git_issues.editor import edit_text
+    from git_issues.editor import edit_text, with_instructions
     from git_issues.lifecycle import keeping_typed_text
 
-    typed = edit_text(ws.root, NEW_TEMPLATE, "ISSUE.md")
+    prefix = template.title if template else ""
+    start = f"{prefix}\n\n{template.body}" if template and template.body else f"{prefix}\n"
+    typed = edit_text(ws.root, with_instructions(start, _instructions(ws, template)), "ISSUE.md")
     title, body = parse_new_text(typed)
 
     def create_typed() -> Any:
-        if not title:
+        if not title or title == prefix.strip():
             raise GitIssuesError("aborted: the title was empty")
         return create(title, body)
 
@@ -60,35 +69,98 @@ def _create_from_editor(ws, create) -> Any:
     return keeping_typed_text(ws, "new", typed if title or body else "", create_typed)
 
 
-@cli.command()
+def _instructions(ws, template) -> str:
+    if template is not None:
+        return NEW_INSTRUCTIONS.format(templates=f"\nFrom the template '{template.name}'.")
+    return NEW_INSTRUCTIONS.format(templates="")
+
+
+def _choose_template(ws) -> Any:
+    """On a terminal, offer the project's templates before the editor opens, as ``gh`` does."""
+    from git_issues import templates
+
+    names = templates.names(ws.store.dir)
+    if not names:
+        return None
+    for number, name in enumerate(names, 1):
+        about = templates.load(ws.store.dir, name).about
+        click.echo(f"  {number}. {name}" + (f" - {about}" if about else ""), err=True)
+    click.echo(f"  {len(names) + 1}. blank issue", err=True)
+    choice = click.prompt("Template", type=click.IntRange(1, len(names) + 1),
+                          default=len(names) + 1, err=True)
+    return None if choice == len(names) + 1 else templates.load(ws.store.dir, names[choice - 1])
+
+
+class TitleCommand(click.Command):
+    """``new "- x"``: say that a title starting with '-' goes after '--'."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            exc.message += (" (a TITLE that starts with '-' goes after '--': "
+                            f"git issues {ctx.info_name} -- '{exc.option_name.strip()} ...')")
+            raise
+
+
+@cli.command(cls=TitleCommand)
 @click.argument("title", required=False)
 @body_options
-@click.option("-l", "--label", "labels", multiple=True, help="Add LABEL (repeatable).")
+@click.option("-l", "--label", "labels", multiple=True, metavar="LABEL",
+              shell_complete=complete_labels, help="Add LABEL (repeatable, or a,b).")
 @click.option("-a", "--assignee", "assignees", multiple=True, metavar="WHO",
+              shell_complete=complete_assignees,
               help="Assign to WHO (@me for yourself; repeatable, up to 10).")
 @click.option("-M", "--milestone", metavar="NAME", help="Put the issue in milestone NAME.")
 @click.option("-p", "--priority", help="0 (critical) to 4 (backlog), or P0..P4.")
+@click.option("-T", "--template", metavar="NAME",
+              help="Start from .issues/templates/NAME.yml (title prefix, labels, body).")
 def new(title: str | None, body: str | None, body_file: str | None, labels: tuple[str, ...],
-        assignees: tuple[str, ...], milestone: str | None, priority: str | None) -> None:
+        assignees: tuple[str, ...], milestone: str | None, priority: str | None,
+        template: str | None) -> None:
     """Open a new issue; prints its id."""
     from git_issues import lifecycle
 
     with open_workspace() as ws:
         text = read_text_option(body, body_file, "the body")
+        chosen = None
+        if template is not None:
+            from git_issues import templates
 
-        def create(title: str, edited_body: str = "") -> Any:
-            return lifecycle.create(ws, title, body=text if text is not None else edited_body,
-                                    labels=list(labels), assignees=list(assignees),
-                                    milestone=milestone, priority=priority)
+            chosen = templates.load(ws.store.dir, template)
+        on_terminal = is_tty(sys.stdin) and is_tty(sys.stdout)
+        if title is None and not on_terminal:
+            raise GitIssuesError("a TITLE is needed (or run on a terminal to use the editor)")
+
+        def create(title: str, edited_body: str | None = None) -> Any:
+            fill = chosen or _EMPTY
+            given = text if text is not None else edited_body
+            return lifecycle.create(
+                ws, title, body=given if given is not None else fill.body,
+                labels=[*fill.labels, *split_commas(labels)],
+                assignees=list(assignees) or ([fill.assignee] if fill.assignee else []),
+                milestone=milestone,
+                priority=priority if priority is not None else fill.priority)
 
         if title is not None:
-            issue = create(title)
-        elif is_tty(sys.stdin) and is_tty(sys.stdout):
-            issue = _create_from_editor(ws, create)
+            issue = create((chosen.title if chosen else "") + title)
         else:
-            raise GitIssuesError("a TITLE is needed (or run on a terminal to use the editor)")
+            if chosen is None and template is None:
+                chosen = _choose_template(ws)
+            issue = _create_from_editor(ws, create, chosen)
     click.echo(issue.id)
     click.echo(f"Created issue {issue.id}: {issue.title}", err=True)
+
+
+class _Empty:
+    """No template: nothing to fill in."""
+
+    title = body = assignee = ""
+    labels: list[str] = []
+    priority = None
+
+
+_EMPTY = _Empty()
 
 
 @cli.command()
@@ -113,8 +185,11 @@ def show(issue_id: str, as_json: bool) -> None:
             links = view.links_of(issue.id)
             titles = view.titles([other for _, other in links])
             state = view.statuses().get(issue.status, "open")
-            refs = github_refs(view, issue)
-    echo_paged(issue_text(issue, state, links, titles, refs))
+            numbers = github_refs(view, issue)
+        from git_issues.commits import references
+
+        mentions = references(ws.root, issue.id, issue.created)
+    echo_paged(issue_text(issue, state, links, titles, mentions, numbers))
 
 
 _REF_RE = re.compile(r"(?<![\w/&#])#([0-9]{1,9})\b")
@@ -146,8 +221,9 @@ def _with_refs(text: str, refs: dict[str, str]) -> str:
 
 
 def issue_text(issue, state: str, links: list[tuple[str, str]], titles: dict[str, str],
-               refs: dict[str, str] | None = None) -> str:
-    """The human view of an issue, like ``gh issue view``; ``#12`` shown with its local id."""
+               mentions: tuple[list, int] = ([], 0), refs: dict[str, str] | None = None) -> str:
+    """The human view of an issue, like ``gh issue view``: ``mentions`` are the commits
+    that name it (and how many there are), ``refs`` GitHub's ``#12`` -> local id."""
     refs = refs or {}
     out = [f"{style(issue.title, bold=True)}  {style('#' + issue.id, 'cyan')}"]
     facts = [style(issue.status, STATE_COLOURS.get(state))]
@@ -173,6 +249,12 @@ def issue_text(issue, state: str, links: list[tuple[str, str]], titles: dict[str
         out.append(f"beads {issue.origin['beads']}")
     for relation, other in links:
         out.append(f"{relation}: {other}  {titles.get(other, '(unknown issue)')}")
+    found, total = mentions
+    for ref in found:
+        out.append(f'Referenced by {style(ref.short, "yellow")} "{ref.subject}" on {ref.ref}')
+    if total > len(found):
+        out.append(style(f"... and {total - len(found)} more commits (git log --all "
+                         f"--grep={issue.id[:4]})", dim=True))
     out.append("")
     out.append(_indent(_with_refs(issue.body, refs)) if issue.body
                else style("No description provided.", dim=True))

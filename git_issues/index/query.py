@@ -28,13 +28,58 @@ ROW_COLUMNS = ("id", "title", "status", "is_open", "priority", "labels", "assign
 
 class Filters(NamedTuple):
     status: str = "open"  # a state (open/closed), a configured status, or "all"
-    labels: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()  # '~label' excludes that label
     assignee: str | None = None  # any of the assignees contains it (case-insensitive)
     author: str | None = None
     milestone: str | None = None  # exactly this milestone; '' means none
     text: str | None = None
     sort: str = "created"
     limit: int | None = None
+    priority: tuple[int, int] | None = None  # lowest and highest, inclusive
+    since: str | None = None  # created at or after (a canonical timestamp)
+    until: str | None = None  # created before
+    no_label: bool = False
+
+
+class UnknownStatusError(GitIssuesError):
+    """``ls -s bogus``: a usage error, which the command line reports as one."""
+
+
+def priority_range(text: str) -> tuple[int, int]:
+    """``2``, ``P2``, ``0-1`` or ``P0-P1``: the lowest and highest priority, inclusive."""
+    from git_issues.model import ValidationError, parse_priority
+
+    low, dash, high = text.strip().partition("-")
+    try:
+        bounds = (parse_priority(low), parse_priority(high if dash else low))
+    except ValidationError:
+        raise GitIssuesError(f"'{text}' is not a priority or a range like 0-1 "
+                             "(0 critical .. 4 backlog)") from None
+    if bounds[0] > bounds[1]:
+        raise GitIssuesError(f"'{text}': the range runs backwards (write {bounds[1]}-{bounds[0]})")
+    return bounds
+
+
+def moment(text: str, *, end_of_day: bool = False) -> str:
+    """A date (``2026-11-01``) or timestamp as the canonical stamp the index compares.
+
+    A bare date as an upper bound means the end of that day, as people mean it.
+    """
+    import datetime as dt
+
+    from git_issues.model import format_timestamp
+
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            day = dt.date.fromisoformat(value)
+            start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+            return format_timestamp(start + dt.timedelta(days=1) if end_of_day else start)
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise GitIssuesError(f"'{text}' is not a date like 2026-11-01 "
+                             "or a timestamp like 2026-11-01T12:00:00Z") from None
+    return format_timestamp(parsed)
 
 
 def fts_query(text: str) -> str:
@@ -76,7 +121,7 @@ class IndexView:
         statuses = self.statuses()
         if status not in statuses:
             known = ", ".join(["all", *statuses])
-            raise GitIssuesError(f"unknown status '{status}' (known: {known})")
+            raise UnknownStatusError(f"unknown status '{status}' (known: {known})")
         return "status = ?", [status]
 
     def list(self, filters: Filters, *, with_doc: bool = False) -> list[dict[str, Any]]:
@@ -94,8 +139,19 @@ class IndexView:
             where.append(clause)
             params += values
         for label in filters.labels:
-            where.append("num IN (SELECT num FROM labels WHERE label = ?)")
-            params.append(label)
+            negated = label.startswith("~")
+            where.append(f"num {'NOT ' if negated else ''}IN "
+                         f"(SELECT num FROM {schema.LABELS.name} WHERE label = ?)")
+            params.append(label[1:] if negated else label)
+        if filters.no_label:
+            where.append(f"num NOT IN (SELECT num FROM {schema.LABELS.name})")
+        if filters.priority is not None:
+            where.append("priority BETWEEN ? AND ?")
+            params += list(filters.priority)
+        for clause, stamp in (("created >= ?", filters.since), ("created < ?", filters.until)):
+            if stamp is not None:
+                where.append(clause)
+                params.append(stamp)
         if filters.assignee:
             where.append(f"num IN (SELECT num FROM {schema.ASSIGNEES.name} "
                          "WHERE instr(lower(assignee), ?) > 0)")
@@ -119,6 +175,12 @@ class IndexView:
             sql += " LIMIT ?"
             params.append(filters.limit)
         return columns, sql, params
+
+    def count(self, filters: Filters) -> int:
+        """How many issues the listing has without its limit (``Showing 30 of 2,000``)."""
+        _, sql, params = self.list_sql(filters._replace(limit=None, sort="title"))
+        sql = "SELECT count(*) FROM (" + sql.rsplit(" ORDER BY ", 1)[0] + ")"
+        return self.conn.execute(sql, params).fetchone()[0]
 
     def doc(self, issue_id: str) -> dict[str, Any] | None:
         """The issue as the fresh index holds it (its file's fields), or None if
@@ -181,11 +243,7 @@ class IndexView:
         A blocker that has no issue file (a dangling id) cannot be open, so it
         blocks nothing.
         """
-        everything = type(filters)(
-            status="open", labels=filters.labels, assignee=filters.assignee,
-            author=filters.author, milestone=filters.milestone, text=filters.text,
-            sort=filters.sort, limit=None,
-        )
+        everything = filters._replace(status="open", limit=None)
         blocked = self.blocked_ids()
         rows = [row for row in self.list(everything, with_doc=with_doc)
                 if row["id"] not in blocked]
