@@ -406,7 +406,7 @@ def test_a_milestone_changed_two_ways_is_a_conflict_that_check_reports(project, 
     proc = two_branches(repo, to("v2"), to("v3"), project)
     assert proc.returncode != 0 and "milestone" in proc.stderr
     text = path_of(repo, project).read_text()
-    assert "<<<<<<< ours\nmilestone: v2\n=======\nmilestone: v3\n>>>>>>> theirs\n" in text
+    assert "<<<<<<< HEAD\nmilestone: v2\n=======\nmilestone: v3\n>>>>>>> topic\n" in text
     assert "assignees:\n- alice\n- v2\n- v3\n" in text
     checked = run("check", check=False)
     assert checked.returncode == 1

@@ -223,7 +223,7 @@ def test_ls_on_a_terminal_shows_a_header_a_count_and_30_rows(repo):
     assert code == 0, screen
     assert "Showing 30 of 45 open issues" in screen
     header = next(line for line in screen.splitlines() if line.startswith("ID"))
-    assert header.split() == ["ID", "STATUS", "PRI", "TITLE", "LABELS", "ASSIGNEE", "CREATED"]
+    assert header.split() == ["ID", "STATUS", "PRI", "TITLE", "LABELS", "ASSIGNEES", "CREATED"]
     assert sum("Issue number" in line for line in screen.splitlines()) == 30
     code, screen = on_terminal(repo, "ls", "-n", "0", env={"NO_COLOR": "1", "LINES": "200"})
     assert "Showing 45 of 45 open issues" in screen

@@ -167,7 +167,7 @@ def _index_values(sql: str) -> list[str]:
     from git_issues.workspace import open_workspace
 
     names = {"meta": schema.META.name, "issues": schema.ISSUES.name,
-             "labels": schema.LABELS.name}
+             "labels": schema.LABELS.name, "assignees": schema.ASSIGNEES.name}
     try:
         with open_workspace() as ws:
             if not ws.db_path.is_file():
@@ -189,8 +189,9 @@ def _completer(sql: str, *, negatable: bool = False) -> Callable:
 complete_labels = _completer("SELECT DISTINCT label FROM {labels} ORDER BY label")
 complete_label_filters = _completer("SELECT DISTINCT label FROM {labels} ORDER BY label",
                                     negatable=True)
-complete_assignees = _completer(
-    "SELECT DISTINCT assignee FROM {issues} WHERE assignee IS NOT NULL ORDER BY assignee")
+complete_assignees = _completer("SELECT DISTINCT assignee FROM {assignees} ORDER BY assignee")
+complete_milestones = _completer(
+    "SELECT DISTINCT milestone FROM {issues} WHERE milestone IS NOT NULL ORDER BY milestone")
 
 
 def complete_statuses(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:

@@ -20,6 +20,7 @@ from git_issues.cli.app import (
     complete_assignees,
     complete_ids,
     complete_labels,
+    complete_milestones,
     complete_statuses,
     id_argument,
     read_text_option,
@@ -60,7 +61,8 @@ def _say(message: str) -> None:
 @click.option("-A", "--remove-assignee", "remove_assignees", multiple=True, metavar="WHO",
               shell_complete=complete_assignees,
               help="Remove assignee WHO (repeatable); they must be assigned.")
-@click.option("-M", "--milestone", metavar="NAME", help="Set the milestone; '' clears it.")
+@click.option("-M", "--milestone", metavar="NAME", shell_complete=complete_milestones,
+              help="Set the milestone; '' clears it.")
 @click.option("-p", "--priority", metavar="N", help="0 (critical) to 4 (backlog); '' clears.")
 @click.option("-e", "--editor", "use_editor", is_flag=True,
               help="Edit the YAML in your editor (the default on a terminal).")

@@ -86,7 +86,7 @@ def table_text(rows: list[dict[str, Any]]) -> str:
     id_w = max(len(HEADER[0]), *(len(r["id"]) for r in rows))
     status_w = max(len(HEADER[1]), *(len(r["status"]) for r in rows))
     labels_w = min(max(len(HEADER[4]), *(width(r["labels"] or "") for r in rows)), 30)
-    who_w = min(max(len(HEADER[5]), *(width(r["assignee"] or "") for r in rows)), 24)
+    who_w = min(max(len(HEADER[5]), *(width(r["assignees"] or "") for r in rows)), 24)
     columns = shutil.get_terminal_size((100, 24)).columns
     fixed = id_w + status_w + 3 + 10 + labels_w + who_w + 6 * 2
     title_w = max(columns - fixed, 20)

@@ -13,6 +13,7 @@ from git_issues.cli.app import (
     cli,
     complete_assignees,
     complete_labels,
+    complete_milestones,
     id_argument,
     json_option,
     read_text_option,
@@ -111,7 +112,8 @@ class TitleCommand(click.Command):
 @click.option("-a", "--assignee", "assignees", multiple=True, metavar="WHO",
               shell_complete=complete_assignees,
               help="Assign to WHO (@me for yourself; repeatable, up to 10).")
-@click.option("-M", "--milestone", metavar="NAME", help="Put the issue in milestone NAME.")
+@click.option("-M", "--milestone", metavar="NAME", shell_complete=complete_milestones,
+              help="Put the issue in milestone NAME.")
 @click.option("-p", "--priority", help="0 (critical) to 4 (backlog), or P0..P4.")
 @click.option("-T", "--template", metavar="NAME",
               help="Start from .issues/templates/NAME.yml (title prefix, labels, body).")
