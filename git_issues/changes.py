@@ -292,7 +292,7 @@ def _opened_words(change: Change, s: Style) -> str:
     facts = change.facts
     shown = [f"status {s.code(facts['status'])}"] if facts["status"] != "open" else []
     for name, value in facts.items():
-        if name in ("title", "status", "author") or value in (None, "", []):
+        if name in ("title", "status", "author") or value in (None, "", [], {}):
             continue
         if name == "priority":
             shown.append(_priority(value))
@@ -341,7 +341,7 @@ def _priority(value: int | None) -> str:
 
 def _value(value: Any, s: Style) -> str:
     """A field's value: words as code, text with spaces quoted, nothing as EMPTY."""
-    if value is None or value == "" or value == []:
+    if value is None or value == "" or value == [] or value == {}:
         return EMPTY
     text = value if isinstance(value, str) else str(value)
     return s.quote(text) if any(ch.isspace() for ch in text) else s.code(text)

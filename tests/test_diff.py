@@ -141,7 +141,7 @@ def test_json_has_one_record_per_change(pr, run):
                           "gone1111"}
     assert by_id["new11111"]["changes"] == [{
         "type": "opened", "title": "Brand *new* <b>issue</b>", "status": "open",
-        "labels": ["bug"], "priority": 1, "assignees": [], "milestone": None,
+        "labels": ["bug"], "priority": 1, "assignees": [], "milestone": None, "origin": {},
         "author": ADA}]
     kinds = [c["type"] for c in by_id["edit1111"]["changes"]]
     assert kinds == ["retitled", "priority", "labels", "assignees", "field", "body", "links",

@@ -66,7 +66,7 @@ def test_log_json(run, repo):
     assert data[1]["commit"] == first and data[1]["author"] == "Ada Tester <ada@example.com>"
     assert data[1]["changes"] == [{
         "type": "opened", "title": "Json history", "status": "open", "priority": 1,
-        "labels": [], "assignees": [], "milestone": None,
+        "labels": [], "assignees": [], "milestone": None, "origin": {},
         "author": "Ada Tester <ada@example.com>"}]
 
 
