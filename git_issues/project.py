@@ -41,9 +41,9 @@ def _config(ws: Workspace, done: list[str]) -> None:
 
 def _hooks(ws: Workspace, done: list[str]) -> None:
     """Install the git hooks that keep the index warm (issue 4); hooks already there stay."""
-    from git_issues import hooks as git_hooks
+    from git_issues import githooks
 
-    done.extend(git_hooks.install(ws))
+    done.extend(githooks.install(ws))
 
 
 def _merge_driver(ws: Workspace, done: list[str]) -> None:

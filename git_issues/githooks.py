@@ -287,14 +287,14 @@ def validate_staged(ws: Workspace) -> list[str]:
     staged content (git's index, or the temporary index of ``git commit -a``
     through GIT_INDEX_FILE), not the work tree: that is what the commit holds.
     """
-    from git_issues import check
+    from git_issues import validation
 
     paths = staged_paths(ws)
     if not paths:
         return []
     if any(path.endswith("/" + CONFIG_NAME) for path in paths):
-        return check.check_staged(ws)
-    return check.check_staged(ws, [str(ws.root / path) for path in paths])
+        return validation.check_staged(ws)
+    return validation.check_staged(ws, [str(ws.root / path) for path in paths])
 
 
 def staged_paths(ws: Workspace) -> list[str]:
