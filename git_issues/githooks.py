@@ -28,7 +28,7 @@ from pathlib import Path
 
 from git_issues import gitutil
 from git_issues.errors import GitIssuesError
-from git_issues.store import CONFIG_NAME, ISSUES_DIR, issue_stem
+from git_issues.store import CONFIG_PATH, ISSUES_DIR, path_stem
 from git_issues.workspace import Workspace
 
 HOOK_NAMES = ("post-checkout", "post-merge", "post-rewrite", "pre-commit")
@@ -292,7 +292,7 @@ def validate_staged(ws: Workspace) -> list[str]:
     paths = staged_paths(ws)
     if not paths:
         return []
-    if any(path.endswith("/" + CONFIG_NAME) for path in paths):
+    if CONFIG_PATH in paths:
         return validation.check_staged(ws)
     return validation.check_staged(ws, [str(ws.root / path) for path in paths])
 
@@ -308,7 +308,6 @@ def staged_paths(ws: Workspace) -> list[str]:
                        "--diff-filter=d", base, "--", f"{ISSUES_DIR}/"], ws.root).stdout
     paths = []
     for path in raw.decode("utf-8", "surrogateescape").split("\0"):
-        name = path[len(ISSUES_DIR) + 1:]
-        if path and "/" not in name and (issue_stem(name) is not None or name == CONFIG_NAME):
+        if path_stem(path) is not None or path == CONFIG_PATH:
             paths.append(path)
     return paths

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from git_issues import gitutil
 from git_issues.errors import GitIssuesError, IssueFileError
-from git_issues.store import ISSUES_DIR, issue_stem
+from git_issues.store import ISSUES_DIR, issue_stem, path_stem
 
 if TYPE_CHECKING:
     from git_issues.model import Issue
@@ -122,7 +122,7 @@ def changed_files(root: Path, sides: Sides) -> list[FileChange]:
         for name in others.decode("utf-8", "surrogateescape").split("\0"):
             if name and name not in changes:
                 changes[name] = FileChange(name, None, None)
-    return [changes[p] for p in sorted(changes) if _is_issue_path(p)]
+    return [changes[p] for p in sorted(changes) if path_stem(p) is not None]
 
 
 def _parse_raw(raw: bytes, *, worktree: bool) -> Iterator[FileChange]:
@@ -139,11 +139,6 @@ def _parse_raw(raw: bytes, *, worktree: bool) -> Iterator[FileChange]:
         if worktree or new in _NULL_SHA or new_mode == "000000":
             new = None  # the work tree is read from the files: the index's stat may be stale
         yield FileChange(path, old, new)
-
-
-def _is_issue_path(path: str) -> bool:
-    folder, _, name = path.rpartition("/")
-    return folder == ISSUES_DIR and issue_stem(name) is not None
 
 
 # --- what changed, in words ---------------------------------------------------

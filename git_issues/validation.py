@@ -26,7 +26,7 @@ from git_issues import gitutil
 from git_issues.errors import GitIssuesError, IssueFileError
 from git_issues.fileformat import CONFLICT_RE
 from git_issues.model import ID_RE, LINK_KINDS
-from git_issues.store import CONFIG_NAME, ISSUES_DIR, SUFFIX, issue_stem
+from git_issues.store import CONFIG_PATH, ISSUES_DIR, SUFFIX, file_name, is_listed, path_stem
 
 if TYPE_CHECKING:
     from git_issues.config import Config
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
 CANONICAL_TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 FUTURE_SLACK = _dt.timedelta(days=1)  # clocks disagree a little; a day ahead is a typo
-CONFIG_PATH = f"{ISSUES_DIR}/{CONFIG_NAME}"
 NOT_AN_ISSUE = f"not an issue file (issues are {ISSUES_DIR}/<id>{SUFFIX})"
 
 
@@ -85,7 +84,7 @@ def check_staged(ws: Workspace, paths: list[str] | None = None) -> list[str]:
             else:
                 sources.append(Source(name, blobs.read(sha), "cannot be read from the index"))
         config_data = blobs.read(entries[CONFIG_PATH][1]) if CONFIG_PATH in entries else None
-    known = {stem for name in entries if (stem := _stem_of(name))}
+    known = {stem for name in entries if (stem := path_stem(name))}
     with_config = wanted is None or CONFIG_PATH in wanted
     return problems + check_sources(sources, known, config_data, with_config=with_config)
 
@@ -123,7 +122,7 @@ def _index_entries(root: Path) -> tuple[dict[str, tuple[str, str]], set[str]]:
 def _in_folder(path: str) -> bool:
     """What a whole-folder check reads: ``*.yml`` directly in ``.issues/``, no temporaries."""
     folder, _, name = path.rpartition("/")
-    return folder == ISSUES_DIR and name.endswith(SUFFIX) and not name.startswith(".")
+    return folder == ISSUES_DIR and is_listed(name)
 
 
 def _folder(directory: Path) -> list[str]:
@@ -169,11 +168,6 @@ def _read_file(root: Path, name: str) -> Source:
     return Source(name, data)
 
 
-def _stem_of(path: str) -> str | None:
-    folder, _, name = path.rpartition("/")
-    return issue_stem(name) if folder == ISSUES_DIR else None
-
-
 def _config(data: bytes | None) -> Config:
     """The project's config from its bytes; the defaults when there is none."""
     from git_issues import config
@@ -211,7 +205,7 @@ def check_file(source: Source, config: Config, known: set[str]) -> list[str]:
 
     if source.data is None:
         return [source.problem or "cannot be read"]
-    stem = _stem_of(source.path)
+    stem = path_stem(source.path)
     if stem is None:
         return [NOT_AN_ISSUE]
     problems: list[str] = []
@@ -227,7 +221,7 @@ def check_file(source: Source, config: Config, known: set[str]) -> list[str]:
     except IssueFileError as exc:
         return [*problems, exc.problem]
     if not problems and issue.id != stem:
-        twin = f"; it is the id of {ISSUES_DIR}/{issue.id}{SUFFIX}" if issue.id in known else ""
+        twin = f"; it is the id of {ISSUES_DIR}/{file_name(issue.id)}" if issue.id in known else ""
         problems.append(f"id '{issue.id}' does not match the file name{twin}")
     return problems + _check_values(issue, raw if isinstance(raw, dict) else {}, config, known)
 
