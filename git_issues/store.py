@@ -46,8 +46,8 @@ def issue_names(names: Iterable[str]) -> list[str]:
     """The names that could be issue files, in their order.
 
     Every read lists ``.issues/`` through this (``index.scan``), so the test is
-    one comprehension with no Python call per name (≈ 2 ms for 10,000 names;
-    a name is never empty in a listing, so ``name[0]`` is safe).
+    one comprehension with no Python call per name, as fast as the copy the
+    scan used to inline (a name is never empty in a listing: ``name[0]`` is safe).
     """
     return [name for name in names
             if name.endswith(SUFFIX) and name[0] != "." and name != CONFIG_NAME
@@ -227,9 +227,7 @@ def _current_bytes(path: Path) -> bytes | None:
     """The file's bytes now, None when it is gone; a symlink never equals what was read."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except FileNotFoundError:
-        return None
-    except OSError:
+    except OSError:  # gone, or a symlink (ELOOP): neither is what was read
         return None
     with os.fdopen(fd, "rb") as handle:
         return handle.read()

@@ -16,11 +16,13 @@ from pathlib import Path
 import pytest
 from conftest import GIT_ISSUES, git
 
-from git_issues.index import schema
+from git_issues.index import records, schema
 from git_issues.index.engine import connect
 from git_issues.index.records import stat_sig
-from git_issues.index.refresh import Sources, ensure_fresh, plan, recorded_stats
+from git_issues.index.refresh import ensure_fresh, plan
 from git_issues.index.scan import scan
+from git_issues.index.statcache import recorded_stats
+from git_issues.workspace import Sources
 
 ISSUE = """\
 id: {id}
@@ -369,6 +371,19 @@ def test_a_scan_that_fails_here_does_not_wait_forever_on_its_child(repo: Path, m
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert child_pids() == []
+
+
+def test_a_files_row_holds_the_stat_data_where_records_reads_it(three: Path):
+    """Records read a ``files`` row by position: the name and the four stat columns
+    must sit where the schema puts them, adjacent and in StatSig's order.  (This was
+    an import-time assert, which ``python -O`` would have skipped.)"""
+    names = schema.FILES.column_names
+    assert names[records._NAME] == "name"
+    assert names[records._STAT] == records.STAT_COLUMNS == ("mtime_ns", "ctime_ns", "size", "ino")
+    path = three / ".issues" / "aaaa1111.yml"
+    record = records.read_record(str(path.parent), path.name, {"open": "open"})
+    assert record is not None and record.name == path.name
+    assert record.stat == stat_sig(os.stat(path))
 
 
 def test_the_cached_stat_data_follows_every_refresh(three: Path):

@@ -1,7 +1,8 @@
 """Reading the index: listing with filters, full-text search, links.
 
 Runs on a standard-library connection opened by ``index.engine.connect``,
-after ``refresh.ensure_fresh`` has brought the index up to date.
+after ``refresh.ensure_fresh`` has brought the index up to date.  The SQL is
+plain text, built from the names in ``index/schema.py``.
 """
 
 from __future__ import annotations
@@ -9,21 +10,31 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from git_issues.errors import GitIssuesError
 from git_issues.index import schema
 from git_issues.index.engine import connect
-from git_issues.index.refresh import Sources, ensure_fresh
+from git_issues.index.refresh import ensure_fresh
+
+if TYPE_CHECKING:
+    from git_issues.workspace import Sources
+
+# Table names and their columns (``_I.title == "title"``), from the schema.
+_ISSUES, _FILES, _LABELS, _LINKS, _META = (
+    schema.ISSUES.name, schema.FILES.name, schema.LABELS.name, schema.LINKS.name, schema.META.name)
+_I, _F, _L, _K, _M = (schema.ISSUES.c, schema.FILES.c, schema.LABELS.c, schema.LINKS.c,
+                      schema.META.c)
 
 SORTS = {
-    "created": "created DESC, id",
-    "activity": "activity DESC, id",
-    "priority": "priority IS NULL, priority, created DESC, id",
-    "title": "title COLLATE NOCASE, id",
+    "created": f"{_I.created} DESC, {_I.id}",
+    "activity": f"{_I.activity} DESC, {_I.id}",
+    "priority": f"{_I.priority} IS NULL, {_I.priority}, {_I.created} DESC, {_I.id}",
+    "title": f"{_I.title} COLLATE NOCASE, {_I.id}",
 }
-ROW_COLUMNS = ("id", "title", "status", "is_open", "priority", "labels", "assignee",
-               "author", "created", "closed", "activity", "comment_count")
+ROW_COLUMNS = (_I.id, _I.title, _I.status, _I.is_open, _I.priority, _I.labels, _I.assignee,
+               _I.author, _I.created, _I.closed, _I.activity, _I.comment_count)
 
 
 class Filters(NamedTuple):
@@ -51,15 +62,16 @@ class IndexView:
         self.conn = conn
 
     def statuses(self) -> dict[str, str]:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'statuses'").fetchone()
-        import json  # not at module level: ~3 ms that a fresh read does not need
+        row = self.conn.execute(
+            f"SELECT {_M.value} FROM {_META} WHERE {_M.key} = 'statuses'").fetchone()
+        import json  # not at module level: a fresh read does not need it
 
         return json.loads(row[0]) if row else {"open": "open", "closed": "closed"}
 
     def problems(self) -> list[str]:
         """One line per broken file, as recorded when it was last read."""
         rows = self.conn.execute(
-            "SELECT error FROM files WHERE error IS NOT NULL ORDER BY name"
+            f"SELECT {_F.error} FROM {_FILES} WHERE {_F.error} IS NOT NULL ORDER BY {_F.name}"
         )
         return [error for (error,) in rows]
 
@@ -67,12 +79,12 @@ class IndexView:
         if status == "all":
             return "", []
         if status in ("open", "closed"):
-            return "is_open = ?", [int(status == "open")]
+            return f"{_I.is_open} = ?", [int(status == "open")]
         statuses = self.statuses()
         if status not in statuses:
             known = ", ".join(["all", *statuses])
             raise GitIssuesError(f"unknown status '{status}' (known: {known})")
-        return "status = ?", [status]
+        return f"{_I.status} = ?", [status]
 
     def list(self, filters: Filters, *, with_doc: bool = False) -> list[dict[str, Any]]:
         columns, sql, params = self.list_sql(filters, with_doc=with_doc)
@@ -89,18 +101,18 @@ class IndexView:
             where.append(clause)
             params += values
         for label in filters.labels:
-            where.append("num IN (SELECT num FROM labels WHERE label = ?)")
+            where.append(f"{_I.num} IN (SELECT {_L.num} FROM {_LABELS} WHERE {_L.label} = ?)")
             params.append(label)
-        for column, value in (("assignee", filters.assignee), ("author", filters.author)):
+        for column, value in ((_I.assignee, filters.assignee), (_I.author, filters.author)):
             if value:
                 where.append(f"instr(lower(coalesce({column}, '')), ?) > 0")
                 params.append(value.lower())
         if filters.text is not None:
-            where.append(f"num IN (SELECT rowid FROM {schema.TEXT_TABLE} "
+            where.append(f"{_I.num} IN (SELECT rowid FROM {schema.TEXT_TABLE} "
                          f"WHERE {schema.TEXT_TABLE} MATCH ?)")
             params.append(fts_query(filters.text))
-        columns = ROW_COLUMNS + (("doc",) if with_doc else ())
-        sql = f"SELECT {', '.join(columns)} FROM issues"
+        columns = ROW_COLUMNS + ((_I.doc,) if with_doc else ())
+        sql = f"SELECT {', '.join(columns)} FROM {_ISSUES}"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += f" ORDER BY {SORTS[filters.sort]}"
@@ -114,20 +126,23 @@ class IndexView:
         its file is broken or gone."""
         import json
 
-        row = self.conn.execute("SELECT doc FROM issues WHERE id = ?", (issue_id,)).fetchone()
+        row = self.conn.execute(f"SELECT {_I.doc} FROM {_ISSUES} WHERE {_I.id} = ?",
+                                (issue_id,)).fetchone()
         return json.loads(row[0]) if row else None
 
     def titles(self, ids: list[str]) -> dict[str, str]:
         if not ids:
             return {}
         marks = ", ".join("?" * len(ids))
-        rows = self.conn.execute(f"SELECT id, title FROM issues WHERE id IN ({marks})", ids)
+        rows = self.conn.execute(
+            f"SELECT {_I.id}, {_I.title} FROM {_ISSUES} WHERE {_I.id} IN ({marks})", ids)
         return dict(rows)
 
     def links_of(self, issue_id: str) -> list[tuple[str, str]]:
         """(relation, other id) pairs seen from this issue, whichever file stored them."""
         rows = self.conn.execute(
-            "SELECT src, kind, dst FROM links WHERE src = ? OR dst = ? ORDER BY kind, src, dst",
+            f"SELECT {_K.src}, {_K.kind}, {_K.dst} FROM {_LINKS} "
+            f"WHERE {_K.src} = ? OR {_K.dst} = ? ORDER BY {_K.kind}, {_K.src}, {_K.dst}",
             (issue_id, issue_id),
         )
         pairs = []
@@ -140,10 +155,9 @@ class IndexView:
 
     def blocked_ids(self) -> set[str]:
         """Ids that an open issue blocks (whichever file stored the link)."""
-        issues, links = schema.ISSUES.name, schema.LINKS.name
         rows = self.conn.execute(
-            f"SELECT l.dst FROM {links} l JOIN {issues} b ON b.id = l.src "
-            "WHERE l.kind = 'blocks' AND b.is_open = 1"
+            f"SELECT l.{_K.dst} FROM {_LINKS} l JOIN {_ISSUES} b ON b.{_I.id} = l.{_K.src} "
+            f"WHERE l.{_K.kind} = 'blocks' AND b.{_I.is_open} = 1"
         )
         return {dst for (dst,) in rows}
 
@@ -166,7 +180,8 @@ class IndexView:
         """The shortest chain ``start blocks ... blocks goal``, or None (breadth first)."""
         edges: dict[str, list[str]] = {}
         rows = self.conn.execute(
-            f"SELECT src, dst FROM {schema.LINKS.name} WHERE kind = 'blocks' ORDER BY src, dst")
+            f"SELECT {_K.src}, {_K.dst} FROM {_LINKS} WHERE {_K.kind} = 'blocks' "
+            f"ORDER BY {_K.src}, {_K.dst}")
         for src, dst in rows:
             edges.setdefault(src, []).append(dst)
         previous: dict[str, str | None] = {start: None}
@@ -193,3 +208,20 @@ def open_index(sources: Sources) -> Iterator[IndexView]:
     ensure_fresh(sources)
     with connect(sources.db_path) as conn:
         yield IndexView(conn)
+
+
+def indexed_titles(db_path: Path, ids: list[str]) -> dict[str, str]:
+    """Titles of ``ids`` from the index as it is: never refreshed nor built.
+
+    For shell completion, which runs on every <TAB>: a stale title is harmless
+    there, a scan is not.  No index, or one that cannot be read, gives none.
+    """
+    if not ids or not db_path.is_file():
+        return {}
+    try:
+        with connect(db_path) as conn:
+            rows = conn.execute(f"SELECT {_I.id}, {_I.title} FROM {_ISSUES}").fetchall()
+    except sqlite3.Error:
+        return {}
+    wanted = set(ids)
+    return {i: t for i, t in rows if i in wanted}
