@@ -26,8 +26,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from git_issues import gitutil
+from git_issues import gitutil, validation
 from git_issues.errors import GitIssuesError
+from git_issues.index.refresh import ensure_fresh
+from git_issues.registration import ensure_merge_driver
 from git_issues.store import CONFIG_PATH, ISSUES_DIR, path_stem
 from git_issues.workspace import Workspace
 
@@ -270,9 +272,6 @@ def refresh_index(ws: Workspace) -> None:
     A refresh runs after a merge or checkout, which is also when a clone that
     lacks the merge driver (a fresh clone) is best healed.
     """
-    from git_issues.index.refresh import ensure_fresh
-    from git_issues.registration import ensure_merge_driver
-
     ensure_fresh(ws.sources)
     ensure_merge_driver(ws)
 
@@ -287,8 +286,6 @@ def validate_staged(ws: Workspace) -> list[str]:
     staged content (git's index, or the temporary index of ``git commit -a``
     through GIT_INDEX_FILE), not the work tree: that is what the commit holds.
     """
-    from git_issues import validation
-
     paths = staged_paths(ws)
     if not paths:
         return []

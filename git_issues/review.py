@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from git_issues import gitutil
 from git_issues.errors import GitIssuesError, IssueFileError
+from git_issues.fileformat import load_text, read_bytes
 from git_issues.store import ISSUES_DIR, issue_stem, path_stem
 
 if TYPE_CHECKING:
@@ -199,8 +200,6 @@ Version = Any  # Issue | IssueFileError | None (absent)
 
 def _version(blobs: gitutil.BlobReader, path: str, blob: str | None,
              worktree: Path | None) -> Version:
-    from git_issues.fileformat import load_text, read_bytes
-
     try:
         if worktree is not None:
             try:

@@ -22,14 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from git_issues import config as config_mod
 from git_issues import gitutil
+from git_issues.config import Config
 from git_issues.errors import GitIssuesError, IssueFileError
-from git_issues.fileformat import CONFLICT_RE
+from git_issues.fileformat import CONFLICT_RE, load_document, load_text, read_bytes
 from git_issues.model import ID_RE, LINK_KINDS
 from git_issues.store import CONFIG_PATH, ISSUES_DIR, SUFFIX, file_name, is_listed, path_stem
 
 if TYPE_CHECKING:
-    from git_issues.config import Config
     from git_issues.model import Issue
     from git_issues.workspace import Workspace
 
@@ -63,8 +64,6 @@ def check_worktree(ws: Workspace, paths: list[str] | None = None) -> list[str]:
 
 def check_staged(ws: Workspace, paths: list[str] | None = None) -> list[str]:
     """Check the versions in git's index: what the next commit will contain."""
-    from git_issues.gitutil import BlobReader
-
     entries, unmerged = _index_entries(ws.root)
     wanted = _staged_names(_expand(ws.root, paths, on_disk=False), entries, unmerged) \
         if paths else None
@@ -72,7 +71,7 @@ def check_staged(ws: Workspace, paths: list[str] | None = None) -> list[str]:
     problems = [f"{name}: unmerged (resolve the conflict, then git add it)"
                 for name in sorted(unmerged) if wanted is None or name in wanted]
     sources: list[Source] = []
-    with BlobReader(ws.root) as blobs:
+    with gitutil.BlobReader(ws.root) as blobs:
         for name in sorted(names):
             if name == CONFIG_PATH or name in unmerged:
                 continue
@@ -155,8 +154,6 @@ def _expand(root: Path, paths: list[str], *, on_disk: bool = True) -> list[str]:
 
 
 def _read_file(root: Path, name: str) -> Source:
-    from git_issues.fileformat import read_bytes
-
     try:
         data, _ = read_bytes(str(root / name), name)
     except FileNotFoundError:
@@ -170,9 +167,7 @@ def _read_file(root: Path, name: str) -> Source:
 
 def _config(data: bytes | None) -> Config:
     """The project's config from its bytes; the defaults when there is none."""
-    from git_issues import config
-
-    return config.Config() if data is None else config.parse(data)
+    return Config() if data is None else config_mod.parse(data)
 
 
 # --- the checks ---------------------------------------------------------------
@@ -180,8 +175,6 @@ def _config(data: bytes | None) -> Config:
 def check_sources(sources: list[Source], known: set[str], config_data: bytes | None, *,
                   with_config: bool = True) -> list[str]:
     """All problems of ``sources``; ``known`` are the ids that exist (for links)."""
-    from git_issues.config import Config
-
     found: list[tuple[str, str]] = []
     try:
         config = _config(config_data)
@@ -201,8 +194,6 @@ def check_file(source: Source, config: Config, known: set[str]) -> list[str]:
     Two files can only share an id if one of them does not match its name,
     so a duplicate is reported once, on the file whose name is wrong.
     """
-    from git_issues.fileformat import load_document, load_text
-
     if source.data is None:
         return [source.problem or "cannot be read"]
     stem = path_stem(source.path)

@@ -47,7 +47,7 @@ def _list(query: str, status: str, labels: tuple[str, ...], assignee: str | None
             rows = getattr(view, query)(filters, with_doc=as_json)
             problems = view.problems()
     if as_json:
-        import json  # not at module level: ~3 ms that a table does not need
+        import json  # not at module level: a table does not need it
 
         emit_json([json.loads(row["doc"]) for row in rows])
     else:

@@ -16,6 +16,7 @@ from git_issues.cli.output import (
     style,
 )
 from git_issues.errors import GitIssuesError
+from git_issues.index.query import open_index
 from git_issues.workspace import open_workspace
 
 NEW_TEMPLATE = """\
@@ -93,8 +94,6 @@ def new(title: str | None, body: str | None, body_file: str | None, labels: tupl
 @json_option
 def show(issue_id: str, as_json: bool) -> None:
     """Show one issue with its comments."""
-    from git_issues.index.query import open_index
-
     with open_workspace() as ws:
         issue_id = ws.store.resolve(issue_id)
         if as_json:
