@@ -435,8 +435,8 @@ def test_a_damaged_or_stale_stat_cache_is_not_trusted(three: Path, damage: str):
 HEAVY = ("sqlalchemy", "git", "dataclasses", "_hashlib", "secrets")
 
 
-def imported_by(repo: Path, *argv: str) -> list[str]:
-    """Which of HEAVY a command imports, run in a fresh interpreter."""
+def imported_by(repo: Path, *argv: str, watched: tuple[str, ...] = HEAVY) -> list[str]:
+    """Which of ``watched`` a command imports, run in a fresh interpreter."""
     import sys
 
     probe = (
@@ -446,7 +446,7 @@ def imported_by(repo: Path, *argv: str) -> list[str]:
         f"    cli.main({list(argv)!r}, prog_name='git issues')\n"
         "except SystemExit:\n"
         "    pass\n"
-        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+        f"print(sorted(m for m in {watched!r} if m in sys.modules))\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe], cwd=repo, capture_output=True,
                           text=True)
@@ -457,6 +457,20 @@ def imported_by(repo: Path, *argv: str) -> list[str]:
 def test_a_fresh_read_imports_nothing_heavy(run, three: Path):
     run("ls")  # builds the index
     assert imported_by(three, "ls", "-s", "all") == []
+
+
+# What a fresh ``ls`` leaves to the commands that need it (docs/architecture.md,
+# "Imports: lazy only at the boundaries").
+BOUNDARIES = ("yaml", "git_issues.fileformat", "json", "multiprocessing",
+              "concurrent.futures", "git_issues.model", "git_issues.lifecycle",
+              "git_issues.history", "git_issues.review", "git_issues.validation",
+              "git_issues.githooks", "git_issues.merge")
+
+
+def test_a_fresh_read_stays_behind_the_import_boundaries(run, three: Path):
+    run("ls")
+    assert imported_by(three, "ls", "-s", "all", watched=BOUNDARIES) == []
+    assert imported_by(three, "ls", "-n", "1", watched=BOUNDARIES) == []
 
 
 def test_reading_an_edited_file_and_writing_import_nothing_heavy(run, three: Path):
