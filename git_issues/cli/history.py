@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from git_issues.cli.app import cli, id_argument, json_option
-from git_issues.cli.output import emit_json, style
+from git_issues.cli.output import echo_paged, emit_json, style
 from git_issues.workspace import open_workspace
 
 if TYPE_CHECKING:
@@ -26,8 +26,6 @@ def log_(issue_id: str, as_json: bool) -> None:
     if as_json:
         emit_json([entry.to_dict() for entry in entries])
         return
-    from git_issues.cli.single import echo_paged
-
     echo_paged("\n".join(render(entry) for entry in entries))
 
 

@@ -10,6 +10,7 @@ import click
 from git_issues.cli.app import body_options, cli, id_argument, json_option, read_text_option
 from git_issues.cli.output import (
     STATE_COLOURS,
+    echo_paged,
     emit_json,
     is_tty,
     priority_text,
@@ -147,49 +148,3 @@ def render(issue, state: str, links: list[tuple[str, str]], titles: dict[str, st
 
 def _indent(text: str) -> str:
     return "\n".join("  " + line if line else "" for line in text.rstrip("\n").split("\n"))
-
-
-def echo_paged(text: str) -> None:
-    """Print ``text``; through git's pager only on a terminal and when it would not fit.
-
-    Like git: the pager is ``git var GIT_PAGER`` (GIT_PAGER, core.pager, PAGER,
-    less), run with ``LESS=FRX`` unless the user set LESS; piped output never pages.
-    """
-    import shutil
-
-    size = shutil.get_terminal_size()
-    if not is_tty() or _screen_lines(text, size.columns) < size.lines:
-        click.echo(text, nl=False)
-        return
-    from git_issues import gitutil
-
-    pager = gitutil.output(["var", "GIT_PAGER"], check=False).strip()
-    if not pager or pager == "cat":
-        click.echo(text, nl=False)
-        return
-    _run_pager(pager, text)
-
-
-def _screen_lines(text: str, columns: int) -> int:
-    """Lines the text takes on screen, long lines wrapping."""
-    width = max(columns, 1)
-    return sum(max(1, -(-len(click.unstyle(line)) // width)) for line in text.splitlines())
-
-
-def _run_pager(pager: str, text: str) -> None:
-    import os
-    import subprocess
-
-    env = dict(os.environ)
-    env.setdefault("LESS", "FRX")
-    env.setdefault("LV", "-c")
-    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
-    sys.stdout.flush()
-    proc = subprocess.Popen(["sh", "-c", pager], stdin=subprocess.PIPE, env=env)
-    try:
-        proc.stdin.write(text.encode(encoding, "replace"))  # type: ignore[union-attr]
-        proc.stdin.close()  # type: ignore[union-attr]
-    except BrokenPipeError:  # the user quit the pager early
-        pass
-    finally:
-        proc.wait()
