@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from git_issues import gitutil
+from git_issues import ids as ids_mod
 from git_issues.changes import Change, compare
 from git_issues.config import statuses_or_defaults
 from git_issues.errors import GitIssuesError, IssueFileError
+from git_issues.fileformat import load_text, read_bytes
 from git_issues.ids import ID_RE
 from git_issues.model import Issue
-from git_issues.store import ISSUES_DIR, SUFFIX
+from git_issues.store import ISSUES_DIR, file_name
 from git_issues.workspace import Workspace
 
 COMMITTED, STAGED, UNSTAGED = "committed", "staged", "unstaged"
@@ -102,8 +104,6 @@ def _fetch(root: Path, specs: list[str]) -> dict[str, bytes | None]:
 def _parse(data: bytes | IssueFileError | None, path: str,
            where: str) -> Issue | IssueFileError | None:
     """One version: the issue, None when there is no file, or why it is not a valid issue."""
-    from git_issues.fileformat import load_text
-
     if data is None or isinstance(data, IssueFileError):
         return data  # absent, or already known to be unreadable
     shown = f"{path} {where}"
@@ -111,7 +111,7 @@ def _parse(data: bytes | IssueFileError | None, path: str,
         issue = load_text(data, shown)
     except IssueFileError as exc:
         return exc
-    if f"{issue.id}{SUFFIX}" != Path(path).name:
+    if file_name(issue.id) != Path(path).name:
         return IssueFileError(shown, f"id '{issue.id}' does not match the file name")
     return issue
 
@@ -120,8 +120,6 @@ def _parse(data: bytes | IssueFileError | None, path: str,
 
 def resolve_for_log(ws: Workspace, prefix: str) -> str:
     """An id from the folder; a full id whose file is gone still has a history."""
-    from git_issues import ids as ids_mod
-
     candidate = ids_mod.check_prefix(prefix)
     known = ws.store.ids()
     if ID_RE.fullmatch(candidate) and not any(i.startswith(candidate) for i in known):
@@ -132,7 +130,7 @@ def resolve_for_log(ws: Workspace, prefix: str) -> str:
 def history(ws: Workspace, prefix: str) -> list[Entry]:
     """The issue's history, newest first, uncommitted changes at the top."""
     issue_id = resolve_for_log(ws, prefix)
-    path = f"{ISSUES_DIR}/{issue_id}{SUFFIX}"
+    path = f"{ISSUES_DIR}/{file_name(issue_id)}"
     proc = gitutil.run(["log", "--follow", "-m", "--name-status", "--no-color",
                         f"--format={_LOG_FORMAT}", "--", path], ws.root, check=False)
     log = proc.stdout.decode("utf-8", "replace") if proc.returncode == 0 else ""
@@ -169,8 +167,6 @@ def _uncommitted(ws: Workspace, issue_id: str, path: str, blobs: dict[str, bytes
 def _work_tree_version(ws: Workspace, issue_id: str, path: str) -> bytes | IssueFileError | None:
     """The guarded reader: a FIFO, a symlink or a huge file in the work tree must
     neither hang nor flood ``log``; such a file shows as unreadable, like a broken one."""
-    from git_issues.fileformat import read_bytes
-
     try:
         return read_bytes(str(ws.store.path(issue_id)), path)[0]
     except FileNotFoundError:

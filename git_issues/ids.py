@@ -7,6 +7,7 @@ or copied by hand survives.
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Callable, Iterable
 
@@ -23,8 +24,6 @@ def mint(exists: Callable[[str], bool]) -> str:
     """A fresh id that ``exists`` does not know yet."""
     # The operating system's randomness, as ``secrets.choice`` uses, without the
     # OpenSSL start-up that importing ``secrets`` (through hmac) costs every write.
-    import random
-
     choice = random.SystemRandom().choice
     for _ in range(100):
         candidate = "".join(choice(ALPHABET) for _ in range(LENGTH))

@@ -3,6 +3,13 @@
 Write commands do not touch the index: they write one file atomically and
 stage it, and the next read picks the change up through its freshness check.
 That keeps them free of SQLAlchemy and of a full scan of ``.issues/``.
+
+One exception: ``link --blocks``/``--blocked-by`` reports a blocks-cycle the new
+link closes (``blocks_cycle``).  A link is stored in either file, so finding a
+cycle needs every issue's links; the index holds them, and reading every file
+instead would cost a rebuild's parse.  So that one write, after writing, reads
+the index (and, like any read, refreshes it first).  ``related`` links and
+``unlink`` never touch it.
 """
 
 from __future__ import annotations
@@ -30,8 +37,9 @@ from git_issues.model import (
     now,
     parse_priority,
 )
+from git_issues.registration import ensure_merge_driver
 from git_issues.store import StaleWriteError
-from git_issues.workspace import INDEX_DIR, Workspace
+from git_issues.workspace import Workspace
 
 if TYPE_CHECKING:
     from git_issues.config import Config
@@ -141,8 +149,6 @@ def remove_assignees(ws: Workspace, issue: Issue, people: list[str]) -> None:
 
 def heal(ws: Workspace) -> None:
     """Every write re-registers the merge driver in a clone that lacks it (DESIGN §4)."""
-    from git_issues.registration import ensure_merge_driver
-
     ensure_merge_driver(ws)
 
 
@@ -187,8 +193,8 @@ class Outcome:
 
 
 def lock_dir(ws: Workspace) -> Path:
-    """Per-worktree locks, beside the index in the git dir: never in the work tree."""
-    return ws.paths.git_dir / INDEX_DIR / LOCKS_DIR
+    """Per-worktree locks, in the tool's folder in the git dir: never in the work tree."""
+    return ws.state_dir / LOCKS_DIR
 
 
 def read(ws: Workspace, issue_id: str) -> tuple[Issue, bytes]:
@@ -346,7 +352,7 @@ def keeping_typed_text(ws: Workspace, issue_id: str, typed: str, write: Callable
 
 def keep_text(ws: Workspace, issue_id: str, text: str, suffix: str = ".md") -> Path:
     """Save text the user wrote that could not be applied, under a name never reused."""
-    folder = ws.paths.git_dir / INDEX_DIR / REJECTED_DIR
+    folder = ws.state_dir / REJECTED_DIR
     folder.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f"{issue_id}-", suffix=suffix, dir=folder)
     with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
@@ -455,7 +461,11 @@ def _ordered_links(links: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 def blocks_cycle(ws: Workspace, blocker: str, blocked: str) -> list[str] | None:
-    """The cycle ``blocker -> blocked -> ... -> blocker``, if the link made one."""
+    """The cycle ``blocker -> blocked -> ... -> blocker``, if the link made one.
+
+    The one write that reads the index (see the module's docstring); imported
+    here so that no other write loads the index package.
+    """
     from git_issues.index.query import open_index
 
     with open_index(ws.sources) as view:

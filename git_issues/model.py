@@ -46,10 +46,10 @@ class ValidationError(ValueError):
 class _Plain:
     """Equality and repr by fields, as a dataclass gives them.
 
-    Not a dataclass: importing ``dataclasses`` and generating the code of a
-    class costs ≈ 1.3 ms + 0.4 ms a class even with click loaded, which every
-    command that reads an issue would pay for Issue, Comment, Config, Fields
-    and Outcome (≈ 3 ms, a twentieth of the click floor).
+    Not a dataclass: importing ``dataclasses`` and generating the code of each
+    class is start-up time that every command that reads an issue would pay
+    for Issue, Comment, Config, Fields and Outcome (figures in
+    docs/performance.md, "Import costs").
     """
 
     __slots__ = ()

@@ -5,7 +5,7 @@ Idempotent: running it again repairs what is missing and changes nothing else.
 
 from __future__ import annotations
 
-from git_issues import gitutil
+from git_issues import githooks, gitutil, registration
 from git_issues.config import DEFAULT_TEXT
 from git_issues.workspace import Workspace
 
@@ -53,13 +53,9 @@ def _templates(ws: Workspace, done: list[str]) -> None:
 
 def _hooks(ws: Workspace, done: list[str]) -> None:
     """Install the git hooks that keep the index warm (issue 4); hooks already there stay."""
-    from git_issues import hooks as git_hooks
-
-    done.extend(git_hooks.install(ws))
+    done.extend(githooks.install(ws))
 
 
 def _merge_driver(ws: Workspace, done: list[str]) -> None:
     """Register the issue merge driver: the committed attribute and this clone's config."""
-    from git_issues import registration
-
     done.extend(registration.register(ws))

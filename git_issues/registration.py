@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from git_issues import gitutil
 from git_issues.errors import GitIssuesError
-from git_issues.store import ISSUES_DIR
+from git_issues.store import ISSUES_DIR, SUFFIX
 
 if TYPE_CHECKING:
     from git_issues.workspace import Workspace
@@ -28,7 +28,7 @@ DRIVER_COMMAND = "git-issues merge-driver %O %A %B %P %L %S %X %Y"
 OLD_COMMANDS = ("git-issues merge-driver %O %A %B %P",)
 DRIVER_DESCRIPTION = "git-issues: merge issue files field by field"
 ATTRIBUTES_FILE = ".gitattributes"
-ATTRIBUTE_PATTERN = f"{ISSUES_DIR}/*.yml"
+ATTRIBUTE_PATTERN = f"{ISSUES_DIR}/*{SUFFIX}"
 ATTRIBUTE_LINE = f"{ATTRIBUTE_PATTERN} merge={DRIVER}"
 ATTRIBUTE_COMMENT = "# Issue files merge field by field (git issues init; docs/review.md)."
 

@@ -38,7 +38,8 @@ from git_issues.changes import (
 )
 from git_issues.config import statuses_or_defaults
 from git_issues.errors import GitIssuesError, IssueFileError
-from git_issues.store import ISSUES_DIR, issue_stem
+from git_issues.fileformat import load_text, read_bytes
+from git_issues.store import ISSUES_DIR, issue_stem, path_stem
 
 if TYPE_CHECKING:
     from git_issues.workspace import Workspace
@@ -124,7 +125,7 @@ def changed_files(root: Path, sides: Sides) -> list[FileChange]:
         for name in others.decode("utf-8", "surrogateescape").split("\0"):
             if name and name not in changes:
                 changes[name] = FileChange(name, None, None)
-    return [changes[p] for p in sorted(changes) if _is_issue_path(p)]
+    return [changes[p] for p in sorted(changes) if path_stem(p) is not None]
 
 
 def _parse_raw(raw: bytes, *, worktree: bool) -> Iterator[FileChange]:
@@ -141,11 +142,6 @@ def _parse_raw(raw: bytes, *, worktree: bool) -> Iterator[FileChange]:
         if worktree or new in _NULL_SHA or new_mode == "000000":
             new = None  # the work tree is read from the files: the index's stat may be stale
         yield FileChange(path, old, new)
-
-
-def _is_issue_path(path: str) -> bool:
-    folder, _, name = path.rpartition("/")
-    return folder == ISSUES_DIR and issue_stem(name) is not None
 
 
 # --- what changed, in words ---------------------------------------------------
@@ -198,8 +194,6 @@ Version = Any  # Issue | IssueFileError | None (absent)
 
 def _version(blobs: gitutil.BlobReader, path: str, blob: str | None,
              worktree: Path | None) -> Version:
-    from git_issues.fileformat import load_text, read_bytes
-
     try:
         if worktree is not None:
             try:

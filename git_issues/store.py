@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,16 +26,50 @@ if TYPE_CHECKING:
 ISSUES_DIR = ".issues"
 SUFFIX = ".yml"
 CONFIG_NAME = "config.yml"
+CONFIG_PATH = f"{ISSUES_DIR}/{CONFIG_NAME}"
 _STALE_TMP_SECONDS = 3600
+
+
+# --- naming: the one home of "is this an issue file?" --------------------------
+#
+# An issue lives in ``.issues/<id>.yml``.  Entries starting with a dot are a
+# writer's temporaries; ``config.yml`` is the project's config; a name that is
+# not printable (a newline, an escape, undecodable bytes) cannot hold an id.
+# ``is_listed`` is the wider question a whole-folder check asks (config and odd
+# names included, so that it can name them); everything else asks ``issue_names``
+# or one of its one-name forms.
+
+def is_listed(name: str) -> bool:
+    """A ``*.yml`` entry that is not a writer's temporary: what ``check`` looks at."""
+    return name.endswith(SUFFIX) and not name.startswith(".")
+
+
+def issue_names(names: Iterable[str]) -> list[str]:
+    """The names that could be issue files, in their order.
+
+    Every read lists ``.issues/`` through this (``index.scan``), so the test is
+    one comprehension with no Python call per name, as fast as the copy the
+    scan used to inline (a name is never empty in a listing: ``name[0]`` is safe).
+    """
+    return [name for name in names
+            if name.endswith(SUFFIX) and name[0] != "." and name != CONFIG_NAME
+            and name.isprintable()]
 
 
 def issue_stem(name: str) -> str | None:
     """The id a directory entry would hold, or None for anything that is not an issue file."""
-    if not name.endswith(SUFFIX) or name.startswith(".") or name == CONFIG_NAME:
-        return None
-    if not name.isprintable():  # newlines, escapes, undecodable bytes: no id has them
-        return None
-    return name[: -len(SUFFIX)]
+    return name[: -len(SUFFIX)] if name and issue_names((name,)) else None
+
+
+def path_stem(path: str) -> str | None:
+    """The same for a repository path (``.issues/<name>``, as git prints it)."""
+    folder, _, name = path.rpartition("/")
+    return issue_stem(name) if folder == ISSUES_DIR else None
+
+
+def file_name(issue_id: str) -> str:
+    """The name of the file that holds ``issue_id``."""
+    return f"{issue_id}{SUFFIX}"
 
 
 class Store:
@@ -48,11 +82,11 @@ class Store:
     def path(self, issue_id: str) -> Path:
         if not ID_RE.fullmatch(issue_id):
             raise GitIssuesError(f"'{issue_id}' is not an issue id")
-        return self.dir / f"{issue_id}{SUFFIX}"
+        return self.dir / file_name(issue_id)
 
     def display(self, issue_id: str) -> str:
         """The path as the user sees it, relative to the repository root."""
-        return f"{ISSUES_DIR}/{issue_id}{SUFFIX}"
+        return f"{ISSUES_DIR}/{file_name(issue_id)}"
 
     def ids(self) -> list[str]:
         """Every id that has a file, valid or not, from one directory listing."""
@@ -60,7 +94,7 @@ class Store:
             names = os.listdir(self.dir)
         except FileNotFoundError:
             return []
-        return [stem for name in names if (stem := issue_stem(name)) is not None]
+        return [name[: -len(SUFFIX)] for name in issue_names(names)]
 
     def exists(self, issue_id: str) -> bool:
         return os.path.lexists(self.path(issue_id))
@@ -68,7 +102,7 @@ class Store:
     def resolve(self, prefix: str) -> str:
         """The id a typed prefix names; a whole id that has a file needs no listing."""
         whole = ids_mod.check_prefix(prefix)
-        if ID_RE.fullmatch(whole) and os.path.lexists(self.dir / f"{whole}{SUFFIX}"):
+        if ID_RE.fullmatch(whole) and os.path.lexists(self.dir / file_name(whole)):
             return whole  # an exact id wins over longer ids it begins, as in ids.resolve
         # Only names that are ids: a stray 'abcd-old.yml' must not make 'abcd' ambiguous.
         return ids_mod.resolve(prefix, (i for i in self.ids() if ID_RE.fullmatch(i)))
@@ -120,7 +154,7 @@ class Store:
         _check_writable(text, self.display(issue_id))
         if not bulk:
             self.ensure_dir()
-        tmp = self.dir / f".{issue_id}{SUFFIX}.{os.getpid()}.tmp"
+        tmp = self.dir / f".{file_name(issue_id)}.{os.getpid()}.tmp"
         with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             if not bulk:
@@ -173,9 +207,9 @@ class Store:
         target = self.path(issue_id)
         _check_writable(text, self.display(issue_id))
         self.ensure_dir()
-        tmp = self.dir / f".{issue_id}{SUFFIX}.{os.getpid()}.tmp"
+        tmp = self.dir / f".{file_name(issue_id)}.{os.getpid()}.tmp"
         # '<file>.lock' as git names its locks ('<id>.lock' was the flock of old versions).
-        with lock(lock_dir / f"{issue_id}{SUFFIX}.lock"):
+        with lock(lock_dir / f"{file_name(issue_id)}.lock"):
             with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
                 handle.flush()

@@ -12,18 +12,34 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from git_issues import gitutil
-from git_issues.index.refresh import Sources
-from git_issues.store import Store
+from git_issues.store import CONFIG_NAME, Store
 
 if TYPE_CHECKING:
     from git_issues.config import Config
 
 DB_ENV = "ISSUES_DB_PATH"
-INDEX_DIR = "git-issues"
+# The tool's own folder in the git dir: the index (unless ISSUES_DB_PATH moves
+# it), the per-issue write locks and the texts of refused edits.
+STATE_DIR = "git-issues"
 INDEX_FILE = "index.sqlite"
+
+
+class Sources(NamedTuple):
+    """What the index is built from and where it lives: all the index package is given.
+
+    Defined here, not in the index package, so that a write (which never
+    touches the index) does not load it.
+    """
+
+    issues_dir: Path
+    db_path: Path
+
+    @property
+    def config_path(self) -> Path:
+        return self.issues_dir / CONFIG_NAME
 
 
 class Workspace:
@@ -37,6 +53,11 @@ class Workspace:
     @property
     def root(self) -> Path:
         return self.paths.root
+
+    @property
+    def state_dir(self) -> Path:
+        """The tool's folder in this worktree's git dir (``STATE_DIR``)."""
+        return self.paths.git_dir / STATE_DIR
 
     @property
     def sources(self) -> Sources:
@@ -53,7 +74,7 @@ def index_path(paths: gitutil.RepoPaths, cwd: Path) -> Path:
     override = os.environ.get(DB_ENV)
     if override:
         return (cwd / Path(override).expanduser()).resolve()
-    return paths.git_dir / INDEX_DIR / INDEX_FILE
+    return paths.git_dir / STATE_DIR / INDEX_FILE
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sealed
 from click.testing import CliRunner, Result
 
 from git_issues.cli import cli
@@ -21,24 +22,15 @@ from git_issues.cli import cli
 SCRIPTS = Path(sys.executable).parent
 GIT_ISSUES = shutil.which("git-issues", path=f"{SCRIPTS}{os.pathsep}{os.environ.get('PATH', '')}")
 
-_ENV_DROP = ("ISSUES_DB_PATH", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_EDITOR",
-             "VISUAL", "EDITOR", "GIT_CONFIG_GLOBAL", "GIT_CONFIG", "NO_COLOR", "PAGER",
-             "GIT_PAGER")
 
 
 @pytest.fixture(autouse=True)
 def sealed_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path_factory.mktemp("home")
-    for name in _ENV_DROP:
+    for name in sealed.DROP:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_AUTHOR_NAME", "Ada Tester")
-    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "ada@example.com")
-    monkeypatch.setenv("GIT_COMMITTER_NAME", "Ada Tester")
-    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "ada@example.com")
-    monkeypatch.setenv("PATH", f"{SCRIPTS}{os.pathsep}{os.environ.get('PATH', '')}")
+    for name, value in sealed.settings(home, SCRIPTS, "Ada Tester", "ada@example.com").items():
+        monkeypatch.setenv(name, value)
 
 
 def git(cwd: Path, *args: str, check: bool = True) -> str:

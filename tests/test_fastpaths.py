@@ -25,7 +25,7 @@ from conftest import GIT_ISSUES, on_terminal
 from git_issues import fastpaths, store
 from git_issues.errors import GitIssuesError, IssueFileError
 from git_issues.fileformat import MAX_FILE_BYTES, dump_issue, read_bytes
-from git_issues.index import refresh
+from git_issues.index import pool
 from git_issues.index.scan import list_names, scan
 from git_issues.model import Issue
 
@@ -198,8 +198,8 @@ def test_ls_and_check_say_the_same_on_both_paths(hostile, repo, run):
 def test_a_parallel_rebuild_and_a_sequential_one_index_the_same(hostile, invoke, monkeypatch):
     """Above the threshold the rebuild parses on a pool of forked workers; without
     fork, here in this process.  The index they build answers alike."""
-    monkeypatch.setattr(refresh, "_PARALLEL_MIN", 4)
-    monkeypatch.setattr(refresh, "_CHUNK", 3)
+    monkeypatch.setattr(pool, "_PARALLEL_MIN", 4)
+    monkeypatch.setattr(pool, "_CHUNK", 3)
 
     def rebuilt() -> tuple[str, str]:
         invoke("reindex")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import GIT_ISSUES, git
 
-from git_issues import hooks
+from git_issues import githooks
 from git_issues.index.engine import connect
 from git_issues.index.refresh import plan, read_meta
 from git_issues.workspace import open_workspace
@@ -71,12 +71,12 @@ def listed(run, where: Path) -> set[str]:
 
 def install(repo: Path, cmd: list[str] | None = None) -> list[str]:
     with open_workspace(repo) as ws:
-        return hooks.install(ws, cmd)
+        return githooks.install(ws, cmd)
 
 
 def states(repo: Path) -> dict[str, str]:
     with open_workspace(repo) as ws:
-        return {h.name: h.state for h in hooks.status(ws)}
+        return {h.name: h.state for h in githooks.status(ws)}
 
 
 def snapshot(directory: Path) -> dict[str, tuple[bytes, int, int, int]]:
@@ -104,11 +104,11 @@ def hooked(run, repo: Path) -> Path:
 # -- the scripts ------------------------------------------------------------
 
 def test_scripts_ship_with_the_package_and_are_posix_sh(tmp_path: Path) -> None:
-    for name in hooks.HOOK_NAMES:
-        source = hooks.scripts_dir() / name
+    for name in githooks.HOOK_NAMES:
+        source = githooks.scripts_dir() / name
         assert source.is_file() and os.access(source, os.X_OK), name
-        text = hooks.hook_script(name, ["/opt/it's here/git-issues"])
-        assert text.startswith("#!/bin/sh\n") and hooks.MARKER.decode() in text
+        text = githooks.hook_script(name, ["/opt/it's here/git-issues"])
+        assert text.startswith("#!/bin/sh\n") and githooks.MARKER.decode() in text
         assert "git_issues_exe='/opt/it'\"'\"'s here/git-issues'" in text
         script = tmp_path / name
         script.write_text(text)
@@ -119,14 +119,14 @@ def test_scripts_ship_with_the_package_and_are_posix_sh(tmp_path: Path) -> None:
 
 
 def test_init_installs_hooks_with_the_absolute_path_of_git_issues(hooked: Path) -> None:
-    assert set(states(hooked).values()) == {hooks.OURS}
+    assert set(states(hooked).values()) == {githooks.OURS}
     text = (hooked / ".git" / "hooks" / "post-checkout").read_text()
     assert f"git_issues_exe={GIT_ISSUES}\n" in text
 
 
 def test_init_no_hooks_installs_none(run, repo: Path) -> None:
     run("init", "--no-hooks")
-    assert set(states(repo).values()) == {hooks.MISSING}
+    assert set(states(repo).values()) == {githooks.MISSING}
 
 
 # -- freshness after git commands -------------------------------------------
@@ -200,7 +200,7 @@ def test_linked_worktree_shares_the_hooks_and_keeps_its_own_index(run, hooked: P
 
     assert db_path(tree) != main_db and db_path(tree).exists()  # built by post-checkout
     assert nothing_to_reread(tree)
-    assert states(tree) == states(hooked) == dict.fromkeys(hooks.HOOK_NAMES, hooks.OURS)
+    assert states(tree) == states(hooked) == dict.fromkeys(githooks.HOOK_NAMES, githooks.OURS)
     commit_issue(tree, "ffff6666", "in the worktree")
     git(tree, "checkout", "-q", "--detach", "main")
     assert nothing_to_reread(tree)
@@ -296,7 +296,7 @@ def test_an_existing_hook_still_runs_once_with_its_arguments_and_stdin(
         write_hook(hook_dir / name,
                    f'#!/bin/sh\n{{ echo "{name} $*"; cat; }} >> "{log}"\n')
     run("hooks", "install")
-    assert states(repo)["post-rewrite"] == hooks.CHAINED
+    assert states(repo)["post-rewrite"] == githooks.CHAINED
     old = git(repo, "rev-parse", "HEAD").strip()
 
     git(repo, "commit", "-q", "--amend", "-m", "reworded")
@@ -332,8 +332,8 @@ def test_uninstall_restores_the_old_hook_exactly(run, repo: Path) -> None:
     before = snapshot(hook_dir)
 
     run("hooks", "install")
-    assert states(repo) == {"post-checkout": hooks.OURS, "post-merge": hooks.CHAINED,
-                            "post-rewrite": hooks.OURS, "pre-commit": hooks.CHAINED}
+    assert states(repo) == {"post-checkout": githooks.OURS, "post-merge": githooks.CHAINED,
+                            "post-rewrite": githooks.OURS, "pre-commit": githooks.CHAINED}
     run("hooks", "uninstall")
 
     assert snapshot(hook_dir) == {
@@ -355,7 +355,7 @@ def test_installing_twice_changes_nothing(run, repo: Path) -> None:
 def test_status_names_each_state(run, repo: Path) -> None:
     assert set(run("hooks", "status").stdout.split()) >= {"missing"}
     write_hook(repo / ".git" / "hooks" / "post-merge", "#!/bin/sh\nexit 0\n")
-    assert states(repo)["post-merge"] == hooks.FOREIGN
+    assert states(repo)["post-merge"] == githooks.FOREIGN
     run("hooks", "install")
     write_hook(repo / ".git" / "hooks" / "pre-commit", "#!/bin/sh\n# someone else's\n")
 
@@ -389,8 +389,8 @@ def test_core_hooks_path_is_honoured(run, repo: Path, tmp_path: Path, absolute: 
     run("init")
     git(repo, "commit", "-q", "-m", "issues")
 
-    assert {p.name for p in target.iterdir()} == set(hooks.HOOK_NAMES)
-    assert not any((repo / ".git" / "hooks" / name).exists() for name in hooks.HOOK_NAMES)
+    assert {p.name for p in target.iterdir()} == set(githooks.HOOK_NAMES)
+    assert not any((repo / ".git" / "hooks" / name).exists() for name in githooks.HOOK_NAMES)
     git(repo, "checkout", "-q", "-b", "topic")
     commit_issue(repo, "aaaa1111", "topic")
     assert listed(run, repo) == {"aaaa1111"}
@@ -410,8 +410,8 @@ def test_a_hook_committed_in_the_repository_is_left_alone(run, repo: Path) -> No
 
     assert "committed in the repository" in out
     assert shared.read_text() == "#!/bin/sh\nexit 0\n"
-    assert states(repo)["pre-commit"] == hooks.FOREIGN
-    assert states(repo)["post-merge"] == hooks.OURS
+    assert states(repo)["pre-commit"] == githooks.FOREIGN
+    assert states(repo)["post-merge"] == githooks.OURS
     assert git(repo, "status", "--porcelain", "--untracked-files=no") == ""
 
 
@@ -521,10 +521,10 @@ def test_validate_staged_reads_what_the_commit_will_hold(run, repo: Path) -> Non
     (issues / "bbbb2222.yml").write_text("broken: [ in the work tree only\n")
 
     with open_workspace(repo) as ws:
-        problems = hooks.validate_staged(ws)
+        problems = githooks.validate_staged(ws)
         assert [p.split(":")[0] for p in problems] == [
             ".issues/aaaa1111.yml", ".issues/cccc3333.yml", ".issues/eeee5555.yml"]
         assert "does not match the file name" in problems[1]
         assert "symbolic link" in problems[2]
         git(repo, "add", ".issues/config.yml")
-        assert any(p.startswith(".issues/config.yml:") for p in hooks.validate_staged(ws))
+        assert any(p.startswith(".issues/config.yml:") for p in githooks.validate_staged(ws))

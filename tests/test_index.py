@@ -16,11 +16,13 @@ from pathlib import Path
 import pytest
 from conftest import GIT_ISSUES, git
 
-from git_issues.index import schema
+from git_issues.index import records, schema
 from git_issues.index.engine import connect
 from git_issues.index.records import stat_sig
-from git_issues.index.refresh import Sources, ensure_fresh, plan, recorded_stats
+from git_issues.index.refresh import ensure_fresh, plan
 from git_issues.index.scan import scan
+from git_issues.index.statcache import recorded_stats
+from git_issues.workspace import Sources
 
 ISSUE = """\
 id: {id}
@@ -371,6 +373,19 @@ def test_a_scan_that_fails_here_does_not_wait_forever_on_its_child(repo: Path, m
     assert child_pids() == []
 
 
+def test_a_files_row_holds_the_stat_data_where_records_reads_it(three: Path):
+    """Records read a ``files`` row by position: the name and the four stat columns
+    must sit where the schema puts them, adjacent and in StatSig's order.  (This was
+    an import-time assert, which ``python -O`` would have skipped.)"""
+    names = schema.FILES.column_names
+    assert names[records._NAME] == "name"
+    assert names[records._STAT] == records.STAT_COLUMNS == ("mtime_ns", "ctime_ns", "size", "ino")
+    path = three / ".issues" / "aaaa1111.yml"
+    record = records.read_record(str(path.parent), path.name, {"open": "open"})
+    assert record is not None and record.name == path.name
+    assert record.stat == stat_sig(os.stat(path))
+
+
 def test_the_cached_stat_data_follows_every_refresh(three: Path):
     """The one-value copy of the stat data is what the rows say after a rebuild, an
     edit, a deletion, a new file and a broken file, and it is what a read uses."""
@@ -421,8 +436,8 @@ def test_a_damaged_or_stale_stat_cache_is_not_trusted(three: Path, damage: str):
 HEAVY = ("sqlalchemy", "git", "dataclasses", "_hashlib", "secrets", "urllib3")
 
 
-def imported_by(repo: Path, *argv: str) -> list[str]:
-    """Which of HEAVY a command imports, run in a fresh interpreter."""
+def imported_by(repo: Path, *argv: str, watched: tuple[str, ...] = HEAVY) -> list[str]:
+    """Which of ``watched`` a command imports, run in a fresh interpreter."""
     import sys
 
     probe = (
@@ -432,7 +447,7 @@ def imported_by(repo: Path, *argv: str) -> list[str]:
         f"    cli.main({list(argv)!r}, prog_name='git issues')\n"
         "except SystemExit:\n"
         "    pass\n"
-        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+        f"print(sorted(m for m in {watched!r} if m in sys.modules))\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe], cwd=repo, capture_output=True,
                           text=True)
@@ -443,6 +458,20 @@ def imported_by(repo: Path, *argv: str) -> list[str]:
 def test_a_fresh_read_imports_nothing_heavy(run, three: Path):
     run("ls")  # builds the index
     assert imported_by(three, "ls", "-s", "all") == []
+
+
+# What a fresh ``ls`` leaves to the commands that need it (docs/architecture.md,
+# "Imports: lazy only at the boundaries").
+BOUNDARIES = ("yaml", "git_issues.fileformat", "json", "multiprocessing",
+              "concurrent.futures", "git_issues.model", "git_issues.lifecycle",
+              "git_issues.history", "git_issues.review", "git_issues.validation",
+              "git_issues.githooks", "git_issues.merge")
+
+
+def test_a_fresh_read_stays_behind_the_import_boundaries(run, three: Path):
+    run("ls")
+    assert imported_by(three, "ls", "-s", "all", watched=BOUNDARIES) == []
+    assert imported_by(three, "ls", "-n", "1", watched=BOUNDARIES) == []
 
 
 def test_reading_an_edited_file_and_writing_import_nothing_heavy(run, three: Path):

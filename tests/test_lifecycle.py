@@ -343,6 +343,23 @@ def test_comment_adds_only_its_lines(run, repo):
     assert after.startswith(before)
 
 
+def test_the_write_library_does_not_load_the_index_package(repo):
+    """Writes never touch the index, so their modules do not import it (``Sources``,
+    which the index is given, lives in workspace.py); only ``link``'s cycle check
+    imports it, inside the function."""
+    probe = textwrap.dedent("""
+        import sys
+        from git_issues import lifecycle, workspace
+        with workspace.open_workspace() as ws:
+            ws.sources, ws.state_dir
+        print(sorted(m for m in sys.modules if m.startswith("git_issues.index")))
+    """)
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=repo, capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
 def test_writes_do_not_build_the_index_or_import_sqlalchemy(run, repo):
     """Change commands write one file: no SQLAlchemy, no index, whatever the issue count."""
     first = new(run, "One")

@@ -6,8 +6,13 @@ import sys
 
 import click
 
+from git_issues import registration
 from git_issues.cli.app import cli, report_problems
 from git_issues.cli.output import is_tty
+from git_issues.index.engine import connect
+from git_issues.index.query import IndexView
+from git_issues.index.rebuild import rebuild
+from git_issues.index.scan import scan
 from git_issues.workspace import open_workspace
 
 _PROGRESS_MIN = 2000  # below this a rebuild is too quick for a bar to help
@@ -22,8 +27,6 @@ def init(no_hooks: bool, global_: bool) -> None:
     from git_issues import project
 
     if global_:
-        from git_issues import registration
-
         for line in registration.register_global() or ["the merge driver is already registered"]:
             click.echo(line, err=True)
         return
@@ -37,19 +40,15 @@ def init(no_hooks: bool, global_: bool) -> None:
 @cli.command()
 def reindex() -> None:
     """Rebuild the index from the issue files."""
-    from git_issues.index import refresh
-    from git_issues.index.engine import connect
-    from git_issues.index.query import IndexView
-
     with open_workspace() as ws:
         stderr = sys.stderr  # click.get_text_stream is deprecated in click 8.5
         # Counting the files for the bar costs a scan: only a person watching pays it.
-        total = len(refresh.scan(ws.store.dir)) if is_tty(stderr) else 0
+        total = len(scan(ws.store.dir)) if is_tty(stderr) else 0
         if total >= _PROGRESS_MIN:
             with click.progressbar(length=total, label="Indexing", file=stderr) as bar:
-                count = refresh.rebuild(ws.sources, progress=bar.update)
+                count = rebuild(ws.sources, progress=bar.update)
         else:
-            count = refresh.rebuild(ws.sources)
+            count = rebuild(ws.sources)
         with connect(ws.db_path) as conn:  # just rebuilt: no freshness check needed
             problems = IndexView(conn).problems()
     indexed = count - len(problems)

@@ -11,9 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+from click.shell_completion import CompletionItem
 
 from git_issues import __version__
 from git_issues.errors import GitIssuesError
+from git_issues.index.query import indexed_titles
+from git_issues.workspace import open_workspace
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -128,34 +131,13 @@ def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) ->
     Runs on every <TAB>, so it lists one folder and never refreshes or builds
     the index; a stale title is harmless here.  Any failure completes nothing.
     """
-    from click.shell_completion import CompletionItem
-
-    from git_issues.workspace import open_workspace
-
     try:
         with open_workspace() as ws:
             ids = sorted(i for i in ws.store.ids() if i.startswith(incomplete.lower()))
-            titles = _indexed_titles(ws.db_path, ids)
+            titles = indexed_titles(ws.db_path, ids)
     except Exception:  # noqa: BLE001 - completion must never print a traceback
         return []
     return [CompletionItem(i, help=titles.get(i)) for i in ids]
-
-
-def _indexed_titles(db_path: Any, ids: list[str]) -> dict[str, str]:
-    import sqlite3
-
-    from git_issues.index import schema
-    from git_issues.index.engine import connect
-
-    if not ids or not db_path.is_file():
-        return {}
-    try:
-        with connect(db_path) as conn:
-            rows = conn.execute(f"SELECT id, title FROM {schema.ISSUES.name}").fetchall()
-    except sqlite3.Error:
-        return {}
-    wanted = set(ids)
-    return {i: t for i, t in rows if i in wanted}
 
 
 def _index_values(sql: str) -> list[str]:

@@ -1,6 +1,6 @@
 """Commands: ``hooks install | uninstall | status``, and the hidden ``hooks run`` the scripts call.
 
-The library (``git_issues.hooks``) is imported inside each command: the CLI
+The library (``git_issues.githooks``) is imported inside each command: the CLI
 starts for every read, and only these commands need it.
 """
 
@@ -20,11 +20,11 @@ def hooks() -> None:
 @hooks.command()
 def install() -> None:
     """Install the hooks; hooks already there keep running, before ours."""
-    from git_issues import hooks as lib
+    from git_issues import githooks
 
     with open_workspace() as ws:
-        done = lib.install(ws)
-        where = lib.hooks_dir(ws)
+        done = githooks.install(ws)
+        where = githooks.hooks_dir(ws)
     for line in done:
         click.echo(line, err=True)
     if not done:
@@ -34,10 +34,10 @@ def install() -> None:
 @hooks.command()
 def uninstall() -> None:
     """Remove the hooks and put back exactly what was there before."""
-    from git_issues import hooks as lib
+    from git_issues import githooks
 
     with open_workspace() as ws:
-        done = lib.uninstall(ws)
+        done = githooks.uninstall(ws)
     for line in done:
         click.echo(line, err=True)
     if not done:
@@ -47,15 +47,15 @@ def uninstall() -> None:
 @hooks.command()
 def status() -> None:
     """Say for each hook: ours, chained (ours after another), foreign or missing."""
-    from git_issues import hooks as lib
+    from git_issues import githooks
 
     with open_workspace() as ws:
-        states = lib.status(ws)
+        states = githooks.status(ws)
     for hook in states:
         note = ""
-        if hook.state == lib.CHAINED:
+        if hook.state == githooks.CHAINED:
             note = f"  (runs {hook.orig.name} first)"
-        if hook.state in (lib.OURS, lib.CHAINED) and not hook.current:
+        if hook.state in (githooks.OURS, githooks.CHAINED) and not hook.current:
             note += "  (out of date: run `git issues hooks install`)"
         click.echo(f"{hook.name:<14} {hook.state:<8} {hook.path}{note}")
 
@@ -72,16 +72,16 @@ def run_hook(name: str, args: tuple[str, ...]) -> None:
     --staged`` on the files the commit changes, and fails the commit on any
     problem.
     """
-    from git_issues import hooks as lib
+    from git_issues import githooks
 
-    if name not in lib.HOOK_NAMES:
+    if name not in githooks.HOOK_NAMES:
         raise click.UsageError(f"no hook named '{name}'")
     if name == "pre-commit":
         _pre_commit()
         return
     try:
         with open_workspace() as ws:
-            lib.refresh_index(ws)
+            githooks.refresh_index(ws)
     except Exception as exc:  # noqa: BLE001 - a hook must never fail the git command
         first = next(iter(str(exc).splitlines()), "") or type(exc).__name__
         click.echo(f"warning: git-issues: index not refreshed ({first}); "
@@ -89,10 +89,10 @@ def run_hook(name: str, args: tuple[str, ...]) -> None:
 
 
 def _pre_commit() -> None:
-    from git_issues import hooks as lib
+    from git_issues import githooks
 
     with open_workspace() as ws:
-        problems = lib.validate_staged(ws)
+        problems = githooks.validate_staged(ws)
     for line in problems:
         click.echo(line, err=True)
     if problems:

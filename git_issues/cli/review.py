@@ -40,13 +40,13 @@ def check(staged: bool, paths: tuple[str, ...]) -> None:
     Prints one line per problem and exits 1; prints nothing and exits 0 when
     every file is valid.
     """
-    from git_issues import check as checker
+    from git_issues import validation
 
     with open_workspace() as ws:
         if staged:
-            problems = checker.check_staged(ws, list(paths))
+            problems = validation.check_staged(ws, list(paths))
         else:
-            problems = checker.check_worktree(ws, list(paths))
+            problems = validation.check_worktree(ws, list(paths))
     for line in problems:
         click.echo(line)
     if problems:

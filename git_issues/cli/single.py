@@ -28,6 +28,7 @@ from git_issues.cli.output import (
     style,
 )
 from git_issues.errors import GitIssuesError
+from git_issues.index.query import open_index
 from git_issues.workspace import open_workspace
 
 NEW_INSTRUCTIONS = """\
@@ -170,8 +171,7 @@ _EMPTY = _Empty()
 @json_option
 def show(issue_id: str, as_json: bool) -> None:
     """Show one issue with its comments."""
-    from git_issues.index.query import open_index
-    from git_issues.model import issue_from_dict
+    from git_issues.model import issue_from_dict  # PyYAML-free, but not on ls's path
 
     with open_workspace() as ws:
         issue_id = ws.store.resolve(issue_id)

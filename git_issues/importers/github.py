@@ -422,9 +422,7 @@ def _take_comments(spill: sqlite3.Connection, number: int) -> list[tuple]:
 @contextlib.contextmanager
 def _spill(ws: Workspace) -> Iterator[sqlite3.Connection]:
     """A temporary SQLite file in the git dir, closed and removed on leaving."""
-    from git_issues.workspace import INDEX_DIR
-
-    folder = ws.paths.git_dir / INDEX_DIR
+    folder = ws.state_dir
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"import-spill-{os.getpid()}.sqlite"
     _remove(path)

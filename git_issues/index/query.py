@@ -1,7 +1,8 @@
 """Reading the index: listing with filters, full-text search, links.
 
 Runs on a standard-library connection opened by ``index.engine.connect``,
-after ``refresh.ensure_fresh`` has brought the index up to date.
+after ``refresh.ensure_fresh`` has brought the index up to date.  The SQL is
+plain text, built from the names in ``index/schema.py``.
 """
 
 from __future__ import annotations
@@ -9,21 +10,32 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from git_issues.errors import GitIssuesError
 from git_issues.index import schema
 from git_issues.index.engine import connect
-from git_issues.index.refresh import Sources, ensure_fresh
+from git_issues.index.refresh import ensure_fresh
+
+if TYPE_CHECKING:
+    from git_issues.workspace import Sources
+
+# Table names and their columns (``_I.title == "title"``), from the schema.
+_ISSUES, _FILES, _LABELS, _ASSIGNEES, _LINKS, _META = (
+    schema.ISSUES.name, schema.FILES.name, schema.LABELS.name, schema.ASSIGNEES.name,
+    schema.LINKS.name, schema.META.name)
+_I, _F, _L, _A, _K, _M = (schema.ISSUES.c, schema.FILES.c, schema.LABELS.c, schema.ASSIGNEES.c,
+                          schema.LINKS.c, schema.META.c)
 
 SORTS = {
-    "created": "created DESC, id",
-    "activity": "activity DESC, id",
-    "priority": "priority IS NULL, priority, created DESC, id",
-    "title": "title COLLATE NOCASE, id",
+    "created": f"{_I.created} DESC, {_I.id}",
+    "activity": f"{_I.activity} DESC, {_I.id}",
+    "priority": f"{_I.priority} IS NULL, {_I.priority}, {_I.created} DESC, {_I.id}",
+    "title": f"{_I.title} COLLATE NOCASE, {_I.id}",
 }
-ROW_COLUMNS = ("id", "title", "status", "is_open", "priority", "labels", "assignees",
-               "milestone", "author", "created", "closed", "activity", "comment_count")
+ROW_COLUMNS = (_I.id, _I.title, _I.status, _I.is_open, _I.priority, _I.labels, _I.assignees,
+               _I.milestone, _I.author, _I.created, _I.closed, _I.activity, _I.comment_count)
 
 
 class Filters(NamedTuple):
@@ -97,8 +109,9 @@ class IndexView:
         self.conn = conn
 
     def statuses(self) -> dict[str, str]:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'statuses'").fetchone()
-        import json  # not at module level: ~3 ms that a fresh read does not need
+        row = self.conn.execute(
+            f"SELECT {_M.value} FROM {_META} WHERE {_M.key} = 'statuses'").fetchone()
+        import json  # not at module level: a fresh read does not need it
 
         if row:
             return json.loads(row[0])
@@ -109,7 +122,7 @@ class IndexView:
     def problems(self) -> list[str]:
         """One line per broken file, as recorded when it was last read."""
         rows = self.conn.execute(
-            "SELECT error FROM files WHERE error IS NOT NULL ORDER BY name"
+            f"SELECT {_F.error} FROM {_FILES} WHERE {_F.error} IS NOT NULL ORDER BY {_F.name}"
         )
         return [error for (error,) in rows]
 
@@ -117,12 +130,12 @@ class IndexView:
         if status == "all":
             return "", []
         if status in ("open", "closed"):
-            return "is_open = ?", [int(status == "open")]
+            return f"{_I.is_open} = ?", [int(status == "open")]
         statuses = self.statuses()
         if status not in statuses:
             known = ", ".join(["all", *statuses])
             raise UnknownStatusError(f"unknown status '{status}' (known: {known})")
-        return "status = ?", [status]
+        return f"{_I.status} = ?", [status]
 
     def list(self, filters: Filters, *, with_doc: bool = False) -> list[dict[str, Any]]:
         columns, sql, params = self.list_sql(filters, with_doc=with_doc)
@@ -140,34 +153,36 @@ class IndexView:
             params += values
         for label in filters.labels:
             negated = label.startswith("~")
-            where.append(f"num {'NOT ' if negated else ''}IN "
-                         f"(SELECT num FROM {schema.LABELS.name} WHERE label = ?)")
+            where.append(f"{_I.num} {'NOT ' if negated else ''}IN "
+                         f"(SELECT {_L.num} FROM {_LABELS} WHERE {_L.label} = ?)")
             params.append(label[1:] if negated else label)
         if filters.no_label:
-            where.append(f"num NOT IN (SELECT num FROM {schema.LABELS.name})")
+            where.append(f"{_I.num} NOT IN (SELECT {_L.num} FROM {_LABELS})")
         if filters.priority is not None:
-            where.append("priority BETWEEN ? AND ?")
+            where.append(f"{_I.priority} BETWEEN ? AND ?")
             params += list(filters.priority)
-        for clause, stamp in (("created >= ?", filters.since), ("created < ?", filters.until)):
+        for clause, stamp in ((f"{_I.created} >= ?", filters.since),
+                              (f"{_I.created} < ?", filters.until)):
             if stamp is not None:
                 where.append(clause)
                 params.append(stamp)
         if filters.assignee:
-            where.append(f"num IN (SELECT num FROM {schema.ASSIGNEES.name} "
-                         "WHERE instr(lower(assignee), ?) > 0)")
+            where.append(f"{_I.num} IN (SELECT {_A.num} FROM {_ASSIGNEES} "
+                         f"WHERE instr(lower({_A.assignee}), ?) > 0)")
             params.append(filters.assignee.lower())
         if filters.milestone is not None:
-            where.append("milestone = ?" if filters.milestone else "milestone IS NULL")
+            where.append(f"{_I.milestone} = ?" if filters.milestone
+                         else f"{_I.milestone} IS NULL")
             params += [filters.milestone] if filters.milestone else []
         if filters.author:
-            where.append("instr(lower(coalesce(author, '')), ?) > 0")
+            where.append(f"instr(lower(coalesce({_I.author}, '')), ?) > 0")
             params.append(filters.author.lower())
         if filters.text is not None:
-            where.append(f"num IN (SELECT rowid FROM {schema.TEXT_TABLE} "
+            where.append(f"{_I.num} IN (SELECT rowid FROM {schema.TEXT_TABLE} "
                          f"WHERE {schema.TEXT_TABLE} MATCH ?)")
             params.append(fts_query(filters.text))
-        columns = ROW_COLUMNS + (("doc",) if with_doc else ())
-        sql = f"SELECT {', '.join(columns)} FROM issues"
+        columns = ROW_COLUMNS + ((_I.doc,) if with_doc else ())
+        sql = f"SELECT {', '.join(columns)} FROM {_ISSUES}"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += f" ORDER BY {SORTS[filters.sort]}"
@@ -187,20 +202,23 @@ class IndexView:
         its file is broken or gone."""
         import json
 
-        row = self.conn.execute("SELECT doc FROM issues WHERE id = ?", (issue_id,)).fetchone()
+        row = self.conn.execute(f"SELECT {_I.doc} FROM {_ISSUES} WHERE {_I.id} = ?",
+                                (issue_id,)).fetchone()
         return json.loads(row[0]) if row else None
 
     def titles(self, ids: list[str]) -> dict[str, str]:
         if not ids:
             return {}
         marks = ", ".join("?" * len(ids))
-        rows = self.conn.execute(f"SELECT id, title FROM issues WHERE id IN ({marks})", ids)
+        rows = self.conn.execute(
+            f"SELECT {_I.id}, {_I.title} FROM {_ISSUES} WHERE {_I.id} IN ({marks})", ids)
         return dict(rows)
 
     def links_of(self, issue_id: str) -> list[tuple[str, str]]:
         """(relation, other id) pairs seen from this issue, whichever file stored them."""
         rows = self.conn.execute(
-            "SELECT src, kind, dst FROM links WHERE src = ? OR dst = ? ORDER BY kind, src, dst",
+            f"SELECT {_K.src}, {_K.kind}, {_K.dst} FROM {_LINKS} "
+            f"WHERE {_K.src} = ? OR {_K.dst} = ? ORDER BY {_K.kind}, {_K.src}, {_K.dst}",
             (issue_id, issue_id),
         )
         pairs = []
@@ -213,27 +231,26 @@ class IndexView:
 
     def linking_ids(self, issue_id: str) -> list[str]:
         """Other issues whose own file stores a link to ``issue_id``."""
-        issues, links = schema.ISSUES.name, schema.LINKS.name
         rows = self.conn.execute(
-            f"SELECT DISTINCT i.id FROM {links} l JOIN {issues} i ON i.num = l.num "
-            "WHERE (l.src = ? OR l.dst = ?) AND i.id != ? ORDER BY i.id",
+            f"SELECT DISTINCT i.{_I.id} FROM {_LINKS} l "
+            f"JOIN {_ISSUES} i ON i.{_I.num} = l.{_K.num} "
+            f"WHERE (l.{_K.src} = ? OR l.{_K.dst} = ?) AND i.{_I.id} != ? ORDER BY i.{_I.id}",
             (issue_id, issue_id, issue_id))
         return [other for (other,) in rows]
 
     def milestones(self) -> list[tuple[str, int, int]]:
         """Each milestone with its open and closed issue counts, by name."""
         rows = self.conn.execute(
-            f"SELECT milestone, sum(is_open), sum(1 - is_open) FROM {schema.ISSUES.name} "
-            "WHERE milestone IS NOT NULL GROUP BY milestone ORDER BY milestone COLLATE NOCASE, "
-            "milestone")
+            f"SELECT {_I.milestone}, sum({_I.is_open}), sum(1 - {_I.is_open}) FROM {_ISSUES} "
+            f"WHERE {_I.milestone} IS NOT NULL GROUP BY {_I.milestone} "
+            f"ORDER BY {_I.milestone} COLLATE NOCASE, {_I.milestone}")
         return [(name, int(opened), int(closed)) for name, opened, closed in rows]
 
     def blocked_ids(self) -> set[str]:
         """Ids that an open issue blocks (whichever file stored the link)."""
-        issues, links = schema.ISSUES.name, schema.LINKS.name
         rows = self.conn.execute(
-            f"SELECT l.dst FROM {links} l JOIN {issues} b ON b.id = l.src "
-            "WHERE l.kind = 'blocks' AND b.is_open = 1"
+            f"SELECT l.{_K.dst} FROM {_LINKS} l JOIN {_ISSUES} b ON b.{_I.id} = l.{_K.src} "
+            f"WHERE l.{_K.kind} = 'blocks' AND b.{_I.is_open} = 1"
         )
         return {dst for (dst,) in rows}
 
@@ -253,7 +270,8 @@ class IndexView:
         """The shortest chain ``start blocks ... blocks goal``, or None (breadth first)."""
         edges: dict[str, list[str]] = {}
         rows = self.conn.execute(
-            f"SELECT src, dst FROM {schema.LINKS.name} WHERE kind = 'blocks' ORDER BY src, dst")
+            f"SELECT {_K.src}, {_K.dst} FROM {_LINKS} WHERE {_K.kind} = 'blocks' "
+            f"ORDER BY {_K.src}, {_K.dst}")
         for src, dst in rows:
             edges.setdefault(src, []).append(dst)
         previous: dict[str, str | None] = {start: None}
@@ -280,3 +298,20 @@ def open_index(sources: Sources) -> Iterator[IndexView]:
     ensure_fresh(sources)
     with connect(sources.db_path) as conn:
         yield IndexView(conn)
+
+
+def indexed_titles(db_path: Path, ids: list[str]) -> dict[str, str]:
+    """Titles of ``ids`` from the index as it is: never refreshed nor built.
+
+    For shell completion, which runs on every <TAB>: a stale title is harmless
+    there, a scan is not.  No index, or one that cannot be read, gives none.
+    """
+    if not ids or not db_path.is_file():
+        return {}
+    try:
+        with connect(db_path) as conn:
+            rows = conn.execute(f"SELECT {_I.id}, {_I.title} FROM {_ISSUES}").fetchall()
+    except sqlite3.Error:
+        return {}
+    wanted = set(ids)
+    return {i: t for i, t in rows if i in wanted}

@@ -8,26 +8,31 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from git_issues.errors import IssueFileError
 from git_issues.index import schema
-from git_issues.store import ISSUES_DIR
+from git_issues.store import ISSUES_DIR, file_name
 
 if TYPE_CHECKING:
     from git_issues.model import Issue
 
 StatSig = tuple[int, int, int, int]  # mtime_ns, ctime_ns, size, inode
-_STAT = slice(1, 5)  # where a files row holds them
-assert schema.FILES.column_names[0] == "name"
-assert schema.FILES.column_names[_STAT] == ("mtime_ns", "ctime_ns", "size", "ino")
+STAT_COLUMNS = ("mtime_ns", "ctime_ns", "size", "ino")  # a StatSig's columns in ``files``
+# Where a files row holds its name and stat data, found in the schema (so the two
+# cannot drift apart; tests/test_index.py checks the stat columns are adjacent).
+_NAME = schema.FILES.column_names.index("name")
+_STAT_AT = schema.FILES.column_names.index(STAT_COLUMNS[0])
+_STAT = slice(_STAT_AT, _STAT_AT + len(STAT_COLUMNS))
 
 
 def digest(data: bytes) -> str:
     """The content fingerprint that settles racy entries.
 
     ``hashlib.blake2b`` is ``_blake2.blake2b``; importing hashlib first starts
-    OpenSSL (≈3 ms), which a read that re-reads one edited file would pay.
+    OpenSSL, which a read that re-reads one edited file would pay (see
+    docs/performance.md, "Import costs").
     """
     try:
         from _blake2 import blake2b
@@ -39,6 +44,15 @@ def digest(data: bytes) -> str:
 
 def stat_sig(st: os.stat_result) -> StatSig:
     return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+
+
+def config_sig(config_path: Path) -> str:
+    """The config's stat data as meta records it: another value means a rebuild."""
+    try:
+        st = os.stat(config_path)
+    except FileNotFoundError:
+        return "none"
+    return ":".join(str(part) for part in stat_sig(st))
 
 
 class Record:
@@ -64,7 +78,7 @@ class Record:
 
     @property
     def name(self) -> str:
-        return self.file[0]
+        return self.file[_NAME]
 
     @property
     def stat(self) -> StatSig:
@@ -93,10 +107,10 @@ def read_record(directory: str, name: str, statuses: dict[str, str]) -> Record |
     }
     try:
         data, st = read_bytes(os.path.join(directory, name), shown)
-        file_row.update(zip(("mtime_ns", "ctime_ns", "size", "ino"), stat_sig(st), strict=True))
+        file_row.update(zip(STAT_COLUMNS, stat_sig(st), strict=True))
         file_row["digest"] = digest(data)
         issue = load_text(data, shown)
-        if issue.id + ".yml" != name:
+        if name != file_name(issue.id):
             raise IssueFileError(shown, f"id '{issue.id}' does not match the file name")
     except FileNotFoundError:
         return None
@@ -114,7 +128,7 @@ def _stat_without_reading(directory: str, name: str, file_row: dict[str, Any]) -
         st = os.lstat(os.path.join(directory, name))
     except OSError:
         return
-    file_row.update(zip(("mtime_ns", "ctime_ns", "size", "ino"), stat_sig(st), strict=True))
+    file_row.update(zip(STAT_COLUMNS, stat_sig(st), strict=True))
 
 
 def issue_record(issue: Issue, file_row: dict[str, Any], statuses: dict[str, str]) -> Record:

@@ -29,7 +29,7 @@ from pathlib import Path
 from git_issues.errors import GitIssuesError
 from git_issues.fastpaths import can_fork, can_use_dir_fd
 from git_issues.index.records import StatSig
-from git_issues.store import CONFIG_NAME, SUFFIX
+from git_issues.store import issue_names
 
 PARALLEL_MIN = 20_000  # measured: at 10k files the fork saves nothing visible, at 100k 20%
 
@@ -73,11 +73,8 @@ def _checked_path(directory: Path) -> str | None:
 
 
 def _candidates(fd: Folder) -> list[str]:
-    """The names in the folder that could be issue files (as ``issue_stem``, inlined:
-    this runs on every read).  Undecodable bytes are not printable: no id has them."""
-    return [name for name in os.listdir(fd)
-            if name[-4:] == SUFFIX and name[0] != "." and name != CONFIG_NAME
-            and name.isprintable()]
+    """The names in the folder that could be issue files."""
+    return issue_names(os.listdir(fd))
 
 
 def list_names(directory: Path) -> list[str]:

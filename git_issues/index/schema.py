@@ -25,6 +25,24 @@ class Column(NamedTuple):
     indexed: bool = False
 
 
+class Names:
+    """Column names by attribute, for building SQL: ``ISSUES.c.title == "title"``.
+
+    A misspelt column fails where the SQL is built (at import, for the
+    module-level statements) instead of inside SQLite at run time.
+    """
+
+    __slots__ = ("_names",)
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self._names = frozenset(names)
+
+    def __getattr__(self, name: str) -> str:
+        if name in self._names:
+            return name
+        raise AttributeError(f"no column '{name}'")
+
+
 class Table(NamedTuple):
     name: str
     columns: tuple[Column, ...]
@@ -32,6 +50,11 @@ class Table(NamedTuple):
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def c(self) -> Names:
+        """The column names, checked: ``f"SELECT {t.c.id} FROM {t.name}"``."""
+        return Names(self.column_names)
 
     def insert_sql(self, verb: str = "INSERT") -> str:
         """Positional parameters: rows travel as tuples in column order, which a
@@ -116,9 +139,9 @@ TABLES = (META, FILES, ISSUES, LABELS, ASSIGNEES, LINKS, STAT_CACHE)
 # Indexes that serve a listing in its own order, so ``ls -n 50`` reads 50 rows
 # instead of sorting every open issue: (table, columns; "-" marks descending).
 SORTED_INDEXES = (
-    ("issues", ("is_open", "-created", "id")),
-    ("issues", ("is_open", "-activity", "id")),
-    ("issues", ("-created", "id")),
+    (ISSUES.name, ("is_open", "-created", "id")),
+    (ISSUES.name, ("is_open", "-activity", "id")),
+    (ISSUES.name, ("-created", "id")),
 )
 
 # Full text over titles, bodies and comments; rowid = issues.num.

@@ -26,9 +26,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from git_issues import gitutil
+from git_issues import gitutil, validation
 from git_issues.errors import GitIssuesError
-from git_issues.store import CONFIG_NAME, ISSUES_DIR, issue_stem
+from git_issues.index.refresh import ensure_fresh
+from git_issues.registration import ensure_merge_driver
+from git_issues.store import CONFIG_PATH, ISSUES_DIR, path_stem
 from git_issues.workspace import Workspace
 
 HOOK_NAMES = ("post-checkout", "post-merge", "post-rewrite", "pre-commit")
@@ -270,9 +272,6 @@ def refresh_index(ws: Workspace) -> None:
     A refresh runs after a merge or checkout, which is also when a clone that
     lacks the merge driver (a fresh clone) is best healed.
     """
-    from git_issues.index.refresh import ensure_fresh
-    from git_issues.registration import ensure_merge_driver
-
     ensure_fresh(ws.sources)
     ensure_merge_driver(ws)
 
@@ -287,14 +286,12 @@ def validate_staged(ws: Workspace) -> list[str]:
     staged content (git's index, or the temporary index of ``git commit -a``
     through GIT_INDEX_FILE), not the work tree: that is what the commit holds.
     """
-    from git_issues import check
-
     paths = staged_paths(ws)
     if not paths:
         return []
-    if any(path.endswith("/" + CONFIG_NAME) for path in paths):
-        return check.check_staged(ws)
-    return check.check_staged(ws, [str(ws.root / path) for path in paths])
+    if CONFIG_PATH in paths:
+        return validation.check_staged(ws)
+    return validation.check_staged(ws, [str(ws.root / path) for path in paths])
 
 
 def staged_paths(ws: Workspace) -> list[str]:
@@ -308,7 +305,6 @@ def staged_paths(ws: Workspace) -> list[str]:
                        "--diff-filter=d", base, "--", f"{ISSUES_DIR}/"], ws.root).stdout
     paths = []
     for path in raw.decode("utf-8", "surrogateescape").split("\0"):
-        name = path[len(ISSUES_DIR) + 1:]
-        if path and "/" not in name and (issue_stem(name) is not None or name == CONFIG_NAME):
+        if path_stem(path) is not None or path == CONFIG_PATH:
             paths.append(path)
     return paths

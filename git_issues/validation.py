@@ -21,19 +21,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from git_issues import config as config_mod
 from git_issues import gitutil
+from git_issues.config import Config
 from git_issues.errors import GitIssuesError, IssueFileError
-from git_issues.fileformat import CONFLICT_RE
+from git_issues.fileformat import CONFLICT_RE, load_document, load_text, read_bytes
 from git_issues.model import CANONICAL_TIME_RE, ID_RE, IMPORTED_LINK_KINDS, LINK_KINDS
-from git_issues.store import CONFIG_NAME, ISSUES_DIR, SUFFIX, issue_stem
+from git_issues.store import CONFIG_PATH, ISSUES_DIR, SUFFIX, file_name, is_listed, path_stem
 
 if TYPE_CHECKING:
-    from git_issues.config import Config
     from git_issues.model import Issue
     from git_issues.workspace import Workspace
 
 FUTURE_SLACK = _dt.timedelta(days=1)  # clocks disagree a little; a day ahead is a typo
-CONFIG_PATH = f"{ISSUES_DIR}/{CONFIG_NAME}"
 NOT_AN_ISSUE = f"not an issue file (issues are {ISSUES_DIR}/<id>{SUFFIX})"
 
 
@@ -63,8 +63,6 @@ def check_worktree(ws: Workspace, paths: list[str] | None = None) -> list[str]:
 
 def check_staged(ws: Workspace, paths: list[str] | None = None) -> list[str]:
     """Check the versions in git's index: what the next commit will contain."""
-    from git_issues.gitutil import BlobReader
-
     entries, unmerged = _index_entries(ws.root)
     wanted = _staged_names(_expand(ws.root, paths, on_disk=False), entries, unmerged) \
         if paths else None
@@ -73,7 +71,7 @@ def check_staged(ws: Workspace, paths: list[str] | None = None) -> list[str]:
     problems = [f"{name}: unmerged (resolve the conflict, then git add it)"
                 for name in sorted(unmerged) if wanted is None or name in wanted]
     sources: list[Source] = []
-    with BlobReader(ws.root) as blobs:
+    with gitutil.BlobReader(ws.root) as blobs:
         for name in sorted(names):
             if name == CONFIG_PATH or name in unmerged:
                 continue
@@ -85,7 +83,7 @@ def check_staged(ws: Workspace, paths: list[str] | None = None) -> list[str]:
             else:
                 sources.append(Source(name, blobs.read(sha), "cannot be read from the index"))
         config_data = blobs.read(entries[CONFIG_PATH][1]) if CONFIG_PATH in entries else None
-    known = {stem for name in entries if (stem := _stem_of(name))}
+    known = {stem for name in entries if (stem := path_stem(name))}
     with_config = wanted is None or CONFIG_PATH in wanted
     return problems + check_sources(sources, known, config_data, with_config=with_config)
 
@@ -123,7 +121,7 @@ def _index_entries(root: Path) -> tuple[dict[str, tuple[str, str]], set[str]]:
 def _in_folder(path: str) -> bool:
     """What a whole-folder check reads: ``*.yml`` directly in ``.issues/``, no temporaries."""
     folder, _, name = path.rpartition("/")
-    return folder == ISSUES_DIR and name.endswith(SUFFIX) and not name.startswith(".")
+    return folder == ISSUES_DIR and is_listed(name)
 
 
 def is_template(path: str) -> bool:
@@ -188,8 +186,6 @@ def _expand(root: Path, paths: list[str], *, on_disk: bool = True) -> list[str]:
 
 
 def _read_file(root: Path, name: str) -> Source:
-    from git_issues.fileformat import read_bytes
-
     try:
         data, _ = read_bytes(str(root / name), name)
     except FileNotFoundError:
@@ -201,16 +197,9 @@ def _read_file(root: Path, name: str) -> Source:
     return Source(name, data)
 
 
-def _stem_of(path: str) -> str | None:
-    folder, _, name = path.rpartition("/")
-    return issue_stem(name) if folder == ISSUES_DIR else None
-
-
 def _config(data: bytes | None) -> Config:
     """The project's config from its bytes; the defaults when there is none."""
-    from git_issues import config
-
-    return config.Config() if data is None else config.parse(data)
+    return Config() if data is None else config_mod.parse(data)
 
 
 # --- the checks ---------------------------------------------------------------
@@ -218,8 +207,6 @@ def _config(data: bytes | None) -> Config:
 def check_sources(sources: list[Source], known: set[str], config_data: bytes | None, *,
                   with_config: bool = True) -> list[str]:
     """All problems of ``sources``; ``known`` are the ids that exist (for links)."""
-    from git_issues.config import Config
-
     found: list[tuple[str, str]] = []
     try:
         config = _config(config_data)
@@ -239,13 +226,11 @@ def check_file(source: Source, config: Config, known: set[str]) -> list[str]:
     Two files can only share an id if one of them does not match its name,
     so a duplicate is reported once, on the file whose name is wrong.
     """
-    from git_issues.fileformat import load_document, load_text
-
     if source.data is None:
         return [source.problem or "cannot be read"]
     if is_template(source.path):
         return _check_template(source)
-    stem = _stem_of(source.path)
+    stem = path_stem(source.path)
     if stem is None:
         return [NOT_AN_ISSUE]
     problems: list[str] = []
@@ -261,7 +246,7 @@ def check_file(source: Source, config: Config, known: set[str]) -> list[str]:
     except IssueFileError as exc:
         return [*problems, exc.problem]
     if not problems and issue.id != stem:
-        twin = f"; it is the id of {ISSUES_DIR}/{issue.id}{SUFFIX}" if issue.id in known else ""
+        twin = f"; it is the id of {ISSUES_DIR}/{file_name(issue.id)}" if issue.id in known else ""
         problems.append(f"id '{issue.id}' does not match the file name{twin}")
     return problems + _check_values(issue, raw if isinstance(raw, dict) else {}, config, known)
 
