@@ -15,6 +15,7 @@ from git_issues.cli import (  # noqa: F401,E402  isort: skip
     hookscmd,
     listing,
     review,
+    serve,
     single,
 )
 
