@@ -42,6 +42,23 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def is_wildcard(host: str) -> bool:
+    """0.0.0.0 or ::, every address of the machine."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return False
+
+
+def public_name(host: str) -> str:
+    """The name to print in the URL: the machine's name for a wildcard address."""
+    if is_wildcard(host):
+        import socket
+
+        return socket.gethostname()
+    return host
+
+
 def url_host(host: str) -> str:
     """The host as it appears in a URL: IPv6 addresses in brackets."""
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
@@ -59,8 +76,8 @@ class Guard:
         self.csrf = secrets.token_urlsafe(32)
         self.port = port
         self.cookie = f"git_issues_{port}"
-        names = {url_host(host)}
-        if is_loopback(host):
+        names = {url_host(host), url_host(public_name(host)).lower()}
+        if is_loopback(host) or is_wildcard(host):
             names |= {"localhost", "127.0.0.1", "[::1]"}
         self.hosts = {f"{name}:{port}" for name in names}
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from git_issues.errors import GitIssuesError
-from git_issues.web.security import Guard, is_loopback, url_host
+from git_issues.web.security import Guard, is_loopback, public_name, url_host
 
 THREADS = 4
 
@@ -39,7 +39,7 @@ class Server:
         self.guard = Guard(host, bound, self.guard.token)
         late.app = create_app(repos, self.guard)
         self.port = bound
-        self.url = f"http://{url_host(host)}:{bound}/?token={self.guard.token}"
+        self.url = f"http://{url_host(public_name(host))}:{bound}/?token={self.guard.token}"
 
     def run(self) -> None:
         try:
