@@ -417,7 +417,8 @@ def test_a_damaged_or_stale_stat_cache_is_not_trusted(three: Path, damage: str):
 
 # Modules whose start-up a read does not need: SQLAlchemy and GitPython (hundreds of
 # ms), dataclasses (code generated per class), OpenSSL (through hashlib or secrets).
-HEAVY = ("sqlalchemy", "git", "dataclasses", "_hashlib", "secrets")
+HEAVY = ("sqlalchemy", "git", "dataclasses", "_hashlib", "secrets",
+         "flask", "werkzeug", "jinja2", "waitress", "markdown_it")  # serve's, serve only
 
 
 def imported_by(repo: Path, *argv: str) -> list[str]:
