@@ -11,7 +11,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import GIT_ISSUES, git, make_repo
 from webserver import Served
 
@@ -91,7 +90,7 @@ def test_every_response_forbids_inline_script(served: Served, issues):
         csp = served.get(path).headers["content-security-policy"]
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp
         assert "frame-ancestors 'none'" in csp
-    assert served.get("/r/repo/", cookie=False).headers["referrer-policy"] == "no-referrer"
+    assert served.get("/r/repo/", cookie=False).headers["referrer-policy"] == "same-origin"
 
 
 # --- escaping -----------------------------------------------------------------------------

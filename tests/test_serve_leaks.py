@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import git, make_repo
 from webserver import Served, proc_stats, wait_for
 

@@ -155,6 +155,10 @@ def _read_routes(app: Flask, repos: list[Repo], by_name: dict[str, Repo]) -> Non
             return redirect(f"/r/{repos[0].name}/", 303)
         return render_template("start.html", repos=[_summary(r) for r in repos], repo=None)
 
+    @app.get("/favicon.ico")
+    def favicon() -> Any:
+        return app.send_static_file("favicon.svg")
+
     @app.get("/r/<name>/")
     def listing(name: str) -> Any:
         query = _query()

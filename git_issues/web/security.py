@@ -25,7 +25,7 @@ HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # with no-referrer, Chrome sends Origin: null
     "Cache-Control": "no-store",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
@@ -92,7 +92,7 @@ class Guard:
 
     def origin_ok(self, origin: str | None) -> bool:
         """A browser names the page a POST came from; it must be this server."""
-        if not origin:
-            return True  # not sent by every client; the CSRF token still decides
+        if not origin or origin == "null":
+            return True  # not sent by every client (or hidden): the CSRF token still decides
         scheme, _, rest = origin.partition("://")
         return scheme == "http" and rest.lower() in self.hosts
