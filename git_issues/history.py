@@ -29,7 +29,8 @@ from git_issues.store import ISSUES_DIR, SUFFIX
 from git_issues.workspace import Workspace
 
 COMMITTED, STAGED, UNSTAGED = "committed", "staged", "unstaged"
-SCALARS = ("title", "status", "priority", "assignee", "author", "created", "closed")
+SCALARS = ("title", "status", "priority", "milestone", "author", "created", "closed")
+SETS = ("labels", "assignees")  # shown as +added -removed
 _RS, _US = "\x1e", "\x1f"
 _LOG_FORMAT = f"{_RS}%H{_US}%P{_US}%an <%ae>{_US}%aI{_US}%s"
 
@@ -100,8 +101,9 @@ def diff_issues(old: Issue | None, new: Issue | None) -> list[Change]:
         return [created, *diff_issues(base, new)]
     changes = [Change(name, getattr(old, name), getattr(new, name))
                for name in SCALARS if getattr(old, name) != getattr(new, name)]
-    if old.labels != new.labels:
-        changes.append(Change("labels", list(old.labels), list(new.labels)))
+    for name in SETS:
+        if getattr(old, name) != getattr(new, name):
+            changes.append(Change(name, list(getattr(old, name)), list(getattr(new, name))))
     for kind in dict.fromkeys([*old.links, *new.links]):
         before, after = old.links.get(kind, []), new.links.get(kind, [])
         if before != after:
@@ -308,7 +310,7 @@ def describe(change: Change) -> str:
         return "deleted the issue file"
     if name == "priority":
         return f"priority: {_priority(old)} → {_priority(new)}"
-    if name == "labels" or name.startswith("links."):
+    if name in SETS or name.startswith("links."):
         shown = name.removeprefix("links.").replace("_", " ")
         return f"{shown}: {_plus_minus(old or [], new or [])}"
     if name == "body":

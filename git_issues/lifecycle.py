@@ -18,10 +18,13 @@ from git_issues import ids as ids_mod
 from git_issues.errors import GitIssuesError
 from git_issues.model import (
     LINK_KINDS,
+    MAX_ASSIGNEES,
     Comment,
     Issue,
     ValidationError,
+    check_assignee,
     check_label,
+    check_milestone,
     check_title,
     now,
     parse_priority,
@@ -67,9 +70,12 @@ def _checked(check, value, argument: str):
 
 
 def create(ws: Workspace, title: str, *, body: str = "", labels: list[str] | None = None,
-           assignee: str | None = None, priority: str | int | None = None,
-           stage: bool = True) -> Issue:
-    """Write a new issue file and stage it; returns the issue."""
+           assignees: list[str] | None = None, milestone: str | None = None,
+           priority: str | int | None = None, stage: bool = True) -> Issue:
+    """Write a new issue file and stage it; returns the issue.
+
+    ``assignees`` may say ``@me``; a milestone of '' or None means none.
+    """
     issue = Issue(
         id=ws.store.mint_id(),
         title=_checked(check_title, title.strip(), "TITLE"),
@@ -77,7 +83,7 @@ def create(ws: Workspace, title: str, *, body: str = "", labels: list[str] | Non
         created=now(),
         priority=None if priority is None else _checked(parse_priority, priority, "--priority"),
         labels=[],
-        assignee=resolve_who(ws, assignee) or None,
+        milestone=_milestone(milestone),
         author=gitutil.ident(ws.root),
         body=normalize_body(body),
     )
@@ -85,11 +91,49 @@ def create(ws: Workspace, title: str, *, body: str = "", labels: list[str] | Non
         label = _checked(check_label, label, "--label")
         if label not in issue.labels:
             issue.labels.append(label)
+    add_assignees(ws, issue, assignees or [])
     path = ws.store.write(issue)
     if stage:
         gitutil.add(ws.root, [path])
     heal(ws)
     return issue
+
+
+def _milestone(name: str | None) -> str | None:
+    """``-M NAME``: None and '' (``-M ''``) both mean no milestone."""
+    if name is None or not name.strip():
+        return None
+    return _checked(check_milestone, name.strip(), "--milestone")
+
+
+def add_assignees(ws: Workspace, issue: Issue, people: list[str]) -> None:
+    """Add each of ``people`` once, in order; '' first removes everyone (``-a ''``).
+
+    A set in a list: order is the order people were added, a duplicate is no
+    change, and more than GitHub's ten is refused before anything is written.
+    """
+    if any(not who.strip() for who in people):
+        issue.assignees = []
+    for who in people:
+        if not who.strip():
+            continue
+        who = _checked(check_assignee, resolve_who(ws, who.strip()), "--assignee")
+        if who not in issue.assignees:
+            issue.assignees.append(who)
+    if len(issue.assignees) > MAX_ASSIGNEES:
+        raise GitIssuesError(f"--assignee: an issue has at most {MAX_ASSIGNEES} assignees "
+                             f"(this would make {len(issue.assignees)})")
+
+
+def remove_assignees(ws: Workspace, issue: Issue, people: list[str]) -> None:
+    """``-A WHO``: each must be assigned now, so a typo is an error, not a silent no-op."""
+    for who in people:
+        who = resolve_who(ws, who.strip()) or ""
+        if who not in issue.assignees:
+            have = ", ".join(issue.assignees) or "none"
+            raise GitIssuesError(f"--remove-assignee: issue {issue.id} has no assignee "
+                                 f"'{who}' (assignees: {have})")
+        issue.assignees.remove(who)
 
 
 def heal(ws: Workspace) -> None:
@@ -109,14 +153,18 @@ class Fields:
 
     def __init__(self, title: str | None = None, body: str | None = None,
                  status: str | None = None, add_labels: list[str] | None = None,
-                 remove_labels: list[str] | None = None, assignee: str | None = None,
+                 remove_labels: list[str] | None = None,
+                 add_assignees: list[str] | None = None,
+                 remove_assignees: list[str] | None = None, milestone: str | None = None,
                  priority: str | int | None = None) -> None:
         self.title = title
         self.body = body
         self.status = status
         self.add_labels = add_labels or []
         self.remove_labels = remove_labels or []
-        self.assignee = assignee
+        self.add_assignees = add_assignees or []
+        self.remove_assignees = remove_assignees or []
+        self.milestone = milestone
         self.priority = priority
 
     def empty(self) -> bool:
@@ -209,8 +257,10 @@ def apply_fields(ws: Workspace, issue: Issue, fields: Fields) -> None:
         label = _checked(check_label, label, "--label")
         if label not in issue.labels:
             issue.labels.append(label)
-    if fields.assignee is not None:
-        issue.assignee = resolve_who(ws, fields.assignee.strip()) or None
+    remove_assignees(ws, issue, fields.remove_assignees)
+    add_assignees(ws, issue, fields.add_assignees)
+    if fields.milestone is not None:
+        issue.milestone = _milestone(fields.milestone)
     if fields.priority is not None:
         text = str(fields.priority).strip()
         issue.priority = _checked(parse_priority, text, "--priority") if text else None

@@ -8,9 +8,9 @@ ancestor (the base):
 
 - comments are a union by comment id (an edit or deletion on one side
   applies), ordered by date, then id;
-- labels and links are sets: an addition on either side is added, a removal
-  on either side is removed;
-- every other field (title, status, priority, assignee, author, body,
+- labels, assignees and links are sets: an addition on either side is
+  added, a removal on either side is removed;
+- every other field (title, status, priority, milestone, author, body,
   created, closed, unknown keys) is taken from the side that changed it.  The
   same change on both sides is fine; two different changes are a conflict,
   and only that field's lines are wrapped in git-style conflict markers, so
@@ -153,7 +153,7 @@ def _pick(o: Any, x: Any, y: Any) -> Outcome:
 
 
 def _merge_set(o: Any, x: Any, y: Any) -> Outcome:
-    """Labels: additions on either side apply, and so do removals."""
+    """Labels and assignees: additions on either side apply, and so do removals."""
     base = [] if o is _MISSING else o
     ours = [] if x is _MISSING else x
     theirs = [] if y is _MISSING else y
@@ -211,6 +211,7 @@ def _comments_by_id(comments: list[dict]) -> dict[str, dict] | None:
 
 _FIELD_MERGES: dict[str, Callable[[Any, Any, Any], Outcome]] = {
     "labels": _merge_set,
+    "assignees": _merge_set,
     "links": _merge_links,
     "comments": _merge_comments,
 }

@@ -17,12 +17,15 @@ STATUS_RE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 PRIORITIES = range(0, 5)
 LINK_KINDS = ("blocks", "blocked_by", "related")
 MAX_TITLE = 1000
+MAX_ASSIGNEES = 10  # as GitHub: an import never meets more
 
 # The fixed order of keys in a file; unknown keys follow in their own order.
 ISSUE_KEYS = (
-    "id", "title", "status", "priority", "labels", "assignee", "author",
+    "id", "title", "status", "priority", "labels", "assignees", "milestone", "author",
     "created", "closed", "links", "body", "comments",
 )
+# The first format's single ``assignee``: read as one assignee, never written.
+LEGACY_KEYS = ("assignee",)
 COMMENT_KEYS = ("id", "author", "date", "body")
 
 
@@ -80,12 +83,13 @@ class Comment(_Plain):
 
 
 class Issue(_Plain):
-    _FIELDS = ("id", "title", "status", "created", "priority", "labels", "assignee", "author",
-               "closed", "links", "body", "comments", "extra")
+    _FIELDS = ("id", "title", "status", "created", "priority", "labels", "assignees",
+               "milestone", "author", "closed", "links", "body", "comments", "extra")
 
     def __init__(self, id: str, title: str, status: str, created: str,
                  priority: int | None = None, labels: list[str] | None = None,
-                 assignee: str | None = None, author: str | None = None,
+                 assignees: list[str] | None = None, milestone: str | None = None,
+                 author: str | None = None,
                  closed: str | None = None, links: dict[str, list[str]] | None = None,
                  body: str = "", comments: list[Comment] | None = None,
                  extra: dict[str, Any] | None = None) -> None:
@@ -95,7 +99,8 @@ class Issue(_Plain):
         self.created = created
         self.priority = priority
         self.labels: list[str] = [] if labels is None else labels
-        self.assignee = assignee
+        self.assignees: list[str] = [] if assignees is None else assignees
+        self.milestone = milestone
         self.author = author
         self.closed = closed
         self.links: dict[str, list[str]] = {} if links is None else links
@@ -110,8 +115,10 @@ class Issue(_Plain):
             data["priority"] = self.priority
         if self.labels:
             data["labels"] = list(self.labels)
-        if self.assignee:
-            data["assignee"] = self.assignee
+        if self.assignees:
+            data["assignees"] = list(self.assignees)
+        if self.milestone:
+            data["milestone"] = self.milestone
         if self.author:
             data["author"] = self.author
         data["created"] = self.created
@@ -251,6 +258,41 @@ def _labels(value: Any) -> list[str]:
     return labels
 
 
+def check_assignee(value: Any) -> str:
+    who = _text(value, "assignee", required=True, one_line=True)
+    if who != who.strip():
+        raise ValidationError(f"assignee must not start or end with spaces: {who!r}")
+    return who
+
+
+def check_milestone(value: Any) -> str:
+    """One line of text; a bare ``1.0`` in YAML is a number, so the message says to quote it."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValidationError(f"milestone must be text: quote it, as in milestone: '{value}'")
+    name = _text(value, "milestone", required=True, one_line=True)
+    if name != name.strip():
+        raise ValidationError(f"milestone must not start or end with spaces: {name!r}")
+    return name
+
+
+def _assignees(value: Any, legacy: Any) -> list[str]:
+    """The list, plus a first-format ``assignee: x`` (kept in order, duplicates dropped)."""
+    if value is not None and not isinstance(value, list):
+        raise ValidationError("assignees must be a list")
+    found = [check_assignee(item) for item in value or []]
+    if legacy is not None:
+        if not isinstance(legacy, str):
+            raise ValidationError(f"assignee must be text, got {type(legacy).__name__} "
+                                  f"{legacy!r} (several people go under 'assignees')")
+        if legacy.strip():
+            found.append(check_assignee(legacy.strip()))
+    assignees = list(dict.fromkeys(found))
+    if len(assignees) > MAX_ASSIGNEES:
+        raise ValidationError(f"assignees has {len(assignees)} people; at most "
+                              f"{MAX_ASSIGNEES} are allowed")
+    return assignees
+
+
 def _links(value: Any) -> dict[str, list[str]]:
     if value is None:
         return {}
@@ -299,7 +341,7 @@ def issue_from_dict(data: Any) -> Issue:
     for key in ("id", "title", "status", "created"):
         if key not in data:
             raise ValidationError(f"required field '{key}' is missing")
-    extra = {k: v for k, v in data.items() if k not in ISSUE_KEYS}
+    extra = {k: v for k, v in data.items() if k not in ISSUE_KEYS and k not in LEGACY_KEYS}
     if any(not isinstance(k, str) for k in extra):
         raise ValidationError("a key is not text")
     priority = data.get("priority")
@@ -310,7 +352,9 @@ def issue_from_dict(data: Any) -> Issue:
         created=parse_timestamp(data["created"], "created"),
         priority=None if priority is None else parse_priority(priority),
         labels=_labels(data.get("labels")),
-        assignee=_text(data.get("assignee"), "assignee", one_line=True) or None,
+        assignees=_assignees(data.get("assignees"), data.get("assignee")),
+        milestone=None if data.get("milestone") in (None, "") else check_milestone(
+            data["milestone"]),
         author=_text(data.get("author"), "author", one_line=True) or None,
         closed=None if data.get("closed") is None else parse_timestamp(data["closed"], "closed"),
         links=_links(data.get("links")),

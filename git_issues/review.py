@@ -251,7 +251,8 @@ def _title_of(version: Version) -> str | None:
 def _opened(issue: Issue) -> dict[str, Any]:
     return {"type": "opened", "title": issue.title, "status": issue.status,
             "labels": list(issue.labels), "priority": issue.priority,
-            "assignee": issue.assignee, "author": issue.author}
+            "assignees": list(issue.assignees), "milestone": issue.milestone,
+            "author": issue.author}
 
 
 def compare(old: Issue, new: Issue, states: dict[str, str]) -> list[dict[str, Any]]:
@@ -264,7 +265,11 @@ def compare(old: Issue, new: Issue, states: dict[str, str]) -> list[dict[str, An
     removed = [x for x in old.labels if x not in new.labels]
     if added or removed:
         out.append({"type": "labels", "added": added, "removed": removed})
-    for name in ("assignee", "priority"):
+    added = [x for x in new.assignees if x not in old.assignees]
+    removed = [x for x in old.assignees if x not in new.assignees]
+    if added or removed:
+        out.append({"type": "assignees", "added": added, "removed": removed})
+    for name in ("milestone", "priority"):
         before, after = getattr(old, name), getattr(new, name)
         if before != after:
             out.append({"type": name, "from": before, "to": after})
@@ -382,8 +387,10 @@ def phrase(change: dict[str, Any], quote: Any = repr, code: Any = str, name: Any
             facts.append(_priority(change["priority"]))
         if change["labels"]:
             facts.append("labels " + ", ".join(code(x) for x in change["labels"]))
-        if change["assignee"]:
-            facts.append("assigned to " + name(change["assignee"]))
+        if change["assignees"]:
+            facts.append("assigned to " + ", ".join(name(x) for x in change["assignees"]))
+        if change["milestone"]:
+            facts.append("milestone " + quote(change["milestone"]))
         by = f" by {name(change['author'])}" if change["author"] else ""
         return f"opened{by}" + (": " + "; ".join(facts) if facts else "")
     if kind == "deleted":
@@ -400,12 +407,20 @@ def phrase(change: dict[str, Any], quote: Any = repr, code: Any = str, name: Any
         parts = [f"+{code(x)}" for x in change["added"]]
         parts += [f"-{code(x)}" for x in change["removed"]]
         return "labels " + " ".join(parts)
-    if kind == "assignee":
+    if kind == "assignees":
+        added, removed = change["added"], change["removed"]
+        if not removed:
+            return "assigned to " + ", ".join(name(x) for x in added)
+        if not added:
+            return "unassigned " + ", ".join(name(x) for x in removed)
+        return "assignees " + " ".join([*(f"+{name(x)}" for x in added),
+                                        *(f"-{name(x)}" for x in removed)])
+    if kind == "milestone":
         if not change["to"]:
-            return f"unassigned (was {name(change['from'])})"
+            return f"milestone removed (was {quote(change['from'])})"
         if not change["from"]:
-            return f"assigned to {name(change['to'])}"
-        return f"reassigned {name(change['from'])} -> {name(change['to'])}"
+            return f"milestone {quote(change['to'])}"
+        return f"milestone {quote(change['from'])} -> {quote(change['to'])}"
     if kind == "priority":
         return f"priority {_priority(change['from'])} -> {_priority(change['to'])}"
     if kind == "body":

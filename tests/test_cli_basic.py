@@ -117,10 +117,10 @@ def test_new_with_every_flag(run, repo: Path):
     assert data["title"] == "Flags"
     assert data["body"] == "First line\nsecond line\n"
     assert data["labels"] == ["bug", "ui"]
-    assert data["assignee"] == "bob@example.com" and data["priority"] == 1
+    assert data["assignees"] == ["bob@example.com"] and data["priority"] == 1
     me = json.loads(run("show", run("new", "Mine", "--assignee", "@me", "--priority", "0"
                                     ).stdout.strip(), "--json").stdout)
-    assert me["assignee"] == "ada@example.com" and me["priority"] == 0
+    assert me["assignees"] == ["ada@example.com"] and me["priority"] == 0
 
 
 def test_new_reads_the_body_from_a_file_or_stdin(run, repo: Path, tmp_path: Path):
@@ -366,7 +366,7 @@ def test_show_by_prefix_in_text_and_json(run, listed: Path):
     assert proc.stderr == ""
     out = proc.stdout
     assert out.startswith("alpha bug  #aaaa1111\n")
-    assert "P2" in out and "labels: bug, ui" in out and "assignee: bob@example.com" in out
+    assert "P2" in out and "labels: bug, ui" in out and "assignees: bob@example.com" in out
     assert "late comment about zebras" in out
     data = json.loads(run("show", "AAAA1", "--json").stdout)
     assert data["id"] == "aaaa1111" and list(data) == [k for k in ISSUE_KEYS if k in data]

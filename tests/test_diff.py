@@ -64,7 +64,8 @@ def pr(invoke, repo):
     edited = read(repo, "edit1111")
     edited.title = "New title"
     edited.labels = ["ui", "perf"]
-    edited.assignee = "bob@example.com"
+    edited.assignees = ["bob@example.com"]
+    edited.milestone = "v1"
     edited.priority = 0
     edited.body = "One.\nTwo and a half.\nThree.\n"
     edited.links = {"blocks": ["keep1111"]}
@@ -99,6 +100,7 @@ def test_text_names_every_kind_of_change(pr, run):
         'edit1111  New title\n    retitled "Old title" -> "New title"\n'
         "    labels +perf -bug\n"
         "    assigned to bob@example.com\n"
+        '    milestone "v1"\n'
         "    priority P2 -> P0\n"
         "    description edited (+2 -1 lines)\n"
         "    links +blocks keep1111, -related keep1111\n"
@@ -139,14 +141,15 @@ def test_json_has_one_record_per_change(pr, run):
                           "gone1111"}
     assert by_id["new11111"]["changes"] == [{
         "type": "opened", "title": "Brand *new* <b>issue</b>", "status": "open",
-        "labels": ["bug"], "priority": 1, "assignee": None, "author": ADA}]
+        "labels": ["bug"], "priority": 1, "assignees": [], "milestone": None,
+        "author": ADA}]
     kinds = [c["type"] for c in by_id["edit1111"]["changes"]]
-    assert kinds == ["retitled", "labels", "assignee", "priority", "body", "links",
+    assert kinds == ["retitled", "labels", "assignees", "milestone", "priority", "body", "links",
                      "comment_edited", "comment", "comment_deleted"]
     assert by_id["close111"]["changes"] == [{"type": "closed", "status": "closed",
                                              "from": "open"}]
     assert by_id["gone1111"]["kind"] == "deleted"
-    comment = by_id["edit1111"]["changes"][7]
+    comment = by_id["edit1111"]["changes"][8]
     assert (comment["author"], comment["first_line"]) == ("Bob <bob@example.com>",
                                                           "Reproduced on Linux.")
 

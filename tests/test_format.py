@@ -20,6 +20,7 @@ from git_issues.fileformat import dump_issue, load_text
 from git_issues.model import (
     COMMENT_KEYS,
     ISSUE_KEYS,
+    LEGACY_KEYS,
     Comment,
     Issue,
     format_timestamp,
@@ -33,7 +34,9 @@ priority: 1
 labels:
 - bug
 - index
-assignee: alice@example.com
+assignees:
+- alice@example.com
+milestone: v1.0
 author: Bob Dev <bob@example.com>
 created: '2026-11-26T12:00:00Z'
 links:
@@ -102,7 +105,9 @@ links:
 closed: '2026-11-28T00:00:00Z'
 created: '2026-11-26T12:00:00Z'
 author: A <a@example.com>
-assignee: b@example.com
+milestone: m1
+assignees:
+- b@example.com
 labels:
 - x
 priority: 2
@@ -122,7 +127,7 @@ def test_closed_follows_created():
 
 
 def test_empty_fields_are_omitted():
-    text = dump_issue(plain(labels=[], links={"blocks": []}, body="", assignee=None))
+    text = dump_issue(plain(labels=[], links={"blocks": []}, body="", assignees=[], milestone=None))
     assert top_keys(text) == ["id", "title", "status", "created"]
 
 
@@ -153,16 +158,16 @@ def test_multi_line_text_is_a_literal_block(body):
     "*alias", "%directive", "|", ">", "? q", "[flow", "{flow", "=", "<<",
 ])
 def test_implicit_type_traps_are_quoted_and_read_back_as_text(value):
-    issue = plain(title=value if value.strip() else "t", assignee=value.strip() or None,
+    issue = plain(title=value if value.strip() else "t", milestone=value.strip() or None,
                   labels=[value.strip()], extra={"note": value})
     text = dump_issue(issue)
-    for key in ("title", "assignee", "note"):
+    for key in ("title", "milestone", "note"):
         line = next(li for li in text.splitlines() if li.startswith(f"{key}: "))
         raw = line.split(": ", 1)[1]
         loaded = yaml.safe_load(raw)
         # Either the plain scalar already means this very string, or it is quoted.
         assert loaded == (issue.title if key == "title" else
-                          issue.assignee if key == "assignee" else value), line
+                          issue.milestone if key == "milestone" else value), line
     back = load(text, "x.yml")
     assert back == issue
     assert isinstance(back.title, str) and back.extra["note"] == value
@@ -233,6 +238,48 @@ def test_a_change_to_one_field_changes_only_its_lines():
         "+ - id: zzzz9999", "+   author: Zed <z@example.com>",
         "+   date: '2026-11-28T00:00:00Z'", "+   body: |", "+     Me too.",
     ]
+
+
+def test_assignees_and_milestone_change_only_their_lines():
+    issue = load(DESIGN_EXAMPLE)
+    before = dump_issue(issue)
+
+    def diff_of(**changes) -> list[str]:
+        return changed_lines(before, dump_issue(replaced(issue, **changes)))
+
+    assert diff_of(assignees=["alice@example.com", "bob@example.com"]) == ["+ - bob@example.com"]
+    assert diff_of(milestone="v2.0") == ["- milestone: v1.0", "+ milestone: v2.0"]
+    assert diff_of(milestone=None) == ["- milestone: v1.0"]
+
+
+FIRST_FORMAT = DESIGN_EXAMPLE.replace(
+    "assignees:\n- alice@example.com\nmilestone: v1.0\n", "assignee: alice@example.com\n")
+
+
+def test_first_format_assignee_is_read_as_one_assignee_and_rewritten_in_place():
+    assert "assignee: alice@example.com\n" in FIRST_FORMAT
+    issue = load(FIRST_FORMAT)
+    assert issue.assignees == ["alice@example.com"] and issue.milestone is None
+    assert "assignee" not in issue.extra and "assignee" not in issue.to_dict()
+    # The next rewrite replaces that one line by the list, where the list belongs.
+    assert sorted(changed_lines(FIRST_FORMAT, dump_issue(issue))) == [
+        "+ - alice@example.com", "+ assignees:", "- assignee: alice@example.com"]
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    ("assignee: ''\n", []),
+    ("assignee: null\n", []),
+    ("assignees:\n- bob\n- bob\n- al\n", ["bob", "al"]),  # a set in a list: order kept
+    ("assignees: [bob]\nassignee: al\n", ["bob", "al"]),  # an old client added one
+    ("assignees: [bob]\nassignee: bob\n", ["bob"]),
+])
+def test_assignees_as_written_by_hand(extra, expected):
+    assert load(VALID + extra, "x.yml").assignees == expected
+
+
+def test_ten_assignees_are_allowed_like_github():
+    ten = [f"p{i}@example.com" for i in range(10)]
+    assert load(VALID + "assignees: [" + ", ".join(ten) + "]\n", "x.yml").assignees == ten
 
 
 def test_long_titles_are_never_folded():
@@ -324,6 +371,13 @@ VALID = "id: abcd1234\ntitle: T\nstatus: open\ncreated: '2026-11-26T12:00:00Z'\n
     (VALID + "comments:\n- id: x\n  date: 2026-11-26\n", "comments[0].id"),
     (VALID + "comments: hello\n", "comments"),
     (VALID + "assignee: [a, b]\n", "assignee"),
+    (VALID + "assignees: alice\n", "assignees"),
+    (VALID + "assignees:\n- ''\n", "assignee"),
+    (VALID + "assignees:\n- [x]\n", "assignee"),
+    (VALID + "assignees: [" + ", ".join(f"p{i}" for i in range(11)) + "]\n", "assignees"),
+    (VALID + "milestone: 1.0\n", "milestone"),
+    (VALID + "milestone: [v1]\n", "milestone"),
+    (VALID + "milestone: \"a\\nb\"\n", "milestone"),
 ])
 def test_validation_errors_name_the_file_and_the_field(text, field):
     with pytest.raises(IssueFileError) as caught:
@@ -390,13 +444,15 @@ _issues = st.builds(
     priority=st.none() | st.integers(0, 4),
     labels=st.lists(_one_line.filter(lambda s: s.strip() and s == s.strip()), unique=True,
                     max_size=4),
-    assignee=_who,
+    assignees=st.lists(_one_line.filter(lambda s: s.strip() and s == s.strip()), unique=True,
+                       max_size=3),
+    milestone=st.none() | _one_line.filter(lambda s: s.strip() and s == s.strip()),
     author=_who,
     closed=st.none() | _stamps,
     links=st.dictionaries(_words, st.lists(_ids, min_size=1, max_size=3), max_size=3),
     body=st.one_of(_yaml_words, _text),
     comments=st.lists(_comments, max_size=3),
-    extra=_extra(ISSUE_KEYS),
+    extra=_extra(ISSUE_KEYS + LEGACY_KEYS),
 )
 
 

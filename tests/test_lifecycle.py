@@ -69,12 +69,12 @@ def test_edit_every_flag(run, repo, tmp_path):
     assert data["title"] == "New"
     assert data["body"] == "From a file\nsecond line\n"
     assert data["labels"] == ["keep", "ui"]
-    assert data["assignee"] == "ada@example.com"
+    assert data["assignees"] == ["ada@example.com"]
     assert data["priority"] == 2
     run("edit", issue_id, "-m", "-", "-a", "", "-p", "", input="From stdin\n")
     data = load(repo, issue_id)
     assert data["body"] == "From stdin"
-    assert "assignee" not in data and "priority" not in data
+    assert "assignees" not in data and "priority" not in data
 
 
 def test_edit_status_stamps_and_clears_closed(run, repo):
@@ -182,11 +182,11 @@ def test_edit_in_editor_applies_a_valid_edit(run, repo, tmp_path):
     issue_id = new(run, "Typo in titel", "-l", "docs")
     editor = editor_script(tmp_path, """
         text = open(path).read()
-        open(path, "w").write(text.replace("titel", "title") + "assignee: bob@example.com\\n")
+        open(path, "w").write(text.replace("titel", "title") + "assignees: [bob@example.com]\\n")
     """)
     proc = run("edit", issue_id, env={"GIT_EDITOR": editor})
     data = load(repo, issue_id)
-    assert data["title"] == "Typo in title" and data["assignee"] == "bob@example.com"
+    assert data["title"] == "Typo in title" and data["assignees"] == ["bob@example.com"]
     assert "# " not in issue_path(repo, issue_id).read_text()  # the help header is not kept
     assert "Updated" in proc.stderr
     assert f".issues/{issue_id}.yml" in staged(repo)

@@ -61,8 +61,8 @@ def test_log_json(run, repo):
     data = json.loads(run("log", issue_id, "--json").stdout)
     assert [e["state"] for e in data] == ["staged", "committed"]
     assert data[0]["commit"] is None
-    assert {(c["field"], c["old"], c["new"]) for c in data[0]["changes"]} == {
-        ("priority", 1, 0), ("assignee", None, "carol@example.com")}
+    assert sorted((c["field"], c["old"], c["new"]) for c in data[0]["changes"]) == [
+        ("assignees", [], ["carol@example.com"]), ("priority", 1, 0)]
     assert data[1]["commit"] == first and data[1]["author"] == "Ada Tester <ada@example.com>"
     assert data[1]["changes"][0] == {"field": "created", "old": None,
                                      "new": {"title": "Json history", "status": "open"}}

@@ -149,13 +149,13 @@ def test_different_fields_both_apply(project, repo):
 
     def theirs(issue):
         issue.priority = 1
-        issue.assignee = "bob@example.com"
+        issue.assignees = ["bob@example.com"]
         issue.body = "Seen on Linux.\nThree times.\n"
 
     assert two_branches(repo, ours, theirs, first).returncode == 0
     merged = read(repo, first)
     assert merged.title == "Engine leaks file descriptors"
-    assert (merged.priority, merged.assignee) == (1, "bob@example.com")
+    assert (merged.priority, merged.assignees) == (1, ["bob@example.com"])
     assert merged.body == "Seen on Linux.\nThree times.\n"
     assert_canonical(repo, first)
 
@@ -352,7 +352,7 @@ SCALARS = {
     "title": _title,
     "status": st.sampled_from(["open", "closed", "in-progress"]),
     "priority": st.none() | st.integers(0, 4),
-    "assignee": st.none() | _word,
+    "milestone": st.none() | _word,
     "body": _body,
     "x-extra": st.none() | _text | st.lists(st.integers(), max_size=3),
 }

@@ -43,11 +43,16 @@ def _say(message: str) -> None:
               help="Add LABEL (repeatable).")
 @click.option("-L", "--remove-label", "remove_labels", multiple=True, metavar="LABEL",
               help="Remove LABEL (repeatable); it must be there.")
-@click.option("-a", "--assignee", metavar="WHO", help="Assign to WHO (@me: you, '': nobody).")
+@click.option("-a", "--assignee", "add_assignees", multiple=True, metavar="WHO",
+              help="Add assignee WHO (@me: you; repeatable; '': remove everyone first).")
+@click.option("-A", "--remove-assignee", "remove_assignees", multiple=True, metavar="WHO",
+              help="Remove assignee WHO (repeatable); they must be assigned.")
+@click.option("-M", "--milestone", metavar="NAME", help="Set the milestone; '' clears it.")
 @click.option("-p", "--priority", metavar="N", help="0 (critical) to 4 (backlog); '' clears.")
 def edit(issue_id: str, title: str | None, body: str | None, body_file: str | None,
          status: str | None, add_labels: tuple[str, ...], remove_labels: tuple[str, ...],
-         assignee: str | None, priority: str | None) -> None:
+         add_assignees: tuple[str, ...], remove_assignees: tuple[str, ...],
+         milestone: str | None, priority: str | None) -> None:
     """Change fields of an issue; with no option, edit its YAML in your editor."""
     from git_issues import lifecycle
 
@@ -55,7 +60,8 @@ def edit(issue_id: str, title: str | None, body: str | None, body_file: str | No
         fields = lifecycle.Fields(
             title=title, body=read_text_option(body, body_file, "the body"), status=status,
             add_labels=list(add_labels), remove_labels=list(remove_labels),
-            assignee=assignee, priority=priority,
+            add_assignees=list(add_assignees), remove_assignees=list(remove_assignees),
+            milestone=milestone, priority=priority,
         )
         if fields.empty():
             outcome = lifecycle.edit_in_editor(ws, issue_id)

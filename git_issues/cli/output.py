@@ -55,7 +55,7 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
     if not is_tty():
         for row in rows:
             fields = (row["id"], row["status"], priority_text(row["priority"]), row["title"],
-                      row["labels"] or "", row["assignee"] or "", row["created"])
+                      row["labels"] or "", row["assignees"] or "", row["created"])
             # A tab inside a title (hand-written "a\tb") would shift every later column.
             click.echo("\t".join(f.replace("\t", " ") for f in fields))
         return
@@ -66,7 +66,7 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     id_w = max(len(r["id"]) for r in rows)
     status_w = max(len(r["status"]) for r in rows)
     labels_w = min(max((len(r["labels"] or "") for r in rows), default=0), 30)
-    who_w = min(max((len(r["assignee"] or "") for r in rows), default=0), 24)
+    who_w = min(max((len(r["assignees"] or "") for r in rows), default=0), 24)
     width = shutil.get_terminal_size((100, 24)).columns
     fixed = id_w + status_w + 3 + 10 + labels_w + who_w + 6 * 2
     title_w = max(width - fixed, 20)
@@ -78,7 +78,7 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
             style(priority_text(row["priority"]).ljust(2), PRIORITY_COLOURS.get(row["priority"])),
             _fit(row["title"], title_w).ljust(title_w),
             style(_fit(row["labels"] or "", labels_w).ljust(labels_w), "yellow"),
-            _fit(row["assignee"] or "", who_w).ljust(who_w),
+            _fit(row["assignees"] or "", who_w).ljust(who_w),
             style(row["created"][:10], dim=True),
         ]
         click.echo("  ".join(cells).rstrip())

@@ -64,10 +64,12 @@ def _create_from_editor(ws, create) -> Any:
 @click.argument("title", required=False)
 @body_options
 @click.option("-l", "--label", "labels", multiple=True, help="Add LABEL (repeatable).")
-@click.option("-a", "--assignee", help="Assign to WHO (@me for yourself).")
+@click.option("-a", "--assignee", "assignees", multiple=True, metavar="WHO",
+              help="Assign to WHO (@me for yourself; repeatable, up to 10).")
+@click.option("-M", "--milestone", metavar="NAME", help="Put the issue in milestone NAME.")
 @click.option("-p", "--priority", help="0 (critical) to 4 (backlog), or P0..P4.")
 def new(title: str | None, body: str | None, body_file: str | None, labels: tuple[str, ...],
-        assignee: str | None, priority: str | None) -> None:
+        assignees: tuple[str, ...], milestone: str | None, priority: str | None) -> None:
     """Open a new issue; prints its id."""
     from git_issues import lifecycle
 
@@ -76,7 +78,8 @@ def new(title: str | None, body: str | None, body_file: str | None, labels: tupl
 
         def create(title: str, edited_body: str = "") -> Any:
             return lifecycle.create(ws, title, body=text if text is not None else edited_body,
-                                    labels=list(labels), assignee=assignee, priority=priority)
+                                    labels=list(labels), assignees=list(assignees),
+                                    milestone=milestone, priority=priority)
 
         if title is not None:
             issue = create(title)
@@ -133,8 +136,10 @@ def render(issue, state: str, links: list[tuple[str, str]], titles: dict[str, st
     out.append(" · ".join(facts))
     if issue.labels:
         out.append("labels: " + ", ".join(issue.labels))
-    if issue.assignee:
-        out.append("assignee: " + issue.assignee)
+    if issue.assignees:
+        out.append("assignees: " + ", ".join(issue.assignees))
+    if issue.milestone:
+        out.append("milestone: " + issue.milestone)
     for relation, other in links:
         out.append(f"{relation}: {other}  {titles.get(other, '(unknown issue)')}")
     out.append("")

@@ -22,14 +22,14 @@ SORTS = {
     "priority": "priority IS NULL, priority, created DESC, id",
     "title": "title COLLATE NOCASE, id",
 }
-ROW_COLUMNS = ("id", "title", "status", "is_open", "priority", "labels", "assignee",
-               "author", "created", "closed", "activity", "comment_count")
+ROW_COLUMNS = ("id", "title", "status", "is_open", "priority", "labels", "assignees",
+               "milestone", "author", "created", "closed", "activity", "comment_count")
 
 
 class Filters(NamedTuple):
     status: str = "open"  # a state (open/closed), a configured status, or "all"
     labels: tuple[str, ...] = ()
-    assignee: str | None = None
+    assignee: str | None = None  # any of the assignees contains it (case-insensitive)
     author: str | None = None
     text: str | None = None
     sort: str = "created"
@@ -91,10 +91,13 @@ class IndexView:
         for label in filters.labels:
             where.append("num IN (SELECT num FROM labels WHERE label = ?)")
             params.append(label)
-        for column, value in (("assignee", filters.assignee), ("author", filters.author)):
-            if value:
-                where.append(f"instr(lower(coalesce({column}, '')), ?) > 0")
-                params.append(value.lower())
+        if filters.assignee:
+            where.append(f"num IN (SELECT num FROM {schema.ASSIGNEES.name} "
+                         "WHERE instr(lower(assignee), ?) > 0)")
+            params.append(filters.assignee.lower())
+        if filters.author:
+            where.append("instr(lower(coalesce(author, '')), ?) > 0")
+            params.append(filters.author.lower())
         if filters.text is not None:
             where.append(f"num IN (SELECT rowid FROM {schema.TEXT_TABLE} "
                          f"WHERE {schema.TEXT_TABLE} MATCH ?)")

@@ -49,14 +49,16 @@ class Record:
     back to the parent, and tuples pickle several times faster than dicts.
     """
 
-    __slots__ = ("file", "issue", "labels", "links", "text")
+    __slots__ = ("file", "issue", "labels", "assignees", "links", "text")
 
     def __init__(self, file: tuple[Any, ...], issue: tuple[Any, ...] | None = None,
                  labels: tuple[str, ...] = (), links: tuple[tuple[str, str, str], ...] = (),
-                 text: tuple[str, str, str] | None = None) -> None:
+                 text: tuple[str, str, str] | None = None,
+                 assignees: tuple[str, ...] = ()) -> None:
         self.file = file
         self.issue = issue
         self.labels = labels
+        self.assignees = assignees
         self.links = links
         self.text = text
 
@@ -69,10 +71,10 @@ class Record:
         return self.file[_STAT]  # type: ignore[return-value]
 
     def __getstate__(self) -> tuple[Any, ...]:
-        return (self.file, self.issue, self.labels, self.links, self.text)
+        return (self.file, self.issue, self.labels, self.assignees, self.links, self.text)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.file, self.issue, self.labels, self.links, self.text = state
+        self.file, self.issue, self.labels, self.assignees, self.links, self.text = state
 
 
 def read_record(directory: str, name: str, statuses: dict[str, str]) -> Record | None:
@@ -127,7 +129,8 @@ def issue_record(issue: Issue, file_row: dict[str, Any], statuses: dict[str, str
         "status": issue.status,
         "is_open": int(statuses.get(issue.status, "open") == "open"),
         "priority": issue.priority,
-        "assignee": issue.assignee,
+        "assignees": ", ".join(issue.assignees),
+        "milestone": issue.milestone,
         "author": issue.author,
         "created": issue.created,
         "closed": issue.closed,
@@ -147,6 +150,7 @@ def issue_record(issue: Issue, file_row: dict[str, Any], statuses: dict[str, str
         file=schema.FILES.row(file_row),
         issue=schema.ISSUES.row(issue_row)[1:],
         labels=tuple(issue.labels),
+        assignees=tuple(issue.assignees),
         links=tuple(links),
         text=(issue.title, issue.body, "\n\n".join(c.body for c in issue.comments)),
     )
@@ -161,9 +165,11 @@ def table_rows(records: list[Record], next_num: int
     """
     out: dict[str, list[tuple[Any, ...]]] = {
         schema.FILES.name: [r.file for r in records], schema.ISSUES.name: [],
-        schema.LABELS.name: [], schema.LINKS.name: [], schema.TEXT_TABLE: []}
-    issues, labels, links, text = (out[schema.ISSUES.name], out[schema.LABELS.name],
-                                   out[schema.LINKS.name], out[schema.TEXT_TABLE])
+        schema.LABELS.name: [], schema.ASSIGNEES.name: [], schema.LINKS.name: [],
+        schema.TEXT_TABLE: []}
+    issues, labels, assignees, links, text = (
+        out[schema.ISSUES.name], out[schema.LABELS.name], out[schema.ASSIGNEES.name],
+        out[schema.LINKS.name], out[schema.TEXT_TABLE])
     for record in records:
         if record.issue is None:
             continue
@@ -171,6 +177,7 @@ def table_rows(records: list[Record], next_num: int
         next_num += 1
         issues.append((num, *record.issue))
         labels.extend((num, label) for label in record.labels)
+        assignees.extend((num, who) for who in record.assignees)
         links.extend((num, *link) for link in record.links)
         text.append((num, *record.text))  # type: ignore[misc]
     return out, next_num

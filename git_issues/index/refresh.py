@@ -175,6 +175,7 @@ def _delete(execute_many: ExecuteMany, names: list[str]) -> None:
     rows = [{"name": n} for n in names]
     by_file = "SELECT num FROM issues WHERE file = :name"
     execute_many(f"DELETE FROM labels WHERE num IN ({by_file})", rows)
+    execute_many(f"DELETE FROM {schema.ASSIGNEES.name} WHERE num IN ({by_file})", rows)
     execute_many(f"DELETE FROM links WHERE num IN ({by_file})", rows)
     execute_many(f"DELETE FROM {schema.TEXT_TABLE} WHERE rowid IN ({by_file})", rows)
     execute_many("DELETE FROM issues WHERE file = :name", rows)
@@ -194,6 +195,7 @@ _INSERTS = (
     (schema.FILES.name, schema.FILES.insert_sql("INSERT OR REPLACE")),
     (schema.ISSUES.name, schema.ISSUES.insert_sql()),
     (schema.LABELS.name, schema.LABELS.insert_sql()),
+    (schema.ASSIGNEES.name, schema.ASSIGNEES.insert_sql()),
     (schema.LINKS.name, schema.LINKS.insert_sql()),
     (schema.TEXT_TABLE, schema.TEXT_INSERT),
 )

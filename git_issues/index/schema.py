@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:
     import sqlalchemy
 
-VERSION = 3
+VERSION = 4
 
 
 class Column(NamedTuple):
@@ -69,7 +69,8 @@ ISSUES = Table("issues", (
     Column("status", "TEXT"),
     Column("is_open", "INTEGER"),  # indexed with a sort order: SORTED_INDEXES
     Column("priority", "INTEGER"),  # sorted as an expression: no index serves it
-    Column("assignee", "TEXT"),
+    Column("assignees", "TEXT"),  # comma-joined, for display; ASSIGNEES serves filters
+    Column("milestone", "TEXT", indexed=True),
     Column("author", "TEXT"),
     Column("created", "TEXT"),  # SORTED_INDEXES
     Column("closed", "TEXT"),
@@ -82,6 +83,11 @@ ISSUES = Table("issues", (
 LABELS = Table("labels", (
     Column("num", "INTEGER", indexed=True),
     Column("label", "TEXT", indexed=True),
+))
+
+ASSIGNEES = Table("assignees", (
+    Column("num", "INTEGER", indexed=True),
+    Column("assignee", "TEXT"),  # matched by substring (``ls -a bob``): no index serves it
 ))
 
 # Links as pairs: ``blocks`` rows say src blocks dst, whichever file said it.
@@ -105,7 +111,7 @@ STAT_CACHE = Table("stat_cache", (
 ))
 STAT_CACHE_KEY = "stat_cache_generation"
 
-TABLES = (META, FILES, ISSUES, LABELS, LINKS, STAT_CACHE)
+TABLES = (META, FILES, ISSUES, LABELS, ASSIGNEES, LINKS, STAT_CACHE)
 
 # Indexes that serve a listing in its own order, so ``ls -n 50`` reads 50 rows
 # instead of sorting every open issue: (table, columns; "-" marks descending).
