@@ -32,6 +32,7 @@ def issues(invoke, repo: Path) -> dict[str, str]:
     done = invoke("new", "Done already", "-l", "bug").stdout.strip()
     invoke("close", done)
     invoke("link", bad, "--blocks", other)
+    invoke("edit", other, "-a", "carol@example.com", "-M", "v1.0")
     git(repo, "commit", "-q", "-m", "issues")
     return {"bad": bad, "other": other, "done": done}
 
@@ -160,10 +161,11 @@ def test_comment_close_reopen_edit_write_the_canonical_staged_file(served: Serve
     act("state", state="open", body="Back again")
     assert "status: open" in path.read_text() and "\nclosed:" not in path.read_text()
     act("edit", title="Renamed from the web", status="open", labels="area:ui, web",
-        assignee="bob@example.com", priority="2", body="New body")
+        assignees="bob@example.com, @me", milestone="v1.0", priority="2", body="New body")
     shown = run("show", issue_id, "--json").stdout
     assert '"title": "Renamed from the web"' in shown and '"priority": 2' in shown
-    assert '"web"' in shown and "bob@example.com" in shown
+    assert '"web"' in shown and '"milestone": "v1.0"' in shown
+    assert '"assignees": [\n    "bob@example.com",\n    "ada@example.com"\n  ]' in shown
     assert git(repo, "rev-parse", "HEAD") == head  # nothing committed
 
 
@@ -172,7 +174,7 @@ def test_a_new_issue_from_the_page_is_the_file_the_cli_would_write(served: Serve
     page = served.get("/r/repo/new")
     reply = served.post("/r/repo/new", {"csrf": page.field("csrf"), "title": "Made on the web",
                                         "body": "Line one\nline two", "labels": "web, ui",
-                                        "priority": "3", "assignee": ""})
+                                        "priority": "3", "assignees": "", "milestone": "v2"})
     assert reply.status == 303
     new_id = reply.headers["location"].split("/")[-1].split("?")[0]
     path = repo / ".issues" / f"{new_id}.yml"
@@ -180,6 +182,7 @@ def test_a_new_issue_from_the_page_is_the_file_the_cli_would_write(served: Serve
     text = path.read_text()
     assert "title: Made on the web" in text and "labels:\n- web\n- ui\n" in text
     assert "priority: 3" in text and "author: Ada Tester <ada@example.com>" in text
+    assert "milestone: v2" in text and "assignees" not in text
     assert new_id in run("ls").stdout
 
 
@@ -207,7 +210,8 @@ def test_a_stale_write_is_refused_and_shows_the_current_state(served: Served, re
     path.write_text(path.read_text().replace("Changed by hand", "Changed twice"))
     reply = served.post(f"/r/repo/issues/{issue_id}/edit", {
         "csrf": edit.field("csrf"), "digest": edit.field("digest"), "title": "Mine",
-        "status": "open", "labels": "", "assignee": "", "priority": "", "body": ""})
+        "status": "open", "labels": "", "assignees": "", "milestone": "", "priority": "",
+        "body": ""})
     assert reply.status == 409 and "Changed twice" in reply.text
     assert "Changed twice" in path.read_text()
 
@@ -223,6 +227,10 @@ def test_the_list_filters_like_ls(served: Served, issues):
     assert issues["other"] not in by_label
     assert issues["bad"] in served.get("/r/repo/?priority=1").text
     assert issues["other"] not in served.get("/r/repo/?priority=1").text
+    for query in ("milestone=v1.0", "assignee=CAROL"):
+        page = served.get(f"/r/repo/?status=all&{query}").text
+        assert issues["other"] in page and issues["bad"] not in page, query
+        assert "carol@example.com" in page and "v1.0" in page
     found = served.get("/r/repo/?q=onerror").text  # full text reaches the body
     assert issues["bad"] in found and issues["other"] not in found
     assert served.get("/r/repo/?sort=bogus").status == 200

@@ -56,12 +56,15 @@ def set_state(ws: Workspace, prefix: str, shown: str, state: str,
 def edit(ws: Workspace, prefix: str, shown: str, form: dict[str, Any]) -> lifecycle.Outcome:
     """The edit form's fields, applied as ``edit --title ... -s ... -p ...`` would."""
     issue, data = _base(ws, prefix, shown)
-    wanted = [label.strip() for label in form.get("labels", "").split(",") if label.strip()]
+    labels = _items(form.get("labels", ""))
+    people = _items(form.get("assignees", ""))
     fields = lifecycle.Fields(
         title=form.get("title"), body=form.get("body"), status=form.get("status") or None,
-        add_labels=[label for label in wanted if label not in issue.labels],
-        remove_labels=[label for label in issue.labels if label not in wanted],
-        assignee=form.get("assignee"), priority=form.get("priority"),
+        add_labels=[label for label in labels if label not in issue.labels],
+        remove_labels=[label for label in issue.labels if label not in labels],
+        add_assignees=[who for who in people if who not in issue.assignees],
+        remove_assignees=[who for who in issue.assignees if who not in people],
+        milestone=form.get("milestone"), priority=form.get("priority"),
     )
     after = copy.deepcopy(issue)
     lifecycle.apply_fields(ws, after, fields)
@@ -69,8 +72,13 @@ def edit(ws: Workspace, prefix: str, shown: str, form: dict[str, Any]) -> lifecy
 
 
 def create(ws: Workspace, form: dict[str, Any]) -> Issue:
-    labels = [label.strip() for label in form.get("labels", "").split(",") if label.strip()]
-    priority = form.get("priority", "").strip() or None
     return lifecycle.create(ws, form.get("title", ""), body=form.get("body", ""),
-                            labels=labels, assignee=form.get("assignee", "").strip() or None,
-                            priority=priority)
+                            labels=_items(form.get("labels", "")),
+                            assignees=_items(form.get("assignees", "")),
+                            milestone=form.get("milestone", "").strip() or None,
+                            priority=form.get("priority", "").strip() or None)
+
+
+def _items(text: str) -> list[str]:
+    """A comma-separated field: its non-empty items, stripped."""
+    return [item.strip() for item in text.split(",") if item.strip()]

@@ -57,8 +57,7 @@ def create_app(repos: list[Repo], guard: Guard) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_FORM
     app.jinja_env.autoescape = True  # every template, whatever its name ends with
     app.jinja_env.filters["markdown"] = markdown
-    app.jinja_env.globals.update(csrf=guard.csrf, assignees=views.assignees,
-                                 milestone=views.milestone, priority=_priority)
+    app.jinja_env.globals.update(csrf=guard.csrf, priority=_priority)
     by_name = {repo.name: repo for repo in repos}
     _guard(app, guard)
     _errors(app)

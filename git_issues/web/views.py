@@ -61,7 +61,7 @@ def split_labels(text: str | None) -> list[str]:
 
 
 def _narrowing(query: Query) -> tuple[list[str], list[Any]]:
-    """Filters the index's listing has no flag for: priority and milestone."""
+    """Filters ``ls`` has no flag for: priority and milestone (columns of the index)."""
     where, params = [], []
     if query.priority.strip():
         from git_issues.model import ValidationError, parse_priority
@@ -72,7 +72,7 @@ def _narrowing(query: Query) -> tuple[list[str], list[Any]]:
             raise GitIssuesError(f"priority: {exc}") from None
         where.append("priority = ?")
     if query.milestone.strip():
-        where.append("id IN (SELECT id FROM issues WHERE json_extract(doc, '$.milestone') = ?)")
+        where.append("milestone = ?")
         params.append(query.milestone.strip())
     return where, params
 
@@ -105,8 +105,8 @@ def _menus(view: Any) -> dict[str, list[str]]:
     labels = [label for (label,) in conn.execute(
         "SELECT DISTINCT label FROM labels ORDER BY label LIMIT 500")]
     milestones = [m for (m,) in conn.execute(
-        "SELECT DISTINCT json_extract(doc, '$.milestone') AS m FROM issues "
-        "WHERE m IS NOT NULL ORDER BY m LIMIT 200")]
+        "SELECT DISTINCT milestone FROM issues WHERE milestone IS NOT NULL "
+        "ORDER BY milestone LIMIT 200")]
     return {"statuses": list(view.statuses()), "labels": labels,
             "milestones": [str(m) for m in milestones]}
 
@@ -130,22 +130,6 @@ def issue_page(ws: Workspace, prefix: str) -> IssuePage:
         statuses = view.statuses()
     return IssuePage(issue, digest(data), statuses.get(issue.status, "open"), list(statuses),
                      links, titles)
-
-
-def assignees(issue: Any) -> list[str]:
-    """The issue's assignees, whether the model holds one (``assignee``) or a list."""
-    many = getattr(issue, "assignees", None)
-    if many is not None:
-        return list(many)
-    one = getattr(issue, "assignee", None)
-    return [one] if one else []
-
-
-def milestone(issue: Any) -> str | None:
-    value = getattr(issue, "milestone", None)
-    if value is None:
-        value = issue.extra.get("milestone")
-    return None if value is None else str(value)
 
 
 def history(ws: Workspace, prefix: str) -> list[dict[str, Any]]:
