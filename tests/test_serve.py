@@ -247,7 +247,7 @@ def test_the_issue_page_shows_links_both_ways_and_the_history(served: Served, re
     assert "<strong>issues</strong>" in log  # the commit, by its subject
     assert "Not staged (work tree)" in log and "Retitled" in log
     part = served.get(f"/r/repo/issues/{issues['other']}/history?part=1").text
-    assert part.lstrip().startswith('<ol class="log">')  # what app.js puts in the page
+    assert part.lstrip().startswith('<div class="log">')  # what app.js puts in the page
     assert served.get("/r/repo/issues/zzzzzz").status == 404
 
 

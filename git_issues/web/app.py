@@ -184,9 +184,11 @@ def _read_routes(app: Flask, repos: list[Repo], by_name: dict[str, Repo]) -> Non
     def history(name: str, issue_id: str) -> Any:
         with workspace(by_name, name) as ws:
             entries = views.history(ws, issue_id)
+            mentions, total = views.mentions(ws, issue_id)
             context = _context(ws, name)
         template = "history_part.html" if request.args.get("part") else "history.html"
-        return render_template(template, entries=entries, issue_id=issue_id, **context)
+        return render_template(template, entries=entries, issue_id=issue_id, mentions=mentions,
+                               mentioned=total, **context)
 
     @app.get("/r/<name>/new")
     def new_form(name: str) -> Any:
@@ -194,7 +196,7 @@ def _read_routes(app: Flask, repos: list[Repo], by_name: dict[str, Repo]) -> Non
             templates = views.templates(ws)
             context = _context(ws, name)
         chosen = request.args.get("template", "")
-        form = {"body": templates.get(chosen, "")}
+        form = views.template_form(templates.get(chosen))
         return render_template("new.html", templates=templates, chosen=chosen, form=form,
                                error=None, **context)
 
@@ -227,9 +229,8 @@ def _issue_response(ws: Workspace, name: str, issue_id: str, *, status: int = 20
                     error: str | None = None, kept: dict[str, str] | None = None) -> Any:
     page = views.issue_page(ws, issue_id)
     return render_template(
-        "issue.html", page=page, mentions=views.mentions(ws, page.issue.id),
-        done=request.args.get("done"), error=error, kept=kept or {}, **_context(ws, name),
-    ), status
+        "issue.html", page=page, done=request.args.get("done"), error=error, kept=kept or {},
+        **_context(ws, name)), status
 
 
 def _form() -> dict[str, str]:

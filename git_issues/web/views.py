@@ -9,7 +9,6 @@ a checkout or a pull shows on the next page load and nothing stays open.
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from git_issues.errors import GitIssuesError
@@ -140,17 +139,21 @@ def history(ws: Workspace, prefix: str) -> list[dict[str, Any]]:
             for entry in history_mod.history(ws, prefix)]
 
 
-def mentions(ws: Workspace, issue_id: str) -> list[dict[str, str]]:
-    """Commits whose message names the issue.
+def mentions(ws: Workspace, issue_id: str) -> tuple[list[Any], int]:
+    """The newest commits on any ref whose message names the issue, and how many there are.
 
-    The seam for the library that finds them (branch ``everyday``); until it
-    is merged, the page says nothing rather than guessing.
+    From ``git_issues.commits`` (the everyday-use work): until that module is
+    there, the page shows none rather than guessing.
     """
     try:
-        from git_issues import mentions as mentions_mod  # type: ignore[attr-defined]
+        from git_issues import commits  # type: ignore[attr-defined]
     except ImportError:
-        return []
-    return mentions_mod.commits_mentioning(ws, issue_id)  # pragma: no cover
+        return [], 0
+    try:
+        issue = ws.store.read(ws.store.resolve(issue_id))
+    except GitIssuesError:  # gone or broken: its history still shows
+        return [], 0
+    return commits.references(ws.root, issue.id, issue.created)
 
 
 def board(ws: Workspace, query: Query, prefix: str) -> dict[str, Any]:
@@ -186,18 +189,26 @@ def _column(conn: Any, base: str, args: list[Any], sort: str, name: str) -> dict
     return {"name": name, "count": count, "cards": cards}
 
 
-def templates(ws: Workspace) -> dict[str, str]:
-    """``.issues/templates/*.md``: a name and the text it starts a new issue with."""
-    folder = Path(ws.store.dir) / "templates"
-    found: dict[str, str] = {}
+def templates(ws: Workspace) -> dict[str, Any]:
+    """``.issues/templates/NAME.yml`` by name, read by ``git_issues.templates`` (the
+    everyday-use work) when it is there; a broken template is left out, ``check`` names it."""
     try:
-        entries = sorted(folder.iterdir())
-    except OSError:
-        return found
-    for entry in entries[:50]:
-        if entry.suffix in (".md", ".txt") and entry.is_file() and not entry.is_symlink():
-            try:
-                found[entry.stem] = entry.read_bytes()[:65536].decode("utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue
+        from git_issues import templates as templates_mod  # type: ignore[attr-defined]
+    except ImportError:
+        return {}
+    found = {}
+    for name in templates_mod.names(ws.store.dir):
+        try:
+            found[name] = templates_mod.load(ws.store.dir, name)
+        except GitIssuesError:
+            continue
     return found
+
+
+def template_form(template: Any) -> dict[str, str]:
+    """The new-issue form as a template fills it in."""
+    if template is None:
+        return {}
+    return {"title": template.title, "body": template.body, "labels": ", ".join(template.labels),
+            "priority": "" if template.priority is None else str(template.priority),
+            "assignees": getattr(template, "assignee", "") or ""}

@@ -8,7 +8,7 @@ document.addEventListener("DOMContentLoaded", function () {
     .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
     .then(function (html) {
       var doc = new DOMParser().parseFromString(html, "text/html");
-      var list = doc.querySelector("ol.log");
+      var list = doc.querySelector("div.log");
       if (list) { box.replaceChild(document.importNode(list, true), box.querySelector("p")); }
     })
     .catch(function () { /* the link stays */ });
