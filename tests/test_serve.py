@@ -291,3 +291,16 @@ def test_a_non_loopback_host_warns(repo: Path, issues):
         warning = server.proc.stderr.readline()
         assert warning.startswith("warning: serving on 0.0.0.0")
         assert server.get("/r/repo/").status == 200  # still reached on loopback
+
+
+def test_a_port_in_use_is_a_user_error(repo: Path, issues):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run([GIT_ISSUES, "serve", "--no-open", "--port", str(port)],
+                              capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}")
