@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from git_issues import gitutil
 from git_issues.errors import GitIssuesError, IssueFileError
 from git_issues.fileformat import CONFLICT_RE
-from git_issues.model import ID_RE, LINK_KINDS
+from git_issues.model import CANONICAL_TIME_RE, ID_RE, LINK_KINDS
 from git_issues.store import CONFIG_NAME, ISSUES_DIR, SUFFIX, issue_stem
 
 if TYPE_CHECKING:
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
     from git_issues.model import Issue
     from git_issues.workspace import Workspace
 
-CANONICAL_TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 FUTURE_SLACK = _dt.timedelta(days=1)  # clocks disagree a little; a day ahead is a typo
 CONFIG_PATH = f"{ISSUES_DIR}/{CONFIG_NAME}"
 NOT_AN_ISSUE = f"not an issue file (issues are {ISSUES_DIR}/<id>{SUFFIX})"

@@ -7,10 +7,10 @@ committed with the issues, so every clone agrees on what a status means.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from git_issues.errors import GitIssuesError
-from git_issues.model import STATUS_RE
 
 SHOWN = ".issues/config.yml"
 DEFAULT_STATUSES = {"open": "open", "closed": "closed"}
@@ -44,6 +44,15 @@ class Config:
         return status
 
 
+def statuses_or_defaults(read: Callable[[], Config]) -> dict[str, str]:
+    """The statuses for describing changes (``log``, ``diff``): a broken config is
+    ``check``'s to report; a report falls back to the defaults rather than fail."""
+    try:
+        return read().statuses
+    except GitIssuesError:
+        return dict(DEFAULT_STATUSES)
+
+
 def load(path: Path) -> Config:
     """Read the config, or the defaults when there is none."""
     # The config arrives in pull requests like the issues: the same guarded reader
@@ -60,6 +69,7 @@ def load(path: Path) -> Config:
 def parse(data: bytes) -> Config:
     """The config from its bytes: a file on disk, or a version git holds (``check --staged``)."""
     from git_issues.fileformat import load_document
+    from git_issues.model import STATUS_RE  # not at import: ``ls`` reads the defaults only
 
     shown = SHOWN
     doc = load_document(data, shown) or {}

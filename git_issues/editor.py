@@ -9,13 +9,15 @@ from pathlib import Path
 
 from git_issues import gitutil
 from git_issues.errors import GitIssuesError
+from git_issues.fastpaths import git_sh
 
 
 def run_editor(root: Path, path: Path) -> None:
     """Open ``path`` in the user's editor and wait for it, like ``git commit`` does."""
     command = gitutil.editor(root)
-    # git runs the editor through the shell so that 'code --wait' and quoting work.
-    proc = subprocess.run(["sh", "-c", f'{command} "$@"', command, str(path)], cwd=root)
+    # git runs the editor through the shell so that 'code --wait' and quoting work
+    # (on Windows, git for Windows' own sh.exe).
+    proc = subprocess.run([git_sh(), "-c", f'{command} "$@"', command, str(path)], cwd=root)
     if proc.returncode != 0:
         raise GitIssuesError(f"the editor '{command}' exited with code {proc.returncode}")
 

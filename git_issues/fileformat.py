@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from git_issues.errors import IssueFileError
+from git_issues.fastpaths import can_open_nofollow
 from git_issues.model import Issue, ValidationError, issue_from_dict
 
 # GitHub caps a body at 65,536 characters; 1 MiB leaves room for long threads.
@@ -301,17 +302,11 @@ def read_bytes(path: str, display: str | None = None) -> tuple[bytes, os.stat_re
 
     Returns the bytes and the ``fstat`` of the very descriptor they came from,
     so the index records stat data that matches the content it parsed.
-    Symbolic links are refused: a link to ``/etc/passwd`` is no issue.
+    Symbolic links are refused: a link to ``/etc/passwd`` is no issue.  So is
+    anything but a regular file: a FIFO posing as an issue would hang a read.
     """
     shown = display or path
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        if os.path.islink(path):
-            raise IssueFileError(shown, "is a symbolic link, not an issue file") from None
-        raise IssueFileError(shown, exc.strerror or "cannot be read") from None
+    fd = _open_nofollow(path, shown) if can_open_nofollow() else _open_checked(path, shown)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -329,6 +324,48 @@ def read_bytes(path: str, display: str | None = None) -> tuple[bytes, os.stat_re
         return b"".join(chunks), st
     finally:
         os.close(fd)
+
+
+def _open_nofollow(path: str, shown: str) -> int:
+    """The fast path: the kernel refuses a link, and a FIFO cannot block the open."""
+    try:
+        return os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        if os.path.islink(path):
+            raise IssueFileError(shown, "is a symbolic link, not an issue file") from None
+        raise IssueFileError(shown, exc.strerror or "cannot be read") from None
+
+
+def _open_checked(path: str, shown: str) -> int:
+    """The portable open (no ``O_NOFOLLOW``/``O_NONBLOCK``, as on Windows), same refusals.
+
+    ``lstat`` first, so that a link or a FIFO is refused before it is opened;
+    after the open, the descriptor must be the very file ``lstat`` saw, or it
+    was swapped for something else in between (a link, say) and is refused.
+    """
+    try:
+        before = os.lstat(path)
+    except FileNotFoundError:  # gone, as for the fast path
+        raise
+    except OSError as exc:  # a parent that is no folder, say: the fast path's words
+        raise IssueFileError(shown, exc.strerror or "cannot be read") from None
+    if stat.S_ISLNK(before.st_mode):
+        raise IssueFileError(shown, "is a symbolic link, not an issue file")
+    if not stat.S_ISREG(before.st_mode):
+        raise IssueFileError(shown, "is not a regular file")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise IssueFileError(shown, exc.strerror or "cannot be read") from None
+    after = os.fstat(fd)
+    if (after.st_ino, after.st_dev) != (before.st_ino, before.st_dev):
+        os.close(fd)
+        raise IssueFileError(shown, "was replaced while being read; read it again")
+    return fd
 
 
 # Line breaks YAML knows besides '\n': written raw, a quoted scalar folds them

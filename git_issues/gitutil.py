@@ -30,10 +30,21 @@ def run(args: list[str], cwd: Path | str | None = None, *, input: bytes | None =
     except FileNotFoundError:
         raise GitIssuesError("git is not installed or not on PATH") from None
     if check and proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        first = message[0] if message else f"git {args[0]} failed"
-        raise GitError(first.removeprefix("fatal: ").removeprefix("error: "))
+        raise git_error(proc, args)
     return proc
+
+
+def git_error(proc: subprocess.CompletedProcess, args: list[str]) -> GitError:
+    """git's own first line, without its ``fatal:``/``error:`` prefix: one line for the user."""
+    message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    first = message[0] if message else f"git {args[0]} failed"
+    return GitError(first.removeprefix("fatal: ").removeprefix("error: "))
+
+
+def empty_tree(root: Path) -> str:
+    """The id of the empty tree, what a repository without commits is compared with
+    (asked of git: it differs between SHA-1 and SHA-256 repositories)."""
+    return output(["hash-object", "-t", "tree", "--stdin"], root, input=b"")
 
 
 def output(args: list[str], cwd: Path | str | None = None, **kwargs) -> str:
@@ -87,9 +98,7 @@ def add(root: Path, paths: list[Path | str]) -> None:
         if b"index.lock" not in proc.stderr or attempt == _LOCK_TRIES - 1:
             break
         time.sleep(0.02 + random.random() * 0.08)
-    message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-    first = message[0] if message else "git add failed"
-    raise GitError(first.removeprefix("fatal: ").removeprefix("error: "))
+    raise git_error(proc, args)
 
 
 def ident(root: Path) -> str:
@@ -105,8 +114,7 @@ def ident(root: Path) -> str:
 
 
 def email(root: Path) -> str | None:
-    value = output(["config", "user.email"], root, check=False)
-    return value or None
+    return config_get(root, "user.email") or None
 
 
 def editor(root: Path) -> str:

@@ -3,8 +3,9 @@
 Git already records every version of an issue file, so nothing is stored for
 history: ``git log --follow -m`` lists the commits that touched the file, one
 ``git cat-file --batch`` fetches every version needed, and each commit's
-version is compared field by field with its parents'.  Two git processes per
-call whatever the length of the history.
+version is compared with its parents' by ``changes.compare``, the comparison
+``diff`` makes too.  Two git processes per call whatever the length of the
+history.
 
 Merges are compared with every parent and show only what differs from all of
 them (a conflict resolved to a new value); what a branch brought in is shown
@@ -16,39 +17,23 @@ top (not staged, then staged), marked as such.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from git_issues import gitutil
+from git_issues.changes import Change, compare
+from git_issues.config import statuses_or_defaults
 from git_issues.errors import GitIssuesError, IssueFileError
 from git_issues.ids import ID_RE
-from git_issues.model import Comment, Issue
+from git_issues.model import Issue
 from git_issues.store import ISSUES_DIR, SUFFIX
 from git_issues.workspace import Workspace
 
 COMMITTED, STAGED, UNSTAGED = "committed", "staged", "unstaged"
-SCALARS = ("title", "status", "priority", "milestone", "author", "created", "closed")
-SETS = ("labels", "assignees")  # shown as +added -removed
 _RS, _US = "\x1e", "\x1f"
 _LOG_FORMAT = f"{_RS}%H{_US}%P{_US}%an <%ae>{_US}%aI{_US}%s"
-
-
-@dataclass
-class Change:
-    """One field's change; ``key`` names the comment for comment changes."""
-
-    field: str
-    old: Any = None
-    new: Any = None
-    key: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        data = {"field": self.field, "old": self.old, "new": self.new}
-        if self.key:
-            data["comment"] = self.key
-        return data
+Statuses = dict[str, str]  # each status to open or closed
 
 
 @dataclass
@@ -80,51 +65,6 @@ class _Commit:
     subject: str
     path: str  # the file's path in this commit
     parent_path: str  # its path in the parents (differs after a rename)
-
-
-# --- comparing two versions ------------------------------------------------------
-
-def _comment_dict(comment: Comment) -> dict[str, Any]:
-    return comment.to_dict()
-
-
-def diff_issues(old: Issue | None, new: Issue | None) -> list[Change]:
-    """The field-by-field changes from ``old`` to ``new`` (None: no file)."""
-    if old is None and new is None:
-        return []
-    if new is None:
-        return [Change("deleted", old.title if old else None, None)]
-    if old is None:
-        base = Issue(id=new.id, title=new.title, status=new.status, created=new.created,
-                     author=new.author)
-        created = Change("created", None, {"title": new.title, "status": new.status})
-        return [created, *diff_issues(base, new)]
-    changes = [Change(name, getattr(old, name), getattr(new, name))
-               for name in SCALARS if getattr(old, name) != getattr(new, name)]
-    for name in SETS:
-        if getattr(old, name) != getattr(new, name):
-            changes.append(Change(name, list(getattr(old, name)), list(getattr(new, name))))
-    for kind in dict.fromkeys([*old.links, *new.links]):
-        before, after = old.links.get(kind, []), new.links.get(kind, [])
-        if before != after:
-            changes.append(Change(f"links.{kind}", list(before), list(after)))
-    if old.body != new.body:
-        changes.append(Change("body", old.body, new.body))
-    changes.extend(_comment_changes(old.comments, new.comments))
-    for key in dict.fromkeys([*old.extra, *new.extra]):
-        if old.extra.get(key) != new.extra.get(key):
-            changes.append(Change(key, old.extra.get(key), new.extra.get(key)))
-    return changes
-
-
-def _comment_changes(old: list[Comment], new: list[Comment]) -> list[Change]:
-    before = {c.id: _comment_dict(c) for c in old}
-    after = {c.id: _comment_dict(c) for c in new}
-    changes = []
-    for cid in dict.fromkeys([*before, *after]):
-        if before.get(cid) != after.get(cid):
-            changes.append(Change("comment", before.get(cid), after.get(cid), key=cid))
-    return changes
 
 
 # --- reading versions from git ---------------------------------------------------
@@ -203,23 +143,26 @@ def history(ws: Workspace, prefix: str) -> list[Entry]:
     specs += [f"{p}:{c.parent_path}" for c in commits for p in c.parents]
     specs += ([f"HEAD:{path}"] if has_head else []) + [f":{path}"]
     blobs = _fetch(ws.root, specs)
-    entries = _uncommitted(ws, issue_id, path, blobs, has_head)
-    entries += _committed(commits, blobs)
+    statuses = statuses_or_defaults(ws.config)
+    entries = _uncommitted(ws, issue_id, path, blobs, has_head, statuses)
+    entries += _committed(commits, blobs, statuses)
     if not entries:
         raise GitIssuesError(f"no issue '{issue_id}' in the work tree or in git's history")
     return entries
 
 
 def _uncommitted(ws: Workspace, issue_id: str, path: str, blobs: dict[str, bytes | None],
-                 has_head: bool) -> list[Entry]:
+                 has_head: bool, statuses: Statuses) -> list[Entry]:
     head = blobs.get(f"HEAD:{path}") if has_head else None
     staged = blobs.get(f":{path}")
     work = _work_tree_version(ws, issue_id, path)
     entries = []
     if work != staged:
-        entries.append(_entry(Entry(UNSTAGED), staged, work, path, "the index", "work tree"))
+        entries.append(_entry(Entry(UNSTAGED), staged, work, path, ("the index", "work tree"),
+                              statuses))
     if staged != head:
-        entries.append(_entry(Entry(STAGED), head, staged, path, "HEAD", "the index"))
+        entries.append(_entry(Entry(STAGED), head, staged, path, ("HEAD", "the index"),
+                              statuses))
     return entries
 
 
@@ -237,18 +180,19 @@ def _work_tree_version(ws: Workspace, issue_id: str, path: str) -> bytes | Issue
 
 
 def _entry(entry: Entry, old: bytes | IssueFileError | None, new: bytes | IssueFileError | None,
-           path: str, old_where: str, new_where: str) -> Entry:
-    before = _parse(old, path, f"in {old_where}")
-    after = _parse(new, path, f"in {new_where}")
+           path: str, where: tuple[str, str], statuses: Statuses) -> Entry:
+    before = _parse(old, path, f"in {where[0]}")
+    after = _parse(new, path, f"in {where[1]}")
     if isinstance(after, IssueFileError):
         entry.error = str(after)
     else:
-        entry.changes = diff_issues(None if isinstance(before, IssueFileError) else before,
-                                    after)
+        entry.changes = compare(None if isinstance(before, IssueFileError) else before,
+                                after, statuses)
     return entry
 
 
-def _committed(commits: list[_Commit], blobs: dict[str, bytes | None]) -> list[Entry]:
+def _committed(commits: list[_Commit], blobs: dict[str, bytes | None],
+               statuses: Statuses) -> list[Entry]:
     entries = []
     last_good: Issue | None = None
     for commit in reversed(commits):  # oldest first, so "last valid version" is known
@@ -262,9 +206,9 @@ def _committed(commits: list[_Commit], blobs: dict[str, bytes | None]) -> list[E
         olds = [_parse(blobs.get(f"{p}:{commit.parent_path}"), commit.parent_path, f"at {p[:10]}")
                 for p in commit.parents] or [None]
         first = olds[0] if not isinstance(olds[0], IssueFileError) else last_good
-        entry.changes = diff_issues(first, new)
+        entry.changes = compare(first, new, statuses)
         if len(olds) > 1:  # a merge: only what differs from every parent is its own
-            entry.changes = _merge_own(entry.changes, olds[1:], new)
+            entry.changes = _merge_own(entry.changes, olds[1:], new, statuses)
         if new is not None:
             last_good = new
         if entry.changes:
@@ -272,78 +216,11 @@ def _committed(commits: list[_Commit], blobs: dict[str, bytes | None]) -> list[E
     return entries[::-1]
 
 
-def _merge_own(changes: list[Change], others: list[Any], new: Issue | None) -> list[Change]:
+def _merge_own(changes: list[Change], others: list[Any], new: Issue | None,
+               statuses: Statuses) -> list[Change]:
     def keys(old: Any) -> set[tuple[str, str | None]]:
         base = None if isinstance(old, IssueFileError) else old
-        return {(c.field, c.key) for c in diff_issues(base, new)}
+        return {c.key for c in compare(base, new, statuses)}
 
     common = set.intersection(*(keys(old) for old in others))
-    return [c for c in changes if (c.field, c.key) in common]
-
-
-# --- words for people ----------------------------------------------------------------
-
-def _value(value: Any) -> str:
-    if value is None or value == "" or value == []:
-        return "(none)"
-    if isinstance(value, str):
-        return f'"{value}"' if any(ch.isspace() for ch in value) else value
-    return str(value)
-
-
-def _first_line(text: str, width: int = 60) -> str:
-    line = (text or "").strip().split("\n", 1)[0]
-    return line if len(line) <= width else line[: width - 1] + "…"
-
-
-def _plus_minus(old: list[str], new: list[str]) -> str:
-    parts = [f"+{x}" for x in new if x not in old] + [f"-{x}" for x in old if x not in new]
-    return " ".join(parts) if parts else "reordered"
-
-
-def describe(change: Change) -> str:
-    """One line for a person: ``title: "Old" → "New"``."""
-    name, old, new = change.field, change.old, change.new
-    if name == "created":
-        return f'created: "{new["title"]}" ({new["status"]})'
-    if name == "deleted":
-        return "deleted the issue file"
-    if name == "priority":
-        return f"priority: {_priority(old)} → {_priority(new)}"
-    if name in SETS or name.startswith("links."):
-        shown = name.removeprefix("links.").replace("_", " ")
-        return f"{shown}: {_plus_minus(old or [], new or [])}"
-    if name == "body":
-        return f"body: {_text_change(old, new)}"
-    if name == "comment":
-        return _comment_line(change)
-    if name == "title":
-        return f'title: "{old}" → "{new}"' if old else f'title: "{new}"'
-    return f"{name}: {_value(old)} → {_value(new)}"
-
-
-def _priority(value: Any) -> str:
-    return "(none)" if value is None else f"P{value}"
-
-
-def _text_change(old: str, new: str) -> str:
-    if not old:
-        count = len(new.splitlines())
-        return f"added ({count} line{'' if count == 1 else 's'})"
-    if not new:
-        return "removed"
-    plus = minus = 0
-    for line in difflib.ndiff(old.splitlines(), new.splitlines()):
-        plus += line.startswith("+ ")
-        minus += line.startswith("- ")
-    return f"edited (+{plus} -{minus} lines)"
-
-
-def _comment_line(change: Change) -> str:
-    old, new = change.old, change.new
-    if old is None:
-        who = new.get("author") or "unknown"
-        return f'comment {change.key} added by {who}: "{_first_line(new.get("body", ""))}"'
-    if new is None:
-        return f"comment {change.key} removed"
-    return f"comment {change.key} edited"
+    return [c for c in changes if c.key in common]

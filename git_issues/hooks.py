@@ -98,7 +98,7 @@ def command() -> list[str]:
     return [sys.executable, "-m", "git_issues"]
 
 
-def render(name: str, cmd: list[str] | None = None) -> str:
+def hook_script(name: str, cmd: list[str] | None = None) -> str:
     """The text of hook ``name`` with ``cmd`` (default: ``command()``) baked in."""
     cmd = cmd if cmd is not None else command()
     text = template(name)
@@ -147,7 +147,7 @@ def status(ws: Workspace, cmd: list[str] | None = None) -> list[HookStatus]:
     for name in HOOK_NAMES:
         path = directory / name
         state = _state(path)
-        current = state in (OURS, CHAINED) and _read(path) == render(name, cmd).encode()
+        current = state in (OURS, CHAINED) and _read(path) == hook_script(name, cmd).encode()
         result.append(HookStatus(name, path, state, current))
     return result
 
@@ -205,7 +205,7 @@ def install(ws: Workspace, cmd: list[str] | None = None) -> list[str]:
                 done.append(f"left {_shown(ws, path)} alone: it is committed in the repository "
                             f"(call `git issues hooks run {name} \"$@\"` from it yourself)")
                 continue
-            done.extend(_install_one(ws, path, render(name, cmd)))
+            done.extend(_install_one(ws, path, hook_script(name, cmd)))
     return done
 
 
@@ -303,7 +303,7 @@ def staged_paths(ws: Workspace) -> list[str]:
     if head.returncode == 0:
         base = head.stdout.decode().strip()
     else:  # the first commit: compare with the empty tree
-        base = gitutil.output(["hash-object", "-t", "tree", os.devnull], ws.root)
+        base = gitutil.empty_tree(ws.root)
     raw = gitutil.run(["diff-index", "--cached", "--name-only", "-z", "--no-renames",
                        "--diff-filter=d", base, "--", f"{ISSUES_DIR}/"], ws.root).stdout
     paths = []

@@ -10,8 +10,9 @@ from __future__ import annotations
 import copy
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from git_issues import gitutil
 from git_issues import ids as ids_mod
@@ -34,6 +35,8 @@ from git_issues.workspace import INDEX_DIR, Workspace
 
 if TYPE_CHECKING:
     from git_issues.config import Config
+
+T = TypeVar("T")
 
 # Where a link is stored on one side, and how the other side would say the same.
 MIRROR = {"blocks": "blocked_by", "blocked_by": "blocks", "related": "related"}
@@ -288,13 +291,18 @@ def edit_in_editor(ws: Workspace, prefix: str) -> Outcome:
     shown = ws.store.display(issue_id)
     header = EDIT_HEADER.format(shown=shown)
     text = edit_text(ws.root, header + data.decode("utf-8"), f"{issue_id}.yml")
-    try:
-        after = _parse_edited(ws, issue, text, shown)
-        changed = write(ws, issue, after, data)
-    except GitIssuesError as exc:
-        kept = keep_text(ws, issue_id, text.removeprefix(header), ".yml")
-        unchanged = "" if isinstance(exc, StaleWriteError) else "; the file is unchanged"
-        raise GitIssuesError(f"{exc}{unchanged}; your text is in {kept}") from None
+
+    def apply() -> tuple[Issue, list[str]]:
+        try:
+            after = _parse_edited(ws, issue, text, shown)
+            return after, write(ws, issue, after, data)
+        except StaleWriteError:
+            raise  # says itself that the file changed meanwhile
+        except GitIssuesError as exc:
+            raise GitIssuesError(f"{exc}; the file is unchanged") from None
+
+    after, changed = keeping_typed_text(ws, issue_id, text.removeprefix(header), apply,
+                                        suffix=".yml")
     if changed:  # written: a failure to stage now must not claim the file is unchanged
         gitutil.add(ws.root, [ws.store.path(issue_id)])
     return Outcome(after, changed)
@@ -317,6 +325,23 @@ def _parse_edited(ws: Workspace, before: Issue, text: str, shown: str) -> Issue:
             status, after.status = after.status, before.status
             set_status(after, status, config, now())
     return after
+
+
+def keeping_typed_text(ws: Workspace, issue_id: str, typed: str, write: Callable[[], T], *,
+                       suffix: str = ".md") -> T:
+    """Run ``write``; if it is refused, save what the user ``typed`` and say where.
+
+    Minutes of typing in an editor must never be lost to a refused write (a
+    title too long, a broken YAML edit, a file changed meanwhile).  Text of
+    nothing but blanks is not worth a file; the error is raised as it was.
+    """
+    try:
+        return write()
+    except GitIssuesError as exc:
+        if not typed.strip():
+            raise
+        kept = keep_text(ws, issue_id, typed, suffix)
+        raise GitIssuesError(f"{exc}; your text is in {kept}") from None
 
 
 def keep_text(ws: Workspace, issue_id: str, text: str, suffix: str = ".md") -> Path:
@@ -472,3 +497,105 @@ def unlink(ws: Workspace, prefix: str, kind: str, other_prefix: str) -> Outcome:
 def _without(links: dict[str, list[str]], kind: str, other_id: str) -> dict[str, list[str]]:
     kept = {k: [i for i in ids if not (k == kind and i == other_id)] for k, ids in links.items()}
     return {k: ids for k, ids in kept.items() if ids}
+
+
+# --- deleting -------------------------------------------------------------------
+
+class Removal:
+    """What ``rm`` did: the issue it removed, and the files whose links to it went too."""
+
+    def __init__(self, issue: Issue, unlinked: dict[str, list[str]],
+                 committed: bool) -> None:
+        self.issue = issue
+        self.unlinked = unlinked  # other id -> the kinds of link removed from its file
+        self.committed = committed  # False: git has no copy; the text is gone for good
+
+
+def is_committed(ws: Workspace, issue_id: str) -> bool:
+    """True when HEAD holds the file, so ``git checkout HEAD -- FILE`` brings it back."""
+    spec = f"HEAD:{ws.store.display(issue_id)}"
+    return gitutil.run(["cat-file", "-e", spec], ws.root, check=False).returncode == 0
+
+
+def remove(ws: Workspace, prefix: str) -> Removal:
+    """Delete an issue the way ``git rm -f`` deletes a file, and every link to it.
+
+    The links in other files go first, each rewritten canonically and staged:
+    if one cannot be written (someone else changed it), nothing is deleted.
+    The file is then removed from the work tree and the index whatever its
+    state (committed, staged or new), as ``git rm -f`` does: the user has
+    confirmed, and a committed issue stays in git's history.
+    """
+    issue_id = ws.store.resolve(prefix)
+    issue, data = read(ws, issue_id)
+    committed = is_committed(ws, issue_id)
+    unlinked: dict[str, list[str]] = {}
+    for other_id in linking_ids(ws, issue_id):
+        other, other_data = read(ws, other_id)
+        after = copy.deepcopy(other)
+        after.links = {kind: [i for i in ids if i != issue_id]
+                       for kind, ids in other.links.items()}
+        after.links = {kind: ids for kind, ids in after.links.items() if ids}
+        if save(ws, other, after, other_data):
+            unlinked[other_id] = [k for k, ids in other.links.items() if issue_id in ids]
+    path = ws.store.path(issue_id)
+    if path.read_bytes() != data:
+        raise StaleWriteError(f"{ws.store.display(issue_id)}: changed by someone else since "
+                              "it was read; nothing was deleted")
+    gitutil.run(["rm", "-q", "-f", "--ignore-unmatch", "--", str(path)], ws.root)
+    if path.exists():  # never added: git rm does not know it
+        path.unlink()
+    return Removal(issue, unlinked, committed)
+
+
+def linking_ids(ws: Workspace, issue_id: str) -> list[str]:
+    """Other issues whose own files link to ``issue_id`` (from the fresh index)."""
+    from git_issues.index.query import open_index
+
+    with open_index(ws.sources) as view:
+        return view.linking_ids(issue_id)
+
+
+# --- changing and deleting comments ----------------------------------------------
+
+def resolve_comment(issue: Issue, prefix: str) -> Comment:
+    """The comment that a unique prefix of its id names; ambiguity names the candidates."""
+    wanted = prefix.strip().lower()
+    if not wanted:
+        raise GitIssuesError("a comment id is needed (see 'git issues show --json')")
+    matches = [c for c in issue.comments if c.id.startswith(wanted)]
+    exact = [c for c in matches if c.id == wanted]
+    if exact:
+        return exact[0]
+    if not matches:
+        have = ", ".join(c.id for c in issue.comments) or "none"
+        raise GitIssuesError(f"issue {issue.id} has no comment '{wanted}' (comments: {have})")
+    if len(matches) > 1:
+        shown = ", ".join(c.id for c in matches)
+        raise GitIssuesError(f"comment id prefix '{wanted}' is ambiguous: {shown}")
+    return matches[0]
+
+
+def edit_comment(ws: Workspace, issue_id: str, comment_prefix: str, text: str,
+                 base: tuple[Issue, bytes] | None = None) -> Outcome:
+    """Replace a comment's text; its id, author and date stay.
+
+    ``base`` is the version the user's text was written against (read before
+    the editor opened): the write is refused if the file changed since.
+    """
+    if not text.strip():
+        raise GitIssuesError("aborted: the comment is empty (--delete removes a comment)")
+    issue, data = base or read(ws, ws.store.resolve(issue_id))
+    after = copy.deepcopy(issue)
+    target = resolve_comment(after, comment_prefix)
+    target.body = normalize_body(text)
+    return Outcome(after, save(ws, issue, after, data), target)
+
+
+def delete_comment(ws: Workspace, issue_id: str, comment_prefix: str) -> Outcome:
+    """Remove one comment; the others keep their place."""
+    issue, data = read(ws, ws.store.resolve(issue_id))
+    after = copy.deepcopy(issue)
+    target = resolve_comment(after, comment_prefix)
+    after.comments.remove(target)
+    return Outcome(after, save(ws, issue, after, data), target)

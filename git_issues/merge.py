@@ -103,17 +103,17 @@ def merge_issues(base: Issue | None, ours: Issue, theirs: Issue, *,
             text = dump_issue(issue_from_dict(merged))
         except ValidationError as exc:  # cannot happen field by field; never hide it if it does
             everything = {key: (a.get(key, _MISSING), b.get(key, _MISSING)) for key in order}
-            return MergeResult(_render(old, {}, everything, order, diff3),
+            return MergeResult(_marked_text(old, {}, everything, order, diff3),
                                [f"the merged issue is invalid: {exc}"])
         return MergeResult(text.encode("utf-8"))
-    return MergeResult(_render(old, merged, conflicts, order, diff3), list(conflicts),
+    return MergeResult(_marked_text(old, merged, conflicts, order, diff3), list(conflicts),
                        collision=base is None)
 
 
 # A merge of one field: (value, None) when clean, (_MISSING, (ours, theirs)) on a
 # conflict, where ours/theirs are the field as each side would have it after
 # everything else merged (so taking either side loses nothing from the other).
-Outcome = tuple[Any, "tuple[Any, Any] | None"]
+FieldMerge = tuple[Any, "tuple[Any, Any] | None"]
 
 
 def _merge_mappings(old: dict | None, a: dict, b: dict, order: list[str]
@@ -141,7 +141,7 @@ def _key_order(old: dict, a: dict, b: dict) -> list[str]:
     return known + [key for key in present if key not in ISSUE_KEYS]
 
 
-def _pick(o: Any, x: Any, y: Any) -> Outcome:
+def _pick(o: Any, x: Any, y: Any) -> FieldMerge:
     """A scalar three-way merge: the side that changed wins; two changes conflict."""
     if x == y:
         return x, None
@@ -152,7 +152,7 @@ def _pick(o: Any, x: Any, y: Any) -> Outcome:
     return _MISSING, (x, y)
 
 
-def _merge_set(o: Any, x: Any, y: Any) -> Outcome:
+def _merge_set(o: Any, x: Any, y: Any) -> FieldMerge:
     """Labels and assignees: additions on either side apply, and so do removals."""
     base = [] if o is _MISSING else o
     ours = [] if x is _MISSING else x
@@ -163,7 +163,7 @@ def _merge_set(o: Any, x: Any, y: Any) -> Outcome:
     return (result or _MISSING), None
 
 
-def _merge_links(o: Any, x: Any, y: Any) -> Outcome:
+def _merge_links(o: Any, x: Any, y: Any) -> FieldMerge:
     """Links: a set merge for each kind of link."""
     base = {} if o is _MISSING else o
     ours = {} if x is _MISSING else x
@@ -177,7 +177,7 @@ def _merge_links(o: Any, x: Any, y: Any) -> Outcome:
     return (result or _MISSING), None
 
 
-def _merge_comments(o: Any, x: Any, y: Any) -> Outcome:
+def _merge_comments(o: Any, x: Any, y: Any) -> FieldMerge:
     """Comments: a union by id, each comment merged as a whole, ordered by date."""
     sides = [[] if v is _MISSING else v for v in (o, x, y)]
     by_id = [_comments_by_id(side) for side in sides]
@@ -209,7 +209,7 @@ def _comments_by_id(comments: list[dict]) -> dict[str, dict] | None:
     return index if len(index) == len(comments) else None
 
 
-_FIELD_MERGES: dict[str, Callable[[Any, Any, Any], Outcome]] = {
+_FIELD_MERGES: dict[str, Callable[[Any, Any, Any], FieldMerge]] = {
     "labels": _merge_set,
     "assignees": _merge_set,
     "links": _merge_links,
@@ -229,8 +229,8 @@ def _agree_on_closing(old: dict | None, a: dict, b: dict, merged: dict,
 
 # --- writing a conflicted file ------------------------------------------------
 
-def _render(old: dict | None, merged: dict[str, Any], conflicts: dict[str, tuple[Any, Any]],
-            order: list[str], diff3: bool) -> bytes:
+def _marked_text(old: dict | None, merged: dict[str, Any], conflicts: dict[str, tuple[Any, Any]],
+                 order: list[str], diff3: bool) -> bytes:
     """The canonical text with each conflicted field's lines alone between markers.
 
     A canonical file is the concatenation of one block per top-level key, so

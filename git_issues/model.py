@@ -157,13 +157,14 @@ def format_timestamp(moment: _dt.datetime) -> str:
     return utc.isoformat() + "Z"
 
 
-# The form the writer produces; such a text only needs its date checked.
-_CANONICAL_STAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+# The form the writer produces; such a text only needs its date checked.  [0-9],
+# not \d: \d also matches other scripts' digits, which no timestamp parser reads.
+CANONICAL_TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 
 def parse_timestamp(value: Any, name: str) -> str:
     """Accept what a person may write by hand and return the canonical form."""
-    if type(value) is str and _CANONICAL_STAMP.fullmatch(value):
+    if type(value) is str and CANONICAL_TIME_RE.fullmatch(value):
         try:  # every file holds a few: skip the time zone arithmetic that cannot change it
             _dt.datetime.fromisoformat(value[:-1])
             return value

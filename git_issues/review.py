@@ -5,8 +5,8 @@ shows them, but a reviewer wants "closed", "labelled bug", "Alice commented".
 This module lists the issue files that differ between two states with git's
 plumbing (``diff-tree`` / ``diff-index``, renames off: a renamed file is one
 issue gone and another opened), reads both versions through one
-``git cat-file --batch`` process, and compares the parsed issues field by
-field.
+``git cat-file --batch`` process, and compares the parsed issues with
+``changes.compare``: ``log`` describes a change in the same words.
 
 The revision arguments follow ``git diff``: none compares HEAD with the work
 tree (staged or not, plus new files not yet added), ``REV`` compares REV with
@@ -16,7 +16,6 @@ base of A and B with B, which is what a pull request does.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -26,22 +25,29 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from git_issues import gitutil
+from git_issues.changes import (
+    FORMATS,
+    MARKDOWN,
+    TEXT,
+    Change,
+    compare,
+    md_code,
+    md_escape,
+    phrase,
+    unreadable,
+)
+from git_issues.config import statuses_or_defaults
 from git_issues.errors import GitIssuesError, IssueFileError
 from git_issues.store import ISSUES_DIR, issue_stem
 
 if TYPE_CHECKING:
-    from git_issues.model import Issue
     from git_issues.workspace import Workspace
 
 WORKTREE = "working tree"
-FORMATS = ("text", "markdown", "json")
 MARKDOWN_MARKER = "<!-- git-issues diff -->"
 _NULL_SHA = {"0" * 40, "0" * 64}
 _BLOB_MODES = {"100644", "100755"}
-_FIRST_LINE = 100
 
-
-# --- reading versions ---------------------------------------------------------
 
 # --- which files differ -------------------------------------------------------
 
@@ -59,7 +65,7 @@ def resolve_range(root: Path, spec: str | None) -> Sides:
     """Turn ``[REV | A..B | A...B]`` into the two states, as ``git diff`` reads them."""
     if not spec:
         head = _commit(root, "HEAD", missing_ok=True)
-        return Sides(head or _empty_tree(root), None, "HEAD" if head else "(no commits)",
+        return Sides(head or gitutil.empty_tree(root), None, "HEAD" if head else "(no commits)",
                      WORKTREE)
     if "..." in spec:
         left, _, right = spec.partition("...")
@@ -93,10 +99,6 @@ def _commit(root: Path, rev: str, *, missing_ok: bool = False) -> str | None:
             return None
         raise GitIssuesError(f"unknown revision '{rev}'")
     return sha
-
-
-def _empty_tree(root: Path) -> str:
-    return gitutil.output(["hash-object", "-t", "tree", "--stdin"], root, input=b"")
 
 
 @dataclass(frozen=True)
@@ -150,17 +152,17 @@ def _is_issue_path(path: str) -> bool:
 
 @dataclass
 class IssueDiff:
-    """One issue's changes; ``changes`` are plain dicts, ready for JSON."""
+    """One issue's changes, as ``changes.compare`` describes them."""
 
     id: str
     path: str
     title: str
     kind: str  # opened, changed, deleted
-    changes: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "path": self.path, "title": self.title, "kind": self.kind,
-                "changes": self.changes}
+                "changes": [c.to_dict() for c in self.changes]}
 
 
 @dataclass
@@ -177,26 +179,18 @@ def diff(ws: Workspace, spec: str | None = None) -> Report:
     """The issue changes between the two states ``spec`` names (see the module doc)."""
     sides = resolve_range(ws.root, spec)
     files = changed_files(ws.root, sides)
-    states = _states(ws)
+    statuses = statuses_or_defaults(ws.config)
     out: list[IssueDiff] = []
     with gitutil.BlobReader(ws.root) as blobs:
         for change in files:
             old = _version(blobs, change.path, change.old_blob, None)
             new = _version(blobs, change.path, change.new_blob,
                            ws.root if sides.new is None else None)
-            if (item := describe(change.path, old, new, states)) is not None:
+            if (item := issue_diff(change.path, old, new, statuses)) is not None:
                 out.append(item)
     rank = {"opened": 0, "changed": 1, "deleted": 2}
     out.sort(key=lambda d: (rank[d.kind], d.title.lower(), d.id))
     return Report(_short_all(sides.old_label), _short_all(sides.new_label), out)
-
-
-def _states(ws: Workspace) -> dict[str, str]:
-    """Which statuses count as closed, from the project's config (defaults if it is broken)."""
-    try:
-        return ws.config().statuses
-    except GitIssuesError:
-        return {"open": "open", "closed": "closed"}
 
 
 Version = Any  # Issue | IssueFileError | None (absent)
@@ -223,8 +217,10 @@ def _version(blobs: gitutil.BlobReader, path: str, blob: str | None,
         return exc
 
 
-def describe(path: str, old: Version, new: Version, states: dict[str, str]) -> IssueDiff | None:
-    """The changes from ``old`` to ``new`` (each an Issue, an unreadable file, or None)."""
+def issue_diff(path: str, old: Version, new: Version,
+               statuses: dict[str, str]) -> IssueDiff | None:
+    """One file's changes from ``old`` to ``new`` (each an Issue, an unreadable file,
+    or None); None when nothing changed."""
     stem = issue_stem(path.rpartition("/")[2]) or path
     if old is None and new is None:
         return None
@@ -233,261 +229,50 @@ def describe(path: str, old: Version, new: Version, states: dict[str, str]) -> I
         broken = new if isinstance(new, IssueFileError) else old
         side = "now" if broken is new else "before"
         kind = "deleted" if new is None else "opened" if old is None else "changed"
-        return IssueDiff(stem, path, title, kind,
-                         [{"type": "unreadable", "side": side, "problem": broken.problem}])
-    if old is None:
-        return IssueDiff(new.id, path, new.title, "opened", [_opened(new)])
-    if new is None:
-        return IssueDiff(old.id, path, old.title, "deleted",
-                         [{"type": "deleted", "title": old.title, "status": old.status}])
-    changes = compare(old, new, states)
-    return IssueDiff(new.id, path, new.title, "changed", changes) if changes else None
+        return IssueDiff(stem, path, title, kind, [unreadable(side, broken.problem)])
+    found = compare(old, new, statuses)
+    if not found:
+        return None
+    shown = new if new is not None else old
+    kind = "opened" if old is None else "deleted" if new is None else "changed"
+    return IssueDiff(shown.id, path, shown.title, kind, found)
 
 
 def _title_of(version: Version) -> str | None:
     return getattr(version, "title", None)
 
 
-def _opened(issue: Issue) -> dict[str, Any]:
-    return {"type": "opened", "title": issue.title, "status": issue.status,
-            "labels": list(issue.labels), "priority": issue.priority,
-            "assignees": list(issue.assignees), "milestone": issue.milestone,
-            "author": issue.author}
-
-
-def compare(old: Issue, new: Issue, states: dict[str, str]) -> list[dict[str, Any]]:
-    """Field-by-field changes between two versions of one issue, in a reader's order."""
-    out: list[dict[str, Any]] = []
-    _status(old, new, states, out)
-    if old.title != new.title:
-        out.append({"type": "retitled", "from": old.title, "to": new.title})
-    added = [x for x in new.labels if x not in old.labels]
-    removed = [x for x in old.labels if x not in new.labels]
-    if added or removed:
-        out.append({"type": "labels", "added": added, "removed": removed})
-    added = [x for x in new.assignees if x not in old.assignees]
-    removed = [x for x in old.assignees if x not in new.assignees]
-    if added or removed:
-        out.append({"type": "assignees", "added": added, "removed": removed})
-    for name in ("milestone", "priority"):
-        before, after = getattr(old, name), getattr(new, name)
-        if before != after:
-            out.append({"type": name, "from": before, "to": after})
-    if old.body != new.body:
-        plus, minus = _line_counts(old.body, new.body)
-        out.append({"type": "body", "added_lines": plus, "removed_lines": minus})
-    _links(old, new, out)
-    _comments(old, new, out)
-    _other_fields(old, new, out)
-    return out
-
-
-def _status(old: Issue, new: Issue, states: dict[str, str], out: list[dict]) -> None:
-    if old.status == new.status:
-        if old.closed != new.closed:
-            out.append({"type": "field", "field": "closed", "from": old.closed,
-                        "to": new.closed})
-        return
-    was, now = states.get(old.status, "open"), states.get(new.status, "open")
-    if was == "open" and now == "closed":
-        out.append({"type": "closed", "status": new.status, "from": old.status})
-    elif was == "closed" and now == "open":
-        out.append({"type": "reopened", "status": new.status, "from": old.status})
-    else:
-        out.append({"type": "status", "from": old.status, "to": new.status})
-
-
-def _line_counts(before: str, after: str) -> tuple[int, int]:
-    plus = minus = 0
-    matcher = difflib.SequenceMatcher(None, before.splitlines(), after.splitlines(),
-                                      autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op != "equal":
-            minus += i2 - i1
-            plus += j2 - j1
-    return plus, minus
-
-
-def _links(old: Issue, new: Issue, out: list[dict]) -> None:
-    def pairs(issue: Issue) -> list[tuple[str, str]]:
-        return [(kind, other) for kind, ids in issue.links.items() for other in ids]
-
-    before, after = pairs(old), pairs(new)
-    added = [{"kind": k, "id": i} for k, i in after if (k, i) not in before]
-    removed = [{"kind": k, "id": i} for k, i in before if (k, i) not in after]
-    if added or removed:
-        out.append({"type": "links", "added": added, "removed": removed})
-
-
-def _comments(old: Issue, new: Issue, out: list[dict]) -> None:
-    before = {c.id: c for c in old.comments}
-    after = {c.id: c for c in new.comments}
-    for comment in new.comments:
-        previous = before.get(comment.id)
-        if previous is None:
-            out.append({"type": "comment", "id": comment.id, "author": comment.author,
-                        "date": comment.date, "first_line": first_line(comment.body)})
-        elif previous != comment:
-            out.append({"type": "comment_edited", "id": comment.id, "author": comment.author,
-                        "first_line": first_line(comment.body)})
-    for comment in old.comments:
-        if comment.id not in after:
-            out.append({"type": "comment_deleted", "id": comment.id, "author": comment.author,
-                        "first_line": first_line(comment.body)})
-
-
-def _other_fields(old: Issue, new: Issue, out: list[dict]) -> None:
-    """Fields a reviewer rarely sees change (author, created, unknown keys): name them."""
-    for name in ("author", "created"):
-        if getattr(old, name) != getattr(new, name):
-            out.append({"type": "field", "field": name, "from": getattr(old, name),
-                        "to": getattr(new, name)})
-    for key in dict.fromkeys([*old.extra, *new.extra]):
-        if old.extra.get(key) != new.extra.get(key):
-            out.append({"type": "field", "field": key, "from": old.extra.get(key),
-                        "to": new.extra.get(key)})
-
-
-def first_line(text: str) -> str:
-    """The first non-blank line, shortened: enough to recognise a comment."""
-    for line in text.splitlines():
-        if line.strip():
-            line = line.strip()
-            return line if len(line) <= _FIRST_LINE else line[: _FIRST_LINE - 1] + "…"
-    return ""
-
-
 # --- formats ------------------------------------------------------------------
 
-def render(report: Report, fmt: str) -> str:
+def format_report(report: Report, fmt: str) -> str:
     """The report as text, markdown or JSON; text and markdown are empty without changes."""
     if fmt == "json":
         return json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"
     if fmt == "markdown":
-        return render_markdown(report)
+        return report_markdown(report)
     if fmt == "text":
-        return render_text(report)
+        return report_text(report)
     raise GitIssuesError(f"unknown format '{fmt}' (known: {', '.join(FORMATS)})")
 
 
-def _priority(value: int | None) -> str:
-    return "none" if value is None else f"P{value}"
-
-
-def phrase(change: dict[str, Any], quote: Any = repr, code: Any = str, name: Any = str) -> str:
-    """One change as words.
-
-    The format styles user text: ``quote`` for free text (titles, comments),
-    ``code`` for words (labels, ids, statuses), ``name`` for people.
-    """
-    kind = change["type"]
-    if kind == "opened":
-        facts = [f"status {code(change['status'])}"] if change["status"] != "open" else []
-        if change["priority"] is not None:
-            facts.append(_priority(change["priority"]))
-        if change["labels"]:
-            facts.append("labels " + ", ".join(code(x) for x in change["labels"]))
-        if change["assignees"]:
-            facts.append("assigned to " + ", ".join(name(x) for x in change["assignees"]))
-        if change["milestone"]:
-            facts.append("milestone " + quote(change["milestone"]))
-        by = f" by {name(change['author'])}" if change["author"] else ""
-        return f"opened{by}" + (": " + "; ".join(facts) if facts else "")
-    if kind == "deleted":
-        return "deleted (the file was removed)"
-    if kind in ("closed", "reopened"):
-        plain = "closed" if kind == "closed" else "open"
-        shown = "" if change["status"] == plain else f" as {code(change['status'])}"
-        return f"{kind}{shown}"
-    if kind == "status":
-        return f"status {code(change['from'])} -> {code(change['to'])}"
-    if kind == "retitled":
-        return f"retitled {quote(change['from'])} -> {quote(change['to'])}"
-    if kind == "labels":
-        parts = [f"+{code(x)}" for x in change["added"]]
-        parts += [f"-{code(x)}" for x in change["removed"]]
-        return "labels " + " ".join(parts)
-    if kind == "assignees":
-        added, removed = change["added"], change["removed"]
-        if not removed:
-            return "assigned to " + ", ".join(name(x) for x in added)
-        if not added:
-            return "unassigned " + ", ".join(name(x) for x in removed)
-        return "assignees " + " ".join([*(f"+{name(x)}" for x in added),
-                                        *(f"-{name(x)}" for x in removed)])
-    if kind == "milestone":
-        if not change["to"]:
-            return f"milestone removed (was {quote(change['from'])})"
-        if not change["from"]:
-            return f"milestone {quote(change['to'])}"
-        return f"milestone {quote(change['from'])} -> {quote(change['to'])}"
-    if kind == "priority":
-        return f"priority {_priority(change['from'])} -> {_priority(change['to'])}"
-    if kind == "body":
-        return f"description edited (+{change['added_lines']} -{change['removed_lines']} lines)"
-    if kind == "links":
-        parts = [f"+{link['kind']} {code(link['id'])}" for link in change["added"]]
-        parts += [f"-{link['kind']} {code(link['id'])}" for link in change["removed"]]
-        return "links " + ", ".join(parts)
-    if kind in ("comment", "comment_edited", "comment_deleted"):
-        verb = {"comment": "comment", "comment_edited": "comment edited",
-                "comment_deleted": "comment deleted"}[kind]
-        author = f" by {name(change['author'])}" if change["author"] else ""
-        text = f": {quote(change['first_line'])}" if change["first_line"] else ""
-        return f"{verb}{author}{text}"
-    if kind == "field":
-        return f"{change['field']} {quote(change['from'])} -> {quote(change['to'])}"
-    if kind == "unreadable":
-        return f"cannot be read ({change['side']}): {change['problem']}"
-    return kind
-
-
-def _quote_text(value: Any) -> str:
-    return "none" if value is None else json.dumps(value, ensure_ascii=False)
-
-
-def _name_text(value: Any) -> str:
-    return "nobody" if value is None else str(value)
-
-
-def render_text(report: Report) -> str:
+def report_text(report: Report) -> str:
+    """One block per issue: its id and title, then one indented line per change."""
     lines: list[str] = []
     for item in report.issues:
         lines.append(f"{item.id}  {item.title}")
-        for change in item.changes:
-            lines.append("    " + phrase(change, quote=_quote_text, name=_name_text))
+        lines.extend("    " + phrase(change, TEXT) for change in item.changes)
     return "".join(line + "\n" for line in lines)
-
-
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+!|~"} | {
-    "<": "&lt;", ">": "&gt;", "&": "&amp;", "\n": " ", "\r": " "})
 
 
 def _headline(item: IssueDiff) -> str:
     """The one word a summary counts an issue under."""
     if item.kind != "changed":
         return item.kind
-    types = {change["type"] for change in item.changes}
+    types = {change.type for change in item.changes}
     return "closed" if "closed" in types else "reopened" if "reopened" in types else "updated"
 
 
-def md_escape(value: Any) -> str:
-    """User text shown literally: no markdown, no HTML, no line breaks."""
-    return "none" if value is None else str(value).translate(_MD_SPECIAL)
-
-
-def md_quote(value: Any) -> str:
-    return "none" if value is None else f"“{md_escape(value)}”"
-
-
-def md_code(value: Any) -> str:
-    text = str(value)
-    if "`" in text or "\n" in text or not text.strip():
-        return md_escape(text)
-    return f"`{text}`"
-
-
-def render_markdown(report: Report) -> str:
+def report_markdown(report: Report) -> str:
     """For a pull-request comment; the hidden marker lets CI find and update it."""
     if not report.issues:
         return ""
@@ -500,9 +285,7 @@ def render_markdown(report: Report) -> str:
     out = [MARKDOWN_MARKER, f"### Issues: {summary}", ""]
     for item in report.issues:
         out.append(f"- **{md_escape(item.title)}** {md_code(item.id)}")
-        for change in item.changes:
-            out.append("  - " + phrase(change, quote=md_quote, code=md_code, name=md_escape)
-                       .replace(" -> ", " → "))
+        out.extend("  - " + phrase(change, MARKDOWN) for change in item.changes)
     out.append("")
     out.append(f"<sub>{total} issue{'s' if total != 1 else ''} · {md_escape(report.old)} → "
                f"{md_escape(report.new)} · <code>git issues diff</code></sub>")

@@ -11,11 +11,13 @@ import os
 import stat
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from git_issues import ids as ids_mod
 from git_issues.errors import GitIssuesError, IssueFileError
+from git_issues.fastpaths import can_open_nofollow
 from git_issues.ids import ID_RE
 
 if TYPE_CHECKING:
@@ -116,7 +118,7 @@ class Store:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        replace(tmp, target)
         self.sweep_temporaries()
         return target
 
@@ -155,18 +157,15 @@ class Store:
 
         Two commands (or a command and an editor session) that read the same
         version must not both win: the second would silently undo the first.
-        Writers of one issue queue on an ``flock`` in the git dir, and under it
-        the file is compared with what the caller read right before the rename;
-        a mismatch refuses the write instead of losing someone's edit.
+        Writers of one issue queue on a lock file in the git dir (``lock``), and
+        under it the file is compared with what the caller read right before the
+        rename; a mismatch refuses the write instead of losing someone's edit.
         """
-        import fcntl
-
         target = self.path(issue_id)
         self.ensure_dir()
-        lock_dir.mkdir(parents=True, exist_ok=True)
         tmp = self.dir / f".{issue_id}{SUFFIX}.{os.getpid()}.tmp"
-        with open(lock_dir / f"{issue_id}.lock", "ab") as lock:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # released when the file closes
+        # '<file>.lock' as git names its locks ('<id>.lock' was the flock of old versions).
+        with lock(lock_dir / f"{issue_id}{SUFFIX}.lock"):
             with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
                 handle.flush()
@@ -177,7 +176,7 @@ class Store:
                         f"{self.display(issue_id)}: changed by someone else since it was "
                         "read; nothing was written"
                     )
-                os.replace(tmp, target)
+                replace(tmp, target)
             finally:
                 if os.path.lexists(tmp):
                     os.unlink(tmp)
@@ -192,10 +191,80 @@ class StaleWriteError(GitIssuesError):
 def _current_bytes(path: Path) -> bytes | None:
     """The file's bytes now, None when it is gone; a symlink never equals what was read."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except FileNotFoundError:
-        return None
+        if can_open_nofollow():
+            # O_NONBLOCK: a FIFO put there is opened at once, reads empty, and differs.
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        else:  # the portable way: lstat first, and only a regular file is opened
+            if not stat.S_ISREG(os.lstat(path).st_mode):
+                return None
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     except OSError:
         return None
     with os.fdopen(fd, "rb") as handle:
         return handle.read()
+
+
+# How long a writer waits for another writer of the same issue, whose whole
+# turn (write a temporary file, fsync, compare, rename) takes milliseconds; a
+# lock still there after this was left by a writer that died holding it.
+LOCK_TIMEOUT = 10.0
+# Windows refuses to rename over a file that another process has open (an
+# editor, a virus scanner, a reader of this very file), briefly: try again.
+REPLACE_TIMEOUT = 1.0
+
+
+@contextmanager
+def lock(path: Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold ``path`` (``<name>.lock``) as a lock file, the way git holds ``index.lock``.
+
+    Creating it with ``O_CREAT | O_EXCL`` succeeds for exactly one process on
+    every system (``fcntl.flock`` has no Windows equivalent), and leaving the
+    block removes it.  A writer that finds it waits, then gives up with an
+    error that names the file, as git does when a crash left one behind.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + (LOCK_TIMEOUT if timeout is None else timeout)
+    pause = 0.001
+    while True:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            break
+        except FileExistsError:
+            if time.monotonic() >= deadline:
+                raise LockTimeout(path) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+    try:
+        os.write(fd, f"{os.getpid()}\n".encode())
+        os.close(fd)
+        yield
+    finally:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:  # removed by hand meanwhile: nothing left to release
+            pass
+
+
+class LockTimeout(GitIssuesError):
+    """Another writer's lock file stayed in place past the wait."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} exists: another git issues is writing this issue; if none "
+                         "is running, one that crashed left it: remove it and try again. "
+                         "Nothing was written")
+        self.path = path
+
+
+def replace(source: Path, target: Path, timeout: float | None = None) -> None:
+    """``os.replace``, retried briefly while the system refuses it (Windows, file open)."""
+    deadline = time.monotonic() + (REPLACE_TIMEOUT if timeout is None else timeout)
+    pause = 0.005
+    while True:
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)

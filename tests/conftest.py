@@ -7,7 +7,6 @@ settings (hooks paths, aliases, editors) can neither help nor break a test.
 from __future__ import annotations
 
 import os
-import pty
 import shutil
 import subprocess
 import sys
@@ -103,7 +102,13 @@ def invoke(repo: Path) -> Callable[..., Result]:
 
 def on_terminal(repo: Path, *args: str, env: dict[str, str]) -> tuple[int, str]:
     """Run git-issues with stdin, stdout and stderr on a pseudo-terminal, as a person
-    at a terminal would; returns the exit code and what the screen showed."""
+    at a terminal would; returns the exit code and what the screen showed.
+
+    Needs ``pty`` (POSIX only): where it is missing the calling test is skipped.
+    It is imported here, not at the top, so that the suite still collects on Windows.
+    """
+    pty = pytest.importorskip("pty", reason="needs a pseudo-terminal (the pty module), "
+                              "which this platform lacks")
     leader, follower = pty.openpty()
     full_env = {**os.environ, "TERM": "dumb", "COLUMNS": "100", **env}
     proc = subprocess.Popen([GIT_ISSUES, *args], cwd=repo, stdin=follower, stdout=follower,

@@ -92,16 +92,16 @@ def pr(invoke, repo):
 def test_text_names_every_kind_of_change(pr, run):
     out = run("diff", "main...feature").stdout
     assert out.splitlines()[0] == "new11111  Brand *new* <b>issue</b>"
-    assert f"    opened by {ADA}: P1; labels bug" in out
+    assert f'    opened "Brand *new* <b>issue</b>" by {ADA}: P1; labels bug' in out
     expected = [
         "close111  To be closed\n    closed\n",
         "reopen11  To be reopened\n    reopened\n",
-        "move1111  Work starts\n    status open -> in-progress\n",
-        'edit1111  New title\n    retitled "Old title" -> "New title"\n'
+        "move1111  Work starts\n    status open → in-progress\n",
+        'edit1111  New title\n    retitled "Old title" → "New title"\n'
+        "    priority P2 → P0\n"
         "    labels +perf -bug\n"
-        "    assigned to bob@example.com\n"
-        '    milestone "v1"\n'
-        "    priority P2 -> P0\n"
+        "    assignees +bob@example.com\n"
+        "    milestone (none) → v1\n"
         "    description edited (+2 -1 lines)\n"
         "    links +blocks keep1111, -related keep1111\n"
         '    comment edited by Ada Tester <ada@example.com>: "Typo fixed."\n'
@@ -118,7 +118,7 @@ def test_text_names_every_kind_of_change(pr, run):
 def test_two_dots_compare_the_tips_three_dots_the_merge_base(pr, run):
     assert "Changed on main" not in run("diff", "main...feature").stdout
     two = run("diff", "main..feature").stdout
-    assert 'retitled "Changed on main" -> "Left alone"' in two
+    assert 'retitled "Changed on main" → "Left alone"' in two
 
 
 def test_markdown_is_a_pull_request_comment(pr, run):
@@ -144,10 +144,14 @@ def test_json_has_one_record_per_change(pr, run):
         "labels": ["bug"], "priority": 1, "assignees": [], "milestone": None,
         "author": ADA}]
     kinds = [c["type"] for c in by_id["edit1111"]["changes"]]
-    assert kinds == ["retitled", "labels", "assignees", "milestone", "priority", "body", "links",
+    assert kinds == ["retitled", "priority", "labels", "assignees", "field", "body", "links",
                      "comment_edited", "comment", "comment_deleted"]
-    assert by_id["close111"]["changes"] == [{"type": "closed", "status": "closed",
-                                             "from": "open"}]
+    labels = by_id["edit1111"]["changes"][2]
+    assert labels == {"type": "labels", "field": "labels", "from": ["bug", "ui"],
+                      "to": ["ui", "perf"], "added": ["perf"], "removed": ["bug"]}
+    assert by_id["close111"]["changes"] == [{"type": "closed", "field": "status",
+                                             "from": "open", "to": "closed",
+                                             "status": "closed"}]
     assert by_id["gone1111"]["kind"] == "deleted"
     comment = by_id["edit1111"]["changes"][8]
     assert (comment["author"], comment["first_line"]) == ("Bob <bob@example.com>",
@@ -162,7 +166,7 @@ def test_no_argument_compares_the_work_tree_with_head(pr, run, repo):
     path_of(repo, "hand1111").write_text(dump_issue(issue("hand1111", "Written by hand")))
     out = run("diff").stdout
     assert "keep1111  Changed on main\n    labels +later\n" in out
-    assert "hand1111  Written by hand\n    opened by" in out
+    assert 'hand1111  Written by hand\n    opened "Written by hand" by' in out
     assert "keep1111" in run("diff", "HEAD~1").stdout  # REV: that commit vs the work tree
 
 

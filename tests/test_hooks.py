@@ -107,7 +107,7 @@ def test_scripts_ship_with_the_package_and_are_posix_sh(tmp_path: Path) -> None:
     for name in hooks.HOOK_NAMES:
         source = hooks.scripts_dir() / name
         assert source.is_file() and os.access(source, os.X_OK), name
-        text = hooks.render(name, ["/opt/it's here/git-issues"])
+        text = hooks.hook_script(name, ["/opt/it's here/git-issues"])
         assert text.startswith("#!/bin/sh\n") and hooks.MARKER.decode() in text
         assert "git_issues_exe='/opt/it'\"'\"'s here/git-issues'" in text
         script = tmp_path / name

@@ -34,6 +34,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -49,25 +50,43 @@ RSS_BUDGET = 8 * 1024 * 1024
 HOOKS = ("post-checkout", "post-merge", "post-rewrite", "pre-commit")
 
 
+# Where this process's open descriptors are listed: Linux, else macOS and the BSDs.
+FD_DIR = next((d for d in ("/proc/self/fd", "/dev/fd") if os.path.isdir(d)), None)
+COUNTABLE = FD_DIR is not None and hasattr(os, "WNOHANG")
+
+
 def open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
+    assert FD_DIR is not None
+    return len(os.listdir(FD_DIR))
 
 
 def children() -> list[str]:
-    """Live (or unreaped) child processes of every thread of this process."""
+    """Child processes still running or not yet reaped, by asking to reap one (POSIX).
+
+    ``waitpid(-1, WNOHANG)`` reaps an exited child that nobody waited for (a
+    leak too: a zombie), returns 0 while a child still runs, and fails when
+    there is no child at all.
+    """
     found = []
-    for task in os.listdir("/proc/self/task"):
+    while True:
         try:
-            with open(f"/proc/self/task/{task}/children") as handle:
-                found += handle.read().split()
-        except FileNotFoundError:  # the thread ended meanwhile
-            continue
-    return found
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:  # no child at all
+            return found
+        if pid == 0:
+            return [*found, "a running child"]
+        found.append(f"{pid} (never reaped)")
 
 
 def rss() -> int:
-    with open("/proc/self/statm") as handle:
-        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    """Resident memory now (Linux), else the peak so far: growth still shows in it."""
+    if os.path.exists("/proc/self/statm"):
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # bytes there, KiB elsewhere
 
 
 def live(type_name: str, module: str) -> list[object]:
@@ -248,7 +267,35 @@ def hooks_and_stdin(s: Scene) -> None:
 EXTRAS: tuple[Callable[[Scene], None], ...] = (in_editor, conflict, broken_file, hooks_and_stdin)
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+NOT_COUNTABLE = "needs /proc/self/fd or /dev/fd and waitpid to count descriptors and children"
+
+
+@pytest.mark.skipif(not COUNTABLE, reason=NOT_COUNTABLE)
+def test_the_counters_see_a_leak(tmp_path: Path):
+    """The counters this test trusts see a descriptor and a child left behind, whichever
+    way they count here (so a platform where they saw nothing would fail, not pass)."""
+    fds = open_fds()
+    handle = open(tmp_path / "held", "w")
+    try:
+        assert open_fds() == fds + 1
+    finally:
+        handle.close()
+    assert open_fds() == fds and children() == []
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert children() == ["a running child"]
+    finally:
+        proc.kill()
+        proc.wait()
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])  # exits, never waited for
+    deadline = time.monotonic() + 30
+    while (left := children()) == ["a running child"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    zombie.returncode = 0  # reaped by children() just now
+    assert left == [f"{zombie.pid} (never reaped)"]
+
+
+@pytest.mark.skipif(not COUNTABLE, reason=NOT_COUNTABLE)
 def test_two_hundred_workspaces_leak_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     template = make_template(tmp_path / "template")
     # Every freshness check stats on two cores here, so the forked child of a

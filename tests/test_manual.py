@@ -44,7 +44,7 @@ def installed_editable() -> bool:
     """An editable install (pip install -e) installs no data files, so no man page."""
     site = sysconfig.get_paths()["purelib"]
     for dist in importlib.metadata.distributions(path=[site]):
-        if dist.metadata["Name"] in ("git-issues", "git_issues"):
+        if dist.metadata["Name"] in ("git-issues-cli", "git-issues", "git_issues"):
             direct = json.loads(dist.read_text("direct_url.json") or "{}")
             return bool(direct.get("dir_info", {}).get("editable"))
     return False

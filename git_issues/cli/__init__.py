@@ -14,6 +14,8 @@ from git_issues.cli import (  # noqa: F401,E402  isort: skip
     history,
     hookscmd,
     listing,
+    milestones,
+    remove,
     review,
     serve,
     single,

@@ -76,15 +76,61 @@ def edit(issue_id: str, title: str | None, body: str | None, body_file: str | No
 @cli.command()
 @id_argument
 @body_options
-def comment(issue_id: str, body: str | None, body_file: str | None) -> None:
-    """Add a comment (no -m on a terminal: write it in your editor)."""
+@click.option("--edit", "edit_id", metavar="CID",
+              help="Change comment CID (a unique prefix of its id) instead of adding one.")
+@click.option("--delete", "delete_id", metavar="CID", help="Delete comment CID.")
+def comment(issue_id: str, body: str | None, body_file: str | None, edit_id: str | None,
+            delete_id: str | None) -> None:
+    """Add a comment (no -m on a terminal: write it in your editor); or edit or delete one."""
     from git_issues import lifecycle
 
+    if edit_id is not None and delete_id is not None:
+        raise click.UsageError("give --edit or --delete, not both")
+    if delete_id is not None and (body is not None or body_file is not None):
+        raise click.UsageError("--delete takes no text: -m and -F go with --edit or alone")
     with open_workspace() as ws:
         full_id = ws.store.resolve(issue_id)
-        text, typed = _text(ws, full_id, body, body_file, "Comment on", required=True)
-        outcome = _keeping(ws, full_id, text, typed, lambda: lifecycle.comment(ws, full_id, text))
+        if delete_id is not None:
+            outcome = lifecycle.delete_comment(ws, full_id, delete_id)
+            _say(f"Deleted comment {outcome.comment.id} from {outcome.issue.id}")
+            return
+        if edit_id is not None:
+            _edit_comment(ws, full_id, edit_id, body, body_file)
+            return
+        text, typed = _comment_text(ws, full_id, body, body_file, "Comment on", required=True)
+        outcome = lifecycle.keeping_typed_text(ws, full_id, typed,
+                                               lambda: lifecycle.comment(ws, full_id, text))
     _say(f"Commented on {outcome.issue.id} (comment {outcome.comment.id})")
+
+
+def _edit_comment(ws: Workspace, issue_id: str, comment_id: str, body: str | None,
+                  body_file: str | None) -> None:
+    """``comment ID --edit CID``: the new text from -m/-F, or the editor on a terminal.
+
+    The editor shows the comment's text alone, with no instruction lines, so
+    nothing the user keeps is mistaken for one.  The write is a compare-and-swap
+    against the version the editor opened on: if the file changed meanwhile,
+    the typed text is saved and the error names where.
+    """
+    from git_issues import lifecycle
+
+    base = lifecycle.read(ws, issue_id)
+    target = lifecycle.resolve_comment(base[0], comment_id)  # refuse a bad CID before typing
+    text = read_text_option(body, body_file, "the comment")
+    typed = text is None
+    if typed:
+        if not (is_tty(sys.stdin) and is_tty(sys.stdout)):
+            raise GitIssuesError("the new text is needed: -m TEXT, -m - (stdin) or -F FILE")
+        from git_issues.editor import edit_text
+
+        text = edit_text(ws.root, target.body, f"COMMENT-{target.id}.md")
+    outcome = lifecycle.keeping_typed_text(
+        ws, issue_id, text if typed else "",
+        lambda: lifecycle.edit_comment(ws, issue_id, target.id, text, base))
+    if outcome.changed:
+        _say(f"Edited comment {target.id} on {issue_id}")
+    else:
+        _say(f"{issue_id}: comment {target.id} unchanged")
 
 
 @cli.command()
@@ -92,7 +138,9 @@ def comment(issue_id: str, body: str | None, body_file: str | None) -> None:
 @body_options
 def close(issue_id: str, body: str | None, body_file: str | None) -> None:
     """Close an issue, with an optional comment saying why."""
-    _state_command(issue_id, body, body_file, "close")
+    from git_issues import lifecycle
+
+    _state_command(issue_id, body, body_file, lifecycle.close, ("Close", "Closed", "closed"))
 
 
 @cli.command()
@@ -100,57 +148,50 @@ def close(issue_id: str, body: str | None, body_file: str | None) -> None:
 @body_options
 def reopen(issue_id: str, body: str | None, body_file: str | None) -> None:
     """Reopen a closed issue, with an optional comment."""
-    _state_command(issue_id, body, body_file, "reopen")
-
-
-def _state_command(issue_id: str, body: str | None, body_file: str | None, verb: str) -> None:
     from git_issues import lifecycle
 
-    change = lifecycle.close if verb == "close" else lifecycle.reopen
+    _state_command(issue_id, body, body_file, lifecycle.reopen, ("Reopen", "Reopened", "open"))
+
+
+def _state_command(issue_id: str, body: str | None, body_file: str | None,
+                   change: Callable[[Workspace, str, str | None], Outcome],
+                   words: tuple[str, str, str]) -> None:
+    """``close`` or ``reopen``: ``change`` is the library call, ``words`` its verb,
+    past tense and resulting state."""
+    from git_issues.lifecycle import keeping_typed_text
+
+    verb, done, state = words
     with open_workspace() as ws:
         full_id = ws.store.resolve(issue_id)
-        text, typed = _text(ws, full_id, body, body_file, verb.capitalize(), required=False)
-        outcome = _keeping(ws, full_id, text, typed, lambda: change(ws, full_id, text))
-    state = "closed" if verb == "close" else "open"
+        text, typed = _comment_text(ws, full_id, body, body_file, verb, required=False)
+        outcome = keeping_typed_text(ws, full_id, typed, lambda: change(ws, full_id, text))
     if "status" in outcome.changed:
-        _say(f"{'Closed' if verb == 'close' else 'Reopened'} {full_id}: {outcome.issue.title}")
+        _say(f"{done} {full_id}: {outcome.issue.title}")
     else:
         _say(f"{full_id} is already {state}")
     if outcome.comment:
         _say(f"Commented on {full_id} (comment {outcome.comment.id})")
 
 
-def _text(ws: Workspace, issue_id: str, body: str | None, body_file: str | None, what: str,
-          *, required: bool) -> tuple[str | None, bool]:
-    """The text from -m/-F, else from the editor on a terminal; True when it was typed there."""
+def _comment_text(ws: Workspace, issue_id: str, body: str | None, body_file: str | None,
+                  what: str, *, required: bool) -> tuple[str | None, str]:
+    """The text from -m/-F, else from the editor on a terminal; the second value is
+    the text again when it was typed in the editor (to keep if the write fails), else ''."""
     text = read_text_option(body, body_file, "the comment")
     if text is not None:
-        return text, False
+        return text, ""
     if not (is_tty(sys.stdin) and is_tty(sys.stdout)):
         if required:
             raise GitIssuesError("a comment text is needed: -m TEXT, -m - (stdin) or -F FILE")
-        return None, False
+        return None, ""
     from git_issues.editor import edit_text, strip_comments
 
     issue = ws.store.read(issue_id)
     empty = "An empty comment aborts." if required else "Leave it empty for no comment."
     template = COMMENT_TEMPLATE.format(what=what, issue_id=issue_id, title=issue.title,
                                        empty=empty)
-    return strip_comments(edit_text(ws.root, template, "COMMENT.md")), True
-
-
-def _keeping(ws: Workspace, issue_id: str, text: str | None, typed: bool,
-             change: Callable[[], Outcome]) -> Outcome:
-    """Run ``change``; if it fails, text typed in the editor is saved, never lost."""
-    try:
-        return change()
-    except GitIssuesError as exc:
-        if not typed or not text or not text.strip():
-            raise
-        from git_issues.lifecycle import keep_text
-
-        kept = keep_text(ws, issue_id, text)
-        raise GitIssuesError(f"{exc}; your text is in {kept}") from None
+    typed = strip_comments(edit_text(ws.root, template, "COMMENT.md"))
+    return typed, typed
 
 
 def _link_options(func: Callable) -> Callable:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from git_issues.cli.app import cli, id_argument, json_option
-from git_issues.cli.output import emit_json, style
+from git_issues.cli.output import echo_paged, emit_json, style
 from git_issues.workspace import open_workspace
 
 if TYPE_CHECKING:
@@ -26,14 +26,13 @@ def log_(issue_id: str, as_json: bool) -> None:
     if as_json:
         emit_json([entry.to_dict() for entry in entries])
         return
-    from git_issues.cli.single import echo_paged
-
-    echo_paged("\n".join(render(entry) for entry in entries))
+    echo_paged("\n".join(entry_text(entry) for entry in entries))
 
 
-def render(entry: Entry) -> str:
-    """One entry the way ``git log`` shows a commit, with one line per changed field."""
-    from git_issues.history import describe
+def entry_text(entry: Entry) -> str:
+    """One entry the way ``git log`` shows a commit, then its changes in the words
+    ``diff`` uses for them (``changes.phrase``)."""
+    from git_issues.changes import phrase
 
     if entry.commit:
         when = (entry.date or "")[:16].replace("T", " ")
@@ -43,5 +42,5 @@ def render(entry: Entry) -> str:
         lines = [style(_HEADINGS[entry.state], "yellow")]
     if entry.error:
         lines.append(style(f"  ! not a valid issue: {entry.error}", "red"))
-    lines.extend(f"  {describe(change)}" for change in entry.changes)
+    lines.extend(f"  {phrase(change)}" for change in entry.changes)
     return "\n".join(lines) + "\n"

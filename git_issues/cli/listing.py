@@ -9,7 +9,7 @@ import click
 
 from git_issues.cli.app import cli, json_option, report_problems
 from git_issues.cli.output import emit_json, print_rows
-from git_issues.index.query import SORTS, Filters, open_index
+from git_issues.index.query import SORTS, Filters, IndexView, open_index
 from git_issues.workspace import open_workspace
 
 
@@ -18,7 +18,10 @@ def filter_options(func: Callable) -> Callable:
     options = [
         click.option("-l", "--label", "labels", multiple=True,
                      help="Only issues with LABEL (repeatable: all of them)."),
-        click.option("-a", "--assignee", help="Only issues assigned to WHO (@me for yourself)."),
+        click.option("-a", "--assignee", metavar="WHO",
+                     help="Only issues with WHO among the assignees (@me for yourself)."),
+        click.option("-M", "--milestone", metavar="NAME",
+                     help="Only issues in milestone NAME ('' for none)."),
         click.option("--author", help="Only issues written by WHO."),
         click.option("-q", "--query", "text",
                      help="Full text over titles, bodies and comments."),
@@ -32,19 +35,20 @@ def filter_options(func: Callable) -> Callable:
     return func
 
 
-def _list(query: str, status: str, labels: tuple[str, ...], assignee: str | None,
-          author: str | None, text: str | None, sort: str, limit: int | None,
-          as_json: bool) -> None:
-    """Run one of the index's listing queries (``list`` or ``ready``) and print it."""
+def _list(query: Callable[..., list[Any]], status: str, labels: tuple[str, ...],
+          assignee: str | None, milestone: str | None, author: str | None, text: str | None,
+          sort: str,
+          limit: int | None, as_json: bool) -> None:
+    """Run one of the index's listing queries (``IndexView.list`` or ``.ready``), print it."""
     with open_workspace() as ws:
         if assignee == "@me" or author == "@me":
             from git_issues.lifecycle import resolve_who
 
             assignee, author = resolve_who(ws, assignee), resolve_who(ws, author)
         filters = Filters(status=status, labels=tuple(labels), assignee=assignee,
-                          author=author, text=text, sort=sort, limit=limit)
+                          milestone=milestone, author=author, text=text, sort=sort, limit=limit)
         with open_index(ws.sources) as view:
-            rows = getattr(view, query)(filters, with_doc=as_json)
+            rows = query(view, filters, with_doc=as_json)
             problems = view.problems()
     if as_json:
         import json  # not at module level: ~3 ms that a table does not need
@@ -61,11 +65,11 @@ def _list(query: str, status: str, labels: tuple[str, ...], assignee: str | None
 @filter_options
 def ls(status: str, **filters: Any) -> None:
     """List issues (open ones by default)."""
-    _list("list", status, **filters)
+    _list(IndexView.list, status, **filters)
 
 
 @cli.command()
 @filter_options
 def ready(**filters: Any) -> None:
     """List open issues that no open issue blocks: what can be worked on now."""
-    _list("ready", "open", **filters)
+    _list(IndexView.ready, "open", **filters)

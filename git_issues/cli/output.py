@@ -1,7 +1,8 @@
 """How results look: an aligned, coloured table for people, tab-separated lines for pipes.
 
 Colour follows the conventions people expect: only on a terminal, never when
-``NO_COLOR`` is set (https://no-color.org), which is read at each call.
+``NO_COLOR`` is set (https://no-color.org), which is read at each call.  Long
+output (``show``, ``log``) goes through git's pager, on a terminal only.
 """
 
 from __future__ import annotations
@@ -82,3 +83,48 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
             style(row["created"][:10], dim=True),
         ]
         click.echo("  ".join(cells).rstrip())
+
+
+def echo_paged(text: str) -> None:
+    """Print ``text``; through git's pager only on a terminal and when it would not fit.
+
+    Like git: the pager is ``git var GIT_PAGER`` (GIT_PAGER, core.pager, PAGER,
+    less), run with ``LESS=FRX`` unless the user set LESS; piped output never pages.
+    """
+    size = shutil.get_terminal_size()
+    if not is_tty() or _screen_lines(text, size.columns) < size.lines:
+        click.echo(text, nl=False)
+        return
+    from git_issues import gitutil
+
+    pager = gitutil.output(["var", "GIT_PAGER"], check=False).strip()
+    if not pager or pager == "cat":
+        click.echo(text, nl=False)
+        return
+    _run_pager(pager, text)
+
+
+def _screen_lines(text: str, columns: int) -> int:
+    """Lines the text takes on screen, long lines wrapping."""
+    width = max(columns, 1)
+    return sum(max(1, -(-len(click.unstyle(line)) // width)) for line in text.splitlines())
+
+
+def _run_pager(pager: str, text: str) -> None:
+    import subprocess
+
+    from git_issues.fastpaths import git_sh
+
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")
+    env.setdefault("LV", "-c")
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    sys.stdout.flush()
+    proc = subprocess.Popen([git_sh(), "-c", pager], stdin=subprocess.PIPE, env=env)
+    try:
+        proc.stdin.write(text.encode(encoding, "replace"))  # type: ignore[union-attr]
+        proc.stdin.close()  # type: ignore[union-attr]
+    except BrokenPipeError:  # the user quit the pager early
+        pass
+    finally:
+        proc.wait()

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import click
 
+from git_issues.changes import FORMATS
 from git_issues.cli.app import cli
 from git_issues.workspace import open_workspace
-
-FORMATS = ("text", "markdown", "json")  # review.FORMATS; not imported: it pulls in more
 
 
 @cli.command("diff")
@@ -28,7 +27,7 @@ def diff_command(revisions: str | None, fmt: str) -> None:
 
     with open_workspace() as ws:
         report = review.diff(ws, revisions)
-    click.echo(review.render(report, fmt), nl=False)
+    click.echo(review.format_report(report, fmt), nl=False)
 
 
 @cli.command()

@@ -10,6 +10,7 @@ import click
 from git_issues.cli.app import body_options, cli, id_argument, json_option, read_text_option
 from git_issues.cli.output import (
     STATE_COLOURS,
+    echo_paged,
     emit_json,
     is_tty,
     priority_text,
@@ -44,20 +45,18 @@ def _create_from_editor(ws, create) -> Any:
     forgotten first line: the error names the file that holds the text.
     """
     from git_issues.editor import edit_text
+    from git_issues.lifecycle import keeping_typed_text
 
     typed = edit_text(ws.root, NEW_TEMPLATE, "ISSUE.md")
     title, body = parse_new_text(typed)
-    try:
+
+    def create_typed() -> Any:
         if not title:
             raise GitIssuesError("aborted: the title was empty")
         return create(title, body)
-    except GitIssuesError as exc:
-        if not (title or body):
-            raise
-        from git_issues.lifecycle import keep_text
 
-        kept = keep_text(ws, "new", typed)
-        raise GitIssuesError(f"{exc}; your text is in {kept}") from None
+    # The template's own lines alone are nothing to keep.
+    return keeping_typed_text(ws, "new", typed if title or body else "", create_typed)
 
 
 @cli.command()
@@ -97,6 +96,7 @@ def new(title: str | None, body: str | None, body_file: str | None, labels: tupl
 def show(issue_id: str, as_json: bool) -> None:
     """Show one issue with its comments."""
     from git_issues.index.query import open_index
+    from git_issues.model import issue_from_dict
 
     with open_workspace() as ws:
         issue_id = ws.store.resolve(issue_id)
@@ -108,20 +108,14 @@ def show(issue_id: str, as_json: bool) -> None:
             # importing PyYAML to parse the file again.  A broken file has no row:
             # reading it gives the user the file's own error.
             doc = view.doc(issue_id)
-            issue = issue_from_doc(doc) if doc is not None else ws.store.read(issue_id)
+            issue = issue_from_dict(doc) if doc is not None else ws.store.read(issue_id)
             links = view.links_of(issue.id)
             titles = view.titles([other for _, other in links])
             state = view.statuses().get(issue.status, "open")
-    echo_paged(render(issue, state, links, titles))
+    echo_paged(issue_text(issue, state, links, titles))
 
 
-def issue_from_doc(doc: dict):  # -> model.Issue, imported lazily
-    from git_issues.model import issue_from_dict
-
-    return issue_from_dict(doc)
-
-
-def render(issue, state: str, links: list[tuple[str, str]], titles: dict[str, str]) -> str:
+def issue_text(issue, state: str, links: list[tuple[str, str]], titles: dict[str, str]) -> str:
     """The human view of an issue, like ``gh issue view``."""
     out = [f"{style(issue.title, bold=True)}  {style('#' + issue.id, 'cyan')}"]
     facts = [style(issue.status, STATE_COLOURS.get(state))]
@@ -153,49 +147,3 @@ def render(issue, state: str, links: list[tuple[str, str]], titles: dict[str, st
 
 def _indent(text: str) -> str:
     return "\n".join("  " + line if line else "" for line in text.rstrip("\n").split("\n"))
-
-
-def echo_paged(text: str) -> None:
-    """Print ``text``; through git's pager only on a terminal and when it would not fit.
-
-    Like git: the pager is ``git var GIT_PAGER`` (GIT_PAGER, core.pager, PAGER,
-    less), run with ``LESS=FRX`` unless the user set LESS; piped output never pages.
-    """
-    import shutil
-
-    size = shutil.get_terminal_size()
-    if not is_tty() or _screen_lines(text, size.columns) < size.lines:
-        click.echo(text, nl=False)
-        return
-    from git_issues import gitutil
-
-    pager = gitutil.output(["var", "GIT_PAGER"], check=False).strip()
-    if not pager or pager == "cat":
-        click.echo(text, nl=False)
-        return
-    _run_pager(pager, text)
-
-
-def _screen_lines(text: str, columns: int) -> int:
-    """Lines the text takes on screen, long lines wrapping."""
-    width = max(columns, 1)
-    return sum(max(1, -(-len(click.unstyle(line)) // width)) for line in text.splitlines())
-
-
-def _run_pager(pager: str, text: str) -> None:
-    import os
-    import subprocess
-
-    env = dict(os.environ)
-    env.setdefault("LESS", "FRX")
-    env.setdefault("LV", "-c")
-    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
-    sys.stdout.flush()
-    proc = subprocess.Popen(["sh", "-c", pager], stdin=subprocess.PIPE, env=env)
-    try:
-        proc.stdin.write(text.encode(encoding, "replace"))  # type: ignore[union-attr]
-        proc.stdin.close()  # type: ignore[union-attr]
-    except BrokenPipeError:  # the user quit the pager early
-        pass
-    finally:
-        proc.wait()

@@ -31,6 +31,7 @@ class Filters(NamedTuple):
     labels: tuple[str, ...] = ()
     assignee: str | None = None  # any of the assignees contains it (case-insensitive)
     author: str | None = None
+    milestone: str | None = None  # exactly this milestone; '' means none
     text: str | None = None
     sort: str = "created"
     limit: int | None = None
@@ -54,7 +55,11 @@ class IndexView:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'statuses'").fetchone()
         import json  # not at module level: ~3 ms that a fresh read does not need
 
-        return json.loads(row[0]) if row else {"open": "open", "closed": "closed"}
+        if row:
+            return json.loads(row[0])
+        from git_issues.config import DEFAULT_STATUSES  # rare: not on every read's path
+
+        return dict(DEFAULT_STATUSES)
 
     def problems(self) -> list[str]:
         """One line per broken file, as recorded when it was last read."""
@@ -95,6 +100,9 @@ class IndexView:
             where.append(f"num IN (SELECT num FROM {schema.ASSIGNEES.name} "
                          "WHERE instr(lower(assignee), ?) > 0)")
             params.append(filters.assignee.lower())
+        if filters.milestone is not None:
+            where.append("milestone = ?" if filters.milestone else "milestone IS NULL")
+            params += [filters.milestone] if filters.milestone else []
         if filters.author:
             where.append("instr(lower(coalesce(author, '')), ?) > 0")
             params.append(filters.author.lower())
@@ -141,6 +149,23 @@ class IndexView:
                 pairs.append((kind.replace("_", " "), dst if src == issue_id else src))
         return sorted(set(pairs))
 
+    def linking_ids(self, issue_id: str) -> list[str]:
+        """Other issues whose own file stores a link to ``issue_id``."""
+        issues, links = schema.ISSUES.name, schema.LINKS.name
+        rows = self.conn.execute(
+            f"SELECT DISTINCT i.id FROM {links} l JOIN {issues} i ON i.num = l.num "
+            "WHERE (l.src = ? OR l.dst = ?) AND i.id != ? ORDER BY i.id",
+            (issue_id, issue_id, issue_id))
+        return [other for (other,) in rows]
+
+    def milestones(self) -> list[tuple[str, int, int]]:
+        """Each milestone with its open and closed issue counts, by name."""
+        rows = self.conn.execute(
+            f"SELECT milestone, sum(is_open), sum(1 - is_open) FROM {schema.ISSUES.name} "
+            "WHERE milestone IS NOT NULL GROUP BY milestone ORDER BY milestone COLLATE NOCASE, "
+            "milestone")
+        return [(name, int(opened), int(closed)) for name, opened, closed in rows]
+
     def blocked_ids(self) -> set[str]:
         """Ids that an open issue blocks (whichever file stored the link)."""
         issues, links = schema.ISSUES.name, schema.LINKS.name
@@ -158,7 +183,8 @@ class IndexView:
         """
         everything = type(filters)(
             status="open", labels=filters.labels, assignee=filters.assignee,
-            author=filters.author, text=filters.text, sort=filters.sort, limit=None,
+            author=filters.author, milestone=filters.milestone, text=filters.text,
+            sort=filters.sort, limit=None,
         )
         blocked = self.blocked_ids()
         rows = [row for row in self.list(everything, with_doc=with_doc)

@@ -340,11 +340,14 @@ def _parsed(directory: Path, names: list[str], statuses: dict[str, str],
     """Parsed records in chunks, on every core when there are many files.
 
     The worker processes are forked here, before any database handle exists,
-    and the pool is shut down when the block ends.
+    and the pool is shut down when the block ends.  Without ``fork`` (Windows,
+    or ``GIT_ISSUES_PORTABLE=1``) this process parses every chunk itself.
     """
+    from git_issues.fastpaths import can_fork
+
     chunks = [names[i:i + _CHUNK] for i in range(0, len(names), _CHUNK)]
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-    if jobs < 2 or len(names) < _PARALLEL_MIN:
+    if jobs < 2 or len(names) < _PARALLEL_MIN or not can_fork():
         yield (read_many(str(directory), chunk, statuses) for chunk in chunks)
         return
     import multiprocessing

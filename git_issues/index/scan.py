@@ -11,28 +11,45 @@ time that Python cannot shorten.  Two things make it cheaper:
   this process does the other half.  Threads would not help: the GIL is
   taken back after every call.  The child is always reaped before ``scan``
   returns, and if it fails for any reason this process stats its half too.
+
+Both are fast paths (``git_issues.fastpaths``): without a folder descriptor
+(Windows, or ``GIT_ISSUES_PORTABLE=1``) the folder is listed and each file
+``lstat``-ed by its path; without ``fork`` one process stats every name.
 """
 
 from __future__ import annotations
 
 import marshal
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from git_issues.errors import GitIssuesError
+from git_issues.fastpaths import can_fork, can_use_dir_fd
 from git_issues.index.records import StatSig
 from git_issues.store import CONFIG_NAME, SUFFIX
 
 PARALLEL_MIN = 20_000  # measured: at 10k files the fork saves nothing visible, at 100k 20%
 
+# Where names are listed and stat-ed from: a descriptor of the folder (the fast
+# path) or the folder's path (the portable one).
+Folder = int | str
+
+
+def _refuse_link(directory: Path) -> None:
+    raise GitIssuesError(f"{directory.name} is a symbolic link, not a directory of issues")
+
 
 @contextmanager
-def _opened(directory: Path) -> Iterator[int | None]:
-    """The folder as a descriptor, or None if there is no folder."""
+def _opened(directory: Path) -> Iterator[Folder | None]:
+    """The folder as a descriptor (or as a path, without ``dir_fd``), None if there is none."""
     if os.path.islink(directory):  # a checkout may point it anywhere: never follow
-        raise GitIssuesError(f"{directory.name} is a symbolic link, not a directory of issues")
+        _refuse_link(directory)
+    if not can_use_dir_fd():
+        yield _checked_path(directory)
+        return
     try:
         fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except (FileNotFoundError, NotADirectoryError):
@@ -44,7 +61,18 @@ def _opened(directory: Path) -> Iterator[int | None]:
         os.close(fd)
 
 
-def _candidates(fd: int) -> list[str]:
+def _checked_path(directory: Path) -> str | None:
+    """The portable ``O_DIRECTORY | O_NOFOLLOW``: the path if it is a directory, not a link."""
+    try:
+        mode = os.lstat(directory).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if stat.S_ISLNK(mode):  # made a link since the check above
+        _refuse_link(directory)
+    return str(directory) if stat.S_ISDIR(mode) else None
+
+
+def _candidates(fd: Folder) -> list[str]:
     """The names in the folder that could be issue files (as ``issue_stem``, inlined:
     this runs on every read).  Undecodable bytes are not printable: no id has them."""
     return [name for name in os.listdir(fd)
@@ -65,25 +93,40 @@ def scan(directory: Path, parallel_min: int | None = None) -> dict[str, StatSig]
             return {}
         names = _candidates(fd)
         least = PARALLEL_MIN if parallel_min is None else parallel_min
-        if len(names) < max(least, 2) or (os.cpu_count() or 1) < 2:
+        if len(names) < max(least, 2) or (os.cpu_count() or 1) < 2 or not can_fork():
             return stat_names(fd, names)
         return _stat_in_two(fd, names)
 
 
-def stat_names(fd: int, names: list[str]) -> dict[str, StatSig]:
+def stat_names(fd: Folder, names: list[str]) -> dict[str, StatSig]:
     """(mtime_ns, ctime_ns, size, inode) of each name that still exists."""
+    if isinstance(fd, str):
+        return _lstat_paths(fd, names)
     found: dict[str, StatSig] = {}
-    stat = os.stat
+    stat_at = os.stat
     for name in names:
         try:
-            st = stat(name, dir_fd=fd, follow_symlinks=False)
+            st = stat_at(name, dir_fd=fd, follow_symlinks=False)
         except FileNotFoundError:  # removed since the listing: gone, as far as we know
             continue
         found[name] = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
     return found
 
 
-def _stat_in_two(fd: int, names: list[str]) -> dict[str, StatSig]:
+def _lstat_paths(directory: str, names: list[str]) -> dict[str, StatSig]:
+    """``stat_names`` without a folder descriptor: the same data, one path per name."""
+    found: dict[str, StatSig] = {}
+    lstat, prefix = os.lstat, directory + os.sep
+    for name in names:
+        try:
+            st = lstat(prefix + name)
+        except FileNotFoundError:
+            continue
+        found[name] = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+    return found
+
+
+def _stat_in_two(fd: Folder, names: list[str]) -> dict[str, StatSig]:
     half = len(names) // 2
     mine, theirs = names[:half], names[half:]
     read_end, write_end = os.pipe()
