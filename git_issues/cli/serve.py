@@ -24,5 +24,5 @@ def serve(paths: tuple[str, ...], host: str, port: int, no_open: bool) -> None:
         from git_issues.web.server import serve as run_server
     except ImportError as exc:
         raise GitIssuesError(f"serve needs the web extra ({exc.name} is missing): "
-                             "pip install 'git-issues[web]'") from None
+                             "pip install 'git-issues-cli[web]'") from None
     run_server(list(paths), host, port, open_browser=not no_open)
