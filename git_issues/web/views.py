@@ -134,8 +134,9 @@ def issue_page(ws: Workspace, prefix: str) -> IssuePage:
 def history(ws: Workspace, prefix: str) -> list[dict[str, Any]]:
     """``git issues log`` as data: each entry with its changes described in words."""
     from git_issues import history as history_mod
+    from git_issues.changes import phrase  # the words ``log`` and ``diff`` use
 
-    return [{"entry": entry, "lines": [history_mod.describe(c) for c in entry.changes]}
+    return [{"entry": entry, "lines": [phrase(c) for c in entry.changes]}
             for entry in history_mod.history(ws, prefix)]
 
 
