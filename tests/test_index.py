@@ -432,8 +432,9 @@ def test_a_damaged_or_stale_stat_cache_is_not_trusted(three: Path, damage: str):
 
 # Modules whose start-up a read does not need: SQLAlchemy and GitPython (hundreds of
 # ms), dataclasses (code generated per class), OpenSSL (through hashlib or secrets),
-# urllib3 (the HTTP client of `import github` only).
-HEAVY = ("sqlalchemy", "git", "dataclasses", "_hashlib", "secrets", "urllib3")
+# urllib3 (the HTTP client of `import github` only), and serve's web stack.
+HEAVY = ("sqlalchemy", "git", "dataclasses", "_hashlib", "secrets", "urllib3",
+         "flask", "werkzeug", "jinja2", "waitress", "markdown_it")
 
 
 def imported_by(repo: Path, *argv: str, watched: tuple[str, ...] = HEAVY) -> list[str]:

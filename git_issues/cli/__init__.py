@@ -18,6 +18,7 @@ from git_issues.cli import (  # noqa: F401,E402  isort: skip
     milestones,
     remove,
     review,
+    serve,
     single,
 )
 

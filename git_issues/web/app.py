@@ -1,0 +1,292 @@
+"""The Flask application: routes, the request guard, and error pages.
+
+Made by ``create_app`` per ``serve`` run, with the repositories and the
+secrets of that run: nothing lives at module level. A route opens its
+workspace with ``open_workspace`` and leaves the block before the response is
+sent, so an engine, a connection or a git process never outlives a request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import urlencode
+
+from flask import Flask, Response, abort, redirect, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from git_issues.errors import GitIssuesError
+from git_issues.store import StaleWriteError
+from git_issues.web import actions, views
+from git_issues.web.markdown import render as markdown
+from git_issues.web.security import HEADERS, Guard
+from git_issues.workspace import Workspace, open_workspace
+
+HERE = Path(__file__).parent
+MAX_FORM = 1024 * 1024  # an issue file is capped well below this
+
+
+class Repo(NamedTuple):
+    """One served repository: a name for its URLs and its real path, nothing open."""
+
+    name: str
+    path: Path
+
+
+def name_repos(paths: list[Path]) -> list[Repo]:
+    """URL names from the folder names, made unique; paths are resolved once, at start."""
+    repos: list[Repo] = []
+    taken: set[str] = set()
+    for path in paths:
+        base = re.sub(r"[^A-Za-z0-9._-]+", "-", path.name).strip("-.") or "repo"
+        name, n = base, 1
+        while name in taken:
+            n += 1
+            name = f"{base}-{n}"
+        taken.add(name)
+        repos.append(Repo(name, path))
+    return repos
+
+
+def create_app(repos: list[Repo], guard: Guard) -> Flask:
+    app = Flask("git_issues.web", root_path=str(HERE), static_folder="static",
+                template_folder="templates")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_FORM
+    app.jinja_env.autoescape = True  # every template, whatever its name ends with
+    app.jinja_env.filters["markdown"] = markdown
+    app.jinja_env.globals.update(csrf=guard.csrf, priority=_priority)
+    by_name = {repo.name: repo for repo in repos}
+    _guard(app, guard)
+    _errors(app)
+    _read_routes(app, repos, by_name)
+    _write_routes(app, by_name)
+    return app
+
+
+def _priority(value: int | None) -> str:
+    return "" if value is None else f"P{value}"
+
+
+def _guard(app: Flask, guard: Guard) -> None:
+    @app.before_request
+    def check() -> Response | None:
+        if not guard.host_ok(request.headers.get("Host")):
+            abort(400, "this server answers only to the address it printed")
+        token = request.args.get("token")
+        if token is not None:
+            if request.method != "GET" or not guard.token_ok(token):
+                abort(403)
+            rest = [(k, v) for k, v in request.args.items(multi=True) if k != "token"]
+            response = redirect(request.path + ("?" + urlencode(rest) if rest else ""), 303)
+            response.set_cookie(guard.cookie, guard.token, httponly=True, samesite="Strict",
+                                path="/")
+            return response
+        if not guard.token_ok(request.cookies.get(guard.cookie)):
+            abort(403)
+        if request.method not in ("GET", "HEAD"):
+            if not guard.origin_ok(request.headers.get("Origin")) \
+                    or not guard.csrf_ok(request.form.get("csrf")):
+                abort(403, "the form's CSRF token is missing or wrong: reload the page")
+        return None
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers.update(HEADERS)
+        return response
+
+
+def _errors(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[str, int]:
+        if exc.code == 403 and exc.description == _default_403():
+            exc.description = ("open the address that 'git issues serve' printed "
+                               "(it carries the access token)")
+        return render_template("error.html", code=exc.code, name=exc.name,
+                               message=exc.description, repo=None), exc.code or 500
+
+    @app.errorhandler(GitIssuesError)
+    def user_error(exc: GitIssuesError) -> tuple[str, int]:
+        code = 404 if str(exc).startswith("no issue") else 400
+        return render_template("error.html", code=code, name="Error", message=str(exc),
+                               repo=None), code
+
+
+def _default_403() -> str:
+    from werkzeug.exceptions import Forbidden
+
+    return Forbidden.description
+
+
+@contextmanager
+def workspace(by_name: dict[str, Repo], name: str) -> Iterator[Workspace]:
+    """The named repository, opened for this request only."""
+    repo = by_name.get(name)
+    if repo is None:
+        abort(404, f"no repository named '{name}' is served here")
+    with open_workspace(repo.path) as ws:
+        yield ws
+
+
+def _query() -> views.Query:
+    args = request.args
+    try:
+        page = int(args.get("page", "1"))
+    except ValueError:
+        page = 1
+    return views.Query(
+        status=args.get("status", "open"), labels=tuple(v for v in args.getlist("label") if v),
+        assignee=args.get("assignee", ""), author=args.get("author", ""),
+        milestone=args.get("milestone", ""), priority=args.get("priority", ""),
+        text=args.get("q", ""), sort=args.get("sort", "created"), page=page)
+
+
+def _context(ws: Workspace, name: str) -> dict[str, Any]:
+    return {"repo": name, "branch": views.branch(ws), "root": str(ws.root)}
+
+
+def _read_routes(app: Flask, repos: list[Repo], by_name: dict[str, Repo]) -> None:
+    @app.get("/")
+    def start() -> Any:
+        if len(repos) == 1:
+            return redirect(f"/r/{repos[0].name}/", 303)
+        return render_template("start.html", repos=[_summary(r) for r in repos], repo=None)
+
+    @app.get("/favicon.ico")
+    def favicon() -> Any:
+        return app.send_static_file("favicon.svg")
+
+    @app.get("/r/<name>/")
+    def listing(name: str) -> Any:
+        query = _query()
+        with workspace(by_name, name) as ws:
+            data = views.listing(ws, query)
+            context = _context(ws, name)
+        return render_template("list.html", query=query, args=_args(), **data, **context)
+
+    @app.get("/r/<name>/board")
+    def board(name: str) -> Any:
+        query = _query()
+        prefix = request.args.get("prefix", "").strip()
+        with workspace(by_name, name) as ws:
+            data = views.board(ws, query, prefix)
+            context = _context(ws, name)
+        return render_template("board.html", query=query, prefix=prefix, **data, **context)
+
+    @app.get("/r/<name>/issues/<issue_id>")
+    def issue(name: str, issue_id: str) -> Any:
+        with workspace(by_name, name) as ws:
+            return _issue_response(ws, name, issue_id)
+
+    @app.get("/r/<name>/issues/<issue_id>/history")
+    def history(name: str, issue_id: str) -> Any:
+        with workspace(by_name, name) as ws:
+            entries = views.history(ws, issue_id)
+            mentions, total = views.mentions(ws, issue_id)
+            context = _context(ws, name)
+        template = "history_part.html" if request.args.get("part") else "history.html"
+        return render_template(template, entries=entries, issue_id=issue_id, mentions=mentions,
+                               mentioned=total, **context)
+
+    @app.get("/r/<name>/new")
+    def new_form(name: str) -> Any:
+        with workspace(by_name, name) as ws:
+            templates = views.templates(ws)
+            context = _context(ws, name)
+        chosen = request.args.get("template", "")
+        form = views.template_form(templates.get(chosen))
+        return render_template("new.html", templates=templates, chosen=chosen, form=form,
+                               error=None, **context)
+
+    @app.get("/r/<name>/issues/<issue_id>/edit")
+    def edit_form(name: str, issue_id: str) -> Any:
+        with workspace(by_name, name) as ws:
+            page = views.issue_page(ws, issue_id)
+            context = _context(ws, name)
+        return render_template("edit.html", page=page, form=None, error=None, **context)
+
+
+def _args() -> list[tuple[str, str]]:
+    """The list's query string without the page, for the paging links."""
+    return [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+
+
+def _summary(repo: Repo) -> dict[str, Any]:
+    """One line of the start page: open and total counts, or why the repository fails."""
+    try:
+        with open_workspace(repo.path) as ws:
+            data = views.listing(ws, views.Query(status="open"))
+            return {"name": repo.name, "root": str(ws.root), "branch": views.branch(ws),
+                    "open": data["total"], "error": None}
+    except GitIssuesError as exc:
+        return {"name": repo.name, "root": str(repo.path), "branch": "", "open": 0,
+                "error": str(exc)}
+
+
+def _issue_response(ws: Workspace, name: str, issue_id: str, *, status: int = 200,
+                    error: str | None = None, kept: dict[str, str] | None = None) -> Any:
+    page = views.issue_page(ws, issue_id)
+    return render_template(
+        "issue.html", page=page, done=request.args.get("done"), error=error, kept=kept or {},
+        **_context(ws, name)), status
+
+
+def _form() -> dict[str, str]:
+    return {k: v.replace("\r\n", "\n") for k, v in request.form.items() if k != "csrf"}
+
+
+def _write_routes(app: Flask, by_name: dict[str, Repo]) -> None:
+    @app.post("/r/<name>/issues/<issue_id>/comment")
+    def comment(name: str, issue_id: str) -> Any:
+        form = _form()
+        return _write(by_name, name, issue_id, form, "commented", lambda ws: actions.comment(
+            ws, issue_id, form.get("digest", ""), form.get("body", "")))
+
+    @app.post("/r/<name>/issues/<issue_id>/state")
+    def state(name: str, issue_id: str) -> Any:
+        form = _form()
+        wanted = "closed" if form.get("state") == "closed" else "open"
+        return _write(by_name, name, issue_id, form, wanted, lambda ws: actions.set_state(
+            ws, issue_id, form.get("digest", ""), wanted, form.get("body", "")))
+
+    @app.post("/r/<name>/issues/<issue_id>/edit")
+    def edit(name: str, issue_id: str) -> Any:
+        form = _form()
+        with workspace(by_name, name) as ws:
+            try:
+                actions.edit(ws, issue_id, form.get("digest", ""), form)
+            except StaleWriteError as exc:
+                page = views.issue_page(ws, issue_id)
+                return render_template("edit.html", page=page, form=form, error=str(exc),
+                                       stale=True, **_context(ws, name)), 409
+            except GitIssuesError as exc:
+                page = views.issue_page(ws, issue_id)
+                return render_template("edit.html", page=page, form=form, error=str(exc),
+                                       **_context(ws, name)), 400
+        return redirect(f"/r/{name}/issues/{issue_id}?done=edited", 303)
+
+    @app.post("/r/<name>/new")
+    def new(name: str) -> Any:
+        form = _form()
+        with workspace(by_name, name) as ws:
+            try:
+                created = actions.create(ws, form)
+            except GitIssuesError as exc:
+                return render_template("new.html", templates=views.templates(ws), chosen="",
+                                       form=form, error=str(exc), **_context(ws, name)), 400
+        return redirect(f"/r/{name}/issues/{created.id}?done=created", 303)
+
+
+def _write(by_name: dict[str, Repo], name: str, issue_id: str, form: dict[str, str],
+           done: str, change: Any) -> Any:
+    """Run one change; a refusal shows the issue as it is now, with the user's text kept."""
+    with workspace(by_name, name) as ws:
+        try:
+            change(ws)
+        except StaleWriteError as exc:
+            return _issue_response(ws, name, issue_id, status=409, error=str(exc), kept=form)
+        except GitIssuesError as exc:
+            return _issue_response(ws, name, issue_id, status=400, error=str(exc), kept=form)
+    return redirect(f"/r/{name}/issues/{issue_id}?done={done}", 303)

@@ -1,0 +1,215 @@
+"""What each page shows, read through the same factories as the CLI.
+
+Free of Flask: a function here takes an open ``Workspace`` and returns plain
+data for a template. Every index read goes through ``open_index`` (the CLI's
+freshness check, its connection closed when the block ends), so a hand edit,
+a checkout or a pull shows on the next page load and nothing stays open.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, NamedTuple
+
+from git_issues.errors import GitIssuesError
+from git_issues.index.query import ROW_COLUMNS, SORTS, Filters, open_index
+from git_issues.workspace import Workspace
+
+PAGE_SIZE = 50
+BOARD_CARDS = 50  # per column: a board of 10k issues stays a page, with counts
+
+
+class Query(NamedTuple):
+    """The list page's filters, as typed in its form (all optional)."""
+
+    status: str = "open"
+    labels: tuple[str, ...] = ()
+    assignee: str = ""
+    author: str = ""
+    milestone: str = ""
+    priority: str = ""
+    text: str = ""
+    sort: str = "created"
+    page: int = 1
+
+    def filters(self) -> Filters:
+        return Filters(status=self.status or "open", labels=self.labels,
+                       assignee=self.assignee or None, author=self.author or None,
+                       text=self.text if self.text.strip() else None,
+                       sort=self.sort if self.sort in SORTS else "created")
+
+
+def digest(data: bytes) -> str:
+    """The version of a file a page was built from, carried by its forms."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def branch(ws: Workspace) -> str:
+    """The checked-out branch, read from HEAD without starting git."""
+    try:
+        head = (ws.paths.git_dir / "HEAD").read_text(encoding="utf-8").strip()
+    except OSError:
+        return "?"
+    if head.startswith("ref: "):
+        return head[5:].removeprefix("refs/heads/")
+    return f"detached at {head[:10]}"
+
+
+def split_labels(text: str | None) -> list[str]:
+    return [label for label in (text or "").split(", ") if label]
+
+
+def _narrowing(query: Query) -> tuple[list[str], list[Any]]:
+    """Filters ``ls`` has no flag for: priority and milestone (columns of the index)."""
+    where, params = [], []
+    if query.priority.strip():
+        from git_issues.model import ValidationError, parse_priority
+
+        try:
+            params.append(parse_priority(query.priority))
+        except ValidationError as exc:
+            raise GitIssuesError(f"priority: {exc}") from None
+        where.append("priority = ?")
+    if query.milestone.strip():
+        where.append("milestone = ?")
+        params.append(query.milestone.strip())
+    return where, params
+
+
+def listing(ws: Workspace, query: Query) -> dict[str, Any]:
+    """One page of the list, the total, and what the filter menus offer."""
+    filters = query.filters()
+    with open_index(ws.sources) as view:
+        _, inner, params = view.list_sql(filters)
+        where, extra = _narrowing(query)
+        outer = f"FROM ({inner}) " + ("WHERE " + " AND ".join(where) if where else "")
+        total = view.conn.execute(f"SELECT count(*) {outer}", params + extra).fetchone()[0]
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(max(query.page, 1), pages)
+        sql = (f"SELECT {', '.join(ROW_COLUMNS)} {outer} ORDER BY {SORTS[filters.sort]} "
+               "LIMIT ? OFFSET ?")
+        rows = [dict(zip(ROW_COLUMNS, row, strict=True)) for row in
+                view.conn.execute(sql, [*params, *extra, PAGE_SIZE, (page - 1) * PAGE_SIZE])]
+        menus = _menus(view)
+        problems = view.problems()
+    for row in rows:
+        row["label_list"] = split_labels(row["labels"])
+    return {"rows": rows, "total": total, "page": page, "pages": pages, "menus": menus,
+            "problems": problems}
+
+
+def _menus(view: Any) -> dict[str, list[str]]:
+    """Statuses, labels and milestones in use, for the filter form's choices."""
+    conn = view.conn
+    labels = [label for (label,) in conn.execute(
+        "SELECT DISTINCT label FROM labels ORDER BY label LIMIT 500")]
+    milestones = [m for (m,) in conn.execute(
+        "SELECT DISTINCT milestone FROM issues WHERE milestone IS NOT NULL "
+        "ORDER BY milestone LIMIT 200")]
+    return {"statuses": list(view.statuses()), "labels": labels,
+            "milestones": [str(m) for m in milestones]}
+
+
+class IssuePage(NamedTuple):
+    issue: Any  # model.Issue, as its file says now
+    digest: str
+    state: str
+    statuses: list[str]
+    links: list[tuple[str, str]]
+    titles: dict[str, str]
+
+
+def issue_page(ws: Workspace, prefix: str) -> IssuePage:
+    """The issue read from its file (so its digest is the version shown) and its links."""
+    issue_id = ws.store.resolve(prefix)
+    issue, data = ws.store.read_with_bytes(issue_id)
+    with open_index(ws.sources) as view:
+        links = view.links_of(issue_id)
+        titles = view.titles([other for _, other in links])
+        statuses = view.statuses()
+    return IssuePage(issue, digest(data), statuses.get(issue.status, "open"), list(statuses),
+                     links, titles)
+
+
+def history(ws: Workspace, prefix: str) -> list[dict[str, Any]]:
+    """``git issues log`` as data: each entry with its changes described in words."""
+    from git_issues import history as history_mod
+    from git_issues.changes import phrase  # the words ``log`` and ``diff`` use
+
+    return [{"entry": entry, "lines": [phrase(c) for c in entry.changes]}
+            for entry in history_mod.history(ws, prefix)]
+
+
+def mentions(ws: Workspace, issue_id: str) -> tuple[list[Any], int]:
+    """The newest commits on any ref whose message names the issue, and how many there are.
+
+    From ``git_issues.commits`` (the everyday-use work): until that module is
+    there, the page shows none rather than guessing.
+    """
+    try:
+        from git_issues import commits  # type: ignore[attr-defined]
+    except ImportError:
+        return [], 0
+    try:
+        issue = ws.store.read(ws.store.resolve(issue_id))
+    except GitIssuesError:  # gone or broken: its history still shows
+        return [], 0
+    return commits.references(ws.root, issue.id, issue.created)
+
+
+def board(ws: Workspace, query: Query, prefix: str) -> dict[str, Any]:
+    """Columns by status, or by the labels that start with ``prefix``."""
+    filters = query.filters()._replace(status=query.status if prefix else "all")
+    with open_index(ws.sources) as view:
+        _, inner, params = view.list_sql(filters)
+        where, extra = _narrowing(query)
+        if prefix:
+            names = [label for (label,) in view.conn.execute(
+                "SELECT DISTINCT label FROM labels WHERE substr(label, 1, ?) = ? ORDER BY label",
+                (len(prefix), prefix))]
+            where.append("id IN (SELECT i.id FROM issues i JOIN labels l ON l.num = i.num "
+                         "WHERE l.label = ?)")
+        else:
+            names = list(view.statuses())
+            where.append("status = ?")
+        base = f"FROM ({inner}) WHERE {' AND '.join(where)}"
+        columns = [_column(view.conn, base, [*params, *extra, name], filters.sort, name)
+                   for name in names]
+        menus = _menus(view)
+    return {"columns": columns, "menus": menus}
+
+
+def _column(conn: Any, base: str, args: list[Any], sort: str, name: str) -> dict[str, Any]:
+    """One board column: its count and its first cards."""
+    count = conn.execute(f"SELECT count(*) {base}", args).fetchone()[0]
+    cards = [dict(zip(ROW_COLUMNS, row, strict=True)) for row in conn.execute(
+        f"SELECT {', '.join(ROW_COLUMNS)} {base} ORDER BY {SORTS[sort]} LIMIT ?",
+        [*args, BOARD_CARDS])]
+    for card in cards:
+        card["label_list"] = split_labels(card["labels"])
+    return {"name": name, "count": count, "cards": cards}
+
+
+def templates(ws: Workspace) -> dict[str, Any]:
+    """``.issues/templates/NAME.yml`` by name, read by ``git_issues.templates`` (the
+    everyday-use work) when it is there; a broken template is left out, ``check`` names it."""
+    try:
+        from git_issues import templates as templates_mod  # type: ignore[attr-defined]
+    except ImportError:
+        return {}
+    found = {}
+    for name in templates_mod.names(ws.store.dir):
+        try:
+            found[name] = templates_mod.load(ws.store.dir, name)
+        except GitIssuesError:
+            continue
+    return found
+
+
+def template_form(template: Any) -> dict[str, str]:
+    """The new-issue form as a template fills it in."""
+    if template is None:
+        return {}
+    return {"title": template.title, "body": template.body, "labels": ", ".join(template.labels),
+            "priority": "" if template.priority is None else str(template.priority),
+            "assignees": getattr(template, "assignee", "") or ""}

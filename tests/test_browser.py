@@ -1,0 +1,173 @@
+"""Clicking through ``git issues serve`` in a real headless Chromium.
+
+Debian's ``chromium`` and ``chromium-driver`` packages, driven by Selenium
+through /usr/bin/chromedriver (Selenium never downloads a driver here). The
+test opens the list, filters, opens an issue, comments, closes it and creates
+one from a template, checking the files on disk after each step; a screenshot
+of each page goes to tests/artifacts/browser/ (git-ignored). It skips, saying
+why, only when no browser can be had.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from conftest import git
+from webserver import Served
+
+pytest.importorskip("flask", reason="the web extra is not installed")
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver") or (
+    "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None)
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and DRIVER),
+    reason="no headless browser: install Debian's chromium and chromium-driver "
+           "(apt-get install -y chromium chromium-driver)")
+ARTIFACTS = Path(os.environ.get("GIT_ISSUES_ARTIFACTS",
+                                Path(__file__).parent / "artifacts")) / "browser"
+try:
+    from git_issues import templates as _templates  # noqa: F401  (the everyday-use work)
+
+    TEMPLATES = True
+except ImportError:
+    TEMPLATES = False
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage", "--window-size=1280,900")
+
+
+@pytest.fixture
+def browser():
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="git-issues-chromium-")
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={profile}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.implicitly_wait(5)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def shot(driver, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+
+def staged(repo: Path) -> list[str]:
+    return git(repo, "diff", "--cached", "--name-only").split()
+
+
+def test_click_through_list_filter_issue_comment_close_and_new(browser, invoke, repo: Path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    invoke("init", "--no-hooks")
+    crash = invoke("new", "Crash on start", "-m", "It **crashes**.", "-l", "bug",
+                   "-p", "0").stdout.strip()
+    invoke("new", "Dark mode", "-l", "feature").stdout.strip()
+    (repo / ".issues" / "templates").mkdir()
+    (repo / ".issues" / "templates" / "bug.yml").write_text(  # read by git_issues.templates
+        "about: Something is broken\ntitle: 'Bug: '\nlabels:\n- bug\n"
+        "body: |\n  ## Steps\n\n  1.\n\n  ## Expected\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "issues")
+    path = repo / ".issues" / f"{crash}.yml"
+    with Served(repo) as server:
+        browser.get(server.url)
+        assert "Crash on start" in browser.page_source and "Dark mode" in browser.page_source
+        shot(browser, "01-list")
+
+        Select(browser.find_element(By.NAME, "label")).select_by_visible_text("bug")
+        browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+        WebDriverWait(browser, 10).until(lambda d: "label=bug" in d.current_url)
+        assert "Dark mode" not in browser.page_source
+        shot(browser, "02-filtered")
+
+        browser.find_element(By.LINK_TEXT, "Crash on start").click()
+        assert browser.find_element(By.CSS_SELECTOR, "article.body strong").text == "crashes"
+        WebDriverWait(browser, 10).until(  # app.js loaded the history from git
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#history div.log ol.log li"))
+        shot(browser, "03-issue")
+
+        browser.find_element(By.ID, "comment-body").send_keys("Reproduced in the browser.")
+        browser.find_element(By.XPATH, "//button[text()='Comment']").click()
+        WebDriverWait(browser, 10).until(lambda d: "done=commented" in d.current_url)
+        assert "Reproduced in the browser." in path.read_text()
+        assert staged(repo) == [f".issues/{crash}.yml"]
+        shot(browser, "04-commented")
+
+        browser.find_element(By.XPATH, "//button[text()='Close issue']").click()
+        WebDriverWait(browser, 10).until(lambda d: "done=closed" in d.current_url)
+        assert "status: closed" in path.read_text()
+        assert browser.find_element(By.XPATH, "//button[text()='Reopen issue']")
+        shot(browser, "05-closed")
+
+        browser.find_element(By.LINK_TEXT, "New issue").click()
+        if TEMPLATES:
+            browser.find_element(By.LINK_TEXT, "bug").click()
+            assert "## Steps" in browser.find_element(By.NAME, "body").get_attribute("value")
+        else:  # this branch lacks git_issues.templates: the page offers none
+            assert "Start from a template" not in browser.page_source
+            browser.find_element(By.NAME, "body").send_keys("## Steps\n")
+            browser.find_element(By.NAME, "labels").send_keys("bug")
+        browser.find_element(By.NAME, "title").send_keys("Made in Chromium")
+        shot(browser, "06-new")
+        browser.find_element(By.XPATH, "//button[text()='Create issue']").click()
+        WebDriverWait(browser, 10).until(lambda d: "done=created" in d.current_url)
+        new_id = browser.current_url.split("/issues/")[1].split("?")[0]
+        text = (repo / ".issues" / f"{new_id}.yml").read_text()
+        assert "Made in Chromium" in text and "## Steps" in text and "- bug" in text
+        assert f".issues/{new_id}.yml" in staged(repo)
+        shot(browser, "07-created")
+
+        browser.find_element(By.LINK_TEXT, "Board").click()
+        assert browser.find_element(By.CSS_SELECTOR, ".board .column h2")
+        shot(browser, "08-board")
+
+        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+        assert errors == [], errors  # no CSP violation, no failed script or style
+    print(f"\nscreenshots in {ARTIFACTS}")
+
+
+def test_reading_works_with_javascript_off(invoke, repo: Path):
+    """The list and an issue page are whole without app.js: a browser with JS off."""
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    issue = invoke("new", "Readable", "-m", "Plain *text*.").stdout.strip()
+    profile = tempfile.mkdtemp(prefix="git-issues-chromium-")
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={profile}")
+    options.add_experimental_option("prefs", {"profile.managed_default_content_settings"
+                                              ".javascript": 2})
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    try:
+        with Served(repo) as server:
+            driver.get(server.url)
+            driver.find_element(By.LINK_TEXT, "Readable").click()
+            assert driver.find_element(By.CSS_SELECTOR, "article.body em").text == "text"
+            driver.find_element(By.PARTIAL_LINK_TEXT, "Show the history from git").click()
+            assert "History of" in driver.page_source and issue in driver.page_source
+            shot(driver, "09-no-js-history")
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)

@@ -1,0 +1,306 @@
+"""``git issues serve`` over real HTTP: access control, escaping, writes on disk, freshness.
+
+Each test starts the installed console script on 127.0.0.1 with port 0 and
+talks to it with ``http.client``; files are checked on disk and in git's index.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import GIT_ISSUES, git, make_repo
+from webserver import Served
+
+pytest.importorskip("flask", reason="the web extra is not installed")
+
+XSS_TITLE = '<script>alert("t")</script> & "quotes"'
+XSS_BODY = ('Hello <img src=x onerror=alert(1)> <script>alert(2)</script>\n\n'
+            '[click](javascript:alert(3)) [ok](https://example.org/a) '
+            '<a href="javascript:alert(4)">raw</a>\n')
+
+
+@pytest.fixture
+def issues(invoke, repo: Path) -> dict[str, str]:
+    """Three issues: one with hostile text, one linked to it, one closed (made in-process:
+    the machine is shared, and the server is what these tests are about)."""
+    invoke("init", "--no-hooks")
+    bad = invoke("new", XSS_TITLE, "-m", XSS_BODY, "-l", "bug", "-p", "1").stdout.strip()
+    other = invoke("new", "Second issue", "-l", "area:ui").stdout.strip()
+    done = invoke("new", "Done already", "-l", "bug").stdout.strip()
+    invoke("close", done)
+    invoke("link", bad, "--blocks", other)
+    invoke("edit", other, "-a", "carol@example.com", "-M", "v1.0")
+    git(repo, "commit", "-q", "-m", "issues")
+    return {"bad": bad, "other": other, "done": done}
+
+
+@pytest.fixture
+def served(repo: Path, issues: dict[str, str]):
+    with Served(repo) as server:
+        yield server
+
+
+def staged(repo: Path) -> list[str]:
+    return git(repo, "diff", "--cached", "--name-only").split()
+
+
+def canonical(path: Path) -> bool:
+    from git_issues.fileformat import dump_issue, load_text
+
+    data = path.read_bytes()
+    return dump_issue(load_text(data, path.name)).encode() == data
+
+
+# --- the URL and access ---------------------------------------------------------------
+
+def test_the_url_names_the_picked_port_and_carries_the_token(served: Served):
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[\w-]{40,}", served.url)
+    assert served.port != 0
+
+
+def test_without_the_token_every_request_is_forbidden(served: Served, issues):
+    for path in ("/", "/r/repo/", f"/r/repo/issues/{issues['bad']}", "/static/style.css"):
+        assert served.get(path, cookie=False).status == 403, path
+    assert served.get("/?token=wrong", cookie=False).status == 403
+    wrong = {"Cookie": f"git_issues_{served.port}=wrong"}
+    assert served.get("/r/repo/", cookie=False, headers=wrong).status == 403
+
+
+def test_the_token_becomes_a_strict_httponly_cookie(served: Served):
+    first = served.get(f"/r/repo/?status=all&token={served.token}", cookie=False)
+    assert first.status == 303
+    assert first.headers["location"] == "/r/repo/?status=all"  # the token leaves the URL
+    cookie = first.headers["set-cookie"]
+    assert cookie.startswith(f"git_issues_{served.port}={served.token};")
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert served.get("/r/repo/").status == 200
+
+
+def test_a_host_other_than_the_served_one_is_refused(served: Served):
+    """DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends its own Host."""
+    assert served.get("/r/repo/", host=f"evil.example:{served.port}").status == 400
+    assert served.get("/r/repo/", host="127.0.0.1:1").status == 400
+    assert served.get("/r/repo/", host=f"localhost:{served.port}").status == 200
+
+
+def test_every_response_forbids_inline_script(served: Served, issues):
+    for path in ("/r/repo/", f"/r/repo/issues/{issues['bad']}", "/nowhere"):
+        csp = served.get(path).headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp
+    assert served.get("/r/repo/", cookie=False).headers["referrer-policy"] == "same-origin"
+
+
+# --- escaping -----------------------------------------------------------------------------
+
+def test_titles_and_bodies_are_escaped_and_javascript_links_dropped(served: Served, issues):
+    listing = served.get("/r/repo/").text
+    assert "<script>alert" not in listing
+    assert "&lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt; &amp; &#34;quotes&#34;" in listing
+    page = served.get(f"/r/repo/issues/{issues['bad']}").text
+    assert "<script>alert" not in page
+    tags = re.findall(r"<[^>]*>", page)
+    assert not [t for t in tags if "onerror" in t or "javascript:" in t or t.startswith("<img")]
+    assert 'href="https://example.org/a"' in page
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page
+
+
+# --- no write on GET, CSRF ----------------------------------------------------------------
+
+def test_a_write_without_the_csrf_token_is_refused(served: Served, repo: Path, issues):
+    path = repo / ".issues" / f"{issues['other']}.yml"
+    before = path.read_bytes()
+    page = served.get(f"/r/repo/issues/{issues['other']}")
+    form = {"digest": page.field("digest"), "body": "sneaky"}
+    assert served.post(f"/r/repo/issues/{issues['other']}/comment", form).status == 403
+    form["csrf"] = "not-it"
+    assert served.post(f"/r/repo/issues/{issues['other']}/comment", form).status == 403
+    form["csrf"] = page.field("csrf")
+    evil = {"Origin": "http://evil.example"}
+    assert served.post(f"/r/repo/issues/{issues['other']}/comment", form,
+                       headers=evil).status == 403
+    assert path.read_bytes() == before and staged(repo) == []
+
+
+def test_nothing_is_written_on_get(served: Served, repo: Path, issues):
+    path = repo / ".issues" / f"{issues['other']}.yml"
+    before = path.read_bytes()
+    page = served.get(f"/r/repo/issues/{issues['other']}")
+    query = f"csrf={page.field('csrf')}&digest={page.field('digest')}&body=x&state=closed"
+    for action in ("comment", "state"):
+        assert served.get(f"/r/repo/issues/{issues['other']}/{action}?{query}").status == 405
+    assert served.get(f"/r/repo/new?title=x&csrf={page.field('csrf')}").status == 200
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in (repo / ".issues").glob("*.yml")) == sorted(
+        [f"{i}.yml" for i in issues.values()] + ["config.yml"])
+
+
+# --- writes -------------------------------------------------------------------------------
+
+def test_comment_close_reopen_edit_write_the_canonical_staged_file(served: Served, repo: Path,
+                                                                    run, issues):
+    issue_id = issues["other"]
+    path = repo / ".issues" / f"{issue_id}.yml"
+    head = git(repo, "rev-parse", "HEAD")
+
+    def act(action: str, **fields: str):
+        page = served.get(f"/r/repo/issues/{issue_id}")
+        form = {"csrf": page.field("csrf"), "digest": page.field("digest"), **fields}
+        reply = served.post(f"/r/repo/issues/{issue_id}/{action}", form)
+        assert reply.status == 303, reply.text
+        assert canonical(path) and staged(repo) == [f".issues/{issue_id}.yml"]
+        assert git(repo, "diff", "--name-only") == ""  # what is on disk is what is staged
+
+    act("comment", body="Seen on **Linux**.\r\nTwice.")
+    assert "body: |\n    Seen on **Linux**.\n    Twice." in path.read_text()
+    act("state", state="closed", body="")
+    assert "status: closed" in path.read_text() and "closed: '" in path.read_text()
+    act("state", state="open", body="Back again")
+    assert "status: open" in path.read_text() and "\nclosed:" not in path.read_text()
+    act("edit", title="Renamed from the web", status="open", labels="area:ui, web",
+        assignees="bob@example.com, @me", milestone="v1.0", priority="2", body="New body")
+    shown = run("show", issue_id, "--json").stdout
+    assert '"title": "Renamed from the web"' in shown and '"priority": 2' in shown
+    assert '"web"' in shown and '"milestone": "v1.0"' in shown
+    assert '"assignees": [\n    "bob@example.com",\n    "ada@example.com"\n  ]' in shown
+    assert git(repo, "rev-parse", "HEAD") == head  # nothing committed
+
+
+def test_a_new_issue_from_the_page_is_the_file_the_cli_would_write(served: Served, repo: Path,
+                                                                   run):
+    page = served.get("/r/repo/new")
+    reply = served.post("/r/repo/new", {"csrf": page.field("csrf"), "title": "Made on the web",
+                                        "body": "Line one\nline two", "labels": "web, ui",
+                                        "priority": "3", "assignees": "", "milestone": "v2"})
+    assert reply.status == 303
+    new_id = reply.headers["location"].split("/")[-1].split("?")[0]
+    path = repo / ".issues" / f"{new_id}.yml"
+    assert canonical(path) and f".issues/{new_id}.yml" in staged(repo)
+    text = path.read_text()
+    assert "title: Made on the web" in text and "labels:\n- web\n- ui\n" in text
+    assert "priority: 3" in text and "author: Ada Tester <ada@example.com>" in text
+    assert "milestone: v2" in text and "assignees" not in text
+    assert new_id in run("ls").stdout
+
+
+def test_an_invalid_new_issue_is_refused_and_keeps_the_text(served: Served, repo: Path):
+    page = served.get("/r/repo/new")
+    reply = served.post("/r/repo/new", {"csrf": page.field("csrf"), "title": "   ",
+                                        "body": "my long text"})
+    assert reply.status == 400 and "my long text" in reply.text
+    assert staged(repo) == []
+
+
+def test_a_stale_write_is_refused_and_shows_the_current_state(served: Served, repo: Path,
+                                                              issues):
+    issue_id = issues["other"]
+    path = repo / ".issues" / f"{issue_id}.yml"
+    page = served.get(f"/r/repo/issues/{issue_id}")
+    path.write_text(path.read_text().replace("Second issue", "Changed by hand"))
+    edited = path.read_bytes()
+    form = {"csrf": page.field("csrf"), "digest": page.field("digest"), "body": "my words"}
+    reply = served.post(f"/r/repo/issues/{issue_id}/comment", form)
+    assert reply.status == 409
+    assert "Changed by hand" in reply.text and "my words" in reply.text  # now, and kept
+    assert path.read_bytes() == edited and staged(repo) == []
+    edit = served.get(f"/r/repo/issues/{issue_id}/edit")
+    path.write_text(path.read_text().replace("Changed by hand", "Changed twice"))
+    reply = served.post(f"/r/repo/issues/{issue_id}/edit", {
+        "csrf": edit.field("csrf"), "digest": edit.field("digest"), "title": "Mine",
+        "status": "open", "labels": "", "assignees": "", "milestone": "", "priority": "",
+        "body": ""})
+    assert reply.status == 409 and "Changed twice" in reply.text
+    assert "Changed twice" in path.read_text()
+
+
+# --- reading ------------------------------------------------------------------------------
+
+def test_the_list_filters_like_ls(served: Served, issues):
+    assert issues["done"] not in served.get("/r/repo/").text  # open by default
+    closed = served.get("/r/repo/?status=closed").text
+    assert issues["done"] in closed and issues["other"] not in closed
+    by_label = served.get("/r/repo/?status=all&label=bug").text
+    assert issues["bad"] in by_label and issues["done"] in by_label
+    assert issues["other"] not in by_label
+    assert issues["bad"] in served.get("/r/repo/?priority=1").text
+    assert issues["other"] not in served.get("/r/repo/?priority=1").text
+    for query in ("milestone=v1.0", "assignee=CAROL"):
+        page = served.get(f"/r/repo/?status=all&{query}").text
+        assert issues["other"] in page and issues["bad"] not in page, query
+        assert "carol@example.com" in page and "v1.0" in page
+    found = served.get("/r/repo/?q=onerror").text  # full text reaches the body
+    assert issues["bad"] in found and issues["other"] not in found
+    assert served.get("/r/repo/?sort=bogus").status == 200
+    assert "unknown status" in served.get("/r/repo/?status=bogus").text
+
+
+def test_the_issue_page_shows_links_both_ways_and_the_history(served: Served, repo: Path,
+                                                              issues):
+    page = served.get(f"/r/repo/issues/{issues['other']}").text
+    assert "blocked by" in page and issues["bad"] in page
+    path = repo / ".issues" / f"{issues['other']}.yml"
+    path.write_text(path.read_text().replace("Second issue", "Retitled"))
+    log = served.get(f"/r/repo/issues/{issues['other']}/history").text
+    assert "<strong>issues</strong>" in log  # the commit, by its subject
+    assert "Not staged (work tree)" in log and "Retitled" in log
+    part = served.get(f"/r/repo/issues/{issues['other']}/history?part=1").text
+    assert part.lstrip().startswith('<div class="log">')  # what app.js puts in the page
+    assert served.get("/r/repo/issues/zzzzzz").status == 404
+
+
+def test_a_hand_edit_and_a_checkout_show_on_the_next_load(served: Served, repo: Path, issues):
+    path = repo / ".issues" / f"{issues['other']}.yml"
+    path.write_text(path.read_text().replace("Second issue", "Edited by hand"))
+    assert "Edited by hand" in served.get("/r/repo/").text
+    git(repo, "checkout", "-q", "-b", "topic")
+    git(repo, "checkout", "-q", "--", ".issues")
+    page = served.get("/r/repo/").text
+    assert "Second issue" in page and "topic" in page  # the branch shown
+
+
+def test_the_board_has_a_column_per_status_or_per_label(served: Served, issues):
+    board = served.get("/r/repo/board").text
+    assert "<h2>open" in board and "<h2>closed" in board
+    by_area = served.get("/r/repo/board?prefix=area:").text
+    assert "<h2>area:ui" in by_area and issues["other"] in by_area
+    assert issues["done"] not in by_area
+
+
+def test_several_paths_get_a_start_page(tmp_path: Path, run, repo: Path, issues):
+    other = make_repo(tmp_path / "second")
+    run("new", "Elsewhere", cwd=other)
+    with Served(repo, other) as server:
+        start = server.get("/").text
+        assert 'href="/r/repo/"' in start and 'href="/r/second/"' in start
+        assert "Elsewhere" in server.get("/r/second/").text
+        assert "Elsewhere" not in server.get("/r/repo/").text
+
+
+def test_outside_a_repository_serve_is_a_user_error(tmp_path: Path):
+    proc = subprocess.run([GIT_ISSUES, "serve", str(tmp_path), "--no-open", "--port", "0"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and proc.stderr.startswith("error: ")
+    assert "not a git repository" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_non_loopback_host_warns(repo: Path, issues):
+    with Served(repo, args=("--host", "0.0.0.0")) as server:
+        warning = server.proc.stderr.readline()
+        assert warning.startswith("warning: serving on 0.0.0.0")
+        assert server.get("/r/repo/").status == 200  # still reached on loopback
+
+
+def test_a_port_in_use_is_a_user_error(repo: Path, issues):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run([GIT_ISSUES, "serve", "--no-open", "--port", str(port)],
+                              capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}")
