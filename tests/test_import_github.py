@@ -105,6 +105,17 @@ def test_show_names_the_github_issue(run, repo, github):
     assert "GitHub acme/rocket#2" in run("show", local).stdout
 
 
+def test_show_gives_a_github_number_in_the_text_its_local_id(run, repo, github):
+    data = seed(github, count=3)
+    data.issues[0] = make_issue(REPO, 1, "Follow-up", body="Same as #2, not #99 or a#2.",
+                                created="2024-01-01T00:00:01Z")
+    run("import", "github", REPO, env=env(github))
+    by_number = files(repo)
+    shown = run("show", by_number[1]["id"]).stdout
+    assert f"#2 ({by_number[2]['id']})" in shown  # #2 was imported: its local id beside it
+    assert "#99 (" not in shown and "a#2 (" not in shown  # unknown, or not a reference
+
+
 def test_a_rerun_asks_only_for_changes_and_duplicates_nothing(run, repo, github):
     data = seed(github, count=5)
     run("import", "github", REPO, env=env(github))

@@ -206,13 +206,8 @@ def github_refs(view: Any, issue: Any) -> dict[str, str]:
     numbers = sorted({int(n) for text in texts for n in _REF_RE.findall(text or "")})
     if not numbers:
         return {}
-    marks = ", ".join("?" * len(numbers))
-    rows = view.conn.execute(
-        "SELECT id, json_extract(doc, '$.github.number') FROM issues "
-        "WHERE json_extract(doc, '$.github.repo') = ? "
-        f"AND json_extract(doc, '$.github.number') IN ({marks})",
-        [github["repo"], *numbers]).fetchall()
-    return {f"#{number}": issue_id for issue_id, number in rows}
+    found = view.ids_of_github_numbers(github["repo"], numbers)
+    return {f"#{number}": issue_id for number, issue_id in found.items()}
 
 
 def _with_refs(text: str, refs: dict[str, str]) -> str:

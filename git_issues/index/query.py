@@ -206,6 +206,18 @@ class IndexView:
                                 (issue_id,)).fetchone()
         return json.loads(row[0]) if row else None
 
+    def ids_of_github_numbers(self, repo: str, numbers: list[int]) -> dict[int, str]:
+        """The local ids of the issues imported from ``repo``'s GitHub ``numbers``."""
+        if not numbers:
+            return {}
+        marks = ", ".join("?" * len(numbers))
+        number = f"json_extract({_I.doc}, '$.github.number')"
+        rows = self.conn.execute(
+            f"SELECT {number}, {_I.id} FROM {_ISSUES} "
+            f"WHERE json_extract({_I.doc}, '$.github.repo') = ? AND {number} IN ({marks})",
+            [repo, *numbers])
+        return dict(rows.fetchall())
+
     def titles(self, ids: list[str]) -> dict[str, str]:
         if not ids:
             return {}
