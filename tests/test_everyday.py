@@ -389,15 +389,19 @@ def complete(run, words: str) -> list[str]:
     return [line.split(",", 1)[1] for line in proc.stdout.splitlines()]
 
 
-def test_labels_statuses_and_assignees_complete_from_the_index(run, repo):
-    run("new", "One", "-l", "bug,ui", "-a", "carol@example.com")
+def test_labels_statuses_assignees_and_milestones_complete_from_the_index(run, repo):
+    run("new", "One", "-l", "bug,ui", "-a", "carol@example.com", "-a", "cid@example.com",
+        "-M", "v2.0")
+    run("new", "Two", "-M", "v1.0")
     run("ls")  # builds the index
     assert complete(run, "git-issues ls -l ") == ["bug", "ui"]
     assert complete(run, "git-issues ls -l ~b") == ["~bug"]
     assert complete(run, "git-issues new -l u") == ["ui"]
     assert complete(run, "git-issues ls -s ") == ["open", "closed", "all"]
     assert complete(run, "git-issues edit x -s c") == ["closed"]
-    assert complete(run, "git-issues ls -a c") == ["carol@example.com"]
+    assert complete(run, "git-issues ls -a c") == ["carol@example.com", "cid@example.com"]
+    assert complete(run, "git-issues ls -M v") == ["v1.0", "v2.0"]
+    assert complete(run, "git-issues edit x -M v2") == ["v2.0"]
 
 
 def test_the_guides_in_progress_example_says_how_to_add_the_status(run, repo):

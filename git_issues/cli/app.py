@@ -140,47 +140,36 @@ def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) ->
     return [CompletionItem(i, help=titles.get(i)) for i in ids]
 
 
-def _index_values(sql: str) -> list[str]:
+def _index_values(what: str) -> list[str]:
     """Values from the index for completion; never builds or refreshes it, never raises."""
-    import sqlite3
+    from git_issues.index.query import indexed_values
 
-    from git_issues.index import schema
-    from git_issues.index.engine import connect
-    from git_issues.workspace import open_workspace
-
-    names = {"meta": schema.META.name, "issues": schema.ISSUES.name,
-             "labels": schema.LABELS.name, "assignees": schema.ASSIGNEES.name}
     try:
         with open_workspace() as ws:
-            if not ws.db_path.is_file():
-                return []
-            with connect(ws.db_path) as conn:
-                return [value for (value,) in conn.execute(sql.format(**names)) if value]
-    except (GitIssuesError, sqlite3.Error, OSError):
+            return indexed_values(ws.db_path, what)
+    except (GitIssuesError, OSError):
         return []
 
 
-def _completer(sql: str, *, negatable: bool = False) -> Callable:
+def _completer(what: str, *, negatable: bool = False) -> Callable:
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
         sign = "~" if negatable and incomplete.startswith("~") else ""
         word = incomplete[len(sign):]
-        return [sign + value for value in _index_values(sql) if value.startswith(word)]
+        return [sign + value for value in _index_values(what) if value.startswith(word)]
     return complete
 
 
-complete_labels = _completer("SELECT DISTINCT label FROM {labels} ORDER BY label")
-complete_label_filters = _completer("SELECT DISTINCT label FROM {labels} ORDER BY label",
-                                    negatable=True)
-complete_assignees = _completer("SELECT DISTINCT assignee FROM {assignees} ORDER BY assignee")
-complete_milestones = _completer(
-    "SELECT DISTINCT milestone FROM {issues} WHERE milestone IS NOT NULL ORDER BY milestone")
+complete_labels = _completer("labels")
+complete_label_filters = _completer("labels", negatable=True)
+complete_assignees = _completer("assignees")
+complete_milestones = _completer("milestones")
 
 
 def complete_statuses(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
     """The configured statuses (kept in the index), the states, and ``all`` where it fits."""
     import json
 
-    stored = _index_values("SELECT value FROM {meta} WHERE key = 'statuses'")
+    stored = _index_values("statuses")
     statuses = list(json.loads(stored[0])) if stored else ["open", "closed"]
     if ctx.command.name in ("ls", "export"):
         statuses.append("all")

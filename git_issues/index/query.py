@@ -327,3 +327,25 @@ def indexed_titles(db_path: Path, ids: list[str]) -> dict[str, str]:
         return {}
     wanted = set(ids)
     return {i: t for i, t in rows if i in wanted}
+
+
+# What shell completion offers, read from the index as it is (see indexed_titles).
+_COMPLETION_SQL = {
+    "labels": f"SELECT DISTINCT {_L.label} FROM {_LABELS} ORDER BY {_L.label}",
+    "assignees": f"SELECT DISTINCT {_A.assignee} FROM {_ASSIGNEES} ORDER BY {_A.assignee}",
+    "milestones": f"SELECT DISTINCT {_I.milestone} FROM {_ISSUES} "
+                  f"WHERE {_I.milestone} IS NOT NULL ORDER BY {_I.milestone}",
+    "statuses": f"SELECT {_M.value} FROM {_META} WHERE {_M.key} = 'statuses'",
+}
+
+
+def indexed_values(db_path: Path, what: str) -> list[str]:
+    """The labels, assignees, milestones or statuses (the recorded JSON) in the index
+    as it is, never refreshed nor built; none when there is no readable index."""
+    if not db_path.is_file():
+        return []
+    try:
+        with connect(db_path) as conn:
+            return [value for (value,) in conn.execute(_COMPLETION_SQL[what]) if value]
+    except sqlite3.Error:
+        return []
