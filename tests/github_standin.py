@@ -77,6 +77,7 @@ class Repo:
     def __init__(self, issues: Sequence[dict] = (), comments: Sequence[dict] = ()) -> None:
         self.issues: Any = list(issues)
         self.comments: Any = list(comments)
+        self.milestones: list[dict[str, Any]] = []
 
 
 class StandIn:
@@ -91,6 +92,9 @@ class StandIn:
         self.delay = 0.0
         self.url = ""
         self.lock = threading.Lock()
+        self.login = "octocat"  # the token's owner, for GET /user
+        self.drop_after_create = 0  # creations whose answer is never sent (a crash)
+        self.read_only = False  # the token may read only: writes get 403
 
     def fail(self, status: int, headers: dict[str, str] | None = None,
              body: dict | None = None, *, when: Callable[[str], bool] = lambda p: True,
@@ -144,11 +148,21 @@ class Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         segments = parts.path.strip("/").split("/")
+        if segments == ["user"]:
+            return self._send(200, user(stand_in.login))
+        if len(segments) == 4 and segments[0] == "repos" and segments[3] == "milestones":
+            repo = stand_in.repos.get(f"{segments[1]}/{segments[2]}")
+            return self._page(repo.milestones, query, parts.path) if repo else \
+                self._send(404, {"message": "Not Found"})
         if len(segments) < 4 or segments[0] != "repos" or segments[3] != "issues":
             return self._send(404, {"message": "Not Found"})
         repo = stand_in.repos.get(f"{segments[1]}/{segments[2]}")
         if repo is None:
             return self._send(404, {"message": "Not Found"})
+        if len(segments) == 5 and segments[4].isdigit():
+            found = [i for i in repo.issues if i["number"] == int(segments[4])]
+            return self._send(200, found[0]) if found else \
+                self._send(404, {"message": "Not Found"})
         if segments[4:] == ["comments"]:
             items = _filtered(repo.comments, query)
         elif len(segments) == 4:
@@ -156,6 +170,44 @@ class Handler(BaseHTTPRequestHandler):
         else:
             return self._send(404, {"message": "Not Found"})
         self._page(items, query, parts.path)
+
+    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+        self._write("POST")
+
+    def do_PATCH(self) -> None:  # noqa: N802 - the stdlib's name
+        self._write("PATCH")
+
+    def _write(self, method: str) -> None:
+        """Creations and edits of issues, comments and milestones, as GitHub answers them."""
+        stand_in: StandIn = self.server.stand_in
+        length = int(self.headers.get("Content-Length") or 0)
+        payload = json.loads(self.rfile.read(length) or b"{}")
+        stand_in.requests.append((f"{method} {self.path}", self.headers.get("Authorization")))
+        fault = stand_in.take_fault(f"{method} {self.path}")
+        if fault is not None:
+            status, headers, body = fault
+            return self._send(status, body, headers)
+        if stand_in.token is not None and \
+                self.headers.get("Authorization") != f"Bearer {stand_in.token}":
+            return self._send(401, {"message": "Bad credentials"})
+        if stand_in.read_only:
+            return self._send(403, {"message": "Resource not accessible by integration"})
+        segments = urlsplit(self.path).path.strip("/").split("/")
+        repo = stand_in.repos.get("/".join(segments[1:3])) if len(segments) >= 4 else None
+        if repo is None or segments[0] != "repos":
+            return self._send(404, {"message": "Not Found"})
+        name, rest = "/".join(segments[1:3]), segments[3:]
+        with stand_in.lock:
+            answer = _apply(stand_in, repo, name, method, rest, payload)
+        if answer is None:
+            return self._send(404, {"message": "Not Found"})
+        status, body = answer
+        if method == "POST" and rest == ["issues"] and stand_in.drop_after_create:
+            stand_in.drop_after_create -= 1
+            self.close_connection = True
+            self.connection.close()  # created, never answered: the client's crash
+            return None
+        return self._send(status, body)
 
     def _page(self, items: Sequence[dict], query: dict[str, str], path: str) -> None:
         per_page = min(int(query.get("per_page", 30)), 100)
@@ -186,6 +238,70 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(data)
+
+
+def _stamp() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _apply(stand_in: StandIn, repo: Repo, name: str, method: str, rest: list[str],
+           payload: dict[str, Any]) -> tuple[int, Any] | None:
+    """A write on the repository's data, with the answer GitHub gives."""
+    login = stand_in.login
+    if method == "POST" and rest == ["milestones"]:
+        made = {"id": 500 + len(repo.milestones), "number": len(repo.milestones) + 1,
+                "title": payload["title"], "state": "open", "description": None}
+        repo.milestones.append(made)
+        return 201, made
+    if method == "POST" and rest == ["issues"]:
+        number = max([i["number"] for i in repo.issues] or [0]) + 1
+        issue = make_issue(name, number, payload["title"], body=payload.get("body"),
+                           login=login, labels=payload.get("labels") or (),
+                           assignees=payload.get("assignees") or (), created=_stamp())
+        _set_milestone(repo, issue, payload)
+        repo.issues.append(issue)
+        return 201, issue
+    found = [i for i in repo.issues if len(rest) >= 2 and str(i["number"]) == rest[1]]
+    if not found or rest[0] != "issues":
+        return None
+    issue = found[0]
+    if method == "POST" and rest[2:] == ["comments"]:
+        ids = [c["id"] for c in repo.comments] or [20000]
+        comment = make_comment(name, issue["number"], max(ids) + 1, payload["body"],
+                               login=login, created=_stamp())
+        repo.comments.append(comment)
+        issue["comments"] += 1
+        issue["updated_at"] = _stamp()
+        return 201, comment
+    if method == "PATCH" and len(rest) == 2:
+        _patch_issue(repo, issue, payload)
+        return 200, issue
+    return None
+
+
+def _set_milestone(repo: Repo, issue: dict[str, Any], payload: dict[str, Any]) -> None:
+    if "milestone" not in payload:
+        return
+    chosen = [m for m in repo.milestones if m["number"] == payload["milestone"]]
+    issue["milestone"] = chosen[0] if chosen else None
+
+
+def _patch_issue(repo: Repo, issue: dict[str, Any], payload: dict[str, Any]) -> None:
+    for key in ("title", "body"):
+        if key in payload:
+            issue[key] = payload[key]
+    if "labels" in payload:
+        issue["labels"] = [{"id": 10 + i, "name": n, "color": "d73a4a"}
+                           for i, n in enumerate(payload["labels"])]
+    if "assignees" in payload:
+        issue["assignees"] = [user(a) for a in payload["assignees"]]
+    _set_milestone(repo, issue, payload)
+    if "state" in payload:
+        issue["state"] = payload["state"]
+        closed = payload["state"] == "closed"
+        issue["state_reason"] = payload.get("state_reason") if closed else "reopened"
+        issue["closed_at"] = _stamp() if closed else None
+    issue["updated_at"] = _stamp()
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from git_issues.cli import (  # noqa: F401,E402  isort: skip
     review,
     serve,
     single,
+    syncing,
 )
 
 

@@ -163,6 +163,53 @@ class Client:
                 continue
             raise GitIssuesError(_refusal(status, response, url, what, self._token is not None))
 
+    def send(self, method: str, path: str, payload: dict[str, Any]) -> Any:
+        """One write (POST or PATCH) with a JSON body; the answer's JSON.
+
+        A POST is never sent twice: if the connection drops after sending it,
+        GitHub may have created the thing, so the run stops and the next one
+        finds it (``sync`` marks what it creates).  A PATCH says the same
+        thing twice harmlessly and is retried like a GET.  A 403 that is not a
+        rate limit means the token may read but not write.
+        """
+        assert self._pool is not None, "use the client in a `with` block"
+        url = self.url(path)
+        data = json.dumps(payload).encode("utf-8")
+        headers = {**self._headers(), "Content-Type": "application/json"}
+        failures = 0
+        while True:
+            try:
+                self.requests += 1
+                response = self._pool.request(method, url, body=data, headers=headers,
+                                              preload_content=True, redirect=False)
+            except urllib3.exceptions.HTTPError as exc:
+                if method == "POST":
+                    raise GitIssuesError(
+                        f"GitHub did not answer {method} {_shown(url)} ({_reason(exc)}); "
+                        "run the same command again: it finds what was created") from None
+                failures = self._retry(failures, f"{_shown(url)}: {_reason(exc)}")
+                continue
+            status = response.status
+            if status < 300:
+                return _json(response, url)
+            if status in RETRY_STATUSES and method != "POST":
+                failures = self._retry(failures, f"{_shown(url)}: HTTP {status}")
+                continue
+            wait = _rate_limit_wait(response)
+            if wait is not None:
+                self._wait_out(wait)
+                continue
+            if status == 403:
+                raise GitIssuesError(f"GitHub refused to write ({method} {_shown(url)}): the "
+                                     "token needs write access to issues (scope 'repo', or "
+                                     "'Issues: Read and write' for a fine-grained token)")
+            raise GitIssuesError(_refusal(status, response, url, "", self._token is not None))
+
+    def get_json(self, path: str, what: str = "") -> Any:
+        """One GET of a single object (``/user``, one issue)."""
+        url = self.url(path)
+        return _json(self.get(url, what), url)
+
     def _retry(self, failures: int, problem: str) -> int:
         failures += 1
         if failures >= RETRIES:

@@ -56,6 +56,7 @@ class SyncState:
         self.since: str | None = None  # start of the last complete run
         self.partial: dict[str, Any] = {}  # an unfinished run: {"started", "issues_through"}
         self.issues: dict[int, list[Any]] = {}
+        self.held: dict[str, list[str]] = {}  # sync: number -> fields in conflict, kept back
 
     # --- the per-issue base --------------------------------------------------
 
@@ -85,7 +86,10 @@ class SyncState:
     # --- the file ------------------------------------------------------------
 
     def dump(self) -> str:
-        head = {"version": VERSION, "since": self.since, "partial": self.partial or None}
+        head: dict[str, Any] = {"version": VERSION, "since": self.since,
+                                "partial": self.partial or None}
+        if self.held:
+            head["held"] = {n: self.held[n] for n in sorted(self.held, key=int)}
         lines = [json.dumps(head, ensure_ascii=False)[:-1] + ', "issues": {']
         rows = [f"{json.dumps(str(n))}: {json.dumps(self.issues[n], ensure_ascii=False)}"
                 for n in sorted(self.issues)]
@@ -117,6 +121,7 @@ def load(root: Path, kind: str, repo: str) -> SyncState:
             raise ValueError("unknown version")
         state.since = data.get("since")
         state.partial = data.get("partial") or {}
+        state.held = data.get("held") or {}
         state.issues = {int(n): entry for n, entry in data.get("issues", {}).items()}
     except (ValueError, TypeError, AttributeError) as exc:
         raise GitIssuesError(f"{shown}: not a sync state this version reads ({exc}); "

@@ -1,0 +1,55 @@
+"""Command: ``sync github OWNER/REPO``: the import, then the push of what changed here.
+
+Thin, like ``import github`` next door: the library (importers/push.py) does
+the work; this prints its notes, conflicts and summary on stderr and exits 1
+when a conflict was held back.
+"""
+
+from __future__ import annotations
+
+import click
+
+from git_issues.cli.app import cli
+from git_issues.cli.importing import _Counter, _report, _say
+from git_issues.workspace import open_workspace
+
+
+@cli.group("sync")
+def sync() -> None:
+    """Two-way sync of the issues with a forge (GitHub); files are staged."""
+
+
+@sync.command("github")
+@click.argument("repo", metavar="OWNER/REPO")
+@click.option("--api-url", metavar="URL",
+              help="The REST API's base URL (default: $GITHUB_API_URL or https://api.github.com).")
+@click.option("--dry-run", is_flag=True,
+              help="Print what would be sent; send nothing, write nothing (no pull).")
+@click.option("--pull-only", "mode", flag_value="pull", help="Only the import half.")
+@click.option("--push-only", "mode", flag_value="push", help="Only the push half.")
+@click.option("--prefer", type=click.Choice(["local", "remote"]),
+              help="Settle every conflict of this run: keep ours (and send it) or take GitHub's.")
+def sync_github(repo: str, api_url: str | None, dry_run: bool, mode: str | None,
+                prefer: str | None) -> None:
+    """Pull GitHub's changes, then create, comment on and update issues there.
+
+    The token comes from GITHUB_TOKEN, GH_TOKEN or `gh auth token` and needs
+    write access to issues.  GIT_ISSUES_SYNC_PACE sets the seconds between two
+    creations (default 0.8; GitHub allows about 80 a minute).
+    """
+    from git_issues.importers.push import run_sync
+
+    counter = _Counter(f"Syncing {repo}")
+    try:
+        with open_workspace() as ws:
+            summary, pushed = run_sync(ws, repo, api_url=api_url, say=_say, progress=counter,
+                                       prefer=prefer, pull=mode != "push",
+                                       push=mode != "pull", dry_run=dry_run)
+    finally:
+        counter.end()
+    for conflict in pushed.conflicts:
+        click.echo(f"conflict: {conflict}", err=True)
+    _report(summary)
+    click.echo(pushed.line() if not dry_run else f"dry run: would be {pushed.line()}", err=True)
+    if pushed.conflicts:
+        raise SystemExit(1)

@@ -1,0 +1,455 @@
+"""``git issues sync github OWNER/REPO``: the import (the pull), then the push.
+
+The pull is ``import github`` with three additions: an issue GitHub shows that
+carries the hidden marker ``<!-- git-issues:ID -->`` of a local issue without a
+GitHub number is *adopted* (a crash between the POST and the write-back must
+not give a second issue); a field changed on both sides is held back (neither
+side written, the last-synced value kept in the state file so the conflict is
+seen again next time) unless ``prefer`` settles it; held issues the pull did
+not see are fetched one by one so a conflict never silently turns into a push.
+
+The push compares what would be sent with the last-synced values in the same
+state file (``.issues/sync/github/OWNER/REPO.json``) and sends only what
+changed here: a POST for an issue without a GitHub number (its number is
+written into its file at once), a POST per new comment (its id written back),
+one PATCH per changed issue.  After each write the state records what GitHub
+answered as the new last-synced values.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from git_issues.errors import GitIssuesError, IssueFileError
+from git_issues.importers import state as state_mod
+from git_issues.importers.apply import Summary, Writer, body_text, canonical_text
+from git_issues.importers.github import (
+    Importer,
+    Progress,
+    as_base,
+    check_repo,
+    remote_values,
+    set_value,
+)
+
+if TYPE_CHECKING:
+    from git_issues.config import Config
+    from git_issues.forge.github import Client
+    from git_issues.model import Comment, Issue
+    from git_issues.workspace import Workspace
+
+MARKER = "<!-- git-issues:{} -->"
+MARKER_RE = re.compile(r"<!-- git-issues:([0-9a-z]{4,16}) -->")
+PACE_ENV = "GIT_ISSUES_SYNC_PACE"
+DEFAULT_PACE = 0.8  # seconds between two POSTs: GitHub's ~80 creations a minute
+PUSHED_FIELDS = ("title", "status", "labels", "assignees", "milestone", "body")
+NOREPLY = "@users.noreply.github.com"
+SAVE_EVERY = 50  # creations between two saves of the state file
+Say = Callable[[str], None]
+
+
+def pace_from_env() -> float:
+    """Seconds between POSTs: ``GIT_ISSUES_SYNC_PACE`` (0 turns pacing off), read per run."""
+    value = os.environ.get(PACE_ENV, "").strip()
+    if not value:
+        return DEFAULT_PACE
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        raise GitIssuesError(f"{PACE_ENV} must be a number of seconds, got {value!r}") from None
+
+
+class Pushed:
+    """What the push did (or, with ``--dry-run``, would do)."""
+
+    def __init__(self) -> None:
+        self.created = 0
+        self.updated = 0
+        self.comments = 0
+        self.adopted = 0
+        self.conflicts: list[str] = []
+
+    def line(self) -> str:
+        text = f"pushed: created {self.created}, updated {self.updated}, comments {self.comments}"
+        if self.adopted:
+            text += f", adopted {self.adopted}"
+        if self.conflicts:
+            count = len(self.conflicts)
+            text += f", {count} conflict{'s' if count > 1 else ''} (neither side changed)"
+        return text
+
+
+# --- what an issue looks like on GitHub ----------------------------------------------
+
+
+def is_imported(author: str | None) -> bool:
+    """Written on GitHub (imported): its author is already on GitHub, no attribution."""
+    return bool(author) and author.rstrip(">").lower().endswith(NOREPLY)
+
+
+def is_owner(author: str | None, login: str) -> bool:
+    """Whether a git identity is the token's owner (name or noreply address)."""
+    if not author:
+        return True  # nobody to attribute it to
+    name, _, email = author.partition("<")
+    email = email.rstrip(">").strip().lower()
+    login = login.lower()
+    return (name.strip().lower() == login or email.split("@")[0].split("+")[-1] == login
+            and email.endswith(NOREPLY))
+
+
+def attribution(author: str | None, date: str, login: str) -> str:
+    if is_imported(author) or is_owner(author, login):
+        return ""
+    return f"*From {author} on {date[:10]} in the repository:*"
+
+
+def outgoing_body(issue: Issue, login: str) -> str:
+    """The body as sent: attribution and marker for issues written here, idempotently."""
+    text = issue.body
+    if is_imported(issue.author):
+        return body_text(text)
+    line = attribution(issue.author, issue.created, login)
+    if line and not text.startswith(line):
+        text = f"{line}\n\n{text}"
+    marker = MARKER.format(issue.id)
+    if marker not in text:
+        text = f"{text.rstrip()}\n\n{marker}"
+    return body_text(text)
+
+
+def outgoing_comment(comment: Comment, login: str) -> str:
+    line = attribution(comment.author, comment.date, login)
+    text = comment.body
+    if line and not text.startswith(line):
+        text = f"{line}\n\n{text}"
+    return body_text(text)
+
+
+def remote_status(status: str, config: Config) -> str:
+    """The status as the pull would read GitHub's state back (open, closed or a reason)."""
+    if config.state_of(status) != "closed":
+        return "open"
+    return status if status in ("not_planned", "duplicate") else "closed"
+
+
+def outgoing(issue: Issue, config: Config, login: str) -> dict[str, Any]:
+    return {"title": issue.title, "status": remote_status(issue.status, config),
+            "labels": list(issue.labels), "assignees": list(issue.assignees),
+            "milestone": issue.milestone, "body": outgoing_body(issue, login)}
+
+
+def differs(field: str, value: Any, base: dict[str, Any]) -> bool:
+    if field == "body":
+        return state_mod.digest(value) != base["body"]
+    if field in ("labels", "assignees"):
+        return sorted(value or []) != sorted(base[field] or [])
+    return (value or None) != (base[field] or None)
+
+
+def state_payload(status: str) -> dict[str, Any]:
+    if status == "open":
+        return {"state": "open"}
+    reason = status if status in ("not_planned", "duplicate") else "completed"
+    return {"state": "closed", "state_reason": reason}
+
+
+def shorten(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(value) + "]" if value else "(none)"
+    if not value:
+        return "(none)"
+    text = " ".join(str(value).split())
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+# --- the pull ------------------------------------------------------------------------
+
+
+class SyncImporter(Importer):
+    """The import, adopting marked issues and holding conflicts back (see the module doc)."""
+
+    def __init__(self, ws: Workspace, repo: str, client: Client, *, say: Say,
+                 progress: Progress | None, prefer: str | None, pushed: Pushed) -> None:
+        super().__init__(ws, repo, client, say=say, progress=progress)
+        self.prefer = prefer
+        self.pushed = pushed
+        self.held_before = {int(n): set(f) for n, f in self.state.held.items()}
+        self.state.held = {}
+        self.seen: set[int] = set()
+        self._remote: dict[str, Any] = {}
+
+    def _one_issue(self, item: dict[str, Any], comments: list[tuple]) -> None:
+        number = item["number"]
+        self.seen.add(number)
+        if number not in self.known and self._adopt(item):
+            return
+        old = copy.deepcopy(self.state.issues.get(number))
+        self._remote = remote_values(item)
+        super()._one_issue(item, comments)
+        held = self.state.held.get(str(number), [])
+        entry = self.state.issues.get(number)
+        if old is not None and entry is not None:
+            for field in held:
+                index = state_mod.FIELDS.index(field) + 1
+                entry[index] = old[index]
+                if field == "status":
+                    closed = state_mod.FIELDS.index("closed") + 1
+                    entry[closed] = old[closed]
+
+    def _adopt(self, item: dict[str, Any]) -> bool:
+        """A remote issue carrying a local issue's marker: that issue, created by a run
+        that stopped before writing the number back.  Write it back now."""
+        match = MARKER_RE.search(str(item.get("body") or ""))
+        if match is None or not self.ws.store.exists(match[1]):
+            return False
+        try:
+            issue, data = self.ws.store.read_with_bytes(match[1])
+        except IssueFileError:
+            return False
+        if "github" in issue.origin:
+            return False
+        number = item["number"]
+        issue.origin["github"] = {"repo": self.repo, "number": number,
+                                  "url": str(item.get("html_url") or "")}
+        self.writer.replace(issue, data)
+        self.known[number] = issue.id
+        self.state.record(number, issue.id, as_base(remote_values(item)))
+        self.pushed.adopted += 1
+        return True
+
+    def _conflict(self, issue: Issue, field: str, mine: Any, theirs: Any, number: int) -> None:
+        if self.prefer == "remote":
+            set_value(issue, field, theirs)
+            if field == "status":
+                issue.closed = self._remote.get("closed")
+            return
+        if self.prefer == "local":
+            return  # the base becomes GitHub's value: the push sends ours
+        self.state.held.setdefault(str(number), []).append(field)
+        self.pushed.conflicts.append(
+            f"{issue.id} ({self.repo}#{number}) {field}: changed here and on GitHub: "
+            f"here {shorten(mine)}, on GitHub {shorten(theirs)}; neither changed "
+            "(--prefer local or --prefer remote settles it)")
+
+    def _leftover_comments(self, spill: Any) -> None:
+        super()._leftover_comments(spill)
+        for number in sorted(set(self.held_before) - self.seen):
+            item = self.client.get_json(f"/repos/{self.repo}/issues/{number}",
+                                        what=f"issue {self.repo}#{number}")
+            if isinstance(item, dict) and item.get("number") == number:
+                self._one_issue(item, [])
+
+
+# --- the push ------------------------------------------------------------------------
+
+
+class Pusher:
+    """Sends what changed here since the last sync; see the module docstring."""
+
+    def __init__(self, ws: Workspace, repo: str, client: Client, state: state_mod.SyncState,
+                 pushed: Pushed, *, say: Say, dry_run: bool, pace: float) -> None:
+        self.ws = ws
+        self.repo = repo
+        self.client = client
+        self.state = state
+        self.pushed = pushed
+        self.say = say
+        self.dry_run = dry_run
+        self.pace = pace
+        self.config = ws.config()
+        self.held = {int(n): set(f) for n, f in state.held.items()}
+        self._login: str | None = None
+        self._milestones: dict[str, int] | None = None
+        self._last_post = 0.0
+        self.writer: Writer | None = None
+
+    @property
+    def login(self) -> str:
+        """The token owner's login (``GET /user``), asked once and only when needed."""
+        if self._login is None:
+            if self.dry_run:
+                self._login = ""
+            else:
+                user = self.client.get_json("/user", what="user of the token")
+                self._login = str(user.get("login") or "") if isinstance(user, dict) else ""
+        return self._login
+
+    def run(self) -> None:
+        with Writer(self.ws) as writer:
+            self.writer = writer
+            try:
+                for issue_id in sorted(self.ws.store.ids()):
+                    self._one(issue_id)
+            finally:
+                if not self.dry_run:
+                    self._save()
+
+    def _save(self) -> None:
+        from git_issues import gitutil
+
+        if self.state.issues or self.state.held:
+            gitutil.add(self.ws.root, [self.state.save()])
+
+    def _one(self, issue_id: str) -> None:
+        try:
+            issue, data = self.ws.store.read_with_bytes(issue_id)
+        except (IssueFileError, GitIssuesError):
+            return
+        github = issue.origin.get("github")
+        if github is None:
+            self._create(issue, data)
+        elif str(github.get("repo", "")).lower() == self.repo.lower():
+            self._update(issue, data, int(github["number"]))
+
+    # --- writes ------------------------------------------------------------------
+
+    def _post(self, path: str, payload: dict[str, Any]) -> Any:
+        wait = self._last_post + self.pace - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        try:
+            return self.client.send("POST", path, payload)
+        finally:
+            self._last_post = time.monotonic()
+
+    def _write(self, issue: Issue, data: bytes) -> bytes:
+        assert self.writer is not None
+        self.writer.replace(issue, data)
+        return canonical_text(issue).encode("utf-8")
+
+    def _milestone_number(self, title: str | None) -> int | None:
+        if not title:
+            return None
+        if self._milestones is None:
+            self._milestones = {}
+            path = f"/repos/{self.repo}/milestones"
+            for page in self.client.pages(path, {"state": "all", "per_page": 100}):
+                for item in page:
+                    if isinstance(item, dict) and isinstance(item.get("number"), int):
+                        self._milestones[str(item.get("title"))] = item["number"]
+        if title not in self._milestones:
+            made = self._post(f"/repos/{self.repo}/milestones", {"title": title})
+            self._milestones[title] = made["number"]
+        return self._milestones[title]
+
+    def _create(self, issue: Issue, data: bytes) -> None:
+        values = outgoing(issue, self.config, self.login)
+        if self.dry_run:
+            self.say(f"would create: {issue.id} {issue.title!r}"
+                     + (f" with {len(issue.comments)} comments" if issue.comments else ""))
+            self.pushed.created += 1
+            self.pushed.comments += len(issue.comments)
+            return
+        payload: dict[str, Any] = {"title": values["title"], "body": values["body"],
+                                   "labels": values["labels"], "assignees": values["assignees"]}
+        if values["milestone"]:
+            payload["milestone"] = self._milestone_number(values["milestone"])
+        item = self._post(f"/repos/{self.repo}/issues", payload)
+        number = item["number"]
+        issue.origin["github"] = {"repo": self.repo, "number": number,
+                                  "url": str(item.get("html_url") or "")}
+        data = self._write(issue, data)  # at once: nothing may create it twice
+        if values["status"] != "open":
+            item = self.client.send("PATCH", f"/repos/{self.repo}/issues/{number}",
+                                    state_payload(values["status"]))
+        self.state.record(number, issue.id, as_base(remote_values(item)))
+        self.pushed.created += 1
+        self._comments(issue, data, number)
+        if self.pushed.created % SAVE_EVERY == 0:
+            self._save()
+
+    def _update(self, issue: Issue, data: bytes, number: int) -> None:
+        base = self.state.base(number)
+        if base is None:
+            if self.dry_run:
+                self.say(f"would compare {issue.id} ({self.repo}#{number}) with GitHub "
+                         "(no last-synced values)")
+                return
+            item = self.client.get_json(f"/repos/{self.repo}/issues/{number}")
+            self.state.record(number, issue.id, as_base(remote_values(item)))
+            base = self.state.base(number)
+            assert base is not None
+        values = outgoing(issue, self.config, self.login)
+        held = self.held.get(number, set())
+        changed = [f for f in PUSHED_FIELDS if f not in held and differs(f, values[f], base)]
+        if changed:
+            self._patch(issue, number, values, changed)
+        self._comments(issue, data, number)
+
+    def _patch(self, issue: Issue, number: int, values: dict[str, Any],
+               changed: list[str]) -> None:
+        if self.dry_run:
+            self.say(f"would update {issue.id} ({self.repo}#{number}): {', '.join(changed)}")
+            self.pushed.updated += 1
+            return
+        payload: dict[str, Any] = {}
+        for field in changed:
+            if field == "status":
+                payload.update(state_payload(values["status"]))
+            elif field == "milestone":
+                payload["milestone"] = self._milestone_number(values["milestone"])
+            else:
+                payload[field] = values[field]
+        item = self.client.send("PATCH", f"/repos/{self.repo}/issues/{number}", payload)
+        old = list(self.state.issues[number])
+        self.state.record(number, issue.id, as_base(remote_values(item)))
+        entry = self.state.issues[number]
+        for field in self.held.get(number, set()):  # a held field keeps its old base
+            index = state_mod.FIELDS.index(field) + 1
+            entry[index] = old[index]
+        self.pushed.updated += 1
+
+    def _comments(self, issue: Issue, data: bytes, number: int) -> None:
+        for comment in issue.comments:
+            if comment.github_id is not None:
+                continue
+            if self.dry_run:
+                self.say(f"would comment on {self.repo}#{number} ({issue.id})")
+                self.pushed.comments += 1
+                continue
+            body = outgoing_comment(comment, self.login)
+            made = self._post(f"/repos/{self.repo}/issues/{number}/comments", {"body": body})
+            comment.github_id = int(made["id"])
+            data = self._write(issue, data)
+            if number in self.state.issues:
+                self.state.record_comment(number, comment.github_id,
+                                          state_mod.digest(body_text(made.get("body"))))
+            self.pushed.comments += 1
+
+
+def run_sync(ws: Workspace, repo: str, *, api_url: str | None, say: Say,
+             progress: Progress | None = None, prefer: str | None = None,
+             pull: bool = True, push: bool = True, dry_run: bool = False,
+             pace: float | None = None, backoff: float = 1.0) -> tuple[Summary, Pushed]:
+    """Pull then push, through one client; the library entry point of ``sync github``.
+
+    ``dry_run`` skips the pull (it would write files) and prints what the push
+    would send, judged against the last sync.
+    """
+    from git_issues.forge.github import Client, find_token
+    from git_issues.forge.github import api_url as resolve_url
+
+    check_repo(repo)
+    if prefer not in (None, "local", "remote"):
+        raise GitIssuesError("--prefer takes local or remote")
+    pace = pace_from_env() if pace is None else pace
+    pushed = Pushed()
+    summary = Summary()
+    with Client(resolve_url(api_url), find_token(), say=say, backoff=backoff) as client:
+        if pull and not dry_run:
+            importer = SyncImporter(ws, repo, client, say=say, progress=progress,
+                                    prefer=prefer, pushed=pushed)
+            summary = importer.run()
+            state = importer.state
+        else:
+            state = state_mod.load(ws.root, "github", repo)
+        if push:
+            Pusher(ws, repo, client, state, pushed, say=say, dry_run=dry_run,
+                   pace=pace).run()
+    return summary, pushed
