@@ -93,6 +93,8 @@ class StandIn:
         self.url = ""
         self.lock = threading.Lock()
         self.login = "octocat"  # the token's owner, for GET /user
+        self.name: str | None = "The Octocat"
+        self.email: str | None = None  # a public email, if the owner shows one
         self.drop_after_create = 0  # creations whose answer is never sent (a crash)
         self.read_only = False  # the token may read only: writes get 403
 
@@ -149,7 +151,8 @@ class Handler(BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         segments = parts.path.strip("/").split("/")
         if segments == ["user"]:
-            return self._send(200, user(stand_in.login))
+            return self._send(200, {**user(stand_in.login), "name": stand_in.name,
+                                    "email": stand_in.email})
         if len(segments) == 4 and segments[0] == "repos" and segments[3] == "milestones":
             repo = stand_in.repos.get(f"{segments[1]}/{segments[2]}")
             return self._page(repo.milestones, query, parts.path) if repo else \

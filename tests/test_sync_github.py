@@ -90,6 +90,17 @@ def test_round_trip_creates_once_and_loses_nothing(run, repo, github):
     assert len(github.repos[REPO].comments) == 1 and len(mine["comments"]) == 1
 
 
+def test_the_token_owners_own_text_is_not_attributed(run, repo, github):
+    github.login, github.email = "ada", "ada@example.com"  # Ada Tester is the owner
+    run("init")
+    local = run("new", "Mine", "-m", "My words").stdout.strip()
+    run("comment", local, "-m", "My note")
+    sync(run, github)
+    there = remote(github)[2]
+    assert there["body"].startswith("My words") and "*From" not in there["body"]
+    assert github.repos[REPO].comments[0]["body"] == "My note"
+
+
 def test_milestones_are_looked_up_or_created(run, repo, github):
     run("init")
     local = run("new", "Planned", "--milestone", "v2").stdout.strip()

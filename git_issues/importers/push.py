@@ -93,14 +93,20 @@ def is_imported(author: str | None) -> bool:
 
 
 def is_owner(author: str | None, login: str) -> bool:
-    """Whether a git identity is the token's owner (name or noreply address)."""
+    """Whether a git identity is the token's owner.
+
+    ``login`` is ``GET /user``'s login, name and public email joined by tabs:
+    the owner is the author whose name or email is one of them, or whose email
+    is the login's noreply address.
+    """
     if not author:
         return True  # nobody to attribute it to
     name, _, email = author.partition("<")
-    email = email.rstrip(">").strip().lower()
-    login = login.lower()
-    return (name.strip().lower() == login or email.split("@")[0].split("+")[-1] == login
-            and email.endswith(NOREPLY))
+    name, email = name.strip().lower(), email.rstrip(">").strip().lower()
+    known = {part.strip().lower() for part in login.split("\t") if part.strip()}
+    handle = login.split("\t")[0].strip().lower()
+    noreply = email.endswith(NOREPLY) and email.split("@")[0].split("+")[-1] == handle
+    return name in known or email in known or noreply
 
 
 def attribution(author: str | None, date: str, login: str) -> str:
@@ -109,10 +115,12 @@ def attribution(author: str | None, date: str, login: str) -> str:
     return f"*From {author} on {date[:10]} in the repository:*"
 
 
-def outgoing_body(issue: Issue, login: str) -> str:
+def outgoing_body(issue: Issue, login: str, *, marked: bool | None = None) -> str:
     """The body as sent: attribution and marker for issues written here, idempotently."""
     text = issue.body
-    if is_imported(issue.author):
+    if marked is None:
+        marked = not is_imported(issue.author)
+    if not marked:
         return body_text(text)
     line = attribution(issue.author, issue.created, login)
     if line and not text.startswith(line):
@@ -142,6 +150,13 @@ def outgoing(issue: Issue, config: Config, login: str) -> dict[str, Any]:
     return {"title": issue.title, "status": remote_status(issue.status, config),
             "labels": list(issue.labels), "assignees": list(issue.assignees),
             "milestone": issue.milestone, "body": outgoing_body(issue, login)}
+
+
+def body_unchanged(issue: Issue, login: str, base: dict[str, Any]) -> bool:
+    """Whether GitHub holds this body already, with or without our marker: an author
+    with a noreply address looks imported, and that must not cost a PATCH a sync."""
+    return any(state_mod.digest(outgoing_body(issue, login, marked=m)) == base["body"]
+               for m in (True, False))
 
 
 def differs(field: str, value: Any, base: dict[str, Any]) -> bool:
@@ -273,11 +288,9 @@ class Pusher:
     def login(self) -> str:
         """The token owner's login (``GET /user``), asked once and only when needed."""
         if self._login is None:
-            if self.dry_run:
-                self._login = ""
-            else:
-                user = self.client.get_json("/user", what="user of the token")
-                self._login = str(user.get("login") or "") if isinstance(user, dict) else ""
+            user = self.client.get_json("/user", what="user of the token")
+            user = user if isinstance(user, dict) else {}
+            self._login = "\t".join(str(user.get(k) or "") for k in ("login", "name", "email"))
         return self._login
 
     def run(self) -> None:
@@ -340,6 +353,7 @@ class Pusher:
 
     def _create(self, issue: Issue, data: bytes) -> None:
         values = outgoing(issue, self.config, self.login)
+        values["body"] = outgoing_body(issue, self.login, marked=True)  # found after a crash
         if self.dry_run:
             self.say(f"would create: {issue.id} {issue.title!r}"
                      + (f" with {len(issue.comments)} comments" if issue.comments else ""))
@@ -377,7 +391,8 @@ class Pusher:
             assert base is not None
         values = outgoing(issue, self.config, self.login)
         held = self.held.get(number, set())
-        changed = [f for f in PUSHED_FIELDS if f not in held and differs(f, values[f], base)]
+        changed = [f for f in PUSHED_FIELDS if f not in held and differs(f, values[f], base)
+                   and not (f == "body" and body_unchanged(issue, self.login, base))]
         if changed:
             self._patch(issue, number, values, changed)
         self._comments(issue, data, number)
