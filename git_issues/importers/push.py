@@ -152,11 +152,16 @@ def outgoing(issue: Issue, config: Config, login: str) -> dict[str, Any]:
             "milestone": issue.milestone, "body": outgoing_body(issue, login)}
 
 
-def body_unchanged(issue: Issue, login: str, base: dict[str, Any]) -> bool:
-    """Whether GitHub holds this body already, with or without our marker: an author
-    with a noreply address looks imported, and that must not cost a PATCH a sync."""
-    return any(state_mod.digest(outgoing_body(issue, login, marked=m)) == base["body"]
-               for m in (True, False))
+def body_unchanged(issue: Issue, base: dict[str, Any]) -> bool:
+    """Whether GitHub holds this body already, with or without our marker and the
+    attribution line: no need to ask whose token this is (``GET /user``) to know
+    that nothing changed, and an author with a noreply address (who looks
+    imported) must not cost a PATCH a sync."""
+    line = f"*From {issue.author} on {issue.created[:10]} in the repository:*"
+    texts = {issue.body, f"{line}\n\n{issue.body}"}
+    marker = MARKER.format(issue.id)
+    texts |= {f"{t.rstrip()}\n\n{marker}" for t in texts}
+    return any(state_mod.digest(body_text(t)) == base["body"] for t in texts)
 
 
 def differs(field: str, value: Any, base: dict[str, Any]) -> bool:
@@ -389,10 +394,14 @@ class Pusher:
             self.state.record(number, issue.id, as_base(remote_values(item)))
             base = self.state.base(number)
             assert base is not None
-        values = outgoing(issue, self.config, self.login)
+        values = outgoing(issue, self.config, "")
         held = self.held.get(number, set())
         changed = [f for f in PUSHED_FIELDS if f not in held and differs(f, values[f], base)
-                   and not (f == "body" and body_unchanged(issue, self.login, base))]
+                   and not (f == "body" and body_unchanged(issue, base))]
+        if "body" in changed:
+            values["body"] = outgoing_body(issue, self.login)
+            if not differs("body", values["body"], base):
+                changed.remove("body")
         if changed:
             self._patch(issue, number, values, changed)
         self._comments(issue, data, number)
