@@ -201,3 +201,18 @@ def test_a_read_only_token_says_so_in_one_line(run, repo, github):
     assert "the token needs write access" in proc.stderr.strip().splitlines()[-1]
 
 
+
+
+def test_pull_only_sends_nothing_and_push_only_pulls_nothing(run, repo, github):
+    run("init")
+    local = run("new", "Made here").stdout.strip()
+    sync(run, github, "--pull-only")
+    assert writes(github) == [] and "github" not in files(repo)[local]
+    assert len(files(repo)) == 2  # GitHub's issue 1 came in
+    remote(github)[1].update(title="Changed there", updated_at=_now())
+    asked = len(github.requests)
+    sync(run, github, "--push-only")
+    assert not any("/issues?" in p for p, _ in github.requests[asked:])  # no pull
+    assert files(repo)[local]["github"]["number"] == 2
+    mine = next(f for f in files(repo).values() if f["github"]["number"] == 1)
+    assert mine["title"] == "From GitHub"

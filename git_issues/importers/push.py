@@ -273,8 +273,10 @@ class Pusher:
     """Sends what changed here since the last sync; see the module docstring."""
 
     def __init__(self, ws: Workspace, repo: str, client: Client, state: state_mod.SyncState,
-                 pushed: Pushed, *, say: Say, dry_run: bool, pace: float) -> None:
+                 pushed: Pushed, *, say: Say, dry_run: bool, pace: float,
+                 progress: Progress | None = None) -> None:
         self.ws = ws
+        self.progress = progress or (lambda n: None)
         self.repo = repo
         self.client = client
         self.state = state
@@ -379,6 +381,7 @@ class Pusher:
                                     state_payload(values["status"]))
         self.state.record(number, issue.id, as_base(remote_values(item)))
         self.pushed.created += 1
+        self.progress(self.pushed.created)
         self._comments(issue, data, number)
         if self.pushed.created % SAVE_EVERY == 0:
             self._save()
@@ -475,5 +478,5 @@ def run_sync(ws: Workspace, repo: str, *, api_url: str | None, say: Say,
             state = state_mod.load(ws.root, "github", repo)
         if push:
             Pusher(ws, repo, client, state, pushed, say=say, dry_run=dry_run,
-                   pace=pace).run()
+                   pace=pace, progress=progress).run()
     return summary, pushed
