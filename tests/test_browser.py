@@ -31,12 +31,6 @@ pytestmark = pytest.mark.skipif(
            "(apt-get install -y chromium chromium-driver)")
 ARTIFACTS = Path(os.environ.get("GIT_ISSUES_ARTIFACTS",
                                 Path(__file__).parent / "artifacts")) / "browser"
-try:
-    from git_issues import templates as _templates  # noqa: F401  (the everyday-use work)
-
-    TEMPLATES = True
-except ImportError:
-    TEMPLATES = False
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-dev-shm-usage", "--window-size=1280,900")
@@ -80,8 +74,7 @@ def test_click_through_list_filter_issue_comment_close_and_new(browser, invoke, 
     crash = invoke("new", "Crash on start", "-m", "It **crashes**.", "-l", "bug",
                    "-p", "0").stdout.strip()
     invoke("new", "Dark mode", "-l", "feature").stdout.strip()
-    (repo / ".issues" / "templates").mkdir()
-    (repo / ".issues" / "templates" / "bug.yml").write_text(  # read by git_issues.templates
+    (repo / ".issues" / "templates" / "bug.yml").write_text(  # init wrote one: ours instead
         "about: Something is broken\ntitle: 'Bug: '\nlabels:\n- bug\n"
         "body: |\n  ## Steps\n\n  1.\n\n  ## Expected\n")
     git(repo, "add", ".")
@@ -118,13 +111,8 @@ def test_click_through_list_filter_issue_comment_close_and_new(browser, invoke, 
         shot(browser, "05-closed")
 
         browser.find_element(By.LINK_TEXT, "New issue").click()
-        if TEMPLATES:
-            browser.find_element(By.LINK_TEXT, "bug").click()
-            assert "## Steps" in browser.find_element(By.NAME, "body").get_attribute("value")
-        else:  # this branch lacks git_issues.templates: the page offers none
-            assert "Start from a template" not in browser.page_source
-            browser.find_element(By.NAME, "body").send_keys("## Steps\n")
-            browser.find_element(By.NAME, "labels").send_keys("bug")
+        browser.find_element(By.LINK_TEXT, "bug").click()
+        assert "## Steps" in browser.find_element(By.NAME, "body").get_attribute("value")
         browser.find_element(By.NAME, "title").send_keys("Made in Chromium")
         shot(browser, "06-new")
         browser.find_element(By.XPATH, "//button[text()='Create issue']").click()

@@ -336,7 +336,7 @@ def test_the_editor_runs_through_the_same_shell_as_git(mode, git_for_windows, re
     env = switch(monkeypatch, mode)
     issue_id = run("new", "Edit me", "-l", "bug").stdout.strip()
     editor = "sed -i 's/^- bug$/- edited/'"
-    result = run("edit", issue_id, env={**env, "GIT_EDITOR": editor}, check=False)
+    result = run("edit", issue_id, "--editor", env={**env, "GIT_EDITOR": editor}, check=False)
     assert result.returncode == 0, result.stderr
     assert "- edited" in (repo / ".issues" / f"{issue_id}.yml").read_text()
     used = git_for_windows.read_text() if git_for_windows.exists() else ""

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 COMMENT_INSTRUCTIONS = """\
 {what} {issue_id}: {title}
 Write above the line (Markdown: '#' headings are kept). {empty}"""
-EDIT_OPTIONS = "--title, -m/-F, -s, -l, -L, -a, -p, or --editor"
+EDIT_OPTIONS = "--title, -m/-F, -s, -l, -L, -a, -A, -M, -p, or --editor"
 
 
 def _say(message: str) -> None:

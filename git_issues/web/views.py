@@ -141,15 +141,10 @@ def history(ws: Workspace, prefix: str) -> list[dict[str, Any]]:
 
 
 def mentions(ws: Workspace, issue_id: str) -> tuple[list[Any], int]:
-    """The newest commits on any ref whose message names the issue, and how many there are.
+    """The newest commits on any ref whose message names the issue, and how many there are
+    (``git_issues.commits``, as ``show`` gives them)."""
+    from git_issues import commits
 
-    From ``git_issues.commits`` (the everyday-use work): until that module is
-    there, the page shows none rather than guessing.
-    """
-    try:
-        from git_issues import commits  # type: ignore[attr-defined]
-    except ImportError:
-        return [], 0
     try:
         issue = ws.store.read(ws.store.resolve(issue_id))
     except GitIssuesError:  # gone or broken: its history still shows
@@ -191,12 +186,10 @@ def _column(conn: Any, base: str, args: list[Any], sort: str, name: str) -> dict
 
 
 def templates(ws: Workspace) -> dict[str, Any]:
-    """``.issues/templates/NAME.yml`` by name, read by ``git_issues.templates`` (the
-    everyday-use work) when it is there; a broken template is left out, ``check`` names it."""
-    try:
-        from git_issues import templates as templates_mod  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
+    """``.issues/templates/NAME.yml`` by name, as ``new --template`` reads them; a broken
+    template is left out (``check`` names it)."""
+    from git_issues import templates as templates_mod
+
     found = {}
     for name in templates_mod.names(ws.store.dir):
         try:
