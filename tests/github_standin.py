@@ -95,7 +95,7 @@ class StandIn:
         self.login = "octocat"  # the token's owner, for GET /user
         self.name: str | None = "The Octocat"
         self.email: str | None = None  # a public email, if the owner shows one
-        self.drop_after_create = 0  # creations whose answer is never sent (a crash)
+        self.drop_after_create = 0  # issue/comment creations never answered (a crash)
         self.read_only = False  # the token may read only: writes get 403
 
     def fail(self, status: int, headers: dict[str, str] | None = None,
@@ -208,7 +208,8 @@ class Handler(BaseHTTPRequestHandler):
         if answer is None:
             return self._send(404, {"message": "Not Found"})
         status, body = answer
-        if method == "POST" and rest == ["issues"] and stand_in.drop_after_create:
+        if method == "POST" and rest[0] == "issues" and rest[-1] in ("issues", "comments") \
+                and stand_in.drop_after_create:
             stand_in.drop_after_create -= 1
             self.close_connection = True
             self.connection.close()  # created, never answered: the client's crash

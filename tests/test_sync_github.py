@@ -158,6 +158,21 @@ def test_a_crash_after_the_post_is_adopted_not_created_twice(run, repo, github):
     assert len(files(repo)) == 2  # not imported as a third issue either
 
 
+def test_a_crash_after_posting_a_comment_is_adopted_not_posted_twice(run, repo, github):
+    run("init")
+    sync(run, github)
+    local = next(i for i, f in files(repo).items() if f["github"]["number"] == 1)
+    run("comment", local, "-m", "Posted once")
+    github.drop_after_create = 1
+    assert sync(run, github, check=False).returncode == 1
+    assert len(github.repos[REPO].comments) == 1
+    proc = sync(run, github)
+    assert "adopted 1" in proc.stderr
+    assert len(github.repos[REPO].comments) == 1
+    comments = files(repo)[local]["comments"]
+    assert len(comments) == 1 and comments[0]["github_id"] == github.repos[REPO].comments[0]["id"]
+
+
 def test_two_clones_sync_in_turn(run, repo, github, tmp_path):
     run("init")
     a = run("new", "From clone A").stdout.strip()

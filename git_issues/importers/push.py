@@ -139,6 +139,12 @@ def outgoing_comment(comment: Comment, login: str) -> str:
     return body_text(text)
 
 
+def comment_texts(comment: Comment) -> set[str]:
+    """What GitHub holds of a comment sent from here: with or without attribution."""
+    line = f"*From {comment.author} on {comment.date[:10]} in the repository:*"
+    return {body_text(comment.body), body_text(f"{line}\n\n{comment.body}")}
+
+
 def remote_status(status: str, config: Config) -> str:
     """The status as the pull would read GitHub's state back (open, closed or a reason)."""
     if config.state_of(status) != "closed":
@@ -256,6 +262,21 @@ class SyncImporter(Importer):
             f"{issue.id} ({self.repo}#{number}) {field}: changed here and on GitHub: "
             f"here {shorten(mine)}, on GitHub {shorten(theirs)}; neither changed "
             "(--prefer local or --prefer remote settles it)")
+
+    def _merge_comments(self, after: Issue, number: int, rows: list[tuple]) -> None:
+        """First adopt GitHub's copy of a comment sent by a run that stopped before
+        writing its id back: same text as a comment here that has no id yet."""
+        unsent = [c for c in after.comments if c.github_id is None]
+        known = {c.github_id for c in after.comments}
+        for row in rows if unsent else []:
+            github_id, theirs = row[0], body_text(row[4])
+            match = next((c for c in unsent if c.github_id is None and github_id not in known
+                          and theirs in comment_texts(c)), None)
+            if match is not None:
+                match.github_id = github_id
+                known.add(github_id)
+                self.pushed.adopted += 1
+        super()._merge_comments(after, number, rows)
 
     def _leftover_comments(self, spill: Any) -> None:
         super()._leftover_comments(spill)
