@@ -49,7 +49,8 @@ def sync_github(repo: str, api_url: str | None, dry_run: bool, mode: str | None,
         counter.end()
     for conflict in pushed.conflicts:
         click.echo(f"conflict: {conflict}", err=True)
-    _report(summary)
+    if mode != "push" and not dry_run:  # the pull ran: its summary line, as the import's
+        _report(summary)
     click.echo(pushed.line() if not dry_run else f"dry run: would be {pushed.line()}", err=True)
     if pushed.conflicts:
         raise SystemExit(1)
