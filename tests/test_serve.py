@@ -227,6 +227,8 @@ def test_the_list_filters_like_ls(served: Served, issues):
     assert issues["other"] not in by_label
     assert issues["bad"] in served.get("/r/repo/?priority=1").text
     assert issues["other"] not in served.get("/r/repo/?priority=1").text
+    assert issues["bad"] in served.get("/r/repo/?priority=0-1").text  # a range, as ls -p takes
+    assert "priority: &#39;9&#39; is not a priority" in served.get("/r/repo/?priority=9").text
     for query in ("milestone=v1.0", "assignee=CAROL"):
         page = served.get(f"/r/repo/?status=all&{query}").text
         assert issues["other"] in page and issues["bad"] not in page, query

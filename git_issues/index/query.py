@@ -250,6 +250,13 @@ class IndexView:
             (issue_id, issue_id, issue_id))
         return [other for (other,) in rows]
 
+    def label_names(self, prefix: str = "", limit: int = 500) -> list[str]:
+        """The labels in use that start with ``prefix``, by name (a web form's choices)."""
+        rows = self.conn.execute(
+            f"SELECT DISTINCT {_L.label} FROM {_LABELS} WHERE substr({_L.label}, 1, ?) = ? "
+            f"ORDER BY {_L.label} LIMIT ?", (len(prefix), prefix, limit))
+        return [label for (label,) in rows]
+
     def milestones(self) -> list[tuple[str, int, int]]:
         """Each milestone with its open and closed issue counts, by name."""
         rows = self.conn.execute(

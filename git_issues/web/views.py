@@ -12,7 +12,7 @@ import hashlib
 from typing import Any, NamedTuple
 
 from git_issues.errors import GitIssuesError
-from git_issues.index.query import ROW_COLUMNS, SORTS, Filters, open_index
+from git_issues.index.query import ROW_COLUMNS, SORTS, Filters, open_index, priority_range
 from git_issues.workspace import Workspace
 
 PAGE_SIZE = 50
@@ -33,8 +33,16 @@ class Query(NamedTuple):
     page: int = 1
 
     def filters(self) -> Filters:
+        """The same filters as ``ls``; a bad priority is one line naming the field."""
+        priority = None
+        if self.priority.strip():
+            try:
+                priority = priority_range(self.priority)
+            except GitIssuesError as exc:
+                raise GitIssuesError(f"priority: {exc}") from None
         return Filters(status=self.status or "open", labels=self.labels,
                        assignee=self.assignee or None, author=self.author or None,
+                       milestone=self.milestone.strip() or None, priority=priority,
                        text=self.text if self.text.strip() else None,
                        sort=self.sort if self.sort in SORTS else "created")
 
@@ -59,37 +67,19 @@ def split_labels(text: str | None) -> list[str]:
     return [label for label in (text or "").split(", ") if label]
 
 
-def _narrowing(query: Query) -> tuple[list[str], list[Any]]:
-    """Filters ``ls`` has no flag for: priority and milestone (columns of the index)."""
-    where, params = [], []
-    if query.priority.strip():
-        from git_issues.model import ValidationError, parse_priority
-
-        try:
-            params.append(parse_priority(query.priority))
-        except ValidationError as exc:
-            raise GitIssuesError(f"priority: {exc}") from None
-        where.append("priority = ?")
-    if query.milestone.strip():
-        where.append("milestone = ?")
-        params.append(query.milestone.strip())
-    return where, params
-
-
 def listing(ws: Workspace, query: Query) -> dict[str, Any]:
     """One page of the list, the total, and what the filter menus offer."""
     filters = query.filters()
     with open_index(ws.sources) as view:
         _, inner, params = view.list_sql(filters)
-        where, extra = _narrowing(query)
-        outer = f"FROM ({inner}) " + ("WHERE " + " AND ".join(where) if where else "")
-        total = view.conn.execute(f"SELECT count(*) {outer}", params + extra).fetchone()[0]
+        outer = f"FROM ({inner})"
+        total = view.conn.execute(f"SELECT count(*) {outer}", params).fetchone()[0]
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(max(query.page, 1), pages)
         sql = (f"SELECT {', '.join(ROW_COLUMNS)} {outer} ORDER BY {SORTS[filters.sort]} "
                "LIMIT ? OFFSET ?")
         rows = [dict(zip(ROW_COLUMNS, row, strict=True)) for row in
-                view.conn.execute(sql, [*params, *extra, PAGE_SIZE, (page - 1) * PAGE_SIZE])]
+                view.conn.execute(sql, [*params, PAGE_SIZE, (page - 1) * PAGE_SIZE])]
         menus = _menus(view)
         problems = view.problems()
     for row in rows:
@@ -100,14 +90,8 @@ def listing(ws: Workspace, query: Query) -> dict[str, Any]:
 
 def _menus(view: Any) -> dict[str, list[str]]:
     """Statuses, labels and milestones in use, for the filter form's choices."""
-    conn = view.conn
-    labels = [label for (label,) in conn.execute(
-        "SELECT DISTINCT label FROM labels ORDER BY label LIMIT 500")]
-    milestones = [m for (m,) in conn.execute(
-        "SELECT DISTINCT milestone FROM issues WHERE milestone IS NOT NULL "
-        "ORDER BY milestone LIMIT 200")]
-    return {"statuses": list(view.statuses()), "labels": labels,
-            "milestones": [str(m) for m in milestones]}
+    return {"statuses": list(view.statuses()), "labels": view.label_names(),
+            "milestones": [name for name, _, _ in view.milestones()]}
 
 
 class IssuePage(NamedTuple):
@@ -153,36 +137,26 @@ def mentions(ws: Workspace, issue_id: str) -> tuple[list[Any], int]:
 
 
 def board(ws: Workspace, query: Query, prefix: str) -> dict[str, Any]:
-    """Columns by status, or by the labels that start with ``prefix``."""
+    """Columns by status, or by the labels that start with ``prefix``: each column is
+    the list's own query with one more filter."""
     filters = query.filters()._replace(status=query.status if prefix else "all")
     with open_index(ws.sources) as view:
-        _, inner, params = view.list_sql(filters)
-        where, extra = _narrowing(query)
         if prefix:
-            names = [label for (label,) in view.conn.execute(
-                "SELECT DISTINCT label FROM labels WHERE substr(label, 1, ?) = ? ORDER BY label",
-                (len(prefix), prefix))]
-            where.append("id IN (SELECT i.id FROM issues i JOIN labels l ON l.num = i.num "
-                         "WHERE l.label = ?)")
+            columns = [_column(view, filters._replace(labels=(*filters.labels, name)), name)
+                       for name in view.label_names(prefix)]
         else:
-            names = list(view.statuses())
-            where.append("status = ?")
-        base = f"FROM ({inner}) WHERE {' AND '.join(where)}"
-        columns = [_column(view.conn, base, [*params, *extra, name], filters.sort, name)
-                   for name in names]
+            columns = [_column(view, filters._replace(status=name), name)
+                       for name in view.statuses()]
         menus = _menus(view)
     return {"columns": columns, "menus": menus}
 
 
-def _column(conn: Any, base: str, args: list[Any], sort: str, name: str) -> dict[str, Any]:
+def _column(view: Any, filters: Filters, name: str) -> dict[str, Any]:
     """One board column: its count and its first cards."""
-    count = conn.execute(f"SELECT count(*) {base}", args).fetchone()[0]
-    cards = [dict(zip(ROW_COLUMNS, row, strict=True)) for row in conn.execute(
-        f"SELECT {', '.join(ROW_COLUMNS)} {base} ORDER BY {SORTS[sort]} LIMIT ?",
-        [*args, BOARD_CARDS])]
+    cards = view.list(filters._replace(limit=BOARD_CARDS))
     for card in cards:
         card["label_list"] = split_labels(card["labels"])
-    return {"name": name, "count": count, "cards": cards}
+    return {"name": name, "count": view.count(filters), "cards": cards}
 
 
 def templates(ws: Workspace) -> dict[str, Any]:
