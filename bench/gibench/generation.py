@@ -110,7 +110,7 @@ def make_issue(rng: random.Random, issue_id: str, earlier: list[str], alphabet: 
         id=issue_id, title=title, status="closed" if closed else "open", created=stamp(created),
         priority=None if rng.random() < 0.15 else rng.choices(range(5), (1, 3, 6, 4, 2))[0],
         labels=rng.sample(LABELS, rng.choices((0, 1, 2, 3), weights=(3, 4, 2, 1))[0]),
-        assignee=rng.choice(PEOPLE).split("<")[1].rstrip(">") if rng.random() < 0.4 else None,
+        assignees=[rng.choice(PEOPLE).split("<")[1].rstrip(">")] if rng.random() < 0.4 else [],
         author=rng.choice(PEOPLE), closed=closed, links=links,
         body="\n".join(lines) + "\n", comments=comments,
     )
