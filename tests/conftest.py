@@ -31,6 +31,11 @@ def sealed_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
         monkeypatch.delenv(name, raising=False)
     for name, value in sealed.settings(home, SCRIPTS, "Ada Tester", "ada@example.com").items():
         monkeypatch.setenv(name, value)
+    # No test may reach GitHub: one that forgets to point at its stand-in gets a
+    # refused connection on loopback, never api.github.com, and no real token.
+    for name in ("GITHUB_TOKEN", "GH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:9")
 
 
 def git(cwd: Path, *args: str, check: bool = True) -> str:
