@@ -8,6 +8,7 @@ The HTTP client library is imported inside ``import github`` only.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -48,6 +49,14 @@ def _report(summary: Any) -> None:
     click.echo(summary.line(), err=True)
 
 
+def api_url_option(func: Callable) -> Callable:
+    """``--api-url``, shared by ``import github`` and ``sync github``."""
+    return click.option(
+        "--api-url", metavar="URL",
+        help="The REST API's base URL (default: $GITHUB_API_URL or https://api.github.com).",
+    )(func)
+
+
 @cli.group("import")
 def import_() -> None:
     """Bring issues in from GitHub, beads, gh's JSON or an export (files are staged)."""
@@ -55,8 +64,7 @@ def import_() -> None:
 
 @import_.command("github")
 @click.argument("repo", metavar="OWNER/REPO")
-@click.option("--api-url", metavar="URL",
-              help="The REST API's base URL (default: $GITHUB_API_URL or https://api.github.com).")
+@api_url_option
 def import_github(repo: str, api_url: str | None) -> None:
     """Import a GitHub repository's issues and comments; re-runs fetch only what changed.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from git_issues.cli.app import cli
-from git_issues.cli.importing import _Counter, _report, _say
+from git_issues.cli.importing import _Counter, _report, _say, api_url_option
 from git_issues.workspace import open_workspace
 
 
@@ -21,8 +21,7 @@ def sync() -> None:
 
 @sync.command("github")
 @click.argument("repo", metavar="OWNER/REPO")
-@click.option("--api-url", metavar="URL",
-              help="The REST API's base URL (default: $GITHUB_API_URL or https://api.github.com).")
+@api_url_option
 @click.option("--dry-run", is_flag=True,
               help="Print what would be sent; send nothing, write nothing (no pull).")
 @click.option("--pull-only", "mode", flag_value="pull", help="Only the import half.")
