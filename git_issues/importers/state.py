@@ -91,8 +91,8 @@ class SyncState:
         if self.held:
             head["held"] = {n: self.held[n] for n in sorted(self.held, key=int)}
         lines = [json.dumps(head, ensure_ascii=False)[:-1] + ', "issues": {']
-        rows = [f"{json.dumps(str(n))}: {json.dumps(self.issues[n], ensure_ascii=False)}"
-                for n in sorted(self.issues)]
+        encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for all rows
+        rows = [f'"{n}": {encode(self.issues[n])}' for n in sorted(self.issues)]
         lines.append(",\n".join(rows))
         lines.append("}}")
         return "\n".join(line for line in lines if line) + "\n"
