@@ -265,3 +265,20 @@ def test_ctrl_c_leaves_finished_issues_whole_and_staged_and_the_rerun_continues(
     proc = run("import", "github", REPO, env=env(github))
     assert proc.stderr.strip().splitlines()[-1].startswith(f"imported {250 - len(written)},")
     assert sorted(files(repo)) == list(range(1, 251))
+
+
+def test_a_terminal_shows_a_progress_bar_and_a_pipe_only_the_summary(run, repo, github):
+    from conftest import on_terminal
+
+    seed(github, count=250)  # three pages: the bar's total comes from Link rel="last"
+    code, screen = on_terminal(repo, "import", "github", REPO, env=env(github))
+    assert code == 0, screen
+    assert "Importing acme/rocket [" in screen and "/~300 issues" in screen
+    before, last = screen.rstrip("\n").rsplit("\n", 1)
+    assert last == "imported 250, updated 0, unchanged 0, skipped 1 pull requests"
+    assert before.endswith("\r\x1b[Knote: added the statuses not_planned, duplicate (closed) "
+                           "to .issues/config.yml for GitHub's close reasons")  # bar wiped first
+    github.repos[REPO].issues[0].update(title="Changed on GitHub", updated_at=_now())
+    proc = run("import", "github", REPO, env=env(github))
+    assert "\r" not in proc.stderr and "Importing" not in proc.stderr
+    assert proc.stderr.splitlines() == ["imported 0, updated 1, unchanged 0"]

@@ -101,7 +101,6 @@ class Writer:
         # Seeded from the system's randomness once per run: reading it per id
         # would cost a system call per character of 400,000 ids.
         self.random = random.Random(os.urandom(32))
-        self._ids: set[str] | None = None  # the folder's ids and those minted by this run
 
     def __enter__(self) -> Writer:
         self.ws.store.ensure_dir()
@@ -118,12 +117,7 @@ class Writer:
             heal(self.ws)
 
     def mint_id(self) -> str:
-        """An id free in the folder (listed once) and not minted before in this run."""
-        if self._ids is None:
-            self._ids = set(self.ws.store.ids())
-        issue_id = mint(self._ids.__contains__, self.random)
-        self._ids.add(issue_id)
-        return issue_id
+        return mint(self.ws.store.exists, self.random)
 
     def mint_id_avoiding(self, taken: set[str]) -> str:
         """An id free in the folder and not yet handed out in this run (files come later)."""

@@ -218,7 +218,7 @@ class Importer:
 
     def _known_numbers(self) -> dict[int, str]:
         """GitHub number -> local id: from the files (through the index), then the state."""
-        known = {n: entry[0] for n, entry in self.state.issues.items()}
+        known = self.state.issues.local_ids()
         if not self.ws.store.ids():
             return known  # no issue files: nothing to look up (and no index to build)
         from git_issues.index.query import open_index
@@ -316,9 +316,7 @@ class Importer:
         after = copy.deepcopy(issue)
         self._merge_fields(after, remote, number)
         self._merge_comments(after, number, comments)
-        self.state.record(number, local_id, as_base(remote))
-        for row in comments:
-            self.state.record_comment(number, row[0], state_mod.digest(body_text(row[4])))
+        self.state.record(number, local_id, as_base(remote), _digests(comments))
         self._save_if_changed(issue, after, data)
 
     def _create(self, item: dict[str, Any], remote: dict[str, Any], comments: list[tuple]) -> None:
@@ -341,9 +339,8 @@ class Importer:
             return
         self.writer.create(issue, data)
         self.known[number] = issue.id
-        self.state.record(number, issue.id, as_base(remote))
-        for row in comments:
-            self.state.record_comment(number, row[0], state_mod.digest(body_text(row[4])))
+        self.state.record(number, issue.id, as_base(remote),
+                          {str(c.github_id): state_mod.digest(c.body) for c in issue.comments})
         self.summary.imported += 1
 
     def _merge_fields(self, after: Issue, remote: dict[str, Any], number: int) -> None:
@@ -456,6 +453,11 @@ def _checked(issue: Issue, summary: Summary, *,
         summary.notes.append(f"not imported: {issue.origin}: {exc}")
         return None
     return data
+
+
+def _digests(rows: list[tuple]) -> dict[str, str]:
+    """GitHub comment id (as the state's text key) -> digest of the body as written."""
+    return {str(row[0]): state_mod.digest(body_text(row[4])) for row in rows}
 
 
 def _new_comment(row: tuple, taken: set[str], rng: Random | None = None) -> Comment:
