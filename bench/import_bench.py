@@ -2,6 +2,9 @@
 """Benchmark ``git issues import github`` against the stand-in GitHub API, on its own.
 
     python bench/import_bench.py [--issues 100000] [--comments 300000]
+    python bench/import_bench.py --issues 5000 --profile /tmp/import.prof    # cProfile
+    python bench/import_bench.py --issues 10000 \
+        --wrap "py-spy record -f raw -o /tmp/import.txt --threads --"         # any wrapper
 
 What it measures, in one run:
 
@@ -10,7 +13,8 @@ What it measures, in one run:
   HTTP client and parses each page's JSON, and does nothing else: the floor
   that the network and the server set;
 * **import**: ``git-issues import github bench/rocket`` into an empty
-  repository: whole cold process, its peak RSS from ``os.wait4``.
+  repository: whole cold process, its peak RSS and CPU seconds (its own and
+  its git children's) from ``os.wait4``.
 
 The stand-in (``tests/github_standin.py``) runs in this process, in threads,
 and generates each issue and comment from its number when asked, so the data

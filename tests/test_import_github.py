@@ -282,3 +282,21 @@ def test_a_terminal_shows_a_progress_bar_and_a_pipe_only_the_summary(run, repo, 
     proc = run("import", "github", REPO, env=env(github))
     assert "\r" not in proc.stderr and "Importing" not in proc.stderr
     assert proc.stderr.splitlines() == ["imported 0, updated 1, unchanged 0"]
+
+
+def test_pages_fetched_ahead_stop_with_the_block_that_reads_them(repo, github):
+    import threading
+
+    from git_issues.forge.github import Client
+
+    seed(github, count=350)  # four pages
+    with Client(github.url, TOKEN) as client:
+        with client.prefetch(f"/repos/{REPO}/issues", {"state": "all", "per_page": 100}) as pages:
+            first = next(iter(pages))
+            assert client.last_page == 4  # from Link rel="last": the progress bar's total
+        assert len(first) == 100
+        assert not any(t.name == "fetch" and t.is_alive() for t in threading.enumerate())
+        asked = len(github.requests)
+        assert asked <= 1 + 2 + 1  # the page read, two waiting, one being handed over
+    time.sleep(0.3)
+    assert len(github.requests) == asked  # nothing fetched after the block was left
