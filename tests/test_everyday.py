@@ -355,6 +355,24 @@ def test_show_lists_commits_that_name_the_issue(run, repo):
     assert shown.count("Referenced by") == 3
 
 
+def test_the_mention_search_reads_the_created_time_and_leaves_no_process(run, repo):
+    """show starts git log before the freshness check; leaving the block early
+    (a broken file, Ctrl-C) must not leave git running."""
+    import os
+
+    from git_issues.commits import MentionSearch, created_in
+
+    issue_id = run("new", "Pager resize").stdout.strip()
+    created = yaml.safe_load((repo / ".issues" / f"{issue_id}.yml").read_text())["created"]
+    assert created_in(repo / ".issues" / f"{issue_id}.yml") == created
+    assert created_in(repo / ".issues" / "missing.yml") is None
+    with MentionSearch(repo, issue_id, created) as search:
+        pid = search.proc.pid
+    assert search.proc.returncode is not None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
 def test_close_with_a_commit_names_it_in_a_comment(run, repo):
     issue_id = run("new", "Pager resize").stdout.strip()
     sha = commit(repo, "Fix pager resize")

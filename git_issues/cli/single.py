@@ -27,6 +27,7 @@ from git_issues.cli.output import (
     priority_text,
     style,
 )
+from git_issues.commits import MentionSearch, created_in
 from git_issues.errors import GitIssuesError
 from git_issues.index.query import open_index
 from git_issues.workspace import open_workspace
@@ -178,7 +179,10 @@ def show(issue_id: str, as_json: bool) -> None:
         if as_json:
             emit_json(ws.store.read(issue_id).to_dict())
             return
-        with open_index(ws.sources) as view:
+        created = created_in(ws.store.path(issue_id))
+        # git log runs beside the freshness check (one stat per issue file).
+        with MentionSearch(ws.root, issue_id, created) as search, \
+                open_index(ws.sources) as view:
             # The index is fresh and holds the file's fields as JSON: cheaper than
             # importing PyYAML to parse the file again.  A broken file has no row:
             # reading it gives the user the file's own error.
@@ -188,9 +192,7 @@ def show(issue_id: str, as_json: bool) -> None:
             titles = view.titles([other for _, other in links])
             state = view.statuses().get(issue.status, "open")
             numbers = github_refs(view, issue)
-        from git_issues.commits import references
-
-        mentions = references(ws.root, issue.id, issue.created)
+            mentions = search.result()
     echo_paged(issue_text(issue, state, links, titles, mentions, numbers))
 
 
