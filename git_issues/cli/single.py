@@ -30,6 +30,7 @@ from git_issues.cli.output import (
 from git_issues.commits import MentionSearch, created_in
 from git_issues.errors import GitIssuesError
 from git_issues.index.query import open_index
+from git_issues.templates import Template
 from git_issues.workspace import open_workspace
 
 NEW_INSTRUCTIONS = """\
@@ -137,12 +138,12 @@ def new(title: str | None, body: str | None, body_file: str | None, labels: tupl
             raise GitIssuesError("a TITLE is needed (or run on a terminal to use the editor)")
 
         def create(title: str, edited_body: str | None = None) -> Any:
-            fill = chosen or _EMPTY
+            fill = chosen or Template("")  # no template: nothing to fill in
             given = text if text is not None else edited_body
             return lifecycle.create(
                 ws, title, body=given if given is not None else fill.body,
                 labels=[*fill.labels, *split_commas(labels)],
-                assignees=list(assignees) or ([fill.assignee] if fill.assignee else []),
+                assignees=list(assignees) or list(fill.assignees),
                 milestone=milestone,
                 priority=priority if priority is not None else fill.priority)
 
@@ -154,17 +155,6 @@ def new(title: str | None, body: str | None, body_file: str | None, labels: tupl
             issue = _create_from_editor(ws, create, chosen)
     click.echo(issue.id)
     click.echo(f"Created issue {issue.id}: {issue.title}", err=True)
-
-
-class _Empty:
-    """No template: nothing to fill in."""
-
-    title = body = assignee = ""
-    labels: list[str] = []
-    priority = None
-
-
-_EMPTY = _Empty()
 
 
 @cli.command()
