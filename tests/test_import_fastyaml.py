@@ -87,8 +87,8 @@ def test_the_plain_rule_is_pyyamls(text):
 
 
 def test_timestamps_and_repeated_texts_are_written_as_pyyaml_writes_them():
-    from git_issues.fileformat import dump_mapping
     from git_issues.importers.fastyaml import _scalar
+    from git_issues.yamlcodec import dump_mapping
 
     for text in ("2026-01-02T03:04:05Z", "bug", "a: b", "yes", "user <u@example.com>") * 2:
         assert f"k: {_scalar(text)}\n" == dump_mapping({"k": text})

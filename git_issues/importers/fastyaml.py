@@ -19,7 +19,7 @@ from typing import Any
 
 from yaml import ScalarNode
 
-from git_issues.fileformat import _Dumper
+from git_issues.yamlcodec import Dumper
 
 _STR_TAG = "tag:yaml.org,2002:str"
 # Characters PyYAML writes as they are (allow_unicode), without the other line breaks.
@@ -75,7 +75,7 @@ def _text_scalar(value: str) -> str:
         if not _PRINTABLE.fullmatch(value):
             raise _Fallback  # escapes: double quotes
         plain = _NOT_PLAIN.search(value) is None
-    if plain and _Dumper.resolve(_Dumper, ScalarNode, value, (True, False)) == _STR_TAG:
+    if plain and Dumper.resolve(Dumper, ScalarNode, value, (True, False)) == _STR_TAG:
         return value
     return "'" + value.replace("'", "''") + "'"
 
