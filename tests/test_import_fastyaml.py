@@ -59,3 +59,36 @@ def test_the_fast_writer_handles_what_an_import_writes():
     fast = dump(issue.to_dict())
     assert fast is not None and fast == dump_issue(issue)
     assert load_text(fast.encode(), "x") == issue
+
+
+class _Analyzer:
+    """What ``Emitter.analyze_scalar`` reads of its emitter."""
+
+    allow_unicode = True
+
+
+ONE_LINE = st.text(alphabet=st.sampled_from(list("ab1 :#-?,[]{}&*!|>'\"%@`.~=+é☃")),
+                   min_size=1, max_size=12)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(text=st.one_of(ONE_LINE, st.sampled_from(TRICKY), st.text(min_size=1, max_size=20)))
+def test_the_plain_rule_is_pyyamls(text):
+    """The regular expression that stands in for ``analyze_scalar`` decides as it does."""
+    from yaml.emitter import Emitter
+
+    from git_issues.importers.fastyaml import _NOT_PLAIN, _PRINTABLE
+
+    if "\n" in text or not _PRINTABLE.fullmatch(text):
+        return  # not a text this rule is asked about
+    analysis = Emitter.analyze_scalar(_Analyzer, text)  # type: ignore[arg-type]
+    assert analysis.allow_single_quoted
+    assert (_NOT_PLAIN.search(text) is None) == analysis.allow_block_plain, text
+
+
+def test_timestamps_and_repeated_texts_are_written_as_pyyaml_writes_them():
+    from git_issues.importers.fastyaml import _scalar
+    from git_issues.yamlcodec import dump_mapping
+
+    for text in ("2026-01-02T03:04:05Z", "bug", "a: b", "yes", "user <u@example.com>") * 2:
+        assert f"k: {_scalar(text)}\n" == dump_mapping({"k": text})

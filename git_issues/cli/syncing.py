@@ -10,7 +10,10 @@ from __future__ import annotations
 import click
 
 from git_issues.cli.app import cli
-from git_issues.cli.importing import _Counter, _report, _say, api_url_option
+from git_issues.cli.importing import api_url_option
+from git_issues.cli.progress import Bar as _Counter
+from git_issues.cli.progress import report as _report
+from git_issues.cli.progress import say as _say
 from git_issues.workspace import open_workspace
 
 

@@ -18,7 +18,6 @@ import re
 from typing import Any
 
 from yaml import ScalarNode
-from yaml.emitter import Emitter
 
 from git_issues.yamlcodec import Dumper
 
@@ -35,30 +34,47 @@ class _Fallback(Exception):
 
 
 _EASY_PLAIN = re.compile(r"[A-Za-z0-9_(/][A-Za-z0-9 _.,/()+=~<>@-]*")
+# What makes PyYAML's ``analyze_scalar`` refuse the block plain style to a one-line,
+# printable, tab-free text (the only whitespace there is then the space): a document
+# marker, an indicator first, ': ' or a final ':', ' #', or a space at either end.
+# tests/test_import_fastyaml.py holds this to ``analyze_scalar`` itself.
+_NOT_PLAIN = re.compile(r"^(?:---|\.\.\.|[#,\[\]{}&*!|>'\"%@`]|[?:-](?: |$))|: |:$| #|^ | $")
+# A timestamp as the file format writes it: PyYAML's resolver reads it as a time,
+# so the text is single-quoted.
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 _MAX_SIMPLE_KEY = 100  # PyYAML writes longer keys in the '? key' form
-
-
-class _Analyzer:
-    """What ``Emitter.analyze_scalar`` reads of its emitter."""
-
-    allow_unicode = True
+# Keys, authors, labels, statuses and repositories repeat in every issue: their
+# written form is memoised (a pure function of the text; bounded, short texts only).
+_MEMO_SIZE = 4096
+_MEMO_TEXT = 100
+_memo: dict[str, str] = {}
 
 
 def _scalar(value: Any) -> str:
     """One scalar as PyYAML writes it: plain, or single-quoted; anything else falls back."""
     if type(value) is int:
         return str(value)
-    if type(value) is not str or not value or "\n" in value:
+    if type(value) is not str:
         raise _Fallback
+    shown = _memo.get(value)
+    if shown is None:
+        shown = _text_scalar(value)
+        if len(value) <= _MEMO_TEXT and len(_memo) < _MEMO_SIZE:
+            _memo[value] = shown
+    return shown
+
+
+def _text_scalar(value: str) -> str:
+    if not value or "\n" in value:
+        raise _Fallback
+    if _TIMESTAMP.fullmatch(value):
+        return f"'{value}'"
     if _EASY_PLAIN.fullmatch(value) and value[-1] != " ":
         plain = True
     else:
         if not _PRINTABLE.fullmatch(value):
             raise _Fallback  # escapes: double quotes
-        analysis = Emitter.analyze_scalar(_Analyzer, value)  # type: ignore[arg-type]
-        if not analysis.allow_single_quoted:
-            raise _Fallback
-        plain = analysis.allow_block_plain
+        plain = _NOT_PLAIN.search(value) is None
     if plain and Dumper.resolve(Dumper, ScalarNode, value, (True, False)) == _STR_TAG:
         return value
     return "'" + value.replace("'", "''") + "'"
@@ -85,40 +101,42 @@ def _literal(text: str, indent: str) -> str:
     return "".join(out)
 
 
-def _value(key: str, value: Any, indent: str, out: list[str]) -> None:
-    """``key: value`` at ``indent``, with whatever block the value needs."""
-    if isinstance(value, str) and "\n" in value:
-        out.append(f"{indent}{key}: {_literal(value, indent + '  ')}")
-    elif isinstance(value, list):
-        if not value:
-            raise _Fallback
-        out.append(f"{indent}{key}:\n")
-        for item in value:
-            if isinstance(item, dict):
-                _mapping(item, indent + "  ", out, first=f"{indent}- ")
-            else:
-                out.append(f"{indent}- {_scalar(item)}\n")
-    elif isinstance(value, dict):
-        if not value:
-            raise _Fallback
-        out.append(f"{indent}{key}:\n")
-        _mapping(value, indent + "  ", out)
-    else:
-        out.append(f"{indent}{key}: {_scalar(value)}\n")
-
-
 def _mapping(data: dict[str, Any], indent: str, out: list[str], first: str | None = None) -> None:
+    """``key: value`` lines at ``indent`` (the first after ``first``, a list's ``- ``),
+    with whatever block each value needs.  One function, exact type tests, the
+    memo looked up inline: it runs for every key of 100,000 issues."""
     if not data:
         raise _Fallback
-    for position, (key, value) in enumerate(data.items()):
-        if type(key) is not str or len(key) > _MAX_SIMPLE_KEY or _scalar(key) != key:
+    memo = _memo
+    prefix = indent if first is None else first
+    inner = indent + "  "
+    for key, value in data.items():
+        if memo.get(key) != key and (type(key) is not str or len(key) > _MAX_SIMPLE_KEY
+                                     or _scalar(key) != key):
             raise _Fallback
-        if position == 0 and first is not None:
-            start = len(out)
-            _value(key, value, indent, out)
-            out[start] = first + out[start][len(indent):]
+        kind = type(value)
+        if kind is str:
+            if "\n" in value:
+                out.append(f"{prefix}{key}: {_literal(value, inner)}")
+            else:
+                out.append(f"{prefix}{key}: {memo.get(value) or _scalar(value)}\n")
+        elif kind is int:
+            out.append(f"{prefix}{key}: {value}\n")
+        elif kind is list:
+            if not value:
+                raise _Fallback
+            out.append(f"{prefix}{key}:\n")
+            for item in value:
+                if type(item) is dict:
+                    _mapping(item, inner, out, first=f"{indent}- ")
+                else:
+                    out.append(f"{indent}- {_scalar(item)}\n")
+        elif kind is dict:
+            out.append(f"{prefix}{key}:\n")
+            _mapping(value, inner, out)
         else:
-            _value(key, value, indent, out)
+            raise _Fallback  # None, a float, a date...: PyYAML's own choices
+        prefix = indent
 
 
 def dump(data: dict[str, Any]) -> str | None:
