@@ -205,15 +205,10 @@ def stage_paths(root: Path, paths: Iterable[Path | str]) -> None:
 
 
 def canonical_text(issue: Issue, data: dict[str, Any] | None = None) -> str:
-    """``dump_issue``'s bytes; through the fast writer when the issue is plain enough."""
-    from git_issues.importers.fastyaml import dump
+    """``dump_issue``'s bytes, from ``data`` when the caller already has the fields."""
+    from git_issues.fileformat import dump_document
 
-    text = dump(issue.to_dict() if data is None else data)
-    if text is None:
-        from git_issues.fileformat import dump_issue
-
-        text = dump_issue(issue)
-    return text
+    return dump_document(issue.to_dict() if data is None else data)
 
 
 def mint(exists: Callable[[str], bool], rng: random.Random | None = None) -> str:

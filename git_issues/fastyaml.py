@@ -17,16 +17,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from yaml import ScalarNode
+from git_issues.plainyaml import NOT_TEXT, reads_as_text
 
-from git_issues.yamlcodec import Dumper
-
-_STR_TAG = "tag:yaml.org,2002:str"
 # Characters PyYAML writes as they are (allow_unicode), without the other line breaks.
-_PRINTABLE = re.compile("[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
-                        "\U00010000-\U0010fffe]*")
-_LITERAL_LINE = re.compile("[\t\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
-                           "\U00010000-\U0010fffe]*")
+# Used through re's own cache, after str.isprintable (a subset) said no: compiling
+# these ranges costs ~3 ms, which every write would otherwise pay.
+_PRINTABLE = ("[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+              "\U00010000-\U0010fffe]*")
+_LITERAL_LINE = ("[\t\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+                 "\U00010000-\U0010fffe]*")
 
 
 class _Fallback(Exception):
@@ -72,11 +71,37 @@ def _text_scalar(value: str) -> str:
     if _EASY_PLAIN.fullmatch(value) and value[-1] != " ":
         plain = True
     else:
-        if not _PRINTABLE.fullmatch(value):
+        if not (value.isprintable() or re.fullmatch(_PRINTABLE, value)):
             raise _Fallback  # escapes: double quotes
         plain = _NOT_PLAIN.search(value) is None
-    if plain and Dumper.resolve(Dumper, ScalarNode, value, (True, False)) == _STR_TAG:
-        return value
+    if plain:
+        if _resolves_to_text(value):
+            return value
+        if not value[0].isalpha() and value[0] not in _RESOLVED_EXACTLY:
+            raise _Fallback  # a number, a date...?  PyYAML's resolver decides
+    return "'" + value.replace("'", "''") + "'"
+
+
+# PyYAML's implicit resolvers (yaml/resolver.py) are chosen by a plain text's first
+# character; a text starting with any other is read as text.  Letters and '<=~'
+# start only whole words (booleans, null, '<<', '='); the rest (digits, signs,
+# '.') start numbers and dates, which the plain reader knows in part.
+_RESOLVED_FIRST = frozenset("yYnNtTfFoO-+0123456789.<~=")
+_RESOLVED_EXACTLY = frozenset("<=~")
+
+
+def _resolves_to_text(value: str) -> bool:
+    """Whether PyYAML reads ``value``, written plain, as this text (False: not, or unsure).
+
+    tests/test_import_fastyaml.py holds this to PyYAML's own resolver."""
+    first = value[0]
+    if first not in _RESOLVED_FIRST:
+        return True
+    if first.isalpha():
+        return value not in NOT_TEXT
+    if first in _RESOLVED_EXACTLY:
+        return value not in ("<<", "=", "~")
+    return reads_as_text(value)
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -93,7 +118,7 @@ def _literal(text: str, indent: str) -> str:
         raise _Fallback  # needs an indentation indicator
     lines = body.split("\n")
     for line in lines:
-        if not _LITERAL_LINE.fullmatch(line):
+        if not (line.replace("\t", " ").isprintable() or re.fullmatch(_LITERAL_LINE, line)):
             raise _Fallback
     out = ["|", hint, "\n"]
     for line in lines:
