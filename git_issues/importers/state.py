@@ -57,6 +57,7 @@ class SyncState:
         self.partial: dict[str, Any] = {}  # an unfinished run: {"started", "issues_through"}
         self.issues: dict[int, list[Any]] = {}
         self.held: dict[str, list[str]] = {}  # sync: number -> fields in conflict, kept back
+        self.posted: dict[str, int] = {}  # sync: creations per UTC minute, the last hour only
 
     # --- the per-issue base --------------------------------------------------
 
@@ -90,6 +91,8 @@ class SyncState:
                                 "partial": self.partial or None}
         if self.held:
             head["held"] = {n: self.held[n] for n in sorted(self.held, key=int)}
+        if self.posted:
+            head["posted"] = dict(sorted(self.posted.items()))
         lines = [json.dumps(head, ensure_ascii=False)[:-1] + ', "issues": {']
         rows = [f"{json.dumps(str(n))}: {json.dumps(self.issues[n], ensure_ascii=False)}"
                 for n in sorted(self.issues)]
@@ -122,6 +125,7 @@ def load(root: Path, kind: str, repo: str) -> SyncState:
         state.since = data.get("since")
         state.partial = data.get("partial") or {}
         state.held = data.get("held") or {}
+        state.posted = data.get("posted") or {}
         state.issues = {int(n): entry for n, entry in data.get("issues", {}).items()}
     except (ValueError, TypeError, AttributeError) as exc:
         raise GitIssuesError(f"{shown}: not a sync state this version reads ({exc}); "
