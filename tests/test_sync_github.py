@@ -338,10 +338,11 @@ def test_dry_run_reads_github_and_writes_nothing(run, repo, github):
     asked = len(github.requests)
     proc = sync(run, github, "--dry-run")
     assert "dry run: the pull would have imported 0, updated 1" in proc.stderr
+    assert f"would update {theirs} ({REPO}#1) from GitHub: title" in proc.stderr
     assert f"would create: {new} 'Not sent yet'" in proc.stderr
     assert f"would update {local} ({REPO}#2): labels" in proc.stderr
     assert f"would edit comment {cid}" in proc.stderr
-    assert theirs not in proc.stderr  # the title came from GitHub: nothing to send back
+    assert f"would update {theirs} ({REPO}#1):" not in proc.stderr  # nothing to send back
     assert proc.stderr.strip().splitlines()[-1] == (
         "dry run: would be pushed: created 1, updated 1, comments 0, comments edited 1")
     assert [p for p, _ in github.requests[asked:] if not p.startswith("/")] == []  # GETs only
@@ -420,3 +421,14 @@ def test_a_secondary_limit_without_headers_waits_a_minute_or_stops(repo, github,
     with open_workspace(repo) as ws, pytest.raises(GitIssuesError, match="rate limit"):
         run_sync(ws, REPO, api_url=None, say=lambda m: None, max_wait=0.5)
     assert len(github.repos[REPO].issues) == 1  # refused, so nothing was created
+
+
+def test_an_edit_of_a_comment_deleted_on_github_is_a_note(run, repo, github):
+    local, cid, there = _synced_comment(run, repo, github)
+    github.repos[REPO].comments.remove(there)
+    run("comment", local, "--edit", cid, "-m", "Too late")
+    proc = sync(run, github)
+    assert "was deleted on GitHub" in proc.stderr and github.repos[REPO].comments == []
+    before = len(writes(github))
+    sync(run, github)
+    assert len(writes(github)) == before  # not tried again

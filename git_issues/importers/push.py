@@ -43,6 +43,7 @@ from git_issues.importers.github import (
     Progress,
     as_base,
     check_repo,
+    local_values,
     remote_values,
     set_value,
 )
@@ -335,6 +336,23 @@ class SyncImporter(Importer):
                 known[int(github["number"])] = issue_id
         return known
 
+    def _create(self, item: dict[str, Any], remote: dict[str, Any], comments: list[tuple]) -> None:
+        before = self.summary.imported
+        super()._create(item, remote, comments)
+        if self.dry_run and self.summary.imported > before:
+            self.say(f"would import {self.repo}#{item['number']} {remote['title']!r}")
+
+    def _save_if_changed(self, before: Issue, after: Issue, data: bytes) -> None:
+        if self.dry_run and after != before:
+            old, new = local_values(before), local_values(after)
+            what = [f for f in state_mod.FIELDS if old[f] != new[f] and f != "closed"]
+            if before.comments != after.comments:
+                what.append("comments")
+            number = after.origin.get("github", {}).get("number")
+            self.say(f"would update {after.id} ({self.repo}#{number}) from GitHub: "
+                     f"{', '.join(what) or 'comment ids'}")
+        super()._save_if_changed(before, after, data)
+
     # --- issues ------------------------------------------------------------------
 
     def _one_issue(self, item: dict[str, Any], comments: list[tuple]) -> None:
@@ -476,10 +494,17 @@ class SyncImporter(Importer):
     def _refetch_comment(self, spill: Any, number: int, github_id: int) -> None:
         """Put a held comment GitHub did not change back into the spill, so that step 3
         compares it again (it may have been settled by an edit on either side)."""
+        from git_issues.forge.github import RateLimited
         from git_issues.importers.github import _comment_row
 
-        item = self.client.get_json(f"/repos/{self.repo}/issues/comments/{github_id}",
-                                    what=f"comment {github_id} of {self.repo}#{number}")
+        try:
+            item = self.client.get_json(f"/repos/{self.repo}/issues/comments/{github_id}",
+                                        what=f"comment {github_id} of {self.repo}#{number}")
+        except RateLimited:
+            raise
+        except GitIssuesError as exc:  # deleted on GitHub: nothing left to hold it against
+            self.summary.notes.append(f"no longer held: {exc}")
+            return
         row = _comment_row(item)
         if row is not None:
             self.seen_comments.add(github_id)
@@ -729,6 +754,18 @@ class Pusher:
                                           state_mod.digest(body_text(made.get("body"))))
             self.pushed.comments += 1
 
+    def _exists(self, path: str) -> bool:
+        """Whether GitHub still has this thing (asked after a write to it failed)."""
+        from git_issues.forge.github import RateLimited
+
+        try:
+            self.client.get_json(path)
+        except RateLimited:
+            return True
+        except GitIssuesError:
+            return False
+        return True
+
     def _edit_comment(self, issue: Issue, comment: Comment, number: int) -> None:
         """A comment already on GitHub, edited here since the last sync: one PATCH."""
         github_id = comment.github_id
@@ -743,8 +780,16 @@ class Pusher:
             self.pushed.edited += 1
             return
         body = outgoing_comment(comment, self.login)
-        made = self.client.send("PATCH", f"/repos/{self.repo}/issues/comments/{github_id}",
-                                {"body": body})
+        path = f"/repos/{self.repo}/issues/comments/{github_id}"
+        try:
+            made = self.client.send("PATCH", path, {"body": body})
+        except GitIssuesError:
+            if self._exists(path):
+                raise
+            self.say(f"note: comment {comment.id} of {issue.id} was deleted on GitHub; "
+                     "its edit is not sent (comments are not created again)")
+            self.state.issues[number][-1].pop(str(github_id), None)
+            return
         self.state.record_comment(number, github_id,
                                   state_mod.digest(body_text(made.get("body"))))
         self.pushed.edited += 1
