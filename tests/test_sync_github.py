@@ -432,3 +432,18 @@ def test_an_edit_of_a_comment_deleted_on_github_is_a_note(run, repo, github):
     before = len(writes(github))
     sync(run, github)
     assert len(writes(github)) == before  # not tried again
+
+
+def test_a_first_dry_run_reports_the_import_and_nothing_to_send_back(run, repo, github):
+    github.repos[REPO].issues.append(make_issue(
+        REPO, 2, "Won't do", state="closed", state_reason="not_planned",
+        closed="2024-02-01T00:00:00Z"))
+    run("init")
+    before = _tree(repo / ".issues")
+    proc = sync(run, github, "--dry-run")
+    assert f"would import {REPO}#1 'From GitHub'" in proc.stderr
+    assert f"would import {REPO}#2 \"Won't do\"" in proc.stderr
+    assert "would add the statuses not_planned" in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "dry run: would be pushed: created 0, updated 0, comments 0")
+    assert _tree(repo / ".issues") == before and writes(github) == []

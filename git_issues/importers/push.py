@@ -297,6 +297,7 @@ class SyncImporter(Importer):
         self.kept_bases: dict[tuple[int, int], str | None] = {}  # held comments' old bases
         self._remote: dict[str, Any] = {}
         self.overlay: dict[str, Issue] = {}  # --dry-run: the files as the pull would leave them
+        self.statuses_added: dict[str, str] = {}  # --dry-run: what config.yml would gain
 
     def settles(self, issue_id: str) -> str | None:
         """How ``--prefer`` settles this issue's conflicts: local, remote or not at all."""
@@ -321,6 +322,14 @@ class SyncImporter(Importer):
     def _add_statuses(self) -> None:
         if not self.dry_run:
             super()._add_statuses()
+            return
+        from git_issues.importers.github import NEW_STATUSES
+
+        missing = [s for s in NEW_STATUSES if s not in self.ws.config().statuses]
+        if missing:
+            self.summary.notes.append(f"would add the statuses {', '.join(missing)} (closed) "
+                                      "to .issues/config.yml for GitHub's close reasons")
+        self.statuses_added = {s: NEW_STATUSES[s] for s in missing}
 
     def _known_numbers(self) -> dict[int, str]:
         """With ``--dry-run``, from the files themselves: refreshing the index writes it."""
@@ -520,7 +529,8 @@ class Pusher:
     def __init__(self, ws: Workspace, repo: str, client: Client, state: state_mod.SyncState,
                  pushed: Pushed, *, say: Say, dry_run: bool, pace: float,
                  progress: Progress | None = None, hourly: int = DEFAULT_HOURLY,
-                 overlay: dict[str, Issue] | None = None) -> None:
+                 overlay: dict[str, Issue] | None = None,
+                 statuses: dict[str, str] | None = None) -> None:
         self.ws = ws
         self.progress = progress or (lambda n: None)
         self.repo = repo
@@ -533,6 +543,7 @@ class Pusher:
         self.hourly = hourly
         self.overlay = overlay or {}  # --dry-run: files as the pull would have left them
         self.config = ws.config()
+        self.config.statuses = {**(statuses or {}), **self.config.statuses}  # --dry-run's
         self.held = {int(n): set(f) for n, f in state.held.items()}
         self._login: str | None = None
         self._milestones: dict[str, int] | None = None
@@ -821,6 +832,7 @@ def run_sync(ws: Workspace, repo: str, *, api_url: str | None, say: Say,
     pushed = Pushed()
     summary = Summary()
     overlay: dict[str, Issue] = {}
+    statuses: dict[str, str] = {}
     with Client(resolve_url(api_url), find_token(), say=say, backoff=backoff,
                 max_wait=MAX_WAIT if max_wait is None else max_wait) as client:
         if pull:
@@ -828,10 +840,10 @@ def run_sync(ws: Workspace, repo: str, *, api_url: str | None, say: Say,
                                     prefer=prefer, pushed=pushed, prefer_ids=prefer_ids,
                                     dry_run=dry_run)
             summary = importer.run()
-            state, overlay = importer.state, importer.overlay
+            state, overlay, statuses = importer.state, importer.overlay, importer.statuses_added
         else:
             state = state_mod.load(ws.root, "github", repo)
         if push:
             Pusher(ws, repo, client, state, pushed, say=say, dry_run=dry_run, pace=pace,
-                   progress=progress, hourly=hourly, overlay=overlay).run()
+                   progress=progress, hourly=hourly, overlay=overlay, statuses=statuses).run()
     return summary, pushed
