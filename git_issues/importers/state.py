@@ -16,7 +16,10 @@ that differs from GitHub and reports it.
 Per issue, a list (not a mapping: 100,000 of them are held in memory at once):
 ``[local_id, title, status, closed, labels, assignees, milestone, body_digest,
 {comment_id: body_digest}]``.  Bodies are kept as digests: telling whether a
-side changed needs no more, and a body can be 65,536 characters.
+side changed needs no more, and a body can be 65,536 characters.  ``sync``
+adds two keys to the first line: ``held`` (conflicts kept back: number ->
+field names or ``comment:ID``) and ``posted`` (creations per UTC minute over
+the last hour, for GitHub's hourly limit).
 """
 
 from __future__ import annotations
