@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import git
-from github_standin import Repo, StandIn, make_issue, serving
+from github_standin import Repo, StandIn, make_comment, make_issue, serving
 
 TOKEN = "ghp_standInToken0123456789"
 REPO = "acme/rocket"
@@ -447,3 +447,19 @@ def test_a_first_dry_run_reports_the_import_and_nothing_to_send_back(run, repo, 
     assert proc.stderr.strip().splitlines()[-1] == (
         "dry run: would be pushed: created 0, updated 0, comments 0")
     assert _tree(repo / ".issues") == before and writes(github) == []
+
+
+def test_a_refused_edit_of_someone_elses_comment_stays_here(run, repo, github):
+    github.repos[REPO].comments.append(make_comment(REPO, 1, 777, "Their note"))
+    remote(github)[1]["comments"] = 1
+    run("init")
+    sync(run, github)
+    local = next(i for i, f in files(repo).items() if f["github"]["number"] == 1)
+    cid = files(repo)[local]["comments"][0]["id"]
+    run("comment", local, "--edit", cid, "-m", "Our fix of their note")
+    github.fail(403, {}, {"message": "Must have admin rights to Repository."},
+                when=lambda p: p.startswith("PATCH") and p.endswith("/comments/777"))
+    proc = sync(run, github)
+    assert "GitHub refused the edit of comment" in proc.stderr and "hubot" in proc.stderr
+    assert github.repos[REPO].comments[0]["body"] == "Their note"
+    assert files(repo)[local]["comments"][0]["body"] == "Our fix of their note"

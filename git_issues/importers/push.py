@@ -779,6 +779,8 @@ class Pusher:
 
     def _edit_comment(self, issue: Issue, comment: Comment, number: int) -> None:
         """A comment already on GitHub, edited here since the last sync: one PATCH."""
+        from git_issues.forge.github import RateLimited
+
         github_id = comment.github_id
         assert github_id is not None
         if f"{COMMENT_HELD}{github_id}" in self.held.get(number, set()):
@@ -794,13 +796,20 @@ class Pusher:
         path = f"/repos/{self.repo}/issues/comments/{github_id}"
         try:
             made = self.client.send("PATCH", path, {"body": body})
+        except RateLimited:
+            raise
         except GitIssuesError:
-            if self._exists(path):
-                raise
-            self.say(f"note: comment {comment.id} of {issue.id} was deleted on GitHub; "
-                     "its edit is not sent (comments are not created again)")
-            self.state.issues[number][-1].pop(str(github_id), None)
-            return
+            if not self._exists(path):
+                self.say(f"note: comment {comment.id} of {issue.id} was deleted on GitHub; "
+                         "its edit is not sent (comments are not created again)")
+                self.state.issues[number][-1].pop(str(github_id), None)
+                return
+            if is_imported(comment.author) and not is_owner(comment.author, self.login):
+                self.say(f"note: GitHub refused the edit of comment {comment.id} of "
+                         f"{issue.id}, written there by {comment.author.split(' <')[0]}: "
+                         "the edit stays here (the token may edit only its own comments)")
+                return
+            raise
         self.state.record_comment(number, github_id,
                                   state_mod.digest(body_text(made.get("body"))))
         self.pushed.edited += 1
