@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import subprocess
 from pathlib import Path
 from typing import NamedTuple
 
@@ -56,6 +57,45 @@ def mentions(message: str, issue_id: str) -> bool:
     return False
 
 
+class MentionSearch:
+    """The ``git log`` behind ``references``, started before its answer is needed.
+
+    ``show`` starts it first and then checks the index's freshness (a ``stat``
+    of every issue file): git walks the history on the other core meanwhile.
+    Use it only as a context manager: leaving the block waits for git (killing
+    it if the answer was never asked for), so no process outlives the command.
+    """
+
+    def __init__(self, root: Path, issue_id: str, created: str | None) -> None:
+        self.root, self.issue_id, self.created = root, issue_id, created
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> MentionSearch:
+        since = _since(self.created or "")
+        args = ["git", "log", "--all", "--source", "--no-merges", "-i", "-F",
+                f"--grep={self.issue_id[:MIN_PREFIX]}", f"--since={since}", f"-n{MAX_SCANNED}",
+                "--format=%h%x00%S%x00%s%x00%B%x1e"]
+        try:
+            self.proc = subprocess.Popen(args, cwd=self.root, stdout=subprocess.PIPE,
+                                         stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        except FileNotFoundError:
+            raise GitIssuesError("git is not installed or not on PATH") from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None and not self.proc.stdout.closed:  # answer never asked for
+            self.proc.kill()
+            self.proc.communicate()
+
+    def result(self, limit: int = 10) -> tuple[list[Reference], int]:
+        """The newest ``limit`` commits that mention the issue, and how many there are."""
+        assert self.proc is not None, "use MentionSearch in a with block"
+        out, _ = self.proc.communicate()
+        if self.proc.returncode != 0:  # no commit yet, a shallow clone's hole: no references
+            return [], 0
+        return _parse(out, self.issue_id, limit)
+
+
 def references(root: Path, issue_id: str, created: str,
                limit: int = 10) -> tuple[list[Reference], int]:
     """The newest ``limit`` commits on any ref that mention the issue, and how many there are.
@@ -63,21 +103,36 @@ def references(root: Path, issue_id: str, created: str,
     One ``git log`` process: git's own ``--grep`` keeps only messages holding
     the id's first four characters; Python then checks each really names it.
     """
-    since = _since(created)
-    proc = gitutil.run(
-        ["log", "--all", "--source", "--no-merges", "-i", "-F",
-         f"--grep={issue_id[:MIN_PREFIX]}", f"--since={since}", f"-n{MAX_SCANNED}",
-         "--format=%h%x00%S%x00%s%x00%B%x1e"],
-        root, check=False)
-    if proc.returncode != 0:  # no commit yet, a shallow clone's hole: no references
-        return [], 0
+    with MentionSearch(root, issue_id, created) as search:
+        return search.result(limit)
+
+
+def _parse(out: bytes, issue_id: str, limit: int) -> tuple[list[Reference], int]:
     found = []
-    for record in proc.stdout.decode("utf-8", "replace").split("\x1e"):
+    for record in out.decode("utf-8", "replace").split("\x1e"):
         parts = record.strip("\n").split("\x00")
         if len(parts) == 4 and mentions(parts[3], issue_id):
             subject = _CONTROL_RE.sub("?", parts[2])  # a subject must not drive the terminal
             found.append(Reference(parts[0], subject, _short_ref(parts[1])))
     return found[:limit], len(found)
+
+
+_CREATED_RE = re.compile(rb"^created: '?([0-9TZ:-]{20})'?[ \t]*\r?$", re.M)
+
+
+def created_in(path: Path) -> str | None:
+    """The ``created`` time written in an issue file, without parsing the YAML.
+
+    Only bounds the search (an issue is not mentioned before it exists); None,
+    for a file written some other way, makes the search walk all of history.
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(16384)  # the keys before the body
+    except OSError:
+        return None
+    match = _CREATED_RE.search(head)
+    return match.group(1).decode("ascii") if match else None
 
 
 def _since(created: str) -> str:

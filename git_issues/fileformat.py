@@ -374,7 +374,9 @@ def _open_checked(path: str, shown: str) -> int:
 _OTHER_BREAKS = frozenset("\x85\u2028\u2029")
 # What a literal block can hold as it is: the characters PyYAML writes unescaped,
 # plus tabs.  Anything else (control characters, BOM) needs double-quoted escapes.
-_LITERAL_TEXT = re.compile(
+# Compiled on first use: only writing needs it, and compiling these ranges costs
+# ~3 ms, which every read of a changed file would otherwise pay.
+_LITERAL_TEXT_PATTERN = (
     "[\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010fffe]*"
 )
 
@@ -394,7 +396,7 @@ class _Dumper(yaml.SafeDumper):
         if _OTHER_BREAKS.intersection(scalar):
             analysis.allow_flow_plain = analysis.allow_block_plain = False
             analysis.allow_single_quoted = analysis.allow_block = False
-        elif "\n" in scalar and _LITERAL_TEXT.fullmatch(scalar):
+        elif "\n" in scalar and re.fullmatch(_LITERAL_TEXT_PATTERN, scalar):
             analysis.allow_block = True
         return analysis
 

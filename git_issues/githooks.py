@@ -30,7 +30,7 @@ from git_issues import gitutil, validation
 from git_issues.errors import GitIssuesError
 from git_issues.index.refresh import ensure_fresh
 from git_issues.registration import ensure_merge_driver
-from git_issues.store import CONFIG_PATH, ISSUES_DIR, path_stem
+from git_issues.store import CONFIG_PATH, ISSUES_DIR, path_stem, replace
 from git_issues.workspace import Workspace
 
 HOOK_NAMES = ("post-checkout", "post-merge", "post-rewrite", "pre-commit")
@@ -183,7 +183,7 @@ def _write(path: Path, text: str) -> None:
     with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(text)
     os.chmod(tmp, _MODE)
-    os.replace(tmp, path)
+    replace(tmp, path)  # retried while Windows refuses (a hook running holds it open)
 
 
 # -- install / uninstall ----------------------------------------------------

@@ -295,7 +295,7 @@ def check_milestone(value: Any) -> str:
     return name
 
 
-def _assignees(value: Any, legacy: Any) -> list[str]:
+def check_assignees(value: Any, legacy: Any) -> list[str]:
     """The list, plus a first-format ``assignee: x`` (kept in order, duplicates dropped)."""
     if value is not None and not isinstance(value, list):
         raise ValidationError("assignees must be a list")
@@ -377,7 +377,7 @@ def issue_from_dict(data: Any) -> Issue:
         created=parse_timestamp(data["created"], "created"),
         priority=None if priority is None else parse_priority(priority),
         labels=_labels(data.get("labels")),
-        assignees=_assignees(data.get("assignees"), data.get("assignee")),
+        assignees=check_assignees(data.get("assignees"), data.get("assignee")),
         milestone=None if data.get("milestone") in (None, "") else check_milestone(
             data["milestone"]),
         author=_text(data.get("author"), "author", one_line=True) or None,

@@ -1,7 +1,7 @@
 """Issue templates: ``.issues/templates/NAME.yml``, a partial issue that ``new`` starts from.
 
 A template holds what a kind of issue always has, as GitHub's issue templates
-do: a title prefix, labels, a priority, an assignee and a body skeleton.  The
+do: a title prefix, labels, a priority, assignees and a body skeleton.  The
 files are committed with the issues, so they arrive in pull requests and are
 read with the same guarded reader, and ``check`` validates them.  They live in
 a sub-folder, so neither the issue listing nor the merge driver's
@@ -16,11 +16,20 @@ from pathlib import Path
 from typing import Any
 
 from git_issues.errors import GitIssuesError, IssueFileError
-from git_issues.model import ValidationError, _Plain, _text, check_label, parse_priority
+from git_issues.model import (
+    ValidationError,
+    _Plain,
+    _text,
+    check_assignees,
+    check_label,
+    parse_priority,
+)
 
 TEMPLATES_DIR = "templates"
 SUFFIX = ".yml"
-KEYS = ("about", "title", "labels", "priority", "assignee", "body")
+KEYS = ("about", "title", "labels", "priority", "assignees", "body")
+# Templates written before issues had several assignees: read as one, like issue files.
+LEGACY_KEYS = ("assignee",)
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 DEFAULTS = {
@@ -59,17 +68,17 @@ body: |
 class Template(_Plain):
     """The parts of an issue a template fills in; empty ones fill in nothing."""
 
-    _FIELDS = ("name", "about", "title", "labels", "priority", "assignee", "body")
+    _FIELDS = ("name", "about", "title", "labels", "priority", "assignees", "body")
 
     def __init__(self, name: str, about: str = "", title: str = "",
                  labels: list[str] | None = None, priority: int | None = None,
-                 assignee: str = "", body: str = "") -> None:
+                 assignees: list[str] | None = None, body: str = "") -> None:
         self.name = name
         self.about = about
         self.title = title
         self.labels = labels or []
         self.priority = priority
-        self.assignee = assignee
+        self.assignees = assignees or []
         self.body = body
 
 
@@ -123,7 +132,7 @@ def _from_document(document: Any, name: str) -> Template:
         return Template(name)
     if not isinstance(document, dict):
         raise ValidationError("a template must be a mapping of fields")
-    unknown = [str(key) for key in document if key not in KEYS]
+    unknown = [str(key) for key in document if key not in KEYS + LEGACY_KEYS]
     if unknown:
         raise ValidationError(f"unknown key '{unknown[0]}' (a template may have: "
                               f"{', '.join(KEYS)})")
@@ -137,7 +146,7 @@ def _from_document(document: Any, name: str) -> Template:
         title=_text(document.get("title"), "title", one_line=True),
         labels=[check_label(label) for label in labels],
         priority=None if priority is None else parse_priority(priority),
-        assignee=_text(document.get("assignee"), "assignee", one_line=True),
+        assignees=check_assignees(document.get("assignees"), document.get("assignee")),
         body=_text(document.get("body"), "body"),
     )
 

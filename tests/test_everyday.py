@@ -290,6 +290,25 @@ def test_init_writes_templates_and_new_uses_one(run, repo):
     assert run("check").stdout == ""
 
 
+def test_a_template_assigns_several_people_and_reads_the_first_format(run, repo):
+    """Issues have a list of assignees; a template written with the first format's
+    single ``assignee`` still works, and ``-a`` replaces the template's people."""
+    run("init", "--no-hooks")
+    folder = repo / ISSUES / "templates"
+    (folder / "triage.yml").write_text("assignees:\n- ann@example.com\n- bob@example.com\n")
+    (folder / "old.yml").write_text("assignee: carol@example.com\n")
+    issue_id = run("new", "-T", "triage", "Two people").stdout.strip()
+    assert load(repo, issue_id)["assignees"] == ["ann@example.com", "bob@example.com"]
+    issue_id = run("new", "-T", "old", "One person").stdout.strip()
+    assert load(repo, issue_id)["assignees"] == ["carol@example.com"]
+    issue_id = run("new", "-T", "triage", "Given", "-a", "dan@example.com").stdout.strip()
+    assert load(repo, issue_id)["assignees"] == ["dan@example.com"]
+    (folder / "bad.yml").write_text("assignees: ann@example.com\n")
+    proc = run("check", check=False)
+    assert proc.returncode == 1
+    assert proc.stdout.strip() == (".issues/templates/bad.yml: assignees must be a list")
+
+
 def test_templates_are_offered_when_new_opens_the_editor(run, repo, tmp_path):
     run("init", "--no-hooks")
     editor = editor_typing(tmp_path, "Login fails\n")
@@ -353,6 +372,24 @@ def test_show_lists_commits_that_name_the_issue(run, repo):
     assert f'Referenced by {prefix} "Tidy the pager" on side' in shown
     assert f"Referenced by {in_text} " in shown
     assert shown.count("Referenced by") == 3
+
+
+def test_the_mention_search_reads_the_created_time_and_leaves_no_process(run, repo):
+    """show starts git log before the freshness check; leaving the block early
+    (a broken file, Ctrl-C) must not leave git running."""
+    import os
+
+    from git_issues.commits import MentionSearch, created_in
+
+    issue_id = run("new", "Pager resize").stdout.strip()
+    created = yaml.safe_load((repo / ".issues" / f"{issue_id}.yml").read_text())["created"]
+    assert created_in(repo / ".issues" / f"{issue_id}.yml") == created
+    assert created_in(repo / ".issues" / "missing.yml") is None
+    with MentionSearch(repo, issue_id, created) as search:
+        pid = search.proc.pid
+    assert search.proc.returncode is not None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
 
 
 def test_close_with_a_commit_names_it_in_a_comment(run, repo):

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from conftest import GIT_ISSUES
 
-from git_issues.cli import cli
+from git_issues.cli.app import all_commands
 
 HANG_GUARD_S = 30  # a generous guard against hangs on a shared machine, not a timing assert
 PEAK_RSS_MB = 200  # a bomb that got through costs gigabytes; a refused one tens of MB
@@ -245,7 +245,7 @@ READ_COMMANDS = [("show",), ("show", "--json"), ("log",)]
 
 
 def registered(command: str) -> bool:
-    return command in cli.commands
+    return command in all_commands()
 
 
 @pytest.fixture

@@ -475,6 +475,26 @@ def test_a_fresh_read_stays_behind_the_import_boundaries(run, three: Path):
     assert imported_by(three, "ls", "-n", "1", watched=BOUNDARIES) == []
 
 
+def test_a_command_loads_only_its_own_command_module(run, three: Path):
+    """Every start paid for every command module before they were loaded by name."""
+    run("ls")
+    cli_modules = ("git_issues.cli.listing", "git_issues.cli.single", "git_issues.cli.changes",
+                   "git_issues.cli.importing", "git_issues.cli.syncing", "git_issues.cli.serve",
+                   "git_issues.cli.review", "git_issues.cli.admin", "git_issues.cli.remove")
+    assert imported_by(three, "ls", watched=cli_modules) == ["git_issues.cli.listing"]
+    assert imported_by(three, "view", "aaaa1111", watched=cli_modules) == ["git_issues.cli.single"]
+    assert imported_by(three, "close", "aaaa1111", watched=cli_modules) == [
+        "git_issues.cli.changes"]
+
+
+def test_a_write_does_not_import_the_index(run, three: Path):
+    """Writes never refresh the index (lifecycle.py), so they need neither it nor sqlite3."""
+    run("ls")
+    watched = ("sqlite3", "git_issues.index.query", "git_issues.index.refresh")
+    assert imported_by(three, "comment", "aaaa1111", "-m", "Seen.", watched=watched) == []
+    assert imported_by(three, "edit", "aaaa1111", "--title", "Renamed", watched=watched) == []
+
+
 def test_reading_an_edited_file_and_writing_import_nothing_heavy(run, three: Path):
     run("ls")
     write_issue(three, "aaaa1111", "Alpha edited by hand")

@@ -14,13 +14,29 @@ from pathlib import Path
 import pytest
 
 from git_issues.cli import cli
+from git_issues.cli.app import COMMAND_MODULES, all_commands
 
 ROOT = Path(__file__).resolve().parent.parent
 MAN_PAGE = ROOT / "git_issues" / "man" / "git-issues.1"
 GUIDE = ROOT / "docs" / "guide.md"
 GIT_COMPLETION = Path("/usr/share/bash-completion/completions/git")
-VISIBLE = sorted(name for name, command in cli.commands.items() if not command.hidden)
+VISIBLE = sorted(name for name, command in all_commands().items() if not command.hidden)
 needs_man = pytest.mark.skipif(shutil.which("man") is None, reason="no man(1) on this machine")
+
+
+def test_the_table_of_command_modules_matches_what_the_modules_define():
+    """A command missing from COMMAND_MODULES would vanish from the command line; one
+    listed under the wrong module would fail to load."""
+    import importlib
+    import pkgutil
+
+    import git_issues.cli
+
+    for module in pkgutil.iter_modules(git_issues.cli.__path__):
+        importlib.import_module(f"git_issues.cli.{module.name}")
+    assert set(cli.commands) == set(COMMAND_MODULES)
+    for name, command in cli.commands.items():
+        assert command.callback.__module__ == f"git_issues.cli.{COMMAND_MODULES[name]}", name
 
 
 def test_every_command_is_in_the_man_page_and_the_guide():

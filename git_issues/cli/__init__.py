@@ -5,24 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from git_issues.cli.app import cli
-
-# The commands register themselves on ``cli`` when imported.
-from git_issues.cli import (  # noqa: F401,E402  isort: skip
-    admin,
-    changes,
-    history,
-    hookscmd,
-    importing,
-    listing,
-    milestones,
-    remove,
-    review,
-    serve,
-    single,
-    syncing,
-)
-
+from git_issues.cli.app import cli  # commands load when named: see COMMAND_MODULES
 
 COMPLETE_VAR = "_GIT_ISSUES_COMPLETE"
 

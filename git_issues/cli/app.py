@@ -6,6 +6,7 @@ User errors from the library (``GitIssuesError``) become one line on stderr,
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -15,7 +16,6 @@ from click.shell_completion import CompletionItem
 
 from git_issues import __version__
 from git_issues.errors import GitIssuesError
-from git_issues.index.query import indexed_titles
 from git_issues.workspace import open_workspace
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -36,7 +36,33 @@ ALIASES = {"create": "new", "list": "ls", "view": "show", "update": "edit"}
 HINTS = {"delete": "to delete an issue: git issues rm ID"}
 
 
+# The module under git_issues/cli/ that defines each command.  Only the module
+# of the command typed is imported: loading every command module on every
+# start costs ~10 ms, a tenth of click's own import (docs/performance.md).
+# tests/test_manual.py checks this table against what the modules register.
+COMMAND_MODULES = {
+    "init": "admin", "reindex": "admin",
+    "new": "single", "show": "single",
+    "ls": "listing", "ready": "listing",
+    "edit": "changes", "comment": "changes", "close": "changes", "reopen": "changes",
+    "link": "changes", "unlink": "changes",
+    "rm": "remove", "log": "history", "milestones": "milestones",
+    "diff": "review", "check": "review", "merge-driver": "review",
+    "hooks": "hookscmd", "import": "importing", "export": "importing",
+    "sync": "syncing", "serve": "serve",
+}
+
+
 class Group(click.Group):
+    """The top-level group: commands loaded on first use, and the error convention."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMAND_MODULES) | set(self.commands))
+
+    def _load(self, name: str) -> None:
+        if name not in self.commands and name in COMMAND_MODULES:
+            importlib.import_module(f"git_issues.cli.{COMMAND_MODULES[name]}")
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -45,8 +71,10 @@ class Group(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """Our commands, then the ``gh`` names for them (hidden: not in the list twice)."""
+        self._load(cmd_name)
         command = super().get_command(ctx, cmd_name)
         if command is None and cmd_name in ALIASES:
+            self._load(ALIASES[cmd_name])
             command = super().get_command(ctx, ALIASES[cmd_name])
         if command is None and cmd_name in HINTS and not ctx.resilient_parsing:
             hint = HINTS[cmd_name]
@@ -80,6 +108,13 @@ def split_commas(values: tuple[str, ...] | list[str]) -> list[str]:
         out.extend(part.strip() for part in value.split(",")) if "," in value \
             else out.append(value)
     return out
+
+
+def all_commands() -> dict[str, click.Command]:
+    """Every command, loaded: for the help, the man page and the tests."""
+    for name in COMMAND_MODULES:
+        cli._load(name)
+    return dict(cli.commands)
 
 
 @click.group(cls=Group, context_settings=CONTEXT)
@@ -131,6 +166,8 @@ def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) ->
     Runs on every <TAB>, so it lists one folder and never refreshes or builds
     the index; a stale title is harmless here.  Any failure completes nothing.
     """
+    from git_issues.index.query import indexed_titles
+
     try:
         with open_workspace() as ws:
             ids = sorted(i for i in ws.store.ids() if i.startswith(incomplete.lower()))

@@ -27,8 +27,10 @@ from git_issues.cli.output import (
     priority_text,
     style,
 )
+from git_issues.commits import MentionSearch, created_in
 from git_issues.errors import GitIssuesError
 from git_issues.index.query import open_index
+from git_issues.templates import Template
 from git_issues.workspace import open_workspace
 
 NEW_INSTRUCTIONS = """\
@@ -136,12 +138,12 @@ def new(title: str | None, body: str | None, body_file: str | None, labels: tupl
             raise GitIssuesError("a TITLE is needed (or run on a terminal to use the editor)")
 
         def create(title: str, edited_body: str | None = None) -> Any:
-            fill = chosen or _EMPTY
+            fill = chosen or Template("")  # no template: nothing to fill in
             given = text if text is not None else edited_body
             return lifecycle.create(
                 ws, title, body=given if given is not None else fill.body,
                 labels=[*fill.labels, *split_commas(labels)],
-                assignees=list(assignees) or ([fill.assignee] if fill.assignee else []),
+                assignees=list(assignees) or list(fill.assignees),
                 milestone=milestone,
                 priority=priority if priority is not None else fill.priority)
 
@@ -153,17 +155,6 @@ def new(title: str | None, body: str | None, body_file: str | None, labels: tupl
             issue = _create_from_editor(ws, create, chosen)
     click.echo(issue.id)
     click.echo(f"Created issue {issue.id}: {issue.title}", err=True)
-
-
-class _Empty:
-    """No template: nothing to fill in."""
-
-    title = body = assignee = ""
-    labels: list[str] = []
-    priority = None
-
-
-_EMPTY = _Empty()
 
 
 @cli.command()
@@ -178,7 +169,10 @@ def show(issue_id: str, as_json: bool) -> None:
         if as_json:
             emit_json(ws.store.read(issue_id).to_dict())
             return
-        with open_index(ws.sources) as view:
+        created = created_in(ws.store.path(issue_id))
+        # git log runs beside the freshness check (one stat per issue file).
+        with MentionSearch(ws.root, issue_id, created) as search, \
+                open_index(ws.sources) as view:
             # The index is fresh and holds the file's fields as JSON: cheaper than
             # importing PyYAML to parse the file again.  A broken file has no row:
             # reading it gives the user the file's own error.
@@ -188,9 +182,7 @@ def show(issue_id: str, as_json: bool) -> None:
             titles = view.titles([other for _, other in links])
             state = view.statuses().get(issue.status, "open")
             numbers = github_refs(view, issue)
-        from git_issues.commits import references
-
-        mentions = references(ws.root, issue.id, issue.created)
+            mentions = search.result()
     echo_paged(issue_text(issue, state, links, titles, mentions, numbers))
 
 

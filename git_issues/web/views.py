@@ -179,4 +179,4 @@ def template_form(template: Any) -> dict[str, str]:
         return {}
     return {"title": template.title, "body": template.body, "labels": ", ".join(template.labels),
             "priority": "" if template.priority is None else str(template.priority),
-            "assignees": getattr(template, "assignee", "") or ""}
+            "assignees": ", ".join(template.assignees)}
