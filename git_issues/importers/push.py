@@ -94,7 +94,7 @@ def minute(moment: float) -> str:
 def posted_within_hour(posted: dict[str, int], now: float) -> dict[str, int]:
     """The per-minute creation counts of the last hour (older ones are forgotten)."""
     since = minute(now - 3600)
-    return {k: v for k, v in posted.items() if k > since}
+    return {k: v for k, v in posted.items() if k >= since}  # a minute late, never early
 
 
 def pace_from_env() -> float:
