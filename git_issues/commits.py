@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 from git_issues import gitutil
 from git_issues.errors import GitIssuesError
+from git_issues.fileformat import read_bytes
 from git_issues.model import _CONTROL_RE
 
 TRAILERS = ("fixes", "fixed", "closes", "closed", "resolves", "resolved", "refs", "ref",
@@ -126,12 +127,11 @@ def created_in(path: Path) -> str | None:
     Only bounds the search (an issue is not mentioned before it exists); None,
     for a file written some other way, makes the search walk all of history.
     """
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(16384)  # the keys before the body
-    except OSError:
+    try:  # the guarded read: a link or a FIFO posing as an issue is refused, not opened
+        data, _ = read_bytes(str(path))
+    except (OSError, GitIssuesError):
         return None
-    match = _CREATED_RE.search(head)
+    match = _CREATED_RE.search(data, 0, 16384)  # the keys before the body
     return match.group(1).decode("ascii") if match else None
 
 

@@ -273,7 +273,7 @@ def _marked_text(old: dict | None, merged: dict[str, Any],
 
 
 def _block(key: str, value: Any) -> list[str]:
-    from git_issues.fileformat import dump_mapping
+    from git_issues.yamlcodec import dump_mapping
 
     if value is _MISSING:
         return []

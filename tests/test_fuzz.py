@@ -150,9 +150,9 @@ no_anchor_texts = st.one_of(
 def test_fast_constructor_builds_what_pyyaml_builds(text):
     """The reader's fast constructor (texts without '&') agrees with PyYAML's
     own safe constructor on every value and every refusal."""
-    from git_issues.fileformat import _FastLoader, _Loader
+    from git_issues.yamlcodec import FastLoader, Loader
 
-    assert loaded_by(_FastLoader, text) == loaded_by(_Loader, text)
+    assert loaded_by(FastLoader, text) == loaded_by(Loader, text)
 
 
 def timestamp_the_long_way(text: str):

@@ -20,7 +20,7 @@ from typing import Any
 from yaml import ScalarNode
 from yaml.emitter import Emitter
 
-from git_issues.fileformat import _Dumper
+from git_issues.yamlcodec import Dumper
 
 _STR_TAG = "tag:yaml.org,2002:str"
 # Characters PyYAML writes as they are (allow_unicode), without the other line breaks.
@@ -59,7 +59,7 @@ def _scalar(value: Any) -> str:
         if not analysis.allow_single_quoted:
             raise _Fallback
         plain = analysis.allow_block_plain
-    if plain and _Dumper.resolve(_Dumper, ScalarNode, value, (True, False)) == _STR_TAG:
+    if plain and Dumper.resolve(Dumper, ScalarNode, value, (True, False)) == _STR_TAG:
         return value
     return "'" + value.replace("'", "''") + "'"
 
