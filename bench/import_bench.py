@@ -2,6 +2,9 @@
 """Benchmark ``git issues import github`` against the stand-in GitHub API, on its own.
 
     python bench/import_bench.py [--issues 100000] [--comments 300000]
+    python bench/import_bench.py --issues 5000 --profile /tmp/import.prof    # cProfile
+    python bench/import_bench.py --issues 10000 \
+        --wrap "py-spy record -f raw -o /tmp/import.txt --threads --"         # any wrapper
 
 What it measures, in one run:
 
@@ -10,7 +13,8 @@ What it measures, in one run:
   HTTP client and parses each page's JSON, and does nothing else: the floor
   that the network and the server set;
 * **import**: ``git-issues import github bench/rocket`` into an empty
-  repository: whole cold process, its peak RSS from ``os.wait4``.
+  repository: whole cold process, its peak RSS and CPU seconds (its own and
+  its git children's) from ``os.wait4``.
 
 The stand-in (``tests/github_standin.py``) runs in this process, in threads,
 and generates each issue and comment from its number when asked, so the data
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -92,8 +97,9 @@ def comment_at(issues: int):
     return make
 
 
-def run_child(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS (KiB) and stderr tail of one whole process."""
+def run_child(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, Any, str]:
+    """Wall seconds, resource usage (peak RSS in KiB, CPU seconds of the process and its
+    waited-for children, git's included) and stderr tail of one whole process."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err)
@@ -104,7 +110,7 @@ def run_child(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, i
         tail = err.read().decode("utf-8", "replace").strip().splitlines()[-3:]
     if proc.returncode != 0:
         raise SystemExit(f"{argv[0]} failed: {tail}")
-    return wall, usage.ru_maxrss, "\n".join(tail)
+    return wall, usage, "\n".join(tail)
 
 
 BARE = """\
@@ -128,6 +134,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--issues", type=int, default=100_000)
     parser.add_argument("--comments", type=int, default=None, help="default: 3 per issue")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="run the import under cProfile, its stats into FILE")
+    parser.add_argument("--wrap", metavar="COMMAND", default="",
+                        help="a command the import runs under, e.g. "
+                             "'py-spy record -f raw -o /tmp/import.txt --threads --'")
     args = parser.parse_args()
     comments = 3 * args.issues if args.comments is None else args.comments
     script = Path(sys.executable).parent / "git-issues"
@@ -146,10 +157,18 @@ def main() -> None:
         bare = [sys.executable, "-c", BARE, stand_in.url, REPO]
         print(f"{args.issues:,} issues, {comments:,} comments "
               f"({-(-args.issues // 100) + -(-comments // 100):,} pages)", flush=True)
-        before, _, note = run_child(bare, repo, env)
-        print(f"bare loop:   {before:8.1f} s   ({note})", flush=True)
-        wall, rss, tail = run_child([str(script), "import", "github", REPO], repo, env)
-        print(f"import:      {wall:8.1f} s   peak RSS {rss / 1024:.0f} MB", flush=True)
+        before, bare_usage, note = run_child(bare, repo, env)
+        print(f"bare loop:   {before:8.1f} s   ({note}; CPU {bare_usage.ru_utime:.1f} s user "
+              f"+ {bare_usage.ru_stime:.1f} s system)", flush=True)
+        command = [str(script)]
+        if args.profile:
+            command = [sys.executable, "-m", "cProfile", "-o",
+                       str(Path(args.profile).resolve()), "-m", "git_issues"]
+        command = [*shlex.split(args.wrap), *command]
+        wall, usage, tail = run_child([*command, "import", "github", REPO], repo, env)
+        rss = usage.ru_maxrss
+        print(f"import:      {wall:8.1f} s   peak RSS {rss / 1024:.0f} MB   CPU "
+              f"{usage.ru_utime:.1f} s user + {usage.ru_stime:.1f} s system", flush=True)
         print(f"             {tail}", flush=True)
         after, _, _ = run_child(bare, repo, env)
         print(f"bare loop:   {after:8.1f} s (again)", flush=True)

@@ -26,7 +26,7 @@ _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?")
 _INT = re.compile(r"0|-?[1-9][0-9]{0,17}")
 # Ids: digits and letters, a letter among them, not 0x.../0b... (hex and binary to YAML 1.1).
 _WORD_WITH_DIGITS = re.compile(r"(?!0[xb])[0-9]+[a-z][0-9a-z]*")
-_NOT_TEXT = frozenset(
+NOT_TEXT = frozenset(
     "yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF "
     "null Null NULL".split())
 MAX_DEPTH = 8  # canonical files nest 4 deep; deeper goes to PyYAML's own checks
@@ -75,9 +75,18 @@ def _scalar(text: str) -> Any:
         return text
     if not (text[0].isalpha() or text[0] == "_") or ": " in text or text[-1] == ":" \
             or "#" in text \
-            or text in _NOT_TEXT:
+            or text in NOT_TEXT:
         raise _NotPlain
     return text
+
+
+def reads_as_text(value: str) -> bool:
+    """Whether ``value``, written plain, surely reads back as this very text
+    (False also when only PyYAML's resolver could tell)."""
+    try:
+        return _scalar(value) == value
+    except _NotPlain:
+        return False
 
 
 class _Reader:
@@ -110,7 +119,7 @@ class _Reader:
             if match is None:
                 raise _NotPlain
             key, rest = match.groups()
-            if key in result or key in _NOT_TEXT:
+            if key in result or key in NOT_TEXT:
                 raise _NotPlain
             result[key] = self.value(rest, indent, depth)
         return result

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from git_issues.fastyaml import dump
 from git_issues.fileformat import dump_issue, load_text
-from git_issues.importers.fastyaml import dump
 from git_issues.model import Comment, Issue
 
 TRICKY = ["no", "yes", "Off", "null", "~", "1.0", "0x1f", "1_000", "2026-11-26", "12:30",
@@ -59,3 +61,57 @@ def test_the_fast_writer_handles_what_an_import_writes():
     fast = dump(issue.to_dict())
     assert fast is not None and fast == dump_issue(issue)
     assert load_text(fast.encode(), "x") == issue
+
+
+class _Analyzer:
+    """What ``Emitter.analyze_scalar`` reads of its emitter."""
+
+    allow_unicode = True
+
+
+ONE_LINE = st.text(alphabet=st.sampled_from(list("ab1 :#-?,[]{}&*!|>'\"%@`.~=+é☃")),
+                   min_size=1, max_size=12)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(text=st.one_of(ONE_LINE, st.sampled_from(TRICKY), st.text(min_size=1, max_size=20)))
+def test_the_plain_rule_is_pyyamls(text):
+    """The regular expression that stands in for ``analyze_scalar`` decides as it does."""
+    from yaml.emitter import Emitter
+
+    from git_issues.fastyaml import _NOT_PLAIN, _PRINTABLE
+
+    if "\n" in text or not re.fullmatch(_PRINTABLE, text):
+        return  # not a text this rule is asked about
+    analysis = Emitter.analyze_scalar(_Analyzer, text)  # type: ignore[arg-type]
+    assert analysis.allow_single_quoted
+    assert (_NOT_PLAIN.search(text) is None) == analysis.allow_block_plain, text
+
+
+def test_timestamps_and_repeated_texts_are_written_as_pyyaml_writes_them():
+    from git_issues.fastyaml import _scalar
+    from git_issues.yamlcodec import dump_mapping
+
+    for text in ("2026-01-02T03:04:05Z", "bug", "a: b", "yes", "null", "user <u@example.com>") * 2:
+        assert f"k: {_scalar(text)}\n" == dump_mapping({"k": text})
+    # Numbers and dates as text: PyYAML's writer decides the whole file.
+    for text in ("1.5", "2026-01-02", "12"):
+        assert dump({"k": text}) is None
+
+
+@given(text=st.one_of(st.sampled_from(["yes", "No", "null", "~", "<<", "=", "on", "OFF", "12",
+                                       "0x1f", "1.5", ".inf", "2026-01-02", "4k7xq2m9", "-1"]),
+                      st.text(min_size=1, max_size=12)))
+def test_the_resolver_rule_is_pyyamls(text):
+    """What ``_resolves_to_text`` says of a plain text, PyYAML's resolver agrees with;
+    where it is unsure the fast writer steps aside."""
+    from yaml import ScalarNode
+
+    from git_issues.fastyaml import _RESOLVED_EXACTLY, _resolves_to_text
+    from git_issues.yamlcodec import Dumper
+
+    is_text = Dumper.resolve(Dumper, ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str"
+    if _resolves_to_text(text):
+        assert is_text, text
+    elif text[0].isalpha() or text[0] in _RESOLVED_EXACTLY:
+        assert not is_text, text

@@ -265,3 +265,38 @@ def test_ctrl_c_leaves_finished_issues_whole_and_staged_and_the_rerun_continues(
     proc = run("import", "github", REPO, env=env(github))
     assert proc.stderr.strip().splitlines()[-1].startswith(f"imported {250 - len(written)},")
     assert sorted(files(repo)) == list(range(1, 251))
+
+
+def test_a_terminal_shows_a_progress_bar_and_a_pipe_only_the_summary(run, repo, github):
+    from conftest import on_terminal
+
+    seed(github, count=250)  # three pages: the bar's total comes from Link rel="last"
+    code, screen = on_terminal(repo, "import", "github", REPO, env=env(github))
+    assert code == 0, screen
+    assert "Importing acme/rocket [" in screen and "/~300 issues" in screen
+    before, last = screen.rstrip("\n").rsplit("\n", 1)
+    assert last == "imported 250, updated 0, unchanged 0, skipped 1 pull requests"
+    assert before.endswith("\r\x1b[Knote: added the statuses not_planned, duplicate (closed) "
+                           "to .issues/config.yml for GitHub's close reasons")  # bar wiped first
+    github.repos[REPO].issues[0].update(title="Changed on GitHub", updated_at=_now())
+    proc = run("import", "github", REPO, env=env(github))
+    assert "\r" not in proc.stderr and "Importing" not in proc.stderr
+    assert proc.stderr.splitlines() == ["imported 0, updated 1, unchanged 0"]
+
+
+def test_pages_fetched_ahead_stop_with_the_block_that_reads_them(repo, github):
+    import threading
+
+    from git_issues.forge.github import Client
+
+    seed(github, count=350)  # four pages
+    with Client(github.url, TOKEN) as client:
+        with client.prefetch(f"/repos/{REPO}/issues", {"state": "all", "per_page": 100}) as pages:
+            first = next(iter(pages))
+            assert client.last_page == 4  # from Link rel="last": the progress bar's total
+        assert len(first) == 100
+        assert not any(t.name == "fetch" and t.is_alive() for t in threading.enumerate())
+        asked = len(github.requests)
+        assert asked <= 1 + 2 + 1  # the page read, two waiting, one being handed over
+    time.sleep(0.3)
+    assert len(github.requests) == asked  # nothing fetched after the block was left

@@ -487,12 +487,14 @@ def test_a_command_loads_only_its_own_command_module(run, three: Path):
         "git_issues.cli.changes"]
 
 
-def test_a_write_does_not_import_the_index(run, three: Path):
-    """Writes never refresh the index (lifecycle.py), so they need neither it nor sqlite3."""
+def test_a_write_does_not_import_the_index_or_pyyaml(run, three: Path):
+    """Writes never refresh the index (lifecycle.py), so they need neither it nor sqlite3;
+    a canonical file is read by plainyaml and written by fastyaml, without PyYAML."""
     run("ls")
-    watched = ("sqlite3", "git_issues.index.query", "git_issues.index.refresh")
+    watched = ("sqlite3", "git_issues.index.query", "git_issues.index.refresh", "yaml")
     assert imported_by(three, "comment", "aaaa1111", "-m", "Seen.", watched=watched) == []
     assert imported_by(three, "edit", "aaaa1111", "--title", "Renamed", watched=watched) == []
+    assert imported_by(three, "new", "Plain title", watched=watched) == []
 
 
 def test_reading_an_edited_file_and_writing_import_nothing_heavy(run, three: Path):

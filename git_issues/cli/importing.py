@@ -1,6 +1,7 @@
 """Commands: ``import github|beads|gh-json|jsonl`` and ``export``.
 
-Thin: each opens the workspace, calls one importer and prints what it did.
+Thin: each opens the workspace, calls one importer and prints what it did
+(cli/progress.py draws the bar on a terminal and prints the summary line).
 Messages and the summary go to stderr; ``export`` writes JSON Lines to stdout.
 The HTTP client library is imported inside ``import github`` only.
 """
@@ -15,38 +16,8 @@ import click
 
 from git_issues.cli.app import cli
 from git_issues.cli.listing import filter_options
-from git_issues.cli.output import is_tty
+from git_issues.cli.progress import Bar, report, say
 from git_issues.workspace import open_workspace
-
-
-def _say(message: str) -> None:
-    if is_tty(sys.stderr):
-        click.echo("\r\x1b[K", nl=False, err=True)  # clear the progress line first
-    click.echo(message, err=True)
-
-
-class _Counter:
-    """A progress line on a terminal (issues done), nothing when stderr is piped."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.on = is_tty(sys.stderr)
-
-    def __call__(self, done: int) -> None:
-        if self.on and done % 25 == 0:
-            click.echo(f"\r{self.label}: {done} issues", nl=False, err=True)
-
-    def end(self) -> None:
-        if self.on:
-            click.echo("\r\x1b[K", nl=False, err=True)
-
-
-def _report(summary: Any) -> None:
-    for note in summary.notes:
-        click.echo(f"note: {note}", err=True)
-    for conflict in summary.conflicts:
-        click.echo(f"conflict: {conflict}", err=True)
-    click.echo(summary.line(), err=True)
 
 
 def api_url_option(func: Callable) -> Callable:
@@ -73,13 +44,13 @@ def import_github(repo: str, api_url: str | None) -> None:
     """
     from git_issues.importers.github import run_import
 
-    counter = _Counter(f"Importing {repo}")
+    bar = Bar(f"Importing {repo}")
     try:
         with open_workspace() as ws:
-            summary = run_import(ws, repo, api_url=api_url, say=_say, progress=counter)
+            summary = run_import(ws, repo, api_url=api_url, say=say, progress=bar)
     finally:
-        counter.end()
-    _report(summary)
+        bar.end()
+    report(summary)
 
 
 @import_.command("beads")
@@ -90,7 +61,7 @@ def import_beads(path: str) -> None:
 
     with open_workspace() as ws:
         summary = import_file(ws, path)
-    _report(summary)
+    report(summary)
 
 
 @import_.command("gh-json")
@@ -103,7 +74,7 @@ def import_gh_json(path: str, repo: str | None) -> None:
 
     with open_workspace() as ws:
         summary = import_file(ws, path, repo=repo)
-    _report(summary)
+    report(summary)
 
 
 @import_.command("jsonl")
@@ -114,7 +85,7 @@ def import_jsonl(path: str) -> None:
 
     with open_workspace() as ws:
         summary = import_file(ws, path)
-    _report(summary)
+    report(summary)
 
 
 @cli.command()

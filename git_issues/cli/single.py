@@ -29,7 +29,6 @@ from git_issues.cli.output import (
 )
 from git_issues.commits import MentionSearch, created_in
 from git_issues.errors import GitIssuesError
-from git_issues.index.query import open_index
 from git_issues.templates import Template
 from git_issues.workspace import open_workspace
 
@@ -169,6 +168,8 @@ def show(issue_id: str, as_json: bool) -> None:
         if as_json:
             emit_json(ws.store.read(issue_id).to_dict())
             return
+        from git_issues.index.query import open_index  # new, in this module too, needs none
+
         created = created_in(ws.store.path(issue_id))
         # git log runs beside the freshness check (one stat per issue file).
         with MentionSearch(ws.root, issue_id, created) as search, \

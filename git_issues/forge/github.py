@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import urllib3
 
@@ -31,6 +33,7 @@ API_URL_ENV = "GITHUB_API_URL"
 TOKEN_ENVS = ("GITHUB_TOKEN", "GH_TOKEN")
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 RETRIES = 5
+PREFETCH = 2  # pages fetched ahead of the one being imported
 MAX_WAIT = 15 * 60  # a rate limit resetting later than this stops the run instead
 _ANONYMOUS_HINT = ("no GitHub token (GITHUB_TOKEN, GH_TOKEN or `gh auth token`): "
                    "public repositories only, 60 requests an hour")
@@ -73,9 +76,22 @@ def find_token() -> str | None:
 
 def next_link(header: str | None) -> str | None:
     """The ``rel="next"`` URL of a ``Link`` header, if any."""
+    return _link(header, "next")
+
+
+def last_page(header: str | None) -> int | None:
+    """The page number of the ``rel="last"`` URL of a ``Link`` header, if any."""
+    url = _link(header, "last")
+    if url is None:
+        return None
+    page = parse_qs(urlsplit(url).query).get("page", [""])[0]
+    return int(page) if page.isdigit() else None
+
+
+def _link(header: str | None, rel: str) -> str | None:
     for part in (header or "").split(","):
         url, _, params = part.partition(";")
-        if 'rel="next"' in params.replace(" ", ""):
+        if f'rel="{rel}"' in params.replace(" ", ""):
             return url.strip().strip("<>")
     return None
 
@@ -93,7 +109,9 @@ class Client:
         self.max_wait = max_wait
         self.timeout = timeout
         self.requests = 0
+        self.last_page: int | None = None  # of the list being paged, from its Link header
         self._pool: urllib3.PoolManager | None = None
+        self._interrupt = threading.Event()  # ends a wait of a fetch thread being closed
         self._host = urlsplit(base_url).netloc
 
     def __enter__(self) -> Client:
@@ -134,34 +152,26 @@ class Client:
             if not isinstance(data, list):
                 raise GitIssuesError(f"GitHub answered {_shown(url)} with something that is "
                                      "not a list")
+            link = response.headers.get("Link")
+            self.last_page = last_page(link) or self.last_page
             yield data
-            url = next_link(response.headers.get("Link"))
+            url = next_link(link)
             if url and urlsplit(url).netloc != self._host:  # the token stays with its host
                 raise GitIssuesError(f"GitHub's next page points to another host: {_shown(url)}")
 
+    def prefetch(self, path: str, params: dict[str, Any] | None = None,
+                 what: str = "") -> Prefetch:
+        """``pages`` fetched by a thread, up to ``PREFETCH`` pages ahead of the caller:
+        ``with client.prefetch(...) as pages: for page in pages: ...``.
+
+        The server prepares the next page while this one is imported.
+        """
+        self.last_page = None
+        return Prefetch(self.pages(path, params, what), self._interrupt)
+
     def get(self, url: str, what: str = "") -> urllib3.BaseHTTPResponse:
         """One GET, retried through 5xx, dropped connections and short rate limits."""
-        assert self._pool is not None, "use the client in a `with` block"
-        failures = 0
-        while True:
-            try:
-                self.requests += 1
-                response = self._pool.request("GET", url, headers=self._headers(),
-                                              preload_content=True, redirect=True)
-            except urllib3.exceptions.HTTPError as exc:
-                failures = self._retry(failures, f"{_shown(url)}: {_reason(exc)}")
-                continue
-            status = response.status
-            if status < 300:
-                return response
-            if status in RETRY_STATUSES:
-                failures = self._retry(failures, f"{_shown(url)}: HTTP {status}")
-                continue
-            wait = _rate_limit_wait(response)
-            if wait is not None:
-                self._wait_out(wait)
-                continue
-            raise GitIssuesError(_refusal(status, response, url, what, self._token is not None))
+        return self._request("GET", url, what=what)
 
     def send(self, method: str, path: str, payload: dict[str, Any]) -> Any:
         """One write (POST or PATCH) with a JSON body; the answer's JSON.
@@ -172,18 +182,25 @@ class Client:
         thing twice harmlessly and is retried like a GET.  A 403 that is not a
         rate limit means the token may read but not write.
         """
-        assert self._pool is not None, "use the client in a `with` block"
         url = self.url(path)
-        data = json.dumps(payload).encode("utf-8")
-        headers = {**self._headers(), "Content-Type": "application/json"}
+        return _json(self._request(method, url, body=json.dumps(payload).encode("utf-8")), url)
+
+    def _request(self, method: str, url: str, *, body: bytes | None = None,
+                 what: str = "") -> urllib3.BaseHTTPResponse:
+        """The one retry loop of every request: see the module docstring for the rules."""
+        assert self._pool is not None, "use the client in a `with` block"
+        headers = self._headers()
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        once = method == "POST"  # may have created something: never sent twice
         failures = 0
         while True:
             try:
                 self.requests += 1
-                response = self._pool.request(method, url, body=data, headers=headers,
-                                              preload_content=True, redirect=False)
+                response = self._pool.request(method, url, body=body, headers=headers,
+                                              preload_content=True, redirect=method == "GET")
             except urllib3.exceptions.HTTPError as exc:
-                if method == "POST":
+                if once:
                     raise GitIssuesError(
                         f"GitHub did not answer {method} {_shown(url)} ({_reason(exc)}); "
                         "run the same command again: it finds what was created") from None
@@ -191,19 +208,19 @@ class Client:
                 continue
             status = response.status
             if status < 300:
-                return _json(response, url)
-            if status in RETRY_STATUSES and method != "POST":
+                return response
+            if status in RETRY_STATUSES and not once:
                 failures = self._retry(failures, f"{_shown(url)}: HTTP {status}")
                 continue
             wait = _rate_limit_wait(response)
             if wait is not None:
                 self._wait_out(wait)
                 continue
-            if status == 403:
+            if status == 403 and method != "GET":
                 raise GitIssuesError(f"GitHub refused to write ({method} {_shown(url)}): the "
                                      "token needs write access to issues (scope 'repo', or "
                                      "'Issues: Read and write' for a fine-grained token)")
-            raise GitIssuesError(_refusal(status, response, url, "", self._token is not None))
+            raise GitIssuesError(_refusal(status, response, url, what, self._token is not None))
 
     def get_json(self, path: str, what: str = "") -> Any:
         """One GET of a single object (``/user``, one issue)."""
@@ -217,7 +234,7 @@ class Client:
                                  "run the same command again later: it continues")
         delay = self.backoff * 2 ** (failures - 1)
         self.say(f"{problem}; retrying in {delay:g} s")
-        time.sleep(delay)
+        self._pause(delay)
         return failures
 
     def _wait_out(self, wait: float) -> None:
@@ -226,7 +243,71 @@ class Client:
             raise RateLimited(f"GitHub's rate limit is used up until {until}; run the same "
                               "command again then: it continues where it stopped")
         self.say(f"GitHub's rate limit is used up: waiting until {until} ({wait:.0f} s)")
-        time.sleep(wait)
+        self._pause(wait)
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep, unless the fetch thread doing it is being closed (Ctrl-C in the import)."""
+        if self._interrupt.wait(seconds):
+            raise GitIssuesError("stopped while waiting for GitHub")
+
+
+class Prefetch:
+    """A thread that runs a page iterator ahead of its consumer; closed by ``with``.
+
+    The thread hands pages (and the error that ended them, raised again in the
+    consumer) over a queue of ``PREFETCH`` places, so at most that many pages
+    wait in memory.  Leaving the ``with`` early (Ctrl-C, an error while
+    importing a page) stops the thread at its next hand-over or wait; a request
+    in progress is given a few seconds, then left to the daemon thread.
+    """
+
+    JOIN_TIMEOUT = 5.0
+
+    def __init__(self, source: Iterator[list[Any]], interrupt: threading.Event) -> None:
+        self._source = source
+        self._interrupt = interrupt
+        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(PREFETCH)
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="fetch", daemon=True)
+
+    def __enter__(self) -> Prefetch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._closing.set()
+        if self._thread.is_alive():
+            self._interrupt.set()
+            self._thread.join(self.JOIN_TIMEOUT)
+            self._interrupt.clear()
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        while True:
+            kind, value = self._queue.get()
+            if kind == "page":
+                yield value
+            elif kind == "end":
+                return
+            else:
+                raise value
+
+    def _run(self) -> None:
+        try:
+            for page in self._source:
+                if not self._hand_over(("page", page)):
+                    return
+            self._hand_over(("end", None))
+        except BaseException as exc:  # given to the consumer, raised in its thread
+            self._hand_over(("error", exc))
+
+    def _hand_over(self, entry: tuple[str, Any]) -> bool:
+        while not self._closing.is_set():
+            try:
+                self._queue.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
 
 def _rate_limit_wait(response: urllib3.BaseHTTPResponse) -> float | None:
