@@ -9,16 +9,11 @@ from __future__ import annotations
 
 import click
 
-<<<<<<< HEAD
 from git_issues.cli.app import cli, complete_ids
-from git_issues.cli.importing import _Counter, _report, _say, api_url_option
-=======
-from git_issues.cli.app import cli
 from git_issues.cli.importing import api_url_option
 from git_issues.cli.progress import Bar as _Counter
 from git_issues.cli.progress import report as _report
 from git_issues.cli.progress import say as _say
->>>>>>> main
 from git_issues.workspace import open_workspace
 
 

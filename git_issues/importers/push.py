@@ -271,12 +271,15 @@ class DryWriter(Writer):
     def mint_id(self) -> str:
         return self.mint_id_avoiding(set(self.issues))
 
-    def create(self, issue: Issue) -> None:
+    def create(self, issue: Issue, data: Any = None) -> None:
         self.issues[issue.id] = copy.deepcopy(issue)
         self.written += 1
 
     def replace(self, issue: Issue, data: bytes) -> None:
         self.create(issue)
+
+    def stage_later(self, path: Any) -> None:
+        pass
 
 
 class SyncImporter(Importer):
@@ -335,7 +338,7 @@ class SyncImporter(Importer):
         """With ``--dry-run``, from the files themselves: refreshing the index writes it."""
         if not self.dry_run:
             return super()._known_numbers()
-        known = {n: entry[0] for n, entry in self.state.issues.items()}
+        known = self.state.issues.local_ids()
         for issue_id in self.ws.store.ids():
             try:
                 github = self.ws.store.read(issue_id).origin.get("github")

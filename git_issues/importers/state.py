@@ -16,16 +16,12 @@ that differs from GitHub and reports it.
 Per issue, a list (not a mapping: 100,000 of them are held in memory at once):
 ``[local_id, title, status, closed, labels, assignees, milestone, body_digest,
 {comment_id: body_digest}]``.  Bodies are kept as digests: telling whether a
-<<<<<<< HEAD
-side changed needs no more, and a body can be 65,536 characters.  ``sync``
-adds two keys to the first line: ``held`` (conflicts kept back: number ->
-field names or ``comment:ID``) and ``posted`` (creations per UTC minute over
-the last hour, for GitHub's hourly limit).
-=======
 side changed needs no more, and a body can be 65,536 characters.  In memory an
 entry stays the JSON text of its line until someone asks for the list (see
 ``Entries``): ~250 bytes an issue instead of ~1 KB of small Python objects.
->>>>>>> main
+``sync`` adds two keys to the first line: ``held`` (conflicts kept back:
+number -> field names or ``comment:ID``) and ``posted`` (creations per UTC
+minute over the last hour, for GitHub's hourly limit).
 """
 
 from __future__ import annotations
@@ -157,16 +153,8 @@ class SyncState:
                                 "partial": self.partial or None}
         if self.held:
             head["held"] = {n: self.held[n] for n in sorted(self.held, key=int)}
-<<<<<<< HEAD
         if self.posted:
             head["posted"] = dict(sorted(self.posted.items()))
-        lines = [json.dumps(head, ensure_ascii=False)[:-1] + ', "issues": {']
-        rows = [f"{json.dumps(str(n))}: {json.dumps(self.issues[n], ensure_ascii=False)}"
-                for n in sorted(self.issues)]
-        lines.append(",\n".join(rows))
-        lines.append("}}")
-        return "\n".join(line for line in lines if line) + "\n"
-=======
         numbers = sorted(self.issues)
         yield json.dumps(head, ensure_ascii=False)[:-1] + ', "issues": {\n'
         last = len(numbers) - 1
@@ -174,7 +162,6 @@ class SyncState:
             end = ",\n" if position < last else "\n"
             yield f'"{number}": {self.issues.text(number)}{end}'
         yield "}}\n"
->>>>>>> main
 
     def save(self) -> Path:
         """Write atomically (temp file + rename), like an issue file."""
@@ -204,12 +191,8 @@ def load(root: Path, kind: str, repo: str) -> SyncState:
         state.since = data.get("since")
         state.partial = data.get("partial") or {}
         state.held = data.get("held") or {}
-<<<<<<< HEAD
         state.posted = data.get("posted") or {}
-        state.issues = {int(n): entry for n, entry in data.get("issues", {}).items()}
-=======
         state.issues = data["issues"]
->>>>>>> main
     except (ValueError, TypeError, AttributeError) as exc:
         raise GitIssuesError(f"{shown}: not a sync state this version reads ({exc}); "
                              "delete it to fetch everything again") from None
