@@ -7,7 +7,9 @@ Two figures (issue 15):
 
 * **push**: ``sync`` of a repository holding ``--issues`` new local issues
   (each with one comment) into an empty stand-in repository, pacing off
-  (``GIT_ISSUES_SYNC_PACE=0``): whole cold process, wall time, requests;
+  (``GIT_ISSUES_SYNC_PACE=0``, and an hourly budget of creations,
+  ``GIT_ISSUES_SYNC_HOURLY``, large enough not to stop it): whole cold process,
+  wall time, requests;
 * **nothing to do**: the requests a sync makes when nothing changed on either
   side (the run after the push, and the one after that).
 
@@ -85,7 +87,8 @@ def main() -> None:
         env = {**os.environ, "HOME": str(home), "GIT_AUTHOR_NAME": "Ann",
                "GIT_AUTHOR_EMAIL": "ann@example.com", "GIT_COMMITTER_NAME": "Ann",
                "GIT_COMMITTER_EMAIL": "ann@example.com", "GIT_CONFIG_NOSYSTEM": "1",
-               "GITHUB_TOKEN": TOKEN, "GH_TOKEN": "", "GIT_ISSUES_SYNC_PACE": "0"}
+               "GITHUB_TOKEN": TOKEN, "GH_TOKEN": "", "GIT_ISSUES_SYNC_PACE": "0",
+               "GIT_ISSUES_SYNC_HOURLY": str(10 * args.issues + 10)}  # no hourly stop
         os.environ.update({k: env[k] for k in ("HOME", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
                                                 "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")})
         path = Path(tmp) / "repo"

@@ -169,6 +169,10 @@ class Handler(BaseHTTPRequestHandler):
             found = [i for i in repo.issues if i["number"] == int(segments[4])]
             return self._send(200, found[0]) if found else \
                 self._send(404, {"message": "Not Found"})
+        if len(segments) == 6 and segments[4] == "comments" and segments[5].isdigit():
+            found = [c for c in repo.comments if c["id"] == int(segments[5])]
+            return self._send(200, found[0]) if found else \
+                self._send(404, {"message": "Not Found"})
         if segments[4:] == ["comments"]:
             items = _filtered(repo.comments, query)
         elif len(segments) == 4:
@@ -268,6 +272,8 @@ def _apply(stand_in: StandIn, repo: Repo, name: str, method: str, rest: list[str
         _set_milestone(repo, issue, payload)
         repo.issues.append(issue)
         return 201, issue
+    if method == "PATCH" and len(rest) == 3 and rest[:2] == ["issues", "comments"]:
+        return _patch_comment(repo, rest[2], payload)
     found = [i for i in repo.issues if len(rest) >= 2 and str(i["number"]) == rest[1]]
     if not found or rest[0] != "issues":
         return None
@@ -284,6 +290,20 @@ def _apply(stand_in: StandIn, repo: Repo, name: str, method: str, rest: list[str
         _patch_issue(repo, issue, payload)
         return 200, issue
     return None
+
+
+def _patch_comment(repo: Repo, comment_id: str, payload: dict[str, Any]
+                   ) -> tuple[int, Any] | None:
+    """``PATCH .../issues/comments/{comment_id}`` with ``{"body": ...}``: 200 and the comment."""
+    found = [c for c in repo.comments if str(c["id"]) == comment_id]
+    if not found:
+        return None
+    if not isinstance(payload.get("body"), str):
+        return 422, {"message": "Invalid request.", "errors": [{"field": "body",
+                                                                 "code": "missing_field"}]}
+    found[0]["body"] = payload["body"]
+    found[0]["updated_at"] = _stamp()
+    return 200, found[0]
 
 
 def _set_milestone(repo: Repo, issue: dict[str, Any], payload: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from git_issues.cli.app import cli
+from git_issues.cli.app import cli, complete_ids
 from git_issues.cli.importing import api_url_option
 from git_issues.cli.progress import Bar as _Counter
 from git_issues.cli.progress import report as _report
@@ -26,33 +26,49 @@ def sync() -> None:
 @click.argument("repo", metavar="OWNER/REPO")
 @api_url_option
 @click.option("--dry-run", is_flag=True,
-              help="Print what would be sent; send nothing, write nothing (no pull).")
+              help="Read GitHub (GETs only) and print what the pull would change and what "
+                   "the push would send; write nothing, send nothing.")
 @click.option("--pull-only", "mode", flag_value="pull", help="Only the import half.")
 @click.option("--push-only", "mode", flag_value="push", help="Only the push half.")
 @click.option("--prefer", type=click.Choice(["local", "remote"]),
-              help="Settle every conflict of this run: keep ours (and send it) or take GitHub's.")
+              help="Settle conflicts: keep ours (and send it) or take GitHub's; every "
+                   "conflict of this run, or only those of --issue.")
+@click.option("--issue", "issues", multiple=True, metavar="ID", shell_complete=complete_ids,
+              help="With --prefer: settle only this issue's conflicts (repeatable); "
+                   "the others stay held.")
 def sync_github(repo: str, api_url: str | None, dry_run: bool, mode: str | None,
-                prefer: str | None) -> None:
+                prefer: str | None, issues: tuple[str, ...]) -> None:
     """Pull GitHub's changes, then create, comment on and update issues there.
 
     The token comes from GITHUB_TOKEN, GH_TOKEN or `gh auth token` and needs
     write access to issues.  GIT_ISSUES_SYNC_PACE sets the seconds between two
-    creations (default 0.8; GitHub allows about 80 a minute).
+    creations (default 0.8; GitHub allows about 80 a minute) and
+    GIT_ISSUES_SYNC_HOURLY the creations allowed in an hour (default 500).
     """
     from git_issues.importers.push import run_sync
 
+    if issues and prefer is None:
+        raise click.UsageError("--issue says whose conflicts --prefer settles: "
+                               "give --prefer local or --prefer remote too")
     counter = _Counter(f"Syncing {repo}")
     try:
         with open_workspace() as ws:
+            chosen = [ws.store.resolve(i) for i in issues] if issues else None
             summary, pushed = run_sync(ws, repo, api_url=api_url, say=_say, progress=counter,
-                                       prefer=prefer, pull=mode != "push",
-                                       push=mode != "pull", dry_run=dry_run)
+                                       prefer=prefer, prefer_ids=chosen,
+                                       pull=mode != "push", push=mode != "pull",
+                                       dry_run=dry_run)
     finally:
         counter.end()
     for conflict in pushed.conflicts:
         click.echo(f"conflict: {conflict}", err=True)
-    if mode != "push" and not dry_run:  # the pull ran: its summary line, as the import's
-        _report(summary)
+    if mode != "push":  # the pull ran: its summary line, as the import's
+        if dry_run:
+            for note in summary.notes:
+                click.echo(f"note: {note}", err=True)
+            click.echo(f"dry run: the pull would have {summary.line()}", err=True)
+        else:
+            _report(summary)
     click.echo(pushed.line() if not dry_run else f"dry run: would be {pushed.line()}", err=True)
     if pushed.conflicts:
         raise SystemExit(1)

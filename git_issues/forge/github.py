@@ -329,7 +329,7 @@ def _rate_limit_wait(response: urllib3.BaseHTTPResponse) -> float | None:
         except ValueError:
             return 60.0
         return max(reset - time.time(), 0.0) + 1.0
-    if response.status == 429:
+    if response.status == 429 or "secondary rate limit" in _message(response).lower():
         return 60.0  # GitHub: "wait at least one minute" when it gives no header
     return None
 

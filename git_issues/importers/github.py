@@ -194,7 +194,7 @@ class Importer:
             issues_since = max(filter(None, [issues_since, state.partial["issues_through"]]))
         self.started = state.partial.get("started") or self.started
         self.known = self._known_numbers()
-        with Writer(self.ws) as writer, _spill(self.ws) as spill:
+        with self._writer() as writer, _spill(self.ws) as spill:
             self.writer = writer
             try:
                 self._fetch_comments(spill, comments_since)
@@ -210,6 +210,10 @@ class Importer:
             state.partial = {}
             self._save_state()
         return self.summary
+
+    def _writer(self) -> Writer:
+        """Where the files go; ``sync --dry-run`` swaps in one that keeps them in memory."""
+        return Writer(self.ws)
 
     def _save_state(self) -> None:
         if not self.state.issues and self.state.since is None and not self.state.partial:

@@ -12,17 +12,27 @@ The push compares what would be sent with the last-synced values in the same
 state file (``.issues/sync/github/OWNER/REPO.json``) and sends only what
 changed here: a POST for an issue without a GitHub number (its number is
 written into its file at once), a POST per new comment (its id written back),
-one PATCH per changed issue.  After each write the state records what GitHub
-answered as the new last-synced values.
+one PATCH per changed issue, one PATCH per comment edited here.  After each
+write the state records what GitHub answered as the new last-synced values.
+
+Comments are compared three ways too, by the digest of their text kept per
+GitHub comment id: edited on one side, the edit goes to the other; edited on
+both, the comment is held like a field (``comment:ID`` in ``held``).
+
+GitHub's secondary limits on creating content (about 80 a minute, 500 an
+hour) are met by pacing the POSTs and by counting them per minute in the state
+(``posted``): a push that would go over the hour's budget stops, saying how
+many creations are left and when to run again; the next run continues.
 """
 
 from __future__ import annotations
 
+import calendar
 import copy
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from git_issues.errors import GitIssuesError, IssueFileError
@@ -33,6 +43,7 @@ from git_issues.importers.github import (
     Progress,
     as_base,
     check_repo,
+    local_values,
     remote_values,
     set_value,
 )
@@ -50,7 +61,40 @@ DEFAULT_PACE = 0.8  # seconds between two POSTs: GitHub's ~80 creations a minute
 PUSHED_FIELDS = ("title", "status", "labels", "assignees", "milestone", "body")
 NOREPLY = "@users.noreply.github.com"
 SAVE_EVERY = 50  # creations between two saves of the state file
+HOURLY_ENV = "GIT_ISSUES_SYNC_HOURLY"
+DEFAULT_HOURLY = 500  # GitHub: "no more than 500 content-generating requests per hour"
+COMMENT_HELD = "comment:"  # a held comment in the state's ``held``: "comment:<github id>"
 Say = Callable[[str], None]
+
+
+class OutOfBudget(Exception):
+    """The hour's creations are used up; the push stops (see ``Pusher.run``)."""
+
+
+def hourly_from_env() -> int:
+    """Creations allowed in any hour: ``GIT_ISSUES_SYNC_HOURLY``, read per run."""
+    value = os.environ.get(HOURLY_ENV, "").strip()
+    if not value:
+        return DEFAULT_HOURLY
+    try:
+        return max(int(value), 1)
+    except ValueError:
+        raise GitIssuesError(f"{HOURLY_ENV} must be a whole number of creations an hour, "
+                             f"got {value!r}") from None
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def minute(moment: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime(moment))
+
+
+def posted_within_hour(posted: dict[str, int], now: float) -> dict[str, int]:
+    """The per-minute creation counts of the last hour (older ones are forgotten)."""
+    since = minute(now - 3600)
+    return {k: v for k, v in posted.items() if k >= since}  # a minute late, never early
 
 
 def pace_from_env() -> float:
@@ -71,11 +115,14 @@ class Pushed:
         self.created = 0
         self.updated = 0
         self.comments = 0
+        self.edited = 0  # comments already on GitHub, edited here
         self.adopted = 0
         self.conflicts: list[str] = []
 
     def line(self) -> str:
         text = f"pushed: created {self.created}, updated {self.updated}, comments {self.comments}"
+        if self.edited:
+            text += f", comments edited {self.edited}"
         if self.adopted:
             text += f", adopted {self.adopted}"
         if self.conflicts:
@@ -145,6 +192,17 @@ def comment_texts(comment: Comment) -> set[str]:
     return {body_text(comment.body), body_text(f"{line}\n\n{comment.body}")}
 
 
+def comment_unchanged(comment: Comment, base: str) -> bool:
+    """Whether the comment here is still what GitHub held at the last sync."""
+    return any(state_mod.digest(text) == base for text in comment_texts(comment))
+
+
+def without_attribution(comment: Comment, theirs: str) -> str:
+    """GitHub's text of a comment sent from here, less the attribution line we added."""
+    line = f"*From {comment.author} on {comment.date[:10]} in the repository:*\n\n"
+    return body_text(theirs[len(line):]) if theirs.startswith(line) else theirs
+
+
 def remote_status(status: str, config: Config) -> str:
     """The status as the pull would read GitHub's state back (open, closed or a reason)."""
     if config.state_of(status) != "closed":
@@ -197,22 +255,122 @@ def shorten(value: Any) -> str:
 # --- the pull ------------------------------------------------------------------------
 
 
+class DryWriter(Writer):
+    """A writer for ``--dry-run``: keeps what would be written in memory, touches nothing."""
+
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws)
+        self.issues: dict[str, Issue] = {}
+
+    def __enter__(self) -> DryWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def mint_id(self) -> str:
+        return self.mint_id_avoiding(set(self.issues))
+
+    def create(self, issue: Issue, data: Any = None) -> None:
+        self.issues[issue.id] = copy.deepcopy(issue)
+        self.written += 1
+
+    def replace(self, issue: Issue, data: bytes) -> None:
+        self.create(issue)
+
+    def stage_later(self, path: Any) -> None:
+        pass
+
+
 class SyncImporter(Importer):
     """The import, adopting marked issues and holding conflicts back (see the module doc)."""
 
     def __init__(self, ws: Workspace, repo: str, client: Client, *, say: Say,
-                 progress: Progress | None, prefer: str | None, pushed: Pushed) -> None:
+                 progress: Progress | None, prefer: str | None, pushed: Pushed,
+                 prefer_ids: Collection[str] | None = None, dry_run: bool = False) -> None:
         super().__init__(ws, repo, client, say=say, progress=progress)
         self.prefer = prefer
+        self.prefer_ids = None if prefer_ids is None else set(prefer_ids)
+        self.dry_run = dry_run
         self.pushed = pushed
         self.held_before = {int(n): set(f) for n, f in self.state.held.items()}
         self.state.held = {}
         self.seen: set[int] = set()
+        self.seen_comments: set[int] = set()
+        self.kept_bases: dict[tuple[int, int], str | None] = {}  # held comments' old bases
         self._remote: dict[str, Any] = {}
+        self.overlay: dict[str, Issue] = {}  # --dry-run: the files as the pull would leave them
+        self.statuses_added: dict[str, str] = {}  # --dry-run: what config.yml would gain
+
+    def settles(self, issue_id: str) -> str | None:
+        """How ``--prefer`` settles this issue's conflicts: local, remote or not at all."""
+        if self.prefer_ids is not None and issue_id not in self.prefer_ids:
+            return None
+        return self.prefer
+
+    # --- --dry-run: reads only ----------------------------------------------------
+
+    def _writer(self) -> Writer:
+        if not self.dry_run:
+            return super()._writer()
+        writer = DryWriter(self.ws)
+        self.overlay = writer.issues
+        return writer
+
+    def _save_state(self) -> None:
+        self._restore_comment_bases()
+        if not self.dry_run:
+            super()._save_state()
+
+    def _add_statuses(self) -> None:
+        if not self.dry_run:
+            super()._add_statuses()
+            return
+        from git_issues.importers.github import NEW_STATUSES
+
+        missing = [s for s in NEW_STATUSES if s not in self.ws.config().statuses]
+        if missing:
+            self.summary.notes.append(f"would add the statuses {', '.join(missing)} (closed) "
+                                      "to .issues/config.yml for GitHub's close reasons")
+        self.statuses_added = {s: NEW_STATUSES[s] for s in missing}
+
+    def _known_numbers(self) -> dict[int, str]:
+        """With ``--dry-run``, from the files themselves: refreshing the index writes it."""
+        if not self.dry_run:
+            return super()._known_numbers()
+        known = self.state.issues.local_ids()
+        for issue_id in self.ws.store.ids():
+            try:
+                github = self.ws.store.read(issue_id).origin.get("github")
+            except (IssueFileError, GitIssuesError):
+                continue
+            if github and str(github.get("repo", "")).lower() == self.repo.lower():
+                known[int(github["number"])] = issue_id
+        return known
+
+    def _create(self, item: dict[str, Any], remote: dict[str, Any], comments: list[tuple]) -> None:
+        before = self.summary.imported
+        super()._create(item, remote, comments)
+        if self.dry_run and self.summary.imported > before:
+            self.say(f"would import {self.repo}#{item['number']} {remote['title']!r}")
+
+    def _save_if_changed(self, before: Issue, after: Issue, data: bytes) -> None:
+        if self.dry_run and after != before:
+            old, new = local_values(before), local_values(after)
+            what = [f for f in state_mod.FIELDS if old[f] != new[f] and f != "closed"]
+            if before.comments != after.comments:
+                what.append("comments")
+            number = after.origin.get("github", {}).get("number")
+            self.say(f"would update {after.id} ({self.repo}#{number}) from GitHub: "
+                     f"{', '.join(what) or 'comment ids'}")
+        super()._save_if_changed(before, after, data)
+
+    # --- issues ------------------------------------------------------------------
 
     def _one_issue(self, item: dict[str, Any], comments: list[tuple]) -> None:
         number = item["number"]
         self.seen.add(number)
+        self.seen_comments.update(row[0] for row in comments)
         if number not in self.known and self._adopt(item):
             return
         old = copy.deepcopy(self.state.issues.get(number))
@@ -222,11 +380,14 @@ class SyncImporter(Importer):
         entry = self.state.issues.get(number)
         if old is not None and entry is not None:
             for field in held:
+                if field.startswith(COMMENT_HELD):
+                    continue
                 index = state_mod.FIELDS.index(field) + 1
                 entry[index] = old[index]
                 if field == "status":
                     closed = state_mod.FIELDS.index("closed") + 1
                     entry[closed] = old[closed]
+        self._restore_comment_bases()
 
     def _adopt(self, item: dict[str, Any]) -> bool:
         """A remote issue carrying a local issue's marker: that issue, created by a run
@@ -250,22 +411,26 @@ class SyncImporter(Importer):
         return True
 
     def _conflict(self, issue: Issue, field: str, mine: Any, theirs: Any, number: int) -> None:
-        if self.prefer == "remote":
+        settle = self.settles(issue.id)
+        if settle == "remote":
             set_value(issue, field, theirs)
             if field == "status":
                 issue.closed = self._remote.get("closed")
             return
-        if self.prefer == "local":
+        if settle == "local":
             return  # the base becomes GitHub's value: the push sends ours
         self.state.held.setdefault(str(number), []).append(field)
         self.pushed.conflicts.append(
             f"{issue.id} ({self.repo}#{number}) {field}: changed here and on GitHub: "
             f"here {shorten(mine)}, on GitHub {shorten(theirs)}; neither changed "
-            "(--prefer local or --prefer remote settles it)")
+            f"(--prefer local|remote [--issue {issue.id}] settles it)")
+
+    # --- comments ------------------------------------------------------------------
 
     def _merge_comments(self, after: Issue, number: int, rows: list[tuple]) -> None:
-        """First adopt GitHub's copy of a comment sent by a run that stopped before
-        writing its id back: same text as a comment here that has no id yet."""
+        """Adopt GitHub's copy of a comment sent by a run that stopped before writing
+        its id back (same text as a comment here that has no id yet); then compare
+        the comments both sides have three ways; the import adds the new ones."""
         unsent = [c for c in after.comments if c.github_id is None]
         known = {c.github_id for c in after.comments}
         for row in rows if unsent else []:
@@ -276,15 +441,86 @@ class SyncImporter(Importer):
                 match.github_id = github_id
                 known.add(github_id)
                 self.pushed.adopted += 1
-        super()._merge_comments(after, number, rows)
+        by_github = {c.github_id: c for c in after.comments if c.github_id is not None}
+        for row in rows:
+            if row[0] in by_github:
+                self._merge_comment(after, number, by_github[row[0]], body_text(row[4]))
+        super()._merge_comments(after, number, [r for r in rows if r[0] not in by_github])
+
+    def _merge_comment(self, after: Issue, number: int, mine: Comment, theirs: str) -> None:
+        if theirs in comment_texts(mine):
+            return
+        assert mine.github_id is not None
+        base = self.state.comment_base(number, mine.github_id)
+        if base is not None and state_mod.digest(theirs) == base:
+            return  # edited here only: the push sends it
+        if base is not None and comment_unchanged(mine, base):
+            mine.body = without_attribution(mine, theirs)  # edited on GitHub only
+            return
+        settle = self.settles(after.id)
+        if settle == "remote":
+            mine.body = without_attribution(mine, theirs)
+            return
+        if settle == "local":
+            return  # the base becomes GitHub's text: the push sends ours
+        self.state.held.setdefault(str(number), []).append(f"{COMMENT_HELD}{mine.github_id}")
+        self.kept_bases[(number, mine.github_id)] = base
+        url = after.origin.get("github", {}).get("url", "")
+        self.pushed.conflicts.append(
+            f"{after.id} ({self.repo}#{number}) comment {mine.id}: edited here and on "
+            f"GitHub ({url}#issuecomment-{mine.github_id}); neither changed "
+            f"(--prefer local|remote [--issue {after.id}] settles it)")
+
+    def _restore_comment_bases(self) -> None:
+        """A held comment keeps its old last-synced text, so the conflict is seen again."""
+        for (number, github_id), base in self.kept_bases.items():
+            entry = self.state.issues.get(number)
+            if entry is None:
+                continue
+            comments = entry[-1]
+            if base is None:
+                comments.pop(str(github_id), None)
+            else:
+                comments[str(github_id)] = base
 
     def _leftover_comments(self, spill: Any) -> None:
+        for (number, github_id) in self._held_comments():
+            if github_id not in self.seen_comments:  # unchanged on GitHub: ask for it again
+                self._refetch_comment(spill, number, github_id)
         super()._leftover_comments(spill)
+        self._restore_comment_bases()
         for number in sorted(set(self.held_before) - self.seen):
+            fields = self.held_before[number]
+            if all(f.startswith(COMMENT_HELD) for f in fields):
+                continue  # only comments held: asked for above
             item = self.client.get_json(f"/repos/{self.repo}/issues/{number}",
                                         what=f"issue {self.repo}#{number}")
             if isinstance(item, dict) and item.get("number") == number:
                 self._one_issue(item, [])
+
+    def _held_comments(self) -> list[tuple[int, int]]:
+        return [(number, int(f[len(COMMENT_HELD):])) for number, fields in
+                sorted(self.held_before.items()) for f in sorted(fields)
+                if f.startswith(COMMENT_HELD)]
+
+    def _refetch_comment(self, spill: Any, number: int, github_id: int) -> None:
+        """Put a held comment GitHub did not change back into the spill, so that step 3
+        compares it again (it may have been settled by an edit on either side)."""
+        from git_issues.forge.github import RateLimited
+        from git_issues.importers.github import _comment_row
+
+        try:
+            item = self.client.get_json(f"/repos/{self.repo}/issues/comments/{github_id}",
+                                        what=f"comment {github_id} of {self.repo}#{number}")
+        except RateLimited:
+            raise
+        except GitIssuesError as exc:  # deleted on GitHub: nothing left to hold it against
+            self.summary.notes.append(f"no longer held: {exc}")
+            return
+        row = _comment_row(item)
+        if row is not None:
+            self.seen_comments.add(github_id)
+            spill.execute("INSERT OR REPLACE INTO c VALUES (?, ?, ?, ?, ?)", row)
 
 
 # --- the push ------------------------------------------------------------------------
@@ -295,7 +531,9 @@ class Pusher:
 
     def __init__(self, ws: Workspace, repo: str, client: Client, state: state_mod.SyncState,
                  pushed: Pushed, *, say: Say, dry_run: bool, pace: float,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, hourly: int = DEFAULT_HOURLY,
+                 overlay: dict[str, Issue] | None = None,
+                 statuses: dict[str, str] | None = None) -> None:
         self.ws = ws
         self.progress = progress or (lambda n: None)
         self.repo = repo
@@ -305,7 +543,10 @@ class Pusher:
         self.say = say
         self.dry_run = dry_run
         self.pace = pace
+        self.hourly = hourly
+        self.overlay = overlay or {}  # --dry-run: files as the pull would have left them
         self.config = ws.config()
+        self.config.statuses = {**(statuses or {}), **self.config.statuses}  # --dry-run's
         self.held = {int(n): set(f) for n, f in state.held.items()}
         self._login: str | None = None
         self._milestones: dict[str, int] | None = None
@@ -322,24 +563,36 @@ class Pusher:
         return self._login
 
     def run(self) -> None:
-        with Writer(self.ws) as writer:
+        ids = sorted(set(self.ws.store.ids()) | set(self.overlay))
+        with (DryWriter(self.ws) if self.dry_run else Writer(self.ws)) as writer:
             self.writer = writer
             try:
-                for issue_id in sorted(self.ws.store.ids()):
-                    self._one(issue_id)
+                for index, issue_id in enumerate(ids):
+                    try:
+                        self._one(issue_id)
+                    except OutOfBudget:
+                        raise GitIssuesError(self._stop_line(ids[index:])) from None
             finally:
                 if not self.dry_run:
                     self._save()
+        if self.dry_run:
+            self._budget_note()
 
     def _save(self) -> None:
         from git_issues import gitutil
 
-        if self.state.issues or self.state.held:
+        self.state.posted = posted_within_hour(self.state.posted, time.time())
+        if self.state.issues or self.state.held or self.state.posted:
             gitutil.add(self.ws.root, [self.state.save()])
+
+    def _read(self, issue_id: str) -> tuple[Issue, bytes]:
+        if issue_id in self.overlay:
+            return copy.deepcopy(self.overlay[issue_id]), b""
+        return self.ws.store.read_with_bytes(issue_id)
 
     def _one(self, issue_id: str) -> None:
         try:
-            issue, data = self.ws.store.read_with_bytes(issue_id)
+            issue, data = self._read(issue_id)
         except (IssueFileError, GitIssuesError):
             return
         github = issue.origin.get("github")
@@ -348,9 +601,50 @@ class Pusher:
         elif str(github.get("repo", "")).lower() == self.repo.lower():
             self._update(issue, data, int(github["number"]))
 
+    # --- the hour's budget of creations ------------------------------------------
+
+    def _used(self) -> int:
+        return sum(posted_within_hour(self.state.posted, time.time()).values())
+
+    def _pending(self, ids: list[str]) -> tuple[int, int]:
+        """Issues and comments still to create among ``ids`` (as the files are now)."""
+        issues = comments = 0
+        for issue_id in ids:
+            try:
+                issue, _ = self._read(issue_id)
+            except (IssueFileError, GitIssuesError):
+                continue
+            github = issue.origin.get("github")
+            if github is None:
+                issues += 1
+            elif str(github.get("repo", "")).lower() != self.repo.lower():
+                continue
+            comments += sum(1 for c in issue.comments if c.github_id is None)
+        return issues, comments
+
+    def _stop_line(self, rest: list[str]) -> str:
+        issues, comments = self._pending(rest)
+        window = posted_within_hour(self.state.posted, time.time())
+        oldest = min(window) if window else minute(time.time())
+        start = calendar.timegm(time.strptime(oldest, "%Y-%m-%dT%H:%MZ"))
+        again = time.strftime("%H:%M UTC", time.gmtime(start + 3660))
+        return (f"stopped: {self._used()} creations on GitHub in the last hour, the limit "
+                f"is {self.hourly} ({HOURLY_ENV}); {plural(issues, 'issue')} and "
+                f"{plural(comments, 'comment')} are left to send; run the same command "
+                f"again after {again}: it continues")
+
+    def _budget_note(self) -> None:
+        wanted = self.pushed.created + self.pushed.comments
+        room = max(self.hourly - self._used(), 0)
+        if wanted > room:
+            self.say(f"note: {wanted} creations, {room} left this hour ({HOURLY_ENV}="
+                     f"{self.hourly}): the sync would stop after {room} and continue later")
+
     # --- writes ------------------------------------------------------------------
 
     def _post(self, path: str, payload: dict[str, Any]) -> Any:
+        if self._used() >= self.hourly:
+            raise OutOfBudget
         wait = self._last_post + self.pace - time.monotonic()
         if wait > 0:
             time.sleep(wait)
@@ -358,6 +652,8 @@ class Pusher:
             return self.client.send("POST", path, payload)
         finally:
             self._last_post = time.monotonic()
+            key = minute(time.time())
+            self.state.posted[key] = self.state.posted.get(key, 0) + 1
 
     def _write(self, issue: Issue, data: bytes) -> bytes:
         assert self.writer is not None
@@ -449,13 +745,15 @@ class Pusher:
         self.state.record(number, issue.id, as_base(remote_values(item)))
         entry = self.state.issues[number]
         for field in self.held.get(number, set()):  # a held field keeps its old base
-            index = state_mod.FIELDS.index(field) + 1
-            entry[index] = old[index]
+            if not field.startswith(COMMENT_HELD):
+                index = state_mod.FIELDS.index(field) + 1
+                entry[index] = old[index]
         self.pushed.updated += 1
 
     def _comments(self, issue: Issue, data: bytes, number: int) -> None:
         for comment in issue.comments:
             if comment.github_id is not None:
+                self._edit_comment(issue, comment, number)
                 continue
             if self.dry_run:
                 self.say(f"would comment on {self.repo}#{number} ({issue.id})")
@@ -470,34 +768,94 @@ class Pusher:
                                           state_mod.digest(body_text(made.get("body"))))
             self.pushed.comments += 1
 
+    def _exists(self, path: str) -> bool:
+        """Whether GitHub still has this thing (asked after a write to it failed)."""
+        from git_issues.forge.github import RateLimited
+
+        try:
+            self.client.get_json(path)
+        except RateLimited:
+            return True
+        except GitIssuesError:
+            return False
+        return True
+
+    def _edit_comment(self, issue: Issue, comment: Comment, number: int) -> None:
+        """A comment already on GitHub, edited here since the last sync: one PATCH."""
+        from git_issues.forge.github import RateLimited
+
+        github_id = comment.github_id
+        assert github_id is not None
+        if f"{COMMENT_HELD}{github_id}" in self.held.get(number, set()):
+            return
+        base = self.state.comment_base(number, github_id)
+        if base is None or comment_unchanged(comment, base):
+            return
+        if self.dry_run:
+            self.say(f"would edit comment {comment.id} on {self.repo}#{number} ({issue.id})")
+            self.pushed.edited += 1
+            return
+        body = outgoing_comment(comment, self.login)
+        path = f"/repos/{self.repo}/issues/comments/{github_id}"
+        try:
+            made = self.client.send("PATCH", path, {"body": body})
+        except RateLimited:
+            raise
+        except GitIssuesError:
+            if not self._exists(path):
+                self.say(f"note: comment {comment.id} of {issue.id} was deleted on GitHub; "
+                         "its edit is not sent (comments are not created again)")
+                self.state.issues[number][-1].pop(str(github_id), None)
+                return
+            if is_imported(comment.author) and not is_owner(comment.author, self.login):
+                self.say(f"note: GitHub refused the edit of comment {comment.id} of "
+                         f"{issue.id}, written there by {comment.author.split(' <')[0]}: "
+                         "the edit stays here (the token may edit only its own comments)")
+                return
+            raise
+        self.state.record_comment(number, github_id,
+                                  state_mod.digest(body_text(made.get("body"))))
+        self.pushed.edited += 1
+
 
 def run_sync(ws: Workspace, repo: str, *, api_url: str | None, say: Say,
              progress: Progress | None = None, prefer: str | None = None,
+             prefer_ids: Collection[str] | None = None,
              pull: bool = True, push: bool = True, dry_run: bool = False,
-             pace: float | None = None, backoff: float = 1.0) -> tuple[Summary, Pushed]:
+             pace: float | None = None, hourly: int | None = None, backoff: float = 1.0,
+             max_wait: float | None = None) -> tuple[Summary, Pushed]:
     """Pull then push, through one client; the library entry point of ``sync github``.
 
-    ``dry_run`` skips the pull (it would write files) and prints what the push
-    would send, judged against the last sync.
+    ``prefer_ids`` limits ``prefer`` to those issues' conflicts.  ``dry_run``
+    makes the pull's reads (GETs only) and keeps what it would write in memory,
+    so the push it then reports is judged against GitHub as it is now; nothing
+    is written on disk and no POST or PATCH is sent.
     """
-    from git_issues.forge.github import Client, find_token
+    from git_issues.forge.github import MAX_WAIT, Client, find_token
     from git_issues.forge.github import api_url as resolve_url
 
     check_repo(repo)
     if prefer not in (None, "local", "remote"):
         raise GitIssuesError("--prefer takes local or remote")
+    if prefer_ids is not None and prefer is None:
+        raise GitIssuesError("--issue says whose conflicts --prefer settles: give --prefer too")
     pace = pace_from_env() if pace is None else pace
+    hourly = hourly_from_env() if hourly is None else hourly
     pushed = Pushed()
     summary = Summary()
-    with Client(resolve_url(api_url), find_token(), say=say, backoff=backoff) as client:
-        if pull and not dry_run:
+    overlay: dict[str, Issue] = {}
+    statuses: dict[str, str] = {}
+    with Client(resolve_url(api_url), find_token(), say=say, backoff=backoff,
+                max_wait=MAX_WAIT if max_wait is None else max_wait) as client:
+        if pull:
             importer = SyncImporter(ws, repo, client, say=say, progress=progress,
-                                    prefer=prefer, pushed=pushed)
+                                    prefer=prefer, pushed=pushed, prefer_ids=prefer_ids,
+                                    dry_run=dry_run)
             summary = importer.run()
-            state = importer.state
+            state, overlay, statuses = importer.state, importer.overlay, importer.statuses_added
         else:
             state = state_mod.load(ws.root, "github", repo)
         if push:
-            Pusher(ws, repo, client, state, pushed, say=say, dry_run=dry_run,
-                   pace=pace, progress=progress).run()
+            Pusher(ws, repo, client, state, pushed, say=say, dry_run=dry_run, pace=pace,
+                   progress=progress, hourly=hourly, overlay=overlay, statuses=statuses).run()
     return summary, pushed

@@ -19,6 +19,9 @@ Per issue, a list (not a mapping: 100,000 of them are held in memory at once):
 side changed needs no more, and a body can be 65,536 characters.  In memory an
 entry stays the JSON text of its line until someone asks for the list (see
 ``Entries``): ~250 bytes an issue instead of ~1 KB of small Python objects.
+``sync`` adds two keys to the first line: ``held`` (conflicts kept back:
+number -> field names or ``comment:ID``) and ``posted`` (creations per UTC
+minute over the last hour, for GitHub's hourly limit).
 """
 
 from __future__ import annotations
@@ -108,6 +111,7 @@ class SyncState:
         self.partial: dict[str, Any] = {}  # an unfinished run: {"started", "issues_through"}
         self.issues: Entries = Entries()
         self.held: dict[str, list[str]] = {}  # sync: number -> fields in conflict, kept back
+        self.posted: dict[str, int] = {}  # sync: creations per UTC minute, the last hour only
 
     # --- the per-issue base --------------------------------------------------
 
@@ -149,6 +153,8 @@ class SyncState:
                                 "partial": self.partial or None}
         if self.held:
             head["held"] = {n: self.held[n] for n in sorted(self.held, key=int)}
+        if self.posted:
+            head["posted"] = dict(sorted(self.posted.items()))
         numbers = sorted(self.issues)
         yield json.dumps(head, ensure_ascii=False)[:-1] + ', "issues": {\n'
         last = len(numbers) - 1
@@ -185,6 +191,7 @@ def load(root: Path, kind: str, repo: str) -> SyncState:
         state.since = data.get("since")
         state.partial = data.get("partial") or {}
         state.held = data.get("held") or {}
+        state.posted = data.get("posted") or {}
         state.issues = data["issues"]
     except (ValueError, TypeError, AttributeError) as exc:
         raise GitIssuesError(f"{shown}: not a sync state this version reads ({exc}); "
