@@ -11,9 +11,7 @@ import click
 
 from git_issues.cli.app import cli, complete_ids
 from git_issues.cli.importing import api_url_option
-from git_issues.cli.progress import Bar as _Counter
-from git_issues.cli.progress import report as _report
-from git_issues.cli.progress import say as _say
+from git_issues.cli.progress import Bar, report, say
 from git_issues.workspace import open_workspace
 
 
@@ -50,11 +48,11 @@ def sync_github(repo: str, api_url: str | None, dry_run: bool, mode: str | None,
     if issues and prefer is None:
         raise click.UsageError("--issue says whose conflicts --prefer settles: "
                                "give --prefer local or --prefer remote too")
-    counter = _Counter(f"Syncing {repo}")
+    counter = Bar(f"Syncing {repo}")
     try:
         with open_workspace() as ws:
             chosen = [ws.store.resolve(i) for i in issues] if issues else None
-            summary, pushed = run_sync(ws, repo, api_url=api_url, say=_say, progress=counter,
+            summary, pushed = run_sync(ws, repo, api_url=api_url, say=say, progress=counter,
                                        prefer=prefer, prefer_ids=chosen,
                                        pull=mode != "push", push=mode != "pull",
                                        dry_run=dry_run)
@@ -68,7 +66,7 @@ def sync_github(repo: str, api_url: str | None, dry_run: bool, mode: str | None,
                 click.echo(f"note: {note}", err=True)
             click.echo(f"dry run: the pull would have {summary.line()}", err=True)
         else:
-            _report(summary)
+            report(summary)
     click.echo(pushed.line() if not dry_run else f"dry run: would be {pushed.line()}", err=True)
     if pushed.conflicts:
         raise SystemExit(1)
