@@ -83,11 +83,13 @@ def _text_scalar(value: str) -> str:
 
 
 # PyYAML's implicit resolvers (yaml/resolver.py) are chosen by a plain text's first
-# character; a text starting with any other is read as text.  Letters and '<=~'
-# start only whole words (booleans, null, '<<', '='); the rest (digits, signs,
-# '.') start numbers and dates, which the plain reader knows in part.
-_RESOLVED_FIRST = frozenset("yYnNtTfFoO-+0123456789.<~=")
-_RESOLVED_EXACTLY = frozenset("<=~")
+# character; a text starting with any other is read as text.  Letters and '<=~!&*'
+# start only whole words (booleans, null, '<<', '=', and '!', '&', '*' alone); the
+# rest (digits, signs, '.') start numbers and dates, which the plain reader knows
+# in part.  tests/test_import_fastyaml.py checks this table against PyYAML's.
+_RESOLVED_FIRST = frozenset("yYnNtTfFoO-+0123456789.<~=!&*")
+_RESOLVED_EXACTLY = frozenset("<=~!&*")
+_EXACT_WORDS = frozenset(("<<", "=", "~", "!", "&", "*"))
 
 
 def _resolves_to_text(value: str) -> bool:
@@ -100,7 +102,7 @@ def _resolves_to_text(value: str) -> bool:
     if first.isalpha():
         return value not in NOT_TEXT
     if first in _RESOLVED_EXACTLY:
-        return value not in ("<<", "=", "~")
+        return value not in _EXACT_WORDS
     return reads_as_text(value)
     return "'" + value.replace("'", "''") + "'"
 

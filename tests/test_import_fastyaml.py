@@ -101,15 +101,18 @@ def test_timestamps_and_repeated_texts_are_written_as_pyyaml_writes_them():
 
 
 @given(text=st.one_of(st.sampled_from(["yes", "No", "null", "~", "<<", "=", "on", "OFF", "12",
-                                       "0x1f", "1.5", ".inf", "2026-01-02", "4k7xq2m9", "-1"]),
+                                       "!", "&", "*", "0x1f", "1.5", ".inf", "2026-01-02",
+                                       "4k7xq2m9", "-1"]),
                       st.text(min_size=1, max_size=12)))
 def test_the_resolver_rule_is_pyyamls(text):
     """What ``_resolves_to_text`` says of a plain text, PyYAML's resolver agrees with;
     where it is unsure the fast writer steps aside."""
     from yaml import ScalarNode
 
-    from git_issues.fastyaml import _RESOLVED_EXACTLY, _resolves_to_text
+    from git_issues.fastyaml import _RESOLVED_EXACTLY, _RESOLVED_FIRST, _resolves_to_text
     from git_issues.yamlcodec import Dumper
+
+    assert set(Dumper.yaml_implicit_resolvers) - {""} == _RESOLVED_FIRST
 
     is_text = Dumper.resolve(Dumper, ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str"
     if _resolves_to_text(text):
