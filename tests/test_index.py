@@ -466,7 +466,8 @@ def test_a_fresh_read_imports_nothing_heavy(run, three: Path):
 BOUNDARIES = ("yaml", "git_issues.fileformat", "json", "multiprocessing",
               "concurrent.futures", "git_issues.model", "git_issues.lifecycle",
               "git_issues.history", "git_issues.review", "git_issues.validation",
-              "git_issues.githooks", "git_issues.merge")
+              "git_issues.githooks", "git_issues.merge", "git_issues.index.rebuild",
+              "git_issues.index.pool", "git_issues.templates", "click.shell_completion")
 
 
 def test_a_fresh_read_stays_behind_the_import_boundaries(run, three: Path):

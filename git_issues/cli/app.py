@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from click.shell_completion import CompletionItem
 
 from git_issues import __version__
 from git_issues.errors import GitIssuesError
@@ -166,6 +165,8 @@ def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) ->
     Runs on every <TAB>, so it lists one folder and never refreshes or builds
     the index; a stale title is harmless here.  Any failure completes nothing.
     """
+    from click.shell_completion import CompletionItem
+
     from git_issues.index.query import indexed_titles
 
     try:

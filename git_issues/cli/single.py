@@ -29,7 +29,6 @@ from git_issues.cli.output import (
 )
 from git_issues.commits import MentionSearch, created_in
 from git_issues.errors import GitIssuesError
-from git_issues.templates import Template
 from git_issues.workspace import open_workspace
 
 NEW_INSTRUCTIONS = """\
@@ -123,21 +122,19 @@ def new(title: str | None, body: str | None, body_file: str | None, labels: tupl
         assignees: tuple[str, ...], milestone: str | None, priority: str | None,
         template: str | None) -> None:
     """Open a new issue; prints its id."""
-    from git_issues import lifecycle
+    from git_issues import lifecycle, templates
 
     with open_workspace() as ws:
         text = read_text_option(body, body_file, "the body")
         chosen = None
         if template is not None:
-            from git_issues import templates
-
             chosen = templates.load(ws.store.dir, template)
         on_terminal = is_tty(sys.stdin) and is_tty(sys.stdout)
         if title is None and not on_terminal:
             raise GitIssuesError("a TITLE is needed (or run on a terminal to use the editor)")
 
         def create(title: str, edited_body: str | None = None) -> Any:
-            fill = chosen or Template("")  # no template: nothing to fill in
+            fill = chosen or templates.Template("")  # no template: nothing to fill in
             given = text if text is not None else edited_body
             return lifecycle.create(
                 ws, title, body=given if given is not None else fill.body,
