@@ -22,10 +22,12 @@ class GitError(GitIssuesError):
 
 
 def run(args: list[str], cwd: Path | str | None = None, *, input: bytes | None = None,
-        check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        check: bool = True, env: dict[str, str] | None = None,
+        new_session: bool = False) -> subprocess.CompletedProcess:
     try:
         proc = subprocess.run(
-            ["git", *args], cwd=cwd, input=input, capture_output=True, env=env, check=False
+            ["git", *args], cwd=cwd, input=input, capture_output=True, env=env, check=False,
+            start_new_session=new_session,
         )
     except FileNotFoundError:
         raise GitIssuesError("git is not installed or not on PATH") from None
@@ -90,9 +92,15 @@ def add(root: Path, paths: list[Path | str]) -> None:
     """
     if not paths:
         return
-    args = ["add", "--", *[str(p) for p in paths]]
+    run_waiting_for_index(["add", "--", *[str(p) for p in paths]], root)
+
+
+def run_waiting_for_index(args: list[str], root: Path, *, input: bytes | None = None,
+                          new_session: bool = False) -> None:
+    """Run a git command that writes git's index, waiting briefly while another holds
+    ``index.lock``; any other failure is git's own first line."""
     for attempt in range(_LOCK_TRIES):
-        proc = run(args, root, check=False)
+        proc = run(args, root, input=input, check=False, new_session=new_session)
         if proc.returncode == 0:
             return
         if b"index.lock" not in proc.stderr or attempt == _LOCK_TRIES - 1:

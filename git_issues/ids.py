@@ -20,13 +20,17 @@ PREFIX_RE = re.compile(r"[0-9a-z]{1,16}")
 _SHOWN_CANDIDATES = 10
 
 
-def mint(exists: Callable[[str], bool]) -> str:
-    """A fresh id that ``exists`` does not know yet."""
-    # The operating system's randomness, as ``secrets.choice`` uses, without the
-    # OpenSSL start-up that importing ``secrets`` (through hmac) costs every write.
-    choice = random.SystemRandom().choice
+def mint(exists: Callable[[str], bool], rng: random.Random | None = None) -> str:
+    """A fresh id that ``exists`` does not know yet.
+
+    By default the operating system's randomness, as ``secrets.choice`` uses,
+    without the OpenSSL start-up that importing ``secrets`` (through hmac) costs
+    every write.  ``rng``: a generator seeded from it once, for an import's
+    400,000 ids (a system call per character would be most of their cost).
+    """
+    draw = (rng or random.SystemRandom()).choices
     for _ in range(100):
-        candidate = "".join(choice(ALPHABET) for _ in range(LENGTH))
+        candidate = "".join(draw(ALPHABET, k=LENGTH))
         if not exists(candidate):
             return candidate
     raise GitIssuesError("could not mint a free issue id after 100 tries")

@@ -57,7 +57,8 @@ def test_store_mints_against_existing_files(tmp_path: Path, monkeypatch: pytest.
     (store.dir / "aaaaaaaa.yml").write_text(ISSUE.format(id="aaaaaaaa"))
     os.symlink("nowhere", store.dir / "bbbbbbbb.yml")
     letters = itertools.chain("a" * 8, "b" * 8, "c" * 8)
-    monkeypatch.setattr(random.SystemRandom, "choice", lambda _self, _alphabet: next(letters))
+    monkeypatch.setattr(random.SystemRandom, "choices",
+                        lambda _self, _alphabet, k: [next(letters) for _ in range(k)])
     assert store.mint_id() == "cccccccc"
 
 

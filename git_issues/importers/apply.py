@@ -16,16 +16,14 @@ from __future__ import annotations
 import os
 import random
 import re
-import subprocess
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from git_issues import gitutil
 from git_issues.errors import GitIssuesError
-from git_issues.ids import ALPHABET, LENGTH
+from git_issues.ids import mint
 
 if TYPE_CHECKING:
     from git_issues.model import Issue
@@ -35,7 +33,6 @@ STAGE_EVERY = 1000  # files in the first batches; later ones grow with what was 
 STAGE_MAX = 25_000
 WRITE_THREADS = 1
 IN_FLIGHT = 256  # writes handed to the threads and not yet done, at most
-_LOCK_TRIES = 100  # as gitutil.add: ~10 s waiting for another git's index.lock
 # As model._CONTROL_RE: control characters other than tab and line ends; and lone
 # surrogates (JSON's "\\ud800"), which are not text UTF-8 can hold.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -183,25 +180,15 @@ def stage_paths(root: Path, paths: Iterable[Path | str]) -> None:
 
     Its own session: a Ctrl-C at the terminal interrupts the import, not the git
     that is writing the index (a git killed there would lose the whole batch).
-    Another git holding ``index.lock`` is waited for briefly, as ``gitutil.add`` does.
+    Another git holding ``index.lock`` is waited for briefly, as for ``gitutil.add``.
     """
     names = b"".join(os.fsencode(os.path.relpath(p, root)) + b"\0" for p in paths)
     # core.bigFileThreshold=1: every blob goes into one pack per batch (git's bulk
     # check-in, as for big files) instead of a file of its own under .git/objects:
     # 10,000 loose objects cost 7.8 s of system time here, the pack 1.1 s.
-    args = ["git", "-c", "core.bigFileThreshold=1", "update-index", "--add", "-z", "--stdin"]
-    for attempt in range(_LOCK_TRIES):
-        try:
-            proc = subprocess.run(args, cwd=root, input=names, capture_output=True,
-                                  check=False, start_new_session=True)
-        except FileNotFoundError:
-            raise GitIssuesError("git is not installed or not on PATH") from None
-        if proc.returncode == 0:
-            return
-        if b"index.lock" not in proc.stderr or attempt == _LOCK_TRIES - 1:
-            break
-        time.sleep(0.02 + random.random() * 0.08)
-    raise gitutil.git_error(proc, args[3:])
+    gitutil.run_waiting_for_index(
+        ["-c", "core.bigFileThreshold=1", "update-index", "--add", "-z", "--stdin"],
+        root, input=names, new_session=True)
 
 
 def canonical_text(issue: Issue, data: dict[str, Any] | None = None) -> str:
@@ -209,21 +196,6 @@ def canonical_text(issue: Issue, data: dict[str, Any] | None = None) -> str:
     from git_issues.fileformat import dump_document
 
     return dump_document(issue.to_dict() if data is None else data)
-
-
-def mint(exists: Callable[[str], bool], rng: random.Random | None = None) -> str:
-    """A fresh random id that ``exists`` does not know (``ids.mint``'s alphabet and length).
-
-    ``rng``: the run's generator (``Writer.random``, seeded from the system's
-    randomness), else the system's randomness itself (a system call per
-    character: too slow for the 400,000 ids of a large import).
-    """
-    draw = (rng or random.SystemRandom()).choices
-    for _ in range(100):
-        candidate = "".join(draw(ALPHABET, k=LENGTH))
-        if not exists(candidate):
-            return candidate
-    raise GitIssuesError("could not mint a free id after 100 tries")
 
 
 def mint_comment_id(taken: set[str], rng: random.Random | None = None) -> str:
