@@ -143,13 +143,8 @@ class Handler(BaseHTTPRequestHandler):
         stand_in.requests.append((self.path, self.headers.get("Authorization")))
         if stand_in.delay:
             time.sleep(stand_in.delay)
-        fault = stand_in.take_fault(self.path)
-        if fault is not None:
-            status, headers, body = fault
-            return self._send(status, body, headers)
-        if stand_in.token is not None and \
-                self.headers.get("Authorization") != f"Bearer {stand_in.token}":
-            return self._send(401, {"message": "Bad credentials"})
+        if self._refused(stand_in, self.path):
+            return None
         parts = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         segments = parts.path.strip("/").split("/")
@@ -181,6 +176,19 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(404, {"message": "Not Found"})
         self._page(items, query, parts.path)
 
+    def _refused(self, stand_in: StandIn, request: str) -> bool:
+        """A fault planted for this request, or a wrong token: answered here (True)."""
+        fault = stand_in.take_fault(request)
+        if fault is not None:
+            status, headers, body = fault
+            self._send(status, body, headers)
+            return True
+        if stand_in.token is not None and \
+                self.headers.get("Authorization") != f"Bearer {stand_in.token}":
+            self._send(401, {"message": "Bad credentials"})
+            return True
+        return False
+
     def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
         self._write("POST")
 
@@ -193,13 +201,8 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         payload = json.loads(self.rfile.read(length) or b"{}")
         stand_in.requests.append((f"{method} {self.path}", self.headers.get("Authorization")))
-        fault = stand_in.take_fault(f"{method} {self.path}")
-        if fault is not None:
-            status, headers, body = fault
-            return self._send(status, body, headers)
-        if stand_in.token is not None and \
-                self.headers.get("Authorization") != f"Bearer {stand_in.token}":
-            return self._send(401, {"message": "Bad credentials"})
+        if self._refused(stand_in, f"{method} {self.path}"):
+            return None
         if stand_in.read_only:
             return self._send(403, {"message": "Resource not accessible by integration"})
         segments = urlsplit(self.path).path.strip("/").split("/")

@@ -73,14 +73,20 @@ class OutOfBudget(Exception):
 
 def hourly_from_env() -> int:
     """Creations allowed in any hour: ``GIT_ISSUES_SYNC_HOURLY``, read per run."""
-    value = os.environ.get(HOURLY_ENV, "").strip()
+    return max(_number_from_env(HOURLY_ENV, int, DEFAULT_HOURLY,
+                                "a whole number of creations an hour"), 1)
+
+
+def _number_from_env(name: str, kind: type, default: Any, what: str) -> Any:
+    """``name`` from the environment as ``kind``, ``default`` when unset; anything
+    else is one line naming the variable."""
+    value = os.environ.get(name, "").strip()
     if not value:
-        return DEFAULT_HOURLY
+        return default
     try:
-        return max(int(value), 1)
+        return kind(value)
     except ValueError:
-        raise GitIssuesError(f"{HOURLY_ENV} must be a whole number of creations an hour, "
-                             f"got {value!r}") from None
+        raise GitIssuesError(f"{name} must be {what}, got {value!r}") from None
 
 
 def plural(count: int, noun: str) -> str:
@@ -99,13 +105,7 @@ def posted_within_hour(posted: dict[str, int], now: float) -> dict[str, int]:
 
 def pace_from_env() -> float:
     """Seconds between POSTs: ``GIT_ISSUES_SYNC_PACE`` (0 turns pacing off), read per run."""
-    value = os.environ.get(PACE_ENV, "").strip()
-    if not value:
-        return DEFAULT_PACE
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        raise GitIssuesError(f"{PACE_ENV} must be a number of seconds, got {value!r}") from None
+    return max(_number_from_env(PACE_ENV, float, DEFAULT_PACE, "a number of seconds"), 0.0)
 
 
 class Pushed:
