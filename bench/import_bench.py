@@ -107,7 +107,7 @@ def run_child(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, A
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - start
         err.seek(0)
-        tail = err.read().decode("utf-8", "replace").strip().splitlines()[-3:]
+        tail = err.read().decode("utf-8", "replace").strip().splitlines()[-100:]
     if proc.returncode != 0:
         raise SystemExit(f"{argv[0]} failed: {tail}")
     return wall, usage, "\n".join(tail)
@@ -134,6 +134,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--issues", type=int, default=100_000)
     parser.add_argument("--comments", type=int, default=None, help="default: 3 per issue")
+    parser.add_argument("--latency", type=float, default=0.0, metavar="SECONDS",
+                        help="the stand-in waits this long before each answer, as a "
+                             "remote server does (default 0: the import's own cost, bare)")
+    parser.add_argument("--dir", default=None,
+                        help="where the repository is made (default: the system's temporary "
+                             "folder); see bench/README.md on file systems")
     parser.add_argument("--profile", metavar="FILE",
                         help="run the import under cProfile, its stats into FILE")
     parser.add_argument("--wrap", metavar="COMMAND", default="",
@@ -147,7 +153,9 @@ def main() -> None:
     stand_in.repos[REPO].issues = Generated(args.issues, issue_at)
     stand_in.repos[REPO].comments = Generated(comments, comment_at(args.issues))
     stand_in.remaining = 10**9
-    with serving(stand_in), tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
+    stand_in.delay = args.latency
+    with serving(stand_in), tempfile.TemporaryDirectory(prefix="import-bench-",
+                                                         dir=args.dir) as tmp:
         repo = Path(tmp) / "repo"
         repo.mkdir()
         for cmd in (["init", "-q", "-b", "main"], ["config", "user.name", "Bench"],

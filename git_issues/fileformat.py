@@ -252,14 +252,15 @@ def dump_document(data: dict[str, Any]) -> str:
     return text
 
 
-def check_writable(text: str, shown: str) -> None:
+def check_writable(text: str, shown: str, size: int | None = None) -> None:
     """Refuse to write a file the reader would refuse: it would break ``ls``, ``show``,
     ``edit`` and the pre-commit hook until someone ``git rm``s it by hand.
 
     The writer's own output nests a few levels deep, so size and the number of
     values are the limits a write can reach (a long body, thousands of comments).
     """
-    size = len(text.encode("utf-8"))
+    if size is None:  # ``size``: the text's length in UTF-8, when the caller has it
+        size = len(text.encode("utf-8"))
     if size > MAX_FILE_BYTES:
         raise GitIssuesError(
             f"{shown} would be {_kib(size)} KiB, over the limit of {MAX_FILE_BYTES // 1024} KiB "

@@ -151,15 +151,12 @@ class Store:
         rename still makes each file whole; the importer sweeps once at the end.
         """
         target = self.path(issue_id)
-        _check_writable(text, self.display(issue_id))
+        data = text.encode("utf-8")
+        _check_writable(text, self.display(issue_id), len(data))
         if not bulk:
             self.ensure_dir()
-        tmp = self.dir / f".{file_name(issue_id)}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            if not bulk:
-                handle.flush()
-                os.fsync(handle.fileno())
+        tmp = f"{self.dir}{os.sep}.{file_name(issue_id)}.{os.getpid()}.tmp"
+        _write_bytes(tmp, data, sync=not bulk)
         replace(tmp, target)
         if not bulk:
             self.sweep_temporaries()
@@ -228,11 +225,25 @@ class Store:
         return target
 
 
-def _check_writable(text: str, shown: str) -> None:
+def _check_writable(text: str, shown: str, size: int | None = None) -> None:
     """What the reader would refuse is never written (fileformat's limits)."""
     from git_issues.fileformat import check_writable
 
-    check_writable(text, shown)
+    check_writable(text, shown, size)
+
+
+def _write_bytes(path: str, data: bytes, *, sync: bool) -> None:
+    """A new file holding ``data``: through ``os`` itself, as an import writes 100,000
+    (a text-mode ``open`` asks whether the file is a terminal and wraps two buffers)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        if sync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class StaleWriteError(GitIssuesError):
@@ -306,7 +317,7 @@ class LockTimeout(GitIssuesError):
         self.path = path
 
 
-def replace(source: Path, target: Path, timeout: float | None = None) -> None:
+def replace(source: str | Path, target: str | Path, timeout: float | None = None) -> None:
     """``os.replace``, retried briefly while the system refuses it (Windows, file open)."""
     deadline = time.monotonic() + (REPLACE_TIMEOUT if timeout is None else timeout)
     pause = 0.005

@@ -246,7 +246,8 @@ class Importer:
         with self._pages(path, params) as pages:
             for page in pages:
                 rows = [row for c in page if (row := _comment_row(c)) is not None]
-                spill.executemany("INSERT OR REPLACE INTO c VALUES (?, ?, ?, ?, ?)", rows)
+                with _transaction(spill):  # one write of the file a page, not one a row
+                    spill.executemany("INSERT OR REPLACE INTO c VALUES (?, ?, ?, ?, ?)", rows)
                 fetched += len(page)
                 total = getattr(self.client, "last_page", None)
                 self.progress(fetched, total * PER_PAGE if total else None, "comments")
@@ -496,6 +497,18 @@ def _take_comments(spill: sqlite3.Connection, numbers: list[int]) -> dict[int, l
     if taken:
         spill.execute(f"DELETE FROM c WHERE number IN ({marks})", numbers)
     return taken
+
+
+@contextlib.contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One transaction (the connection is in autocommit mode, ``isolation_level=None``)."""
+    conn.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 @contextlib.contextmanager
