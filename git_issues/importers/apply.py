@@ -70,11 +70,16 @@ def clean_text(text: Any) -> str:
     """
     if text is None:
         return ""
+    if type(text) is str and text.isprintable():
+        return text  # no line end, control character or surrogate: most titles, names
     text = str(text).replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL_RE.sub("\ufffd", text)
 
 
 def one_line(text: Any) -> str:
+    if type(text) is str and text.isprintable() and "  " not in text \
+            and text[:1] != " " and text[-1:] != " ":
+        return text  # what split and join would give back (printable: no other space)
     return " ".join(clean_text(text).split())
 
 
