@@ -2,6 +2,8 @@
 """Benchmark ``git issues import github`` against the stand-in GitHub API, on its own.
 
     python bench/import_bench.py [--issues 100000] [--comments 300000]
+    python bench/import_bench.py --issues 10000 --latency 0.05   # a server that takes 50 ms
+    python bench/import_bench.py --issues 10000 --dir /dev/shm   # the repository in memory
     python bench/import_bench.py --issues 5000 --profile /tmp/import.prof    # cProfile
     python bench/import_bench.py --issues 10000 \
         --wrap "py-spy record -f raw -o /tmp/import.txt --threads --"         # any wrapper
@@ -22,6 +24,16 @@ never sits in memory; both measured processes are children of this small one
 (Linux carries a parent's peak RSS across ``exec``: see bench/README.md).
 The bare loop runs before and after the import; the ratio uses their mean.
 Targets (issue 14): peak RSS <= 300 MB, import <= 1.5 x bare.
+
+By default the stand-in answers at once (a page in ~6 ms, all of it the
+stand-in's own Python), so the ratio is the import's own cost against the
+cheapest possible fetch.  ``--latency`` makes it wait before each answer, as
+any remote server does (GitHub takes 0.3-1 s for a page of 100), which is
+what the import's page prefetching hides.  ``--dir`` chooses the file system:
+on ext4, creating files within a while of deleting many (the previous run's
+repository) costs several times the system time (the kernel's inode
+allocator checks each recently deleted inode), so disk figures swing with
+what ran before; ``/dev/shm`` measures the import without that.
 """
 
 from __future__ import annotations
