@@ -89,7 +89,9 @@ class StandIn:
         self.faults: list[tuple[Callable[[str], bool], Fault]] = []
         self.requests: list[tuple[str, str | None]] = []  # (path?query, Authorization)
         self.remaining = 5000
-        self.delay = 0.0
+        # Seconds before each answer, or a function of the request's path and query
+        # that gives them (one page slower than the others, say).
+        self.delay: float | Callable[[str], float] = 0.0
         self.url = ""
         self.lock = threading.Lock()
         self.login = "octocat"  # the token's owner, for GET /user
@@ -141,8 +143,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
         stand_in: StandIn = self.server.stand_in
         stand_in.requests.append((self.path, self.headers.get("Authorization")))
-        if stand_in.delay:
-            time.sleep(stand_in.delay)
+        delay = stand_in.delay(self.path) if callable(stand_in.delay) else stand_in.delay
+        if delay:
+            time.sleep(delay)
         if self._refused(stand_in, self.path):
             return None
         parts = urlsplit(self.path)

@@ -247,7 +247,9 @@ def test_ctrl_c_leaves_finished_issues_whole_and_staged_and_the_rerun_continues(
     from conftest import GIT_ISSUES
 
     seed(github, count=250)
-    github.delay = 0.4  # slow pages: time to press Ctrl-C after the first one
+    # Slow pages, and the last page of issues slower still: however fast the import
+    # writes, Ctrl-C comes while that page is awaited.
+    github.delay = lambda target: 5.0 if "/issues?" in target and "page=3" in target else 0.4
     proc = subprocess.Popen([GIT_ISSUES, "import", "github", REPO], cwd=repo,
                             env={**os.environ, **env(github)}, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
