@@ -96,11 +96,12 @@ def add(root: Path, paths: list[Path | str]) -> None:
 
 
 def run_waiting_for_index(args: list[str], root: Path, *, input: bytes | None = None,
-                          new_session: bool = False) -> None:
+                          new_session: bool = False,
+                          env: dict[str, str] | None = None) -> None:
     """Run a git command that writes git's index, waiting briefly while another holds
     ``index.lock``; any other failure is git's own first line."""
     for attempt in range(_LOCK_TRIES):
-        proc = run(args, root, input=input, check=False, new_session=new_session)
+        proc = run(args, root, input=input, check=False, new_session=new_session, env=env)
         if proc.returncode == 0:
             return
         if b"index.lock" not in proc.stderr or attempt == _LOCK_TRIES - 1:

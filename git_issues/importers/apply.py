@@ -201,7 +201,22 @@ def stage_paths(root: Path, paths: Iterable[Path | str]) -> None:
     # 10,000 loose objects cost 7.8 s of system time here, the pack 1.1 s.
     gitutil.run_waiting_for_index(
         ["-c", "core.bigFileThreshold=1", "update-index", "--add", "-z", "--stdin"],
-        root, input=names, new_session=True)
+        root, input=names, new_session=True, env=_staging_env())
+
+
+def _staging_env() -> dict[str, str]:
+    """The environment for git's bulk check-in: glibc told to keep the memory it frees.
+
+    git allocates and frees its buffers for each blob it streams into the pack;
+    above 128 KiB free, glibc gives the memory back (``brk``) and the next blob
+    faults it in again: four ``brk`` calls a file and 1.3-1.9 s of system time
+    per 10,000 files here, 0.4 s with the threshold raised (bench notes in
+    docs/performance.md).  Other C libraries ignore the variable, and a value
+    the user set is kept.  Read per batch: nothing from the environment is kept.
+    """
+    env = dict(os.environ)
+    env.setdefault("MALLOC_TRIM_THRESHOLD_", str(8 << 20))
+    return env
 
 
 def canonical_text(issue: Issue, data: dict[str, Any] | None = None) -> str:
