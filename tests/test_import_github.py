@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -247,15 +248,25 @@ def test_ctrl_c_leaves_finished_issues_whole_and_staged_and_the_rerun_continues(
     from conftest import GIT_ISSUES
 
     seed(github, count=250)
-    # Slow pages, and the last page of issues slower still: however fast the import
-    # writes, Ctrl-C comes while that page is awaited.
-    github.delay = lambda target: 5.0 if "/issues?" in target and "page=3" in target else 0.4
+    pressed = threading.Event()
+
+    def ctrl_c_before_the_last_page(target: str) -> float:
+        """Slow pages; the last page of issues is answered only after Ctrl-C, pressed
+        once 100 files are written: however fast or starved either side, the
+        import is interrupted half-way."""
+        if "/issues?" not in target or "page=3" not in target:
+            return 0.4
+        deadline = time.monotonic() + 120
+        while len(list((repo / ".issues").glob("*.yml"))) < 100 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        pressed.set()
+        return 1.0
+
+    github.delay = ctrl_c_before_the_last_page
     proc = subprocess.Popen([GIT_ISSUES, "import", "github", REPO], cwd=repo,
                             env={**os.environ, **env(github)}, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while len(list((repo / ".issues").glob("*.yml"))) < 100 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
+    assert pressed.wait(120)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode != 0, err
     written = files(repo)  # parses every file: each is whole

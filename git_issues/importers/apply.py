@@ -135,49 +135,77 @@ class Writer:
 
         ``data``: the issue's ``to_dict()`` when the caller has it already.
         """
-        text = canonical_text(issue, data)
-        self.add(self.ws.store.write_text(issue.id, text, bulk=True))
+        self.write_new(issue.id, canonical_text(issue, data))
+
+    def write_new(self, issue_id: str, text: str) -> None:
+        """Write the file of an issue new here, and stage it with the next batch.
+
+        The path is pending before the file is written: a Ctrl-C that lands just
+        after the rename would otherwise leave a whole file unstaged.  A path
+        whose write never finished is dropped when the rest is staged.
+        """
+        self.pending.append(self.ws.store.path(issue_id))
+        self.ws.store.write_text(issue_id, text, bulk=True)
+        self._written_one()
 
     def replace(self, issue: Issue, data: bytes) -> None:
-        """Rewrite an existing file, only if nobody changed it since it was read."""
+        """Rewrite an existing file, only if nobody changed it since it was read
+        (pending first, as for ``write_new``; not staged if the write is refused)."""
         from git_issues.lifecycle import lock_dir
 
-        path = self.ws.store.replace_if_unchanged(issue.id, data, canonical_text(issue),
-                                                  lock_dir(self.ws))
-        self.add(path)
+        path = self.ws.store.path(issue.id)
+        self.pending.append(path)
+        try:
+            self.ws.store.replace_if_unchanged(issue.id, data, canonical_text(issue),
+                                               lock_dir(self.ws))
+        except Exception:
+            self.pending.remove(path)  # someone else's text: not this import's to stage
+            raise
+        self._written_one()
 
-    def add(self, path: Path) -> None:
-        """A file this import wrote: staged with the next batch."""
+    def _written_one(self) -> None:
         self.written += 1
-        self.stage_later(path)
+        if len(self.pending) >= self._batch_size():
+            self.stage()
 
     def stage_later(self, path: Path) -> None:
         """A file to stage with the next batch (the sync state, say), not counted as written."""
         self.pending.append(path)
-        if len(self.pending) >= min(max(STAGE_EVERY, self.staged // 4), STAGE_MAX):
+        if len(self.pending) >= self._batch_size():
             self.stage()
 
+    def _batch_size(self) -> int:
+        return min(max(STAGE_EVERY, self.staged // 4), STAGE_MAX)
+
     def stage(self) -> None:
-        """Stage what is pending: in the background, after the batch before it."""
+        """Stage what is pending: in the background, after the batch before it.
+
+        The batch leaves ``pending`` only once it is handed over: a Ctrl-C in
+        between stages it twice (harmless), never not at all.
+        """
         if not self.pending:
             return
         self._wait_staging()
-        paths, self.pending = self.pending, []
+        paths = self.pending
         if self._stager is None:
             self._stager = ThreadPoolExecutor(1, thread_name_prefix="stage")
         self._staging = self._stager.submit(stage_paths, self.ws.root, paths)
+        self.pending = []
         self.staged += len(paths)
 
     def _wait_staging(self) -> None:
+        """The batch before, done (kept until then: a Ctrl-C here waits for it again)."""
         if self._staging is not None:
-            staging, self._staging = self._staging, None
-            staging.result()
+            self._staging.result()
+            self._staging = None
 
     def _finish_staging(self) -> None:
         try:
             self._wait_staging()
-            if self.pending:
-                paths, self.pending = self.pending, []
+            # A write cut short by Ctrl-C left its path pending and no file.
+            paths = [p for p in self.pending if os.path.lexists(p)]
+            self.pending = []
+            if paths:
                 stage_paths(self.ws.root, paths)
         finally:
             if self._stager is not None:

@@ -71,7 +71,7 @@ def _one(ws: Workspace, writer: Writer, issue: Issue, summary: Summary) -> None:
     try:
         current = path.read_bytes()
     except FileNotFoundError:
-        writer.add(ws.store.write_text(issue.id, text, bulk=True))
+        writer.write_new(issue.id, text)
         summary.imported += 1
         return
     if current == text.encode("utf-8"):
