@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -264,8 +265,13 @@ def test_ctrl_c_leaves_finished_issues_whole_and_staged_and_the_rerun_continues(
         return 1.0
 
     github.delay = ctrl_c_before_the_last_page
-    proc = subprocess.Popen([GIT_ISSUES, "import", "github", REPO], cwd=repo,
-                            env={**os.environ, **env(github)}, stderr=subprocess.PIPE, text=True)
+    # Started as a shell in a terminal starts it: a test run launched in the
+    # background (`pytest &`) ignores SIGINT, and its children would inherit that.
+    as_in_a_terminal = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                        "os.execv(sys.argv[1], sys.argv[1:])")
+    proc = subprocess.Popen([sys.executable, "-c", as_in_a_terminal, GIT_ISSUES, "import",
+                             "github", REPO], cwd=repo, env={**os.environ, **env(github)},
+                            stderr=subprocess.PIPE, text=True)
     assert pressed.wait(120)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode != 0, err
