@@ -119,7 +119,7 @@ def run_child(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, A
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - start
         err.seek(0)
-        tail = err.read().decode("utf-8", "replace").strip().splitlines()[-100:]
+        tail = err.read().decode("utf-8", "replace").strip().splitlines()[-3:]
     if proc.returncode != 0:
         raise SystemExit(f"{argv[0]} failed: {tail}")
     return wall, usage, "\n".join(tail)
@@ -151,7 +151,7 @@ def main() -> None:
                              "remote server does (default 0: the import's own cost, bare)")
     parser.add_argument("--dir", default=None,
                         help="where the repository is made (default: the system's temporary "
-                             "folder); see bench/README.md on file systems")
+                             "folder); see this script's docstring on file systems")
     parser.add_argument("--profile", metavar="FILE",
                         help="run the import under cProfile, its stats into FILE")
     parser.add_argument("--wrap", metavar="COMMAND", default="",

@@ -202,15 +202,13 @@ class Store:
         rename; a mismatch refuses the write instead of losing someone's edit.
         """
         target = self.path(issue_id)
-        _check_writable(text, self.display(issue_id))
+        data = text.encode("utf-8")
+        _check_writable(text, self.display(issue_id), len(data))
         self.ensure_dir()
-        tmp = self.dir / f".{file_name(issue_id)}.{os.getpid()}.tmp"
+        tmp = f"{self.dir}{os.sep}.{file_name(issue_id)}.{os.getpid()}.tmp"
         # '<file>.lock' as git names its locks ('<id>.lock' was the flock of old versions).
         with lock(lock_dir / f"{file_name(issue_id)}.lock"):
-            with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
+            _write_bytes(tmp, data, sync=True)
             try:
                 if _current_bytes(target) != expected:
                     raise StaleWriteError(
@@ -233,8 +231,9 @@ def _check_writable(text: str, shown: str, size: int | None = None) -> None:
 
 
 def _write_bytes(path: str, data: bytes, *, sync: bool) -> None:
-    """A new file holding ``data``: through ``os`` itself, as an import writes 100,000
-    (a text-mode ``open`` asks whether the file is a terminal and wraps two buffers)."""
+    """The writers' temporary file holding ``data``: through ``os`` itself, as an
+    import writes 100,000 (a text-mode ``open`` asks whether the file is a terminal
+    and wraps two buffers); binary, so Windows writes the same bytes."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
     try:
         view = memoryview(data)

@@ -165,17 +165,16 @@ class Writer:
 
     def _written_one(self) -> None:
         self.written += 1
-        if len(self.pending) >= self._batch_size():
-            self.stage()
+        self._stage_when_full()
 
     def stage_later(self, path: Path) -> None:
         """A file to stage with the next batch (the sync state, say), not counted as written."""
         self.pending.append(path)
-        if len(self.pending) >= self._batch_size():
-            self.stage()
+        self._stage_when_full()
 
-    def _batch_size(self) -> int:
-        return min(max(STAGE_EVERY, self.staged // 4), STAGE_MAX)
+    def _stage_when_full(self) -> None:
+        if len(self.pending) >= min(max(STAGE_EVERY, self.staged // 4), STAGE_MAX):
+            self.stage()
 
     def stage(self) -> None:
         """Stage what is pending: in the background, after the batch before it.
@@ -202,7 +201,8 @@ class Writer:
     def _finish_staging(self) -> None:
         try:
             self._wait_staging()
-            # A write cut short by Ctrl-C left its path pending and no file.
+            # A write cut short by Ctrl-C left its path pending and no file (not
+            # always the last path: the sync state is saved after the interruption).
             paths = [p for p in self.pending if os.path.lexists(p)]
             self.pending = []
             if paths:
