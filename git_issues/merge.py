@@ -87,14 +87,15 @@ class MergeResult:
                 f"{path}: both sides added this issue with different content (an id "
                 f"collision): if these are two issues, keep one and re-create the other "
                 f"with 'git issues new'; if one, resolve the marked fields")
+        fields = ", ".join(name for name in self.conflicts if name != "id")
         if "id" in self.conflicts and not self.fallback:
-            out.append(f"{path}: a side changed the id, which is the file's name and never "
-                       f"changes: keep the id the file name holds")
-        if self.conflicts and not self.fallback:
-            fields = ", ".join(self.conflicts)
+            out.append(f"{path}: the id changed, and an id never changes (it is the file's "
+                       f"name): keep the id the name holds, then 'git issues check' and "
+                       f"'git add'")
+        if fields and not self.fallback:
             out.append(f"{path}: both sides changed {fields} differently; the file marks "
                        f"only those lines: resolve them, then 'git issues check' and 'git add'")
-        elif self.conflicts:
+        elif self.conflicts and self.fallback:
             out.append(f"{path}: {self.conflicts[0]}")
         return out
 

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 DB_ENV = "ISSUES_DB_PATH"
 # The tool's own folder in the git dir: the index (unless ISSUES_DB_PATH moves
-# it), the per-issue write locks and the texts of refused edits.
+# it), the per-issue write locks, the texts of refused edits and the mark that
+# this clone was healed (registration.HEALED_MARK).
 STATE_DIR = "git-issues"
 INDEX_FILE = "index.sqlite"
 

@@ -144,6 +144,19 @@ def test_resolve_during_a_cherry_pick(run, origin):
     assert sorted(comment_ids(b)) == ["aaaa0001", "bbbb0001"]
 
 
+def test_resolve_after_a_stash_pop(run, origin):
+    a, b = clone(origin, "a"), clone(origin, "b")
+    hand_edit(a, "a comments", comment="aaaa")
+    hand_edit(b, "b comments", comment="bbbb")
+    git(b, "reset", "-q", "--soft", "HEAD~1")  # b's comment: uncommitted work
+    git(b, "stash", "-q")
+    assert pull(b, a).returncode == 0
+    assert subprocess.run(["git", "stash", "pop"], cwd=b, capture_output=True).returncode != 0
+    assert run("resolve", cwd=b, check=False).returncode == 0
+    assert unmerged(b) == ""
+    assert sorted(comment_ids(b)) == ["aaaa0001", "bbbb0001"]
+
+
 def test_resolve_leaves_a_file_resolved_by_hand_alone(run, origin):
     a, b = two_commenting_clones(origin)
     pull(b, a)
@@ -248,7 +261,7 @@ def test_an_id_changed_on_one_side_is_a_conflict_not_a_merged_file_check_rejects
     merged = subprocess.run(["git", "merge", "--no-edit", "topic"], cwd=origin,
                             capture_output=True, text=True)
     assert merged.returncode != 0
-    assert "id" in merged.stderr and ISSUE_PATH in merged.stderr
+    assert f"{ISSUE_PATH}: the id changed" in merged.stderr
     assert ISSUE_PATH in unmerged(origin)
     text = path.read_text()
     assert text.split("<<<<<<< HEAD\n")[1].split(">>>>>>>")[0] == \
