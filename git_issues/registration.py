@@ -133,13 +133,13 @@ def ensure_merge_driver(ws: Workspace) -> bool:
 def heal(ws: Workspace) -> None:
     """What every command runs when it opens a repository, reads included.
 
-    A read must stay as cheap as it was: it reads ``.gitattributes`` and
-    looks for ``HEALED_MARK`` in the state folder, and starts ``git config``
-    only in a clone where no command of this version has run yet (once: the
-    mark is then written).  A clone whose config was removed afterwards is
-    healed again by the next write (``ensure_merge_driver``).
+    A read must stay as cheap as it was: once ``HEALED_MARK`` is in the state
+    folder, the heal is that one stat.  Before, it reads ``.gitattributes``
+    and starts ``git config`` only if they name the driver (once: the mark is
+    then written).  A clone whose config was removed afterwards is healed
+    again by the next write (``ensure_merge_driver``).
     """
-    if not attributes_name_driver(ws.root) or (ws.state_dir / HEALED_MARK).exists():
+    if (ws.state_dir / HEALED_MARK).exists() or not attributes_name_driver(ws.root):
         return
     if _configure(ws)[0]:
         _remember(ws)
