@@ -134,16 +134,7 @@ def _resolve_one(ws: Workspace, path: str, stages: dict[int, str], blobs: gituti
         ws.store.replace_if_unchanged(str(path_stem(path)), now, text, lock_dir(ws))
     except GitIssuesError as exc:  # changed meanwhile, or too big to write: say so, go on
         return Outcome(path, False, [str(exc)])
-    return Outcome(path, result.clean, _messages(result, path))
-
-
-def _messages(result: merge.MergeResult, path: str) -> list[str]:
-    """The driver's words, with the one step that finishes a real conflict here."""
-    lines = result.messages(path)
-    if not result.clean:
-        lines.append(f"{path}: after editing it, 'git add {path}' (or 'git checkout --ours/"
-                     f"--theirs {path}')")
-    return lines
+    return Outcome(path, result.clean, result.messages(path))
 
 
 def _current(ws: Workspace, path: str) -> bytes | None:

@@ -83,7 +83,7 @@ def open_workspace(cwd: Path | str | None = None, *, heal: bool = True) -> Itera
     """The repository around ``cwd``; its handles are opened per use and closed with it.
 
     Opening it heals a clone that lacks the merge driver its ``.gitattributes``
-    names (``registration.heal``: a file read and a stat once healed), so that
+    names (``registration.heal``: one stat once healed), so that
     any command, a read too, sets up a fresh clone before its first merge.
     ``init``, which registers the driver itself and says so, passes ``heal=False``.
     """
