@@ -9,10 +9,21 @@ session, so a Ctrl-C meant for the import does not kill it half-way.  Leaving
 the ``with`` waits for it and stages whatever was written since, also when the
 import stops half-way (Ctrl-C, the network gone): every finished issue is then
 written, staged and whole, and running the same command continues.
+
+A run killed hard (``kill -9``, a power cut of the process) leaves no time
+for that, so every write is announced first, one line in a journal in the
+git dir (``import-journal``), with what the sync state should remember of the
+issue.  The next import (of any source) finishes the killed run before it
+starts: each announced file that was written is staged, and its remembered
+base goes into the sync state, so an edit made on GitHub meanwhile is applied
+rather than mistaken for a conflict.  A run that ends, however it ends,
+removes the journal once everything is staged.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import random
 import re
@@ -27,11 +38,13 @@ from git_issues.ids import mint
 from git_issues.store import file_name
 
 if TYPE_CHECKING:
+    from git_issues.importers.state import Base
     from git_issues.model import Issue
     from git_issues.workspace import Workspace
 
 STAGE_EVERY = 1000  # files in the first batches; later ones grow with what was staged
 STAGE_MAX = 25_000
+JOURNAL = "import-journal"  # in the tool's folder of the git dir
 # As model._CONTROL_RE: control characters other than tab and line ends; and lone
 # surrogates (JSON's "\\ud800"), which are not text UTF-8 can hold.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -103,15 +116,21 @@ class Writer:
         # would cost a system call per character of 400,000 ids.
         self.random = random.Random(os.urandom(32))
         self._folder = str(ws.store.dir)
+        self._journal: int | None = None  # the journal's descriptor, while a run writes
+        # A killed run's bases, kept by finish_killed_run: sync state path -> number -> entry.
+        self.recovered: dict[str, dict[int, Any]] = {}
 
     def __enter__(self) -> Writer:
         self.ws.store.ensure_dir()
+        self.recovered = finish_killed_run(self.ws)
         return self
 
     def __exit__(self, *exc: object) -> None:
         try:
             self._finish_staging()
+            self._end_journal(done=True)
         finally:
+            self._end_journal(done=False)
             self.ws.store.sweep_temporaries()
         if self.written:
             from git_issues.lifecycle import heal
@@ -130,38 +149,74 @@ class Writer:
         ``Path``), which an import asks 100,000 times."""
         return os.path.lexists(f"{self._folder}{os.sep}{file_name(minted)}")
 
-    def create(self, issue: Issue, data: dict[str, Any] | None = None) -> None:
+    def create(self, issue: Issue, data: dict[str, Any] | None = None,
+               base: Base | None = None) -> None:
         """Write a new issue's file (its id was minted against the folder).
 
-        ``data``: the issue's ``to_dict()`` when the caller has it already.
+        ``data``: the issue's ``to_dict()`` when the caller has it already;
+        ``base``: what the sync state will remember of it (see ``journal``).
         """
-        self.write_new(issue.id, canonical_text(issue, data))
+        self.write_new(issue.id, canonical_text(issue, data), base)
 
-    def write_new(self, issue_id: str, text: str) -> None:
+    def write_new(self, issue_id: str, text: str, base: Base | None = None) -> None:
         """Write the file of an issue new here, and stage it with the next batch.
 
-        The path is pending before the file is written: a Ctrl-C that lands just
-        after the rename would otherwise leave a whole file unstaged.  A path
-        whose write never finished is dropped when the rest is staged.
+        The path is pending (and journaled) before the file is written: a Ctrl-C
+        that lands just after the rename would otherwise leave a whole file
+        unstaged.  A path whose write never finished is dropped when the rest is
+        staged (the file of a new id exists only once it is whole).
         """
-        self.pending.append(self.ws.store.path(issue_id))
+        path = self.ws.store.path(issue_id)
+        self.journal(path, None, base)
+        self.pending.append(path)
         self.ws.store.write_text(issue_id, text, bulk=True)
         self._written_one()
 
-    def replace(self, issue: Issue, data: bytes) -> None:
+    def replace(self, issue: Issue, data: bytes, base: Base | None = None) -> None:
         """Rewrite an existing file, only if nobody changed it since it was read
-        (pending first, as for ``write_new``; not staged if the write is refused)."""
+        (pending first, as for ``write_new``; not staged if the write is refused).
+        The journal holds the new text's digest: after a kill, only a file that
+        holds it was written by this run."""
         from git_issues.lifecycle import lock_dir
 
         path = self.ws.store.path(issue.id)
+        text = canonical_text(issue)
+        self.journal(path, file_digest(text.encode("utf-8")), base)
         self.pending.append(path)
         try:
-            self.ws.store.replace_if_unchanged(issue.id, data, canonical_text(issue),
-                                               lock_dir(self.ws))
+            self.ws.store.replace_if_unchanged(issue.id, data, text, lock_dir(self.ws))
         except Exception:
             self.pending.remove(path)  # someone else's text: not this import's to stage
             raise
         self._written_one()
+
+    def journal(self, path: Path, digest: str | None = None, base: Base | None = None) -> None:
+        """Announce a write before it happens: one line, in the file before the write.
+
+        ``digest``: of the bytes about to be written, when the file exists already;
+        ``base``: (the sync state's path, the forge's number, the entry's JSON), kept
+        by ``finish_killed_run`` only if the write happened.  One ``write`` call a
+        line, unbuffered: a kill loses no line but the one being written.
+        """
+        if self._journal is None:
+            self.ws.state_dir.mkdir(parents=True, exist_ok=True)
+            self._journal = os.open(self.ws.state_dir / JOURNAL,
+                                    os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+            os.write(self._journal, f'{{"pid": {os.getpid()}}}\n'.encode())
+        head = json.dumps([os.path.relpath(path, self.ws.root), digest,
+                           *(base[:2] if base else ())], ensure_ascii=False)
+        line = f"{head[:-1]}, {base[2]}]\n" if base else f"{head}\n"
+        os.write(self._journal, line.encode("utf-8"))
+
+    def _end_journal(self, *, done: bool) -> None:
+        """Close the journal; ``done``: everything it announced is staged, so remove it."""
+        if self._journal is None:
+            return
+        os.close(self._journal)
+        self._journal = None
+        if done:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.ws.state_dir / JOURNAL)
 
     def _written_one(self) -> None:
         self.written += 1
@@ -213,6 +268,84 @@ class Writer:
                 self._stager = None
 
 
+def file_digest(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def finish_killed_run(ws: Workspace) -> dict[str, dict[int, Any]]:
+    """Stage what a killed import wrote and keep the bases it meant to remember.
+
+    Read from the journal the killed run left (see the module docstring): a
+    line names a file written by it if the file exists and, for a file that
+    existed before, holds the announced digest.  A line cut short by the kill
+    is skipped (its write never began).  A lock on an issue the killed run was
+    rewriting (``store.lock``, holding its pid) is its own: removed, or the
+    rerun would wait for it and stop.  Nothing to do when there is no journal.
+    Returns the bases kept (sync state path -> number -> entry), for a caller
+    that loaded its state before.
+    """
+    journal = ws.state_dir / JOURNAL
+    try:
+        lines = journal.read_bytes().decode("utf-8", "replace").splitlines()
+    except FileNotFoundError:
+        return {}
+    paths: list[Path] = []
+    bases: dict[str, dict[int, Any]] = {}
+    pid = None
+    for line in lines:
+        try:
+            row = json.loads(line)
+            if isinstance(row, dict):
+                pid = row["pid"]
+                continue
+            path, digest = ws.root / row[0], row[1]
+        except (ValueError, TypeError, IndexError, KeyError):
+            continue
+        if digest is not None:
+            _drop_lock_of(ws, path, pid)
+        if not _written(path, digest):
+            continue
+        paths.append(path)
+        if len(row) == 5:
+            bases.setdefault(row[2], {})[int(row[3])] = row[4]
+    for shown, entries in bases.items():
+        paths.append(_remember(ws, shown, entries))
+    if paths:
+        stage_paths(ws.root, dict.fromkeys(paths))
+    journal.unlink()
+    return bases
+
+
+def _written(path: Path, digest: str | None) -> bool:
+    try:
+        return digest is None and os.path.lexists(path) or \
+            digest is not None and file_digest(path.read_bytes()) == digest
+    except OSError:
+        return False
+
+
+def _drop_lock_of(ws: Workspace, path: Path, pid: Any) -> None:
+    """Remove the lock of ``path`` if the killed run (``pid``) held it."""
+    from git_issues.lifecycle import lock_dir
+
+    lock = lock_dir(ws) / f"{path.name}.lock"
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        if lock.read_text(encoding="utf-8").strip() == str(pid):
+            lock.unlink()
+
+
+def _remember(ws: Workspace, shown: str, entries: dict[int, Any]) -> Path:
+    """Add a killed run's bases to its sync state (kept only for files it wrote)."""
+    from git_issues.importers import state as state_mod
+
+    state = state_mod.load_file(ws.root, shown)
+    for number, entry in entries.items():
+        state.issues.keep(number, entry)
+    return state.save()
+
+
 def stage_paths(root: Path, paths: Iterable[Path | str]) -> None:
     """``git update-index --add`` of these files: one process, paths on its stdin.
 
@@ -261,12 +394,15 @@ def mint_comment_id(taken: set[str], rng: random.Random | None = None) -> str:
     return comment_id
 
 
-def ensure_statuses(ws: Workspace, wanted: dict[str, str]) -> list[str]:
+def ensure_statuses(ws: Workspace, wanted: dict[str, str],
+                    writer: Writer | None = None) -> list[str]:
     """Add the statuses an import needs to ``.issues/config.yml`` (each open or closed).
 
     The file is edited, not regenerated: the new entries go after the last
     line of the ``statuses:`` block, so comments and order survive.  Returns
-    what was added; the config is staged.
+    what was added; the config is staged (announced to ``writer``'s journal
+    first, and replaced whole: a kill leaves the old file or the new one, staged
+    by the next run).
     """
     from git_issues import config as config_mod
 
@@ -291,8 +427,13 @@ def ensure_statuses(ws: Workspace, wanted: dict[str, str]) -> list[str]:
         end -= 1
     lines[end:end] = [f"  {name}: {state}" for name, state in missing.items()]
     new_text = "\n".join(lines) + "\n"
-    config_mod.parse(new_text.encode("utf-8"))  # refuse to write a config we cannot read
+    data = new_text.encode("utf-8")
+    config_mod.parse(data)  # refuse to write a config we cannot read
     ws.store.ensure_dir()
-    path.write_text(new_text, encoding="utf-8")
+    if writer is not None:
+        writer.journal(path, file_digest(data))
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
     gitutil.add(ws.root, [path])
     return list(missing)

@@ -122,7 +122,7 @@ def import_file(ws: Workspace, path: str) -> Summary:
         for record in new:
             ids[record["id"]] = writer.mint_id_avoiding(taken)
             taken.add(ids[record["id"]])
-        _add_statuses(ws, new, summary)
+        _add_statuses(ws, new, summary, writer)
         for record in new:
             issue = to_issue(record, ids, summary)
             try:
@@ -136,9 +136,10 @@ def import_file(ws: Workspace, path: str) -> Summary:
     return summary
 
 
-def _add_statuses(ws: Workspace, records: list[dict[str, Any]], summary: Summary) -> None:
+def _add_statuses(ws: Workspace, records: list[dict[str, Any]], summary: Summary,
+                  writer: Writer) -> None:
     wanted = {status_of(r): "open" for r in records if status_of(r) != "closed"}
-    added = ensure_statuses(ws, wanted)
+    added = ensure_statuses(ws, wanted, writer)
     if added:
         summary.notes.append(f"added the statuses {', '.join(added)} (open) to "
                              ".issues/config.yml")

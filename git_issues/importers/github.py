@@ -196,6 +196,8 @@ class Importer:
         self.known = self._known_numbers()
         with self._writer() as writer, _spill(self.ws) as spill:
             self.writer = writer
+            for number, entry in writer.recovered.get(state.shown, {}).items():
+                state.issues.keep(number, entry)  # a killed run's, newer than the file read
             try:
                 self._fetch_comments(spill, comments_since)
                 self._import_issues(spill, issues_since)
@@ -218,6 +220,7 @@ class Importer:
     def _save_state(self) -> None:
         if not self.state.issues and self.state.since is None and not self.state.partial:
             return
+        self.writer.journal(self.state.path)
         self.writer.stage_later(self.state.save())
 
     def _known_numbers(self) -> dict[int, str]:
@@ -296,7 +299,7 @@ class Importer:
                 self.checkpoint = max(self.done + CHECKPOINT_EVERY, self.done * 3 // 2)
 
     def _add_statuses(self) -> None:
-        added = ensure_statuses(self.ws, NEW_STATUSES)
+        added = ensure_statuses(self.ws, NEW_STATUSES, self.writer)
         if added:
             self.summary.notes.append(
                 f"added the statuses {', '.join(added)} (closed) to .issues/config.yml "
@@ -342,10 +345,12 @@ class Importer:
         data = _checked(issue, self.summary, new_comments=True)
         if data is None:
             return
-        self.writer.create(issue, data)
+        entry = self.state.entry(number, issue.id, as_base(remote),
+                                 {str(c.github_id): state_mod.digest(c.body)
+                                  for c in issue.comments})
+        self.writer.create(issue, data, base=self.state.journal_base(number, entry))
         self.known[number] = issue.id
-        self.state.record(number, issue.id, as_base(remote),
-                          {str(c.github_id): state_mod.digest(c.body) for c in issue.comments})
+        self.state.issues.keep(number, entry)
         self.summary.imported += 1
 
     def _merge_fields(self, after: Issue, remote: dict[str, Any], number: int) -> None:
@@ -408,8 +413,13 @@ class Importer:
             return
         if not _valid(after, self.summary):
             return
-        self.writer.replace(after, data)
+        self.writer.replace(after, data, base=self._journal_base(after))
         self.summary.updated += 1
+
+    def _journal_base(self, issue: Issue) -> state_mod.Base | None:
+        """The base recorded for the issue, for the journal of its write."""
+        number = (issue.origin.get("github") or {}).get("number")
+        return self.state.journal_base(number) if number in self.state.issues else None
 
     # --- step 3: comments on issues that did not change -------------------------
 
@@ -430,7 +440,7 @@ class Importer:
                 for row in rows:
                     self.state.record_comment(number, row[0], state_mod.digest(body_text(row[4])))
             if after != issue and _valid(after, self.summary):
-                self.writer.replace(after, data)
+                self.writer.replace(after, data, base=self._journal_base(after))
                 self.summary.updated += 1
 
 

@@ -26,7 +26,7 @@ def import_file(ws: Workspace, path: str) -> Summary:
     summary = Summary()
     issues = list(_read(path, summary)) if path == "-" else None
     with Writer(ws) as writer:
-        _statuses(ws, issues if issues is not None else _read(path, Summary()))
+        _statuses(ws, issues if issues is not None else _read(path, Summary()), writer)
         for issue in issues if issues is not None else _read(path, summary):
             _one(ws, writer, issue, summary)
     return summary
@@ -53,14 +53,14 @@ def _read(path: str, summary: Summary):
             handle.close()
 
 
-def _statuses(ws: Workspace, issues) -> None:
+def _statuses(ws: Workspace, issues, writer: Writer) -> None:
     """Statuses the export used that this repository does not know yet."""
     config = ws.config()
     wanted: dict[str, str] = {}
     for issue in issues:
         if issue.status not in config.statuses:
             wanted.setdefault(issue.status, "closed" if issue.closed else "open")
-    ensure_statuses(ws, wanted)
+    ensure_statuses(ws, wanted, writer)
 
 
 def _one(ws: Workspace, writer: Writer, issue: Issue, summary: Summary) -> None:
