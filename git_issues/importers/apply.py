@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 STAGE_EVERY = 1000  # files in the first batches; later ones grow with what was staged
 STAGE_MAX = 25_000
 JOURNAL = "import-journal"  # in the tool's folder of the git dir
+SPILL = "import-spill-{pid}.sqlite"  # there too: import github's comments while it runs
 # As model._CONTROL_RE: control characters other than tab and line ends; and lone
 # surrogates (JSON's "\\ud800"), which are not text UTF-8 can hold.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -203,7 +204,7 @@ class Writer:
             self._journal = os.open(self.ws.state_dir / JOURNAL,
                                     os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
             os.write(self._journal, f'{{"pid": {os.getpid()}}}\n'.encode())
-        head = json.dumps([os.path.relpath(path, self.ws.root), digest,
+        head = json.dumps([_relative(self.ws.root, path), digest,
                            *(base[:2] if base else ())], ensure_ascii=False)
         line = f"{head[:-1]}, {base[2]}]\n" if base else f"{head}\n"
         os.write(self._journal, line.encode("utf-8"))
@@ -280,9 +281,9 @@ def finish_killed_run(ws: Workspace) -> dict[str, dict[int, Any]]:
     Read from the journal the killed run left (see the module docstring): a
     line names a file written by it if the file exists and, for a file that
     existed before, holds the announced digest.  A line cut short by the kill
-    is skipped (its write never began).  A lock on an issue the killed run was
-    rewriting (``store.lock``, holding its pid) is its own: removed, or the
-    rerun would wait for it and stop.  Nothing to do when there is no journal.
+    is skipped (its write never began).  The killed run's temporary files and
+    its locks are removed (see ``_drop_leftovers``).  Nothing to do when there is
+    no journal.
     Returns the bases kept (sync state path -> number -> entry), for a caller
     that loaded its state before.
     """
@@ -303,13 +304,14 @@ def finish_killed_run(ws: Workspace) -> dict[str, dict[int, Any]]:
             path, digest = ws.root / row[0], row[1]
         except (ValueError, TypeError, IndexError, KeyError):
             continue
-        if digest is not None:
-            _drop_lock_of(ws, path, pid)
+        _drop_leftovers(ws, path, pid, digest is not None)
         if not _written(path, digest):
             continue
         paths.append(path)
         if len(row) == 5:
             bases.setdefault(row[2], {})[int(row[3])] = row[4]
+    with contextlib.suppress(OSError):
+        os.unlink(ws.state_dir / SPILL.format(pid=pid))
     for shown, entries in bases.items():
         paths.append(_remember(ws, shown, entries))
     if paths:
@@ -326,10 +328,17 @@ def _written(path: Path, digest: str | None) -> bool:
         return False
 
 
-def _drop_lock_of(ws: Workspace, path: Path, pid: Any) -> None:
-    """Remove the lock of ``path`` if the killed run (``pid``) held it."""
+def _drop_leftovers(ws: Workspace, path: Path, pid: Any, locked: bool) -> None:
+    """What the killed run (``pid``) left beside ``path``: its temporary file
+    (``.<name>.<pid>.tmp``, the writers' name), shown by ``git status`` until the
+    sweep a day later; and, for a rewrite (``locked``), the issue's lock if it
+    holds that pid (``store.lock``): the rerun would wait for it, then stop."""
     from git_issues.lifecycle import lock_dir
 
+    with contextlib.suppress(OSError):
+        os.unlink(path.with_name(f".{path.name}.{pid}.tmp"))
+    if not locked:
+        return
     lock = lock_dir(ws) / f"{path.name}.lock"
     with contextlib.suppress(OSError, UnicodeDecodeError):
         if lock.read_text(encoding="utf-8").strip() == str(pid):
@@ -346,6 +355,12 @@ def _remember(ws: Workspace, shown: str, entries: dict[int, Any]) -> Path:
     return state.save()
 
 
+def _relative(root: Path, path: Path | str) -> str:
+    """``path`` relative to ``root`` (a prefix cut for the paths an import makes)."""
+    prefix, text = f"{root}{os.sep}", str(path)
+    return text[len(prefix):] if text.startswith(prefix) else os.path.relpath(text, root)
+
+
 def stage_paths(root: Path, paths: Iterable[Path | str]) -> None:
     """``git update-index --add`` of these files: one process, paths on its stdin.
 
@@ -353,10 +368,7 @@ def stage_paths(root: Path, paths: Iterable[Path | str]) -> None:
     that is writing the index (a git killed there would lose the whole batch).
     Another git holding ``index.lock`` is waited for briefly, as for ``gitutil.add``.
     """
-    prefix = f"{root}{os.sep}"
-    names = b"".join(os.fsencode(p[len(prefix):] if p.startswith(prefix) else
-                                 os.path.relpath(p, root)) + b"\0"
-                     for p in map(str, paths))
+    names = b"".join(os.fsencode(_relative(root, p)) + b"\0" for p in paths)
     # core.bigFileThreshold=1: every blob goes into one pack per batch (git's bulk
     # check-in, as for big files) instead of a file of its own under .git/objects:
     # 10,000 loose objects cost 7.8 s of system time here, the pack 1.1 s.

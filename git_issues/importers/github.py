@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from git_issues.errors import GitIssuesError, IssueFileError
 from git_issues.importers import state as state_mod
 from git_issues.importers.apply import (
+    SPILL,
     Summary,
     Writer,
     body_text,
@@ -348,9 +349,10 @@ class Importer:
         entry = self.state.entry(number, issue.id, as_base(remote),
                                  {str(c.github_id): state_mod.digest(c.body)
                                   for c in issue.comments})
-        self.writer.create(issue, data, base=self.state.journal_base(number, entry))
+        base = self.state.journal_base(number, entry)
+        self.writer.create(issue, data, base=base)
         self.known[number] = issue.id
-        self.state.issues.keep(number, entry)
+        self.state.issues.keep_text(number, base[2])
         self.summary.imported += 1
 
     def _merge_fields(self, after: Issue, remote: dict[str, Any], number: int) -> None:
@@ -526,7 +528,7 @@ def _spill(ws: Workspace) -> Iterator[sqlite3.Connection]:
     """A temporary SQLite file in the git dir, closed and removed on leaving."""
     folder = ws.state_dir
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"import-spill-{os.getpid()}.sqlite"
+    path = folder / SPILL.format(pid=os.getpid())
     _remove(path)
     try:
         with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:

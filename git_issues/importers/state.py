@@ -85,7 +85,11 @@ class Entries(dict):
 
     def keep(self, number: int, entry: list[Any]) -> None:
         """Store an entry as text (it is not changed in place afterwards)."""
-        dict.__setitem__(self, number, _ENCODER.encode(entry))
+        self.keep_text(number, _ENCODER.encode(entry))
+
+    def keep_text(self, number: int, text: str) -> None:
+        """Store an entry's JSON text as it is (encoded by the caller already)."""
+        dict.__setitem__(self, number, text)
 
     def local_ids(self) -> dict[int, str]:
         """Number -> local id of every entry, without decoding them."""
