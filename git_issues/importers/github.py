@@ -204,9 +204,10 @@ class Importer:
                 self._import_issues(spill, issues_since)
                 self._leftover_comments(spill)
             except BaseException:
-                state.partial = {"started": self.started,
-                                 "issues_through": state.partial.get("issues_through")}
-                self._save_state()
+                if self.done or writer.written:  # a refusal before any issue: nothing to keep
+                    state.partial = {"started": self.started,
+                                     "issues_through": state.partial.get("issues_through")}
+                    self._save_state()
                 raise
             if self.remember_since:
                 state.since = self.started
