@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from git_issues import gitutil
 from git_issues.errors import GitIssuesError
 from git_issues.ids import mint
+from git_issues.model import MAX_TITLE
 from git_issues.store import file_name
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ STAGE_EVERY = 1000  # files in the first batches; later ones grow with what was 
 STAGE_MAX = 25_000
 JOURNAL = "import-journal"  # in the tool's folder of the git dir
 SPILL = "import-spill-{pid}.sqlite"  # there too: import github's comments while it runs
+TITLE_LIMIT = min(MAX_TITLE, 256)  # characters of an imported title; longer ones are cut
 # As model._CONTROL_RE: control characters other than tab and line ends; and lone
 # surrogates (JSON's "\\ud800"), which are not text UTF-8 can hold.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -95,6 +97,37 @@ def one_line(text: Any) -> str:
             and text[:1] != " " and text[-1:] != " ":
         return text  # what split and join would give back (printable: no other space)
     return " ".join(clean_text(text).split())
+
+
+def short_title(title: str) -> str:
+    """A title the model takes: cut to ``TITLE_LIMIT`` characters, the cut shown by '…'
+    (the same cut on every run, so a re-run sees no change)."""
+    return title if len(title) <= TITLE_LIMIT else title[:TITLE_LIMIT - 1] + "\u2026"
+
+
+def latest_time() -> str:
+    """The latest time ``check`` accepts in a file, as the file format writes it.
+
+    A forge or a file can hold a time in year 9999; written as it is, the
+    pre-commit hook refuses the commit.  Timestamps of this form compare as text.
+    """
+    import datetime as dt
+
+    from git_issues.model import format_timestamp
+    from git_issues.validation import FUTURE_SLACK
+
+    return format_timestamp(dt.datetime.now(dt.UTC) + FUTURE_SLACK)
+
+
+def not_future(value: str, latest: str, where: str, summary: Summary) -> str:
+    """``value``, or the current time (and a note naming ``where``) if it is past ``latest``."""
+    if value <= latest:
+        return value
+    from git_issues.model import now
+
+    moment = now()
+    summary.notes.append(f"{where} {value} is in the future: imported as {moment}")
+    return moment
 
 
 def body_text(text: Any) -> str:

@@ -36,8 +36,11 @@ from git_issues.importers.apply import (
     body_text,
     clean_text,
     ensure_statuses,
+    latest_time,
     mint_comment_id,
+    not_future,
     one_line,
+    short_title,
 )
 from git_issues.model import (
     CANONICAL_TIME_RE,
@@ -128,7 +131,7 @@ def remote_values(item: dict[str, Any]) -> dict[str, Any]:
             assignees.append(login)
     milestone = item.get("milestone")
     return {
-        "title": one_line(item.get("title")) or f"(untitled #{item.get('number')})",
+        "title": short_title(one_line(item.get("title")) or f"(untitled #{item.get('number')})"),
         "status": status,
         "closed": stamp(item.get("closed_at"), created) if closed else None,
         "labels": labels,
@@ -185,6 +188,7 @@ class Importer:
         self.statuses_checked = False
         self.checkpoint = CHECKPOINT_EVERY  # issues done at the next save of the state
         self.remember_since = True  # False for a file (gh-json): its data may be old
+        self.latest = latest_time()  # times past it are clamped: check would refuse them
 
     # --- the run ---------------------------------------------------------------
 
@@ -250,12 +254,19 @@ class Importer:
         fetched = 0
         with self._pages(path, params) as pages:
             for page in pages:
-                rows = [row for c in page if (row := _comment_row(c)) is not None]
+                rows = [self._in_time(row) for c in page if (row := _comment_row(c)) is not None]
                 with _transaction(spill):  # one write of the file a page, not one a row
                     spill.executemany("INSERT OR REPLACE INTO c VALUES (?, ?, ?, ?, ?)", rows)
                 fetched += len(page)
                 total = getattr(self.client, "last_page", None)
                 self.progress(fetched, total * PER_PAGE if total else None, "comments")
+
+    def _in_time(self, row: tuple) -> tuple:
+        """A spill row whose date ``check`` accepts (see ``apply.not_future``)."""
+        if row[3] <= self.latest:
+            return row
+        where = f"{self.repo}#{row[1]} comment {row[0]}: created"
+        return (*row[:3], not_future(row[3], self.latest, where, self.summary), *row[4:])
 
     def _pages(self, path: str, params: dict[str, Any]) -> Any:
         """The list's pages, fetched ahead by a thread when the source is the network."""
@@ -311,6 +322,9 @@ class Importer:
         number = item["number"]
         local_id = self.known.get(number)
         remote = remote_values(item)
+        if remote["closed"] and remote["closed"] > self.latest:
+            remote["closed"] = not_future(remote["closed"], self.latest,
+                                          f"{self.repo}#{number}: closed", self.summary)
         if local_id is None:
             self._create(item, remote, comments)
             return
@@ -331,7 +345,11 @@ class Importer:
 
     def _create(self, item: dict[str, Any], remote: dict[str, Any], comments: list[tuple]) -> None:
         number = item["number"]
-        created = stamp(item.get("created_at"))
+        created = not_future(stamp(item.get("created_at")), self.latest,
+                             f"{self.repo}#{number}: created", self.summary)
+        if len(one_line(item.get("title"))) > len(remote["title"]):
+            self.summary.notes.append(f"{self.repo}#{number}: the title is cut to "
+                                      f"{len(remote['title'])} characters")
         issue = Issue(id=self.writer.mint_id(), title=remote["title"], status=remote["status"],
                       created=created, author=author_of(item.get("user")),
                       closed=remote["closed"], body=remote["body"],
