@@ -116,3 +116,66 @@ def test_beads_times_in_the_future_and_long_titles_pass_check(run, repo, tmp_pat
     assert "note: bd-1: the title is cut to 256 characters" in proc.stderr
     assert last_line(proc).startswith("imported 1,")
     assert run("check").returncode == 0
+
+
+# --- an issue too big for one file --------------------------------------------------
+
+# 52,500 characters (GitHub's limit is 65,536) of plain lines: 20 of them pass 1 MiB.
+TEXT = "lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempo\n" * 656
+
+
+def _thread(count: int = 20, start: int = 0) -> list[dict]:
+    """Comments on #2, each of 52,500 characters."""
+    return [make_comment(REPO, 2, 700 + n, f"{n:02d} {TEXT}",
+                         created=f"2024-02-01T00:00:{n:02d}Z") for n in range(start, start + count)]
+
+
+def test_an_issue_over_a_mebibyte_keeps_its_newest_comments_and_the_rest_arrives(run, repo,
+                                                                               github):
+    issues = [make_issue(REPO, n, f"Issue {n}", created=f"2024-01-01T00:00:{n:02d}Z")
+              for n in range(1, 6)]
+    github.repos[REPO] = Repo(issues, _thread())
+    proc = run("import", "github", REPO, env=env(github))
+    assert last_line(proc).startswith("imported 5,")
+    assert f"note: {REPO}#2: " in proc.stderr and "older comments left out" in proc.stderr
+    stored = by_number(repo)
+    assert sorted(stored) == [1, 2, 3, 4, 5]
+    kept = [c["github_id"] for c in stored[2]["comments"]]
+    left = stored[2]["github"]["left_out"]
+    assert left >= 1 and kept == list(range(700 + left, 720))  # the newest ones
+    shown = run("show", stored[2]["id"]).stdout
+    assert f"{left} older comments are not stored here: https://github.com/{REPO}/issues/2" \
+        in shown
+    assert run("check").returncode == 0
+    git(repo, "commit", "-q", "-m", "import")
+    again = run("import", "github", REPO, env=env(github))  # nothing new: nothing changes
+    assert "updated 0" in last_line(again)
+    assert git(repo, "status", "--porcelain", "--", ":!.issues/sync") == ""
+    new = _thread(1, start=20)  # a new comment on GitHub
+    new[0]["updated_at"] = "2030-01-01T00:00:00Z"
+    github.repos[REPO].comments += new
+    github.repos[REPO].issues[1]["updated_at"] = "2030-01-01T00:00:00Z"
+    third = run("import", "github", REPO, env=env(github))
+    assert last_line(third).startswith("imported 0, updated 1,"), third.stderr
+    comments = by_number(repo)[2]["comments"]
+    assert comments[-1]["github_id"] == 720 and len(comments) <= len(kept)
+    assert run("check").returncode == 0
+
+
+def test_beads_issue_over_a_mebibyte_keeps_its_newest_comments(run, repo, tmp_path):
+    source = tmp_path / "issues.jsonl"
+    thread = [{"text": f"{n:02d} {TEXT}", "created_at": f"2024-02-01T00:00:{n:02d}Z"}
+              for n in range(20)]
+    source.write_text(json.dumps({"id": "bd-big", "title": "Long thread", "status": "open",
+                                  "created_at": "2024-01-01T00:00:00Z", "comments": thread})
+                      + "\n" + json.dumps({"id": "bd-small", "title": "Small", "status": "open",
+                                           "created_at": "2024-01-01T00:00:00Z"}) + "\n")
+    proc = run("import", "beads", str(source))
+    assert last_line(proc).startswith("imported 2,")
+    assert "note: bd-big: " in proc.stderr and "older comments left out" in proc.stderr
+    [big] = [yaml.safe_load(p.read_text()) for p in (repo / ".issues").glob("*.yml")
+             if "bd-big" in p.read_text()]
+    first, *rest = big["comments"]
+    assert "older comments are left out" in first["body"]
+    assert rest[-1]["body"].startswith("19 ") and len(rest) < 20
+    assert run("check").returncode == 0

@@ -40,7 +40,7 @@ from git_issues.store import file_name
 
 if TYPE_CHECKING:
     from git_issues.importers.state import Base
-    from git_issues.model import Issue
+    from git_issues.model import Comment, Issue
     from git_issues.workspace import Workspace
 
 STAGE_EVERY = 1000  # files in the first batches; later ones grow with what was staged
@@ -128,6 +128,70 @@ def not_future(value: str, latest: str, where: str, summary: Summary) -> str:
     moment = now()
     summary.notes.append(f"{where} {value} is in the future: imported as {moment}")
     return moment
+
+
+def fit(issue: Issue, droppable: list[Comment]) -> list[Comment] | None:
+    """Leave out the fewest of ``droppable`` (the oldest first) for the issue's file to
+    pass the reader's limits (``fileformat.check_writable``: 1 MiB, 100,000 values).
+
+    Returns what was left out ([] when the issue fits as it is; ``issue.comments``
+    is left without them), or None when even leaving them all out is not enough.
+    A file under a quarter of the limit in characters fits whatever its
+    characters: the exact check (a dump, slow for a big file) is paid only by
+    issues near the limit, and the first guess of how many to leave out comes
+    from the sizes of the comments, so that it is usually checked once.
+    """
+    from git_issues.fileformat import MAX_FILE_BYTES
+
+    chars = len(issue.title) + len(issue.body) + 1000
+    chars += sum(len(c.body) + len(c.author or "") + 100 for c in issue.comments)
+    if chars * 4 <= MAX_FILE_BYTES:
+        return []
+    text = canonical_text(issue)
+    if _writable(text):
+        return []
+    size = len(text.encode("utf-8"))
+    order = sorted(droppable, key=lambda c: (c.date, c.github_id or 0))
+    guess, freed = 0, 0
+    while guess < len(order) and size - freed > MAX_FILE_BYTES:
+        body = order[guess].body
+        freed += len(body.encode("utf-8")) + 8 * body.count("\n") + 100
+        guess += 1
+    # Leaving out `low` is too few, `high` is enough: the guess is checked, then the
+    # one below it (the guess counts generously), and only a miss costs a search.
+    if _fits(issue, order[:guess]):
+        low, high = guess - 1, guess
+        if guess and _fits(issue, order[:low]):
+            low, high = -1, low
+    elif _fits(issue, order):
+        low, high = guess, len(order)
+    else:
+        return None
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if _fits(issue, order[:middle]) else (middle, high)
+    left_out = {id(c) for c in order[:high]}
+    issue.comments = [c for c in issue.comments if id(c) not in left_out]
+    return order[:high]
+
+
+def _fits(issue: Issue, left_out: Iterable[Comment]) -> bool:
+    skip = {id(c) for c in left_out}
+    kept = [c for c in issue.comments if id(c) not in skip]
+    data = {**issue.to_dict(), "comments": [c.to_dict() for c in kept]}
+    if not kept:
+        del data["comments"]
+    return _writable(canonical_text(issue, data))
+
+
+def _writable(text: str) -> bool:
+    from git_issues.fileformat import check_writable
+
+    try:
+        check_writable(text, "")
+    except GitIssuesError:
+        return False
+    return True
 
 
 def body_text(text: Any) -> str:

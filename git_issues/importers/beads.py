@@ -24,6 +24,7 @@ from git_issues.importers.apply import (
     Writer,
     body_text,
     ensure_statuses,
+    fit,
     latest_time,
     mint_comment_id,
     not_future,
@@ -129,6 +130,8 @@ def import_file(ws: Workspace, path: str) -> Summary:
         latest = latest_time()
         for record in new:
             issue = to_issue(record, ids, summary, latest)
+            if not _fit(issue, record["id"], summary):
+                continue
             try:
                 issue_from_dict(issue.to_dict())
             except ValidationError as exc:
@@ -138,6 +141,26 @@ def import_file(ws: Workspace, path: str) -> Summary:
             writer.create(issue)
             summary.imported += 1
     return summary
+
+
+def _fit(issue: Issue, beads_id: str, summary: Summary) -> bool:
+    """Leave out the oldest comments a file cannot hold (``apply.fit``), said in a first
+    comment and a note naming the beads id; False (and a note) if it cannot be stored."""
+    left = fit(issue, list(issue.comments))
+    if left is None:
+        summary.skip("too big to store")
+        summary.notes.append(f"not imported: {beads_id}: its file would be over 1 MiB")
+        return False
+    if left:
+        first = Comment(id=mint_comment_id({c.id for c in issue.comments}),
+                        date=left[-1].date, body="")
+        issue.comments.insert(0, first)
+        left += fit(issue, issue.comments[1:]) or []  # the line may need one more's room
+        first.body = (f"{len(left)} older comments are left out: with them the file would "
+                      f"be over 1 MiB (beads {beads_id})")
+        summary.notes.append(f"{beads_id}: {len(left)} older comments left out, the file "
+                             "would be over 1 MiB")
+    return True
 
 
 def _add_statuses(ws: Workspace, records: list[dict[str, Any]], summary: Summary,

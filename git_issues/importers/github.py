@@ -14,6 +14,12 @@ For an issue imported before, each field is compared three ways (the value
 at the last import, kept in the sync state; the file; GitHub): a field only
 GitHub changed is applied, a field only changed here is kept, and a field
 both changed is a conflict: the local value stays and both are reported.
+
+An issue whose file would pass the reader's limit (1 MiB: a long thread) is
+stored with its body and the newest comments that fit; the file's ``github``
+mapping counts the comments left out (``left_out``, shown by ``show`` with
+the link), and the sync state marks each of them (``LEFT_OUT``), so that no
+re-run brings them back and overflows again.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from git_issues.importers.apply import (
     body_text,
     clean_text,
     ensure_statuses,
+    fit,
     latest_time,
     mint_comment_id,
     not_future,
@@ -67,6 +74,7 @@ CHECKPOINT_EVERY = 5000
 REASON_STATUS = {"not_planned": "not_planned", "duplicate": "duplicate"}
 NEW_STATUSES = {"not_planned": "closed", "duplicate": "closed"}
 LIST_FIELDS = ("labels", "assignees")
+LEFT_OUT = ""  # the sync state's digest of a GitHub comment the file cannot hold
 # progress(done, estimated_total): the total is an estimate (the pages of the list,
 # pull requests included), None when unknown.
 Progress = Callable[..., None]
@@ -340,8 +348,42 @@ class Importer:
         after = copy.deepcopy(issue)
         self._merge_fields(after, remote, number)
         self._merge_comments(after, number, comments)
-        self.state.record(number, local_id, as_base(remote), _digests(comments))
+        left_out = self._fit(after, number)
+        if left_out is None:
+            return
+        self.state.record(number, local_id, as_base(remote),
+                          self._digests(number, comments, left_out))
         self._save_if_changed(issue, after, data)
+
+    def _fit(self, issue: Issue, number: int) -> set[int] | None:
+        """Leave out the oldest GitHub comments the file cannot hold (``apply.fit``), named
+        by number in a note; the ids left out, or None (and a note) when the issue cannot
+        be stored even without them: skipped, the rest of the import goes on."""
+        left = fit(issue, [c for c in issue.comments if c.github_id is not None])
+        github = issue.origin["github"]
+        if left is None:
+            self.summary.skip("too big to store")
+            self.summary.notes.append(
+                f"not stored: {self.repo}#{number} ({github.get('url')}): its file would be "
+                "over 1 MiB even without its GitHub comments")
+            return None
+        if left:
+            github["left_out"] = github.get("left_out", 0) + len(left)
+            self.summary.notes.append(
+                f"{self.repo}#{number}: {github['left_out']} older comments left out, the "
+                f"file would be over 1 MiB; all of them: {github.get('url')}")
+        return {c.github_id for c in left if c.github_id is not None}
+
+    def _digests(self, number: int, rows: list[tuple], left_out: set[int]) -> dict[str, str]:
+        """The comments' digests for the sync state; LEFT_OUT for those not stored, now
+        or before (a re-run skips them rather than bringing them back)."""
+        digests = _digests(rows)
+        for github_id in left_out:
+            digests[str(github_id)] = LEFT_OUT
+        for key in digests:
+            if self.state.comment_base(number, int(key)) == LEFT_OUT:
+                digests[key] = LEFT_OUT
+        return digests
 
     def _create(self, item: dict[str, Any], remote: dict[str, Any], comments: list[tuple]) -> None:
         number = item["number"]
@@ -362,12 +404,15 @@ class Importer:
         taken: set[str] = set()
         for row in comments:
             issue.comments.append(_new_comment(row, taken, self.writer.random))
+        left_out = self._fit(issue, number)
+        if left_out is None:
+            return
         data = _checked(issue, self.summary, new_comments=True)
         if data is None:
             return
-        entry = self.state.entry(number, issue.id, as_base(remote),
-                                 {str(c.github_id): state_mod.digest(c.body)
-                                  for c in issue.comments})
+        digests = {str(c.github_id): state_mod.digest(c.body) for c in issue.comments}
+        digests.update((str(github_id), LEFT_OUT) for github_id in left_out)
+        entry = self.state.entry(number, issue.id, as_base(remote), digests)
         base = self.state.journal_base(number, entry)
         self.writer.create(issue, data, base=base)
         self.known[number] = issue.id
@@ -411,6 +456,8 @@ class Importer:
         for row in rows:
             github_id, _, _, _, body = row
             mine = by_github.get(github_id)
+            if mine is None and self.state.comment_base(number, github_id) == LEFT_OUT:
+                continue  # left out before: the file cannot hold it
             if mine is None:
                 after.comments.append(_new_comment(row, taken, self.writer.random))
                 continue
@@ -457,9 +504,12 @@ class Importer:
                 continue
             after = copy.deepcopy(issue)
             self._merge_comments(after, number, rows)
+            left_out = self._fit(after, number)
+            if left_out is None:
+                continue
             if number in self.state.issues:
-                for row in rows:
-                    self.state.record_comment(number, row[0], state_mod.digest(body_text(row[4])))
+                for key, digest in self._digests(number, rows, left_out).items():
+                    self.state.record_comment(number, int(key), digest)
             if after != issue and _valid(after, self.summary):
                 self.writer.replace(after, data, base=self._journal_base(after))
                 self.summary.updated += 1
