@@ -158,3 +158,11 @@ def test_an_update_killed_half_way_is_finished_by_the_rerun(run, repo, github):
     edit_after_the_kill(github, "Edited again after the kill")
     assert_finished(run, repo, github, "Edited again after the kill")
     assert count_files(repo, "(v2)") == COUNT - 1
+
+
+def test_two_kills_in_a_row_then_a_rerun(run, repo, github):
+    seed(github)
+    killed_run(repo, github, _issues_page(2), lambda: count_files(repo) >= 50)
+    killed_run(repo, github, _issues_page(3), lambda: count_files(repo) >= 200)
+    edit_after_the_kill(github, "Edited after two kills")
+    assert_finished(run, repo, github, "Edited after two kills")
