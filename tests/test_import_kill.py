@@ -166,3 +166,19 @@ def test_two_kills_in_a_row_then_a_rerun(run, repo, github):
     killed_run(repo, github, _issues_page(3), lambda: count_files(repo) >= 200)
     edit_after_the_kill(github, "Edited after two kills")
     assert_finished(run, repo, github, "Edited after two kills")
+
+
+def test_a_kill_while_the_last_files_are_staged_is_finished_by_the_rerun(run, repo, github):
+    """The sync state is saved just before the last batch is staged: kill -9 then."""
+    seed(github)
+    state = repo / ".issues/sync/github/acme/rocket.json"
+    proc = subprocess.Popen([GIT_ISSUES, "import", "github", REPO], cwd=repo, env=env(github),
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not state.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.001)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    edit_after_the_kill(github, "Edited after a kill in the staging")
+    assert_finished(run, repo, github, "Edited after a kill in the staging")
