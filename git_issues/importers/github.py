@@ -380,9 +380,10 @@ class Importer:
         digests = _digests(rows)
         for github_id in left_out:
             digests[str(github_id)] = LEFT_OUT
-        for key in digests:
-            if self.state.comment_base(number, int(key)) == LEFT_OUT:
-                digests[key] = LEFT_OUT
+        entry = self.state.issues.peek(number)  # decoded once, not once a comment
+        before = entry[-1] if entry else {}
+        if LEFT_OUT in before.values():
+            digests.update((key, LEFT_OUT) for key in digests if before.get(key) == LEFT_OUT)
         return digests
 
     def _create(self, item: dict[str, Any], remote: dict[str, Any], comments: list[tuple]) -> None:
