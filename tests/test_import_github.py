@@ -202,6 +202,14 @@ def test_refusals_are_one_line_and_write_nothing(run, repo, github, token, repo_
     assert git_lines(repo, "status", "--porcelain", "--untracked-files=all") == []
 
 
+def test_a_run_that_imports_nothing_writes_and_stages_nothing(run, repo, github):
+    github.repos[REPO] = Repo([make_issue(REPO, 1, "Only a pull request", pull=True)])
+    proc = run("import", "github", REPO, env=env(github))
+    assert proc.stderr.strip().splitlines()[-1] == \
+        "imported 0, updated 0, unchanged 0, skipped 1 pull requests"
+    assert git_lines(repo, "status", "--porcelain", "--untracked-files=all") == []
+
+
 def test_a_long_rate_limit_stops_cleanly_and_the_same_command_continues(run, repo, github):
     seed(github, count=250)  # three pages of issues
     github.fail(403, {"X-RateLimit-Remaining": "0",

@@ -232,7 +232,9 @@ class Importer:
         return Writer(self.ws)
 
     def _save_state(self) -> None:
-        if not self.state.issues and self.state.since is None and not self.state.partial:
+        """Write and stage the state; not while it holds no issue (a run that imported
+        nothing writes and stages nothing: the next one just asks for everything)."""
+        if not (self.state.issues or self.state.held or self.state.posted):
             return
         self.writer.journal(self.state.path)
         self.writer.stage_later(self.state.save())
