@@ -182,3 +182,27 @@ def test_a_kill_while_the_last_files_are_staged_is_finished_by_the_rerun(run, re
     assert proc.returncode == -signal.SIGKILL
     edit_after_the_kill(github, "Edited after a kill in the staging")
     assert_finished(run, repo, github, "Edited after a kill in the staging")
+
+
+def test_a_beads_import_killed_is_finished_by_the_rerun(run, repo, tmp_path):
+    """The journal is every importer's: beads, killed once 300 files are written."""
+    import json
+
+    source = tmp_path / "issues.jsonl"
+    source.write_text("".join(json.dumps({"id": f"bd-{n}", "title": f"Task {n}", "status": "open",
+                                          "created_at": "2025-01-01T00:00:00Z"}) + "\n"
+                              for n in range(3000)))
+    proc = subprocess.Popen([GIT_ISSUES, "import", "beads", str(source)], cwd=repo,
+                            stderr=subprocess.PIPE, text=True)
+    folder = repo / ".issues"
+    while proc.poll() is None and (not folder.exists() or len(os.listdir(folder)) < 300):
+        time.sleep(0.002)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    run("import", "beads", str(source))
+    beads = [yaml.safe_load(p.read_text())["beads"] for p in folder.glob("*.yml")
+             if p.name != "config.yml"]
+    assert sorted(beads) == sorted(f"bd-{n}" for n in range(3000))  # each exactly once
+    status = git(repo, "status", "--porcelain", "--untracked-files=all", ".issues").splitlines()
+    assert [line for line in status if line[:2] != "A "] == []
