@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-Fault = tuple[int, dict[str, str], dict[str, Any]]
+Fault = tuple[int, dict[str, str], Any]
 
 
 def user(login: str) -> dict[str, Any]:
@@ -99,13 +99,16 @@ class StandIn:
         self.email: str | None = None  # a public email, if the owner shows one
         self.drop_after_create = 0  # issue/comment creations never answered (a crash)
         self.read_only = False  # the token may read only: writes get 403
+        self.trickle = 0.0  # seconds between two bytes of every body (a hostile server)
 
     def fail(self, status: int, headers: dict[str, str] | None = None,
-             body: dict | None = None, *, when: Callable[[str], bool] = lambda p: True,
-             times: int = 1) -> None:
-        """The next ``times`` requests matching ``when`` get this answer instead."""
+             body: dict | list | bytes | None = None, *,
+             when: Callable[[str], bool] = lambda p: True, times: int = 1) -> None:
+        """The next ``times`` requests matching ``when`` get this answer instead
+        (a ``bytes`` body is sent as it is: JSON no writer would make)."""
         for _ in range(times):
-            self.faults.append((when, (status, headers or {}, body or {"message": "fault"})))
+            self.faults.append((when, (status, headers or {},
+                                       {"message": "fault"} if body is None else body)))
 
     def take_fault(self, target: str) -> Fault | None:
         with self.lock:
@@ -241,7 +244,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, chunk, headers)
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
         stand_in: StandIn = self.server.stand_in
         with stand_in.lock:
             stand_in.remaining = max(stand_in.remaining - 1, 0)
@@ -254,7 +257,13 @@ class Handler(BaseHTTPRequestHandler):
         for key, value in {**defaults, **(headers or {})}.items():
             self.send_header(key, value)
         self.end_headers()
-        self.wfile.write(data)
+        if not stand_in.trickle:
+            self.wfile.write(data)
+            return
+        for byte in data:  # a byte now and then: every read is quick, the answer never ends
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
+            time.sleep(stand_in.trickle)
 
 
 def _stamp() -> str:
