@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import copy
 import os
+import random
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -50,6 +52,12 @@ T = TypeVar("T")
 MIRROR = {"blocks": "blocked_by", "blocked_by": "blocks", "related": "related"}
 LOCKS_DIR = "locks"
 REJECTED_DIR = "rejected"
+# How often a write whose change does not depend on what changed underneath
+# (a comment, a label added, a close) re-reads the file and tries again after
+# another writer won the race.  Each lost race means another writer's turn
+# succeeded, so eight writers at once need at most seven; the bound only stops
+# a writer that is starved for ever.
+STALE_RETRIES = 25
 EDIT_HEADER = """\
 # Editing {shown}. Save and quit to apply; quit without changes to abort.
 # The text must stay a valid issue file: if it is not, the file is left as it
@@ -276,11 +284,48 @@ def apply_fields(ws: Workspace, issue: Issue, fields: Fields) -> None:
 
 
 def edit(ws: Workspace, prefix: str, fields: Fields) -> Outcome:
-    """Change the given fields of one issue; only their lines of the file change."""
-    issue, data = read(ws, ws.store.resolve(prefix))
-    after = copy.deepcopy(issue)
-    apply_fields(ws, after, fields)
-    return Outcome(after, save(ws, issue, after, data))
+    """Change the given fields of one issue; only their lines of the file change.
+
+    Labels and assignees added or removed apply to whatever the file holds now;
+    a field given a value (title, body, status, milestone, priority) that
+    someone else changed meanwhile is a real conflict, refused.
+    """
+    sets = [name for name in ("title", "body", "status", "milestone", "priority")
+            if getattr(fields, name) is not None]
+    after, changed, _ = changing(ws, ws.store.resolve(prefix),
+                                 lambda issue: apply_fields(ws, issue, fields), sets=sets)
+    return Outcome(after, changed)
+
+
+def changing(ws: Workspace, issue_id: str, change: Callable[[Issue], T], *,
+             sets: list[str] | tuple[str, ...] = ()) -> tuple[Issue, list[str], T]:
+    """Apply ``change`` to the issue as it is now and save it: (issue, changed fields, result).
+
+    When another writer wins the race between reading and writing (the
+    compare-and-swap of ``save`` refuses), the change is applied again to the
+    file as that writer left it, so eight comments at once all land.  ``sets``
+    names the fields the change gives a value of the user's own: if one of
+    them changed underneath, the two writers meant different things and the
+    refusal stands.
+    """
+    issue, data = read(ws, issue_id)
+    first = issue
+    for attempt in range(STALE_RETRIES):
+        after = copy.deepcopy(issue)
+        result = change(after)
+        try:
+            return after, save(ws, issue, after, data), result
+        except StaleWriteError:
+            if attempt == STALE_RETRIES - 1:
+                raise
+        issue, data = read(ws, issue_id)
+        clash = [name for name in sets if getattr(issue, name) != getattr(first, name)]
+        if clash:
+            raise StaleWriteError(
+                f"{ws.store.display(issue_id)}: {', '.join(clash)} changed by someone else "
+                "since it was read; nothing was written")
+        time.sleep(random.random() * 0.01 * (attempt + 1))  # step out of lockstep
+    raise AssertionError("unreachable")
 
 
 def edit_in_editor(ws: Workspace, prefix: str) -> Outcome:
@@ -377,10 +422,9 @@ def comment(ws: Workspace, prefix: str, text: str) -> Outcome:
     """Add a comment to an issue."""
     if not text.strip():
         raise GitIssuesError("aborted: the comment is empty")
-    issue, data = read(ws, ws.store.resolve(prefix))
-    after = copy.deepcopy(issue)
-    added = new_comment(ws, after, text, now())
-    return Outcome(after, save(ws, issue, after, data), added)
+    after, changed, added = changing(ws, ws.store.resolve(prefix),
+                                     lambda issue: new_comment(ws, issue, text, now()))
+    return Outcome(after, changed, added)
 
 
 def close(ws: Workspace, prefix: str, text: str | None = None) -> Outcome:
@@ -395,14 +439,16 @@ def reopen(ws: Workspace, prefix: str, text: str | None = None) -> Outcome:
 
 def _change_state(ws: Workspace, prefix: str, state: str, text: str | None) -> Outcome:
     """Already in that state is no error: the comment, if any, is still added."""
-    issue, data = read(ws, ws.store.resolve(prefix))
-    after = copy.deepcopy(issue)
     config = ws.config()
-    stamp = now()
-    if config.state_of(after.status) != state:
-        set_status(after, state, config, stamp)
-    added = new_comment(ws, after, text, stamp) if text and text.strip() else None
-    return Outcome(after, save(ws, issue, after, data), added)
+
+    def change(issue: Issue) -> Comment | None:
+        stamp = now()
+        if config.state_of(issue.status) != state:
+            set_status(issue, state, config, stamp)
+        return new_comment(ws, issue, text, stamp) if text and text.strip() else None
+
+    after, changed, added = changing(ws, ws.store.resolve(prefix), change)
+    return Outcome(after, changed, added)
 
 
 # --- links --------------------------------------------------------------------
@@ -439,14 +485,17 @@ def link(ws: Workspace, prefix: str, kind: str, other_prefix: str) -> Outcome:
         raise GitIssuesError(f"{_option(kind)}: {exc}") from None
     if other_id == issue_id:
         raise GitIssuesError(f"{_option(kind)}: an issue cannot be linked to itself ({issue_id})")
-    issue, data = read(ws, issue_id)
     other, _ = read(ws, other_id)
-    if has_link(issue, kind, other, other_id):
-        return Outcome(issue, other=other_id)
-    after = copy.deepcopy(issue)
-    after.links.setdefault(kind, []).append(other_id)
-    after.links = _ordered_links(after.links)
-    outcome = Outcome(after, save(ws, issue, after, data), other=other_id)
+
+    def add_link(issue: Issue) -> None:
+        if not has_link(issue, kind, other, other_id):
+            issue.links.setdefault(kind, []).append(other_id)
+            issue.links = _ordered_links(issue.links)
+
+    after, changed, _ = changing(ws, issue_id, add_link)
+    outcome = Outcome(after, changed, other=other_id)
+    if not changed:
+        return outcome
     if kind != "related":
         blocker, blocked = (issue_id, other_id) if kind == "blocks" else (other_id, issue_id)
         outcome.cycle = blocks_cycle(ws, blocker, blocked)
