@@ -333,15 +333,25 @@ def edit_in_editor(ws: Workspace, prefix: str) -> Outcome:
 
     The file changes only after the edited text has passed every check, and
     only if nobody wrote the file in the meantime; otherwise the user's text is
-    kept in a file the error names, so minutes of typing are never lost.
+    kept in a file the error names, so minutes of typing are never lost, and
+    the next ``edit`` of the issue opens that text again (``RefusedEdit``).
     """
     from git_issues.editor import edit_text
 
     issue_id = ws.store.resolve(prefix)
     issue, data = read(ws, issue_id)
     shown = ws.store.display(issue_id)
-    header = EDIT_HEADER.format(shown=shown)
-    text = edit_text(ws.root, header + data.decode("utf-8"), f"{issue_id}.yml")
+    refused = RefusedEdit.find(ws, issue_id)
+    header, start = EDIT_HEADER.format(shown=shown), data.decode("utf-8")
+    reopened = refused is not None and refused.base == _digest(data)
+    if refused is not None:
+        header += refused.note(reopened)
+        start = refused.text() if reopened else start
+    text = edit_text(ws.root, header + start, f"{issue_id}.yml")
+    typed = text.removeprefix(header)
+    if reopened and not typed.strip():  # emptied: the user drops the refused text
+        refused.drop(kept_too=True)
+        return Outcome(issue, [])
 
     def apply() -> tuple[Issue, list[str]]:
         try:
@@ -352,11 +362,81 @@ def edit_in_editor(ws: Workspace, prefix: str) -> Outcome:
         except GitIssuesError as exc:
             raise GitIssuesError(f"{exc}; the file is unchanged") from None
 
-    after, changed = keeping_typed_text(ws, issue_id, text.removeprefix(header), apply,
-                                        suffix=".yml")
+    def remember(kept: Path, reason: str) -> None:
+        RefusedEdit.record(ws, issue_id, data, kept, reason)
+        if reopened:  # superseded by the text just kept
+            refused.kept.unlink(missing_ok=True)
+
+    after, changed = keeping_typed_text(ws, issue_id, typed, apply, suffix=".yml",
+                                        kept=remember)
+    if refused is not None:
+        refused.drop(kept_too=reopened)
     if changed:  # written: a failure to stage now must not claim the file is unchanged
         gitutil.add(ws.root, [ws.store.path(issue_id)])
     return Outcome(after, changed)
+
+
+def _digest(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+class RefusedEdit:
+    """The last refused ``edit`` of an issue in the editor: where its text is, and why.
+
+    A note ``rejected/<id>.refused`` beside the kept text says which text, the
+    digest of the file it was written against, and the reason.  The next
+    ``edit`` opens the text again, with the reason, while the file is still
+    that version; once the file changed (someone else wrote it), applying the
+    old text would undo their change, so the file is opened as it is and the
+    note names the kept text instead.  A successful edit drops the note.
+    """
+
+    def __init__(self, note: Path, kept: Path, base: str, reason: str) -> None:
+        self.note_path, self.kept, self.base, self.reason = note, kept, base, reason
+
+    @staticmethod
+    def _note_path(ws: Workspace, issue_id: str) -> Path:
+        return ws.state_dir / REJECTED_DIR / f"{issue_id}.refused"
+
+    @classmethod
+    def find(cls, ws: Workspace, issue_id: str) -> RefusedEdit | None:
+        """The note, if there is one and its text is still there."""
+        path = cls._note_path(ws, issue_id)
+        try:
+            base, kept, reason = path.read_text(encoding="utf-8").split("\n", 2)
+        except (OSError, UnicodeError, ValueError):
+            return None
+        kept_path = path.parent / kept
+        if not kept_path.is_file():
+            path.unlink(missing_ok=True)
+            return None
+        return cls(path, kept_path, base, reason.strip())
+
+    @classmethod
+    def record(cls, ws: Workspace, issue_id: str, base: bytes, kept: Path, reason: str) -> None:
+        reason = " ".join(reason.split())
+        cls._note_path(ws, issue_id).write_text(f"{_digest(base)}\n{kept.name}\n{reason}\n",
+                                                 encoding="utf-8")
+
+    def text(self) -> str:
+        return self.kept.read_text(encoding="utf-8")
+
+    def note(self, reopened: bool) -> str:
+        """The editor's header lines that say what is shown and why."""
+        if reopened:
+            return (f"# Your last edit of this issue was refused:\n#   {self.reason}\n"
+                    "# Its text is below, to fix. Delete everything to drop it and edit\n"
+                    "# the file as it is.\n")
+        return (f"# Your last edit of this issue was refused:\n#   {self.reason}\n"
+                "# The file has changed since, so it is shown as it is now; your\n"
+                f"# refused text is still in {self.kept}\n")
+
+    def drop(self, *, kept_too: bool) -> None:
+        self.note_path.unlink(missing_ok=True)
+        if kept_too:
+            self.kept.unlink(missing_ok=True)
 
 
 def _parse_edited(ws: Workspace, before: Issue, text: str, shown: str) -> Issue:
@@ -379,20 +459,24 @@ def _parse_edited(ws: Workspace, before: Issue, text: str, shown: str) -> Issue:
 
 
 def keeping_typed_text(ws: Workspace, issue_id: str, typed: str, write: Callable[[], T], *,
-                       suffix: str = ".md") -> T:
+                       suffix: str = ".md",
+                       kept: Callable[[Path, str], None] | None = None) -> T:
     """Run ``write``; if it is refused, save what the user ``typed`` and say where.
 
     Minutes of typing in an editor must never be lost to a refused write (a
     title too long, a broken YAML edit, a file changed meanwhile).  Text of
     nothing but blanks is not worth a file; the error is raised as it was.
+    ``kept`` is told the file and the reason.
     """
     try:
         return write()
     except GitIssuesError as exc:
         if not typed.strip():
             raise
-        kept = keep_text(ws, issue_id, typed, suffix)
-        raise GitIssuesError(f"{exc}; your text is in {kept}") from None
+        path = keep_text(ws, issue_id, typed, suffix)
+        if kept is not None:
+            kept(path, str(exc))
+        raise GitIssuesError(f"{exc}; your text is in {path}") from None
 
 
 def keep_text(ws: Workspace, issue_id: str, text: str, suffix: str = ".md") -> Path:

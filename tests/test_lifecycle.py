@@ -437,3 +437,68 @@ def test_a_lost_race_is_retried_unless_the_same_field_changed(run, repo, theirs,
         assert len(calls) == 2  # applied again to what the other writer left
         assert data["title"] == mine.get("title", "Theirs")
         assert data["labels"] == (["theirs"] if "title" in mine else ["mine"])
+
+
+def test_a_refused_edit_is_opened_again_until_a_write_succeeds(run, repo, tmp_path):
+    """The next ``edit`` opens the refused text with the reason; a good save drops it."""
+    issue_id = new(run, "Second chance")
+    seen = tmp_path / "seen.txt"
+    editor = editor_script(tmp_path, f"""
+        import os
+        text = open(path).read()
+        open({str(seen)!r}, "w").write(text)
+        open(path, "w").write(text.replace(os.environ["OLD"], os.environ["NEW"]))
+    """)
+
+    def edit(old: str, new_text: str, check: bool = True):
+        return run("edit", issue_id, "--editor", check=check,
+                   env={"GIT_EDITOR": editor, "OLD": old, "NEW": new_text})
+
+    refused = edit("status: open", "status: open\npriority: high", check=False)
+    assert_one_error(refused, "priority", "your text is in")
+    kept = Path(refused.stderr.rstrip().rsplit("your text is in ", 1)[1])
+
+    edit("priority: high", "priority: 1")  # opens the kept text, fixed now
+    opened = seen.read_text()
+    assert "priority: high" in opened and "was refused" in opened
+    reason = opened.split("was refused:\n")[1].splitlines()[0]
+    assert reason.startswith("#") and "priority" in reason and "high" in reason
+    assert load(repo, issue_id)["priority"] == 1
+    assert not kept.exists()
+
+    edit("priority: 1", "priority: 2")  # the write succeeded: the file itself opens
+    assert "was refused" not in seen.read_text()
+    assert load(repo, issue_id)["priority"] == 2
+
+
+def test_a_refused_edit_can_be_dropped_and_is_not_reopened_over_a_newer_file(run, repo,
+                                                                             tmp_path):
+    issue_id = new(run, "Moved on")
+    seen = tmp_path / "seen.txt"
+    editor = editor_script(tmp_path, f"""
+        import os
+        text = open(path).read()
+        open({str(seen)!r}, "w").write(text)
+        new = os.environ["NEW"]
+        open(path, "w").write("" if new == "EMPTY" else text.replace("status: open", new))
+    """)
+
+    def edit(new_text: str, check: bool = True):
+        return run("edit", issue_id, "--editor", check=check,
+                   env={"GIT_EDITOR": editor, "NEW": new_text})
+
+    first = edit("status: bogus", check=False)
+    kept = Path(first.stderr.rstrip().rsplit("your text is in ", 1)[1])
+    run("comment", issue_id, "-m", "Someone else wrote meanwhile.")
+    edit("status: open")  # the file changed: shown as it is, the kept text named
+    opened = seen.read_text()
+    assert "status: bogus" not in opened and str(kept) in opened
+    assert "Someone else wrote meanwhile." in opened and kept.exists()
+
+    edit("status: bogus", check=False)  # refused again, on the current file
+    edit("EMPTY")  # the reopened text emptied: dropped, nothing written
+    assert "status: bogus" in seen.read_text() and "was refused" in seen.read_text()
+    assert load(repo, issue_id)["status"] == "open"
+    assert list(kept.parent.glob(f"{issue_id}*")) == [kept]  # the first, named to the user
+    edit("status: open")
+    assert "was refused" not in seen.read_text()
