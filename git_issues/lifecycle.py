@@ -99,7 +99,7 @@ def create(ws: Workspace, title: str, *, body: str = "", labels: list[str] | Non
         id=ws.store.mint_id(),
         title=_checked(check_title, title.strip(), "TITLE"),
         status="open",
-        created=now(),
+        created=now(millis=True),
         priority=None if priority is None else _checked(parse_priority, priority, "--priority"),
         labels=[],
         milestone=_milestone(milestone),
