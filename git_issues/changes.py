@@ -373,6 +373,8 @@ def _value(value: Any, s: Style) -> str:
         return "; ".join(f"{key} {_inner(v, s, (dict,))}" for key, v in value.items())
     if isinstance(value, list):
         return ", ".join(_inner(x, s, (dict, list)) for x in value)
+    if isinstance(value, bool):  # as the file says it, not Python's True
+        return s.code("true" if value else "false")
     text = value if isinstance(value, str) else str(value)
     return s.quote(text) if any(ch.isspace() for ch in text) else s.code(text)
 
@@ -413,7 +415,12 @@ def _field_words(change: Change, s: Style) -> str:
 
 
 def _leaves(name: str, old: Any, new: Any) -> list[tuple[str, Any, Any]]:
-    """The dotted names and values that differ, down through mappings on both sides."""
+    """The dotted names and values that differ, down through mappings (a mapping
+    added or removed whole is compared with an empty one)."""
+    if isinstance(old, dict) and new is None:
+        new = {}
+    elif old is None and isinstance(new, dict):
+        old = {}
     if not (isinstance(old, dict) and isinstance(new, dict)):
         return [(name, old, new)]
     return [leaf for key in dict.fromkeys([*old, *new]) if old.get(key) != new.get(key)

@@ -147,6 +147,10 @@ def test_every_field_is_described_in_words_never_as_a_python_value(run, repo):
     changes = json.loads(run("diff", "HEAD~1..HEAD", "--format", "json").stdout)
     origin = changes["issues"][0]["changes"][0]
     assert origin["field"] == "origin" and origin["to"]["github"]["number"] == 6
+    path.write_text(path.read_text() + "owner:\n  pair:\n    a: 1\n"
+                    "tasks:\n- name: a\n  done: true\n- name: b\n")
+    assert diff_lines(run, "HEAD", "abcd1234") == [  # added whole: key by key, as the file
+        "owner.pair.a (none) → 1", "tasks (none) → (name a; done true), name b"]
 
 
 def test_diff_shows_everything_a_new_issue_adds(run, repo):
