@@ -343,14 +343,15 @@ def edit_in_editor(ws: Workspace, prefix: str) -> Outcome:
     shown = ws.store.display(issue_id)
     refused = RefusedEdit.find(ws, issue_id)
     header, start = EDIT_HEADER.format(shown=shown), data.decode("utf-8")
-    reopened = refused is not None and refused.base == _digest(data)
+    # Reopened only over the version it was written against (see RefusedEdit).
+    again = refused if refused is not None and refused.base == _digest(data) else None
     if refused is not None:
-        header += refused.note(reopened)
-        start = refused.text() if reopened else start
+        header += refused.note(reopened=again is not None)
+        start = refused.text() if again is not None else start
     text = edit_text(ws.root, header + start, f"{issue_id}.yml")
     typed = text.removeprefix(header)
-    if reopened and not typed.strip():  # emptied: the user drops the refused text
-        refused.drop(kept_too=True)
+    if again is not None and not typed.strip():  # emptied: the user drops the refused text
+        again.drop(kept_too=True)
         return Outcome(issue, [])
 
     def apply() -> tuple[Issue, list[str]]:
@@ -364,13 +365,13 @@ def edit_in_editor(ws: Workspace, prefix: str) -> Outcome:
 
     def remember(kept: Path, reason: str) -> None:
         RefusedEdit.record(ws, issue_id, data, kept, reason)
-        if reopened:  # superseded by the text just kept
-            refused.kept.unlink(missing_ok=True)
+        if again is not None:  # superseded by the text just kept
+            again.kept.unlink(missing_ok=True)
 
     after, changed = keeping_typed_text(ws, issue_id, typed, apply, suffix=".yml",
                                         kept=remember)
     if refused is not None:
-        refused.drop(kept_too=reopened)
+        refused.drop(kept_too=again is not None)
     if changed:  # written: a failure to stage now must not claim the file is unchanged
         gitutil.add(ws.root, [ws.store.path(issue_id)])
     return Outcome(after, changed)
@@ -423,7 +424,7 @@ class RefusedEdit:
     def text(self) -> str:
         return self.kept.read_text(encoding="utf-8")
 
-    def note(self, reopened: bool) -> str:
+    def note(self, *, reopened: bool) -> str:
         """The editor's header lines that say what is shown and why."""
         if reopened:
             return (f"# Your last edit of this issue was refused:\n#   {self.reason}\n"
