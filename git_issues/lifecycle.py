@@ -350,6 +350,8 @@ def edit_in_editor(ws: Workspace, prefix: str) -> Outcome:
         start = refused.text() if again is not None else start
     text = edit_text(ws.root, header + start, f"{issue_id}.yml")
     typed = text.removeprefix(header)
+    if again is not None and text == header + start:  # quit without changes: kept for later
+        return Outcome(issue, [])
     if again is not None and not typed.strip():  # emptied: the user drops the refused text
         again.drop(kept_too=True)
         return Outcome(issue, [])
@@ -428,8 +430,8 @@ class RefusedEdit:
         """The editor's header lines that say what is shown and why."""
         if reopened:
             return (f"# Your last edit of this issue was refused:\n#   {self.reason}\n"
-                    "# Its text is below, to fix. Delete everything to drop it and edit\n"
-                    "# the file as it is.\n")
+                    "# Its text is below, to fix; quitting without changes keeps it for\n"
+                    "# later. Delete everything to drop it and edit the file as it is.\n")
         return (f"# Your last edit of this issue was refused:\n#   {self.reason}\n"
                 "# The file has changed since, so it is shown as it is now; your\n"
                 f"# refused text is still in {self.kept}\n")

@@ -447,6 +447,8 @@ def test_a_refused_edit_is_opened_again_until_a_write_succeeds(run, repo, tmp_pa
     refused = edit("status: open", "status: open\npriority: high", check=False)
     assert_one_error(refused, "priority", "your text is in")
     kept = Path(refused.stderr.rstrip().rsplit("your text is in ", 1)[1])
+    quit_unchanged = run("edit", issue_id, "--editor", env={"GIT_EDITOR": "true"})
+    assert "nothing changed" in quit_unchanged.stderr and kept.exists()
 
     edit("priority: high", "priority: 1")  # opens the kept text, fixed now
     opened = seen.read_text()
