@@ -343,15 +343,16 @@ def edit_in_editor(ws: Workspace, prefix: str) -> Outcome:
     shown = ws.store.display(issue_id)
     refused = RefusedEdit.find(ws, issue_id)
     header, start = EDIT_HEADER.format(shown=shown), data.decode("utf-8")
-    # Reopened only over the version it was written against (see RefusedEdit).
-    again = refused if refused is not None and refused.base == _digest(data) else None
+    again = None  # the refused edit, when its text is what the editor opens
     if refused is not None:
-        header += refused.note(reopened=again is not None)
-        start = refused.text() if again is not None else start
+        reopened, note = refused.reopened(data, shown)
+        header += note
+        if reopened is not None:
+            again, start = refused, reopened
     text = edit_text(ws.root, header + start, f"{issue_id}.yml")
     typed = text.removeprefix(header)
-    if again is not None and text == header + start:  # quit without changes: kept for later
-        return Outcome(issue, [])
+    if again is not None and again.base == data and text == header + start:
+        return Outcome(issue, [])  # the text refused as it was, unchanged: kept for later
     if again is not None and not typed.strip():  # emptied: the user drops the refused text
         again.drop(kept_too=True)
         return Outcome(issue, [])
@@ -379,25 +380,22 @@ def edit_in_editor(ws: Workspace, prefix: str) -> Outcome:
     return Outcome(after, changed)
 
 
-def _digest(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
-
-
 class RefusedEdit:
     """The last refused ``edit`` of an issue in the editor: where its text is, and why.
 
-    A note ``rejected/<id>.refused`` beside the kept text says which text, the
-    digest of the file it was written against, and the reason.  The next
-    ``edit`` opens the text again, with the reason, while the file is still
-    that version; once the file changed (someone else wrote it), applying the
-    old text would undo their change, so the file is opened as it is and the
-    note names the kept text instead.  A successful edit drops the note.
+    A note ``rejected/<id>.refused`` beside the kept text names that text, the
+    reason, and holds the version of the file it was written against.  The
+    next ``edit`` opens the text again, with the reason.  If the file changed
+    since (someone else wrote it: the usual reason for a refusal), opening the
+    old text as it was would undo their change: it is merged field by field
+    with what changed, as the merge driver would (a field both changed is
+    marked), or, when the text is not a valid issue to merge, the file is
+    opened as it is and the note names the kept text.  A successful edit
+    drops the note.
     """
 
-    def __init__(self, note: Path, kept: Path, base: str, reason: str) -> None:
-        self.note_path, self.kept, self.base, self.reason = note, kept, base, reason
+    def __init__(self, note: Path, kept: Path, reason: str, base: bytes) -> None:
+        self.note_path, self.kept, self.reason, self.base = note, kept, reason, base
 
     @staticmethod
     def _note_path(ws: Workspace, issue_id: str) -> Path:
@@ -408,38 +406,55 @@ class RefusedEdit:
         """The note, if there is one and its text is still there."""
         path = cls._note_path(ws, issue_id)
         try:
-            base, kept, reason = path.read_text(encoding="utf-8").split("\n", 2)
+            kept, reason, base = path.read_bytes().split(b"\n", 2)
+            kept_path = path.parent / kept.decode("utf-8")
+            if kept_path.is_file():
+                return cls(path, kept_path, reason.decode("utf-8"), base)
         except (OSError, UnicodeError, ValueError):
-            return None
-        kept_path = path.parent / kept
-        if not kept_path.is_file():
-            path.unlink(missing_ok=True)
-            return None
-        return cls(path, kept_path, base, reason.strip())
+            pass
+        path.unlink(missing_ok=True)
+        return None
 
     @classmethod
     def record(cls, ws: Workspace, issue_id: str, base: bytes, kept: Path, reason: str) -> None:
-        reason = " ".join(reason.split())
-        cls._note_path(ws, issue_id).write_text(f"{_digest(base)}\n{kept.name}\n{reason}\n",
-                                                 encoding="utf-8")
+        line = " ".join(reason.split())
+        cls._note_path(ws, issue_id).write_bytes(f"{kept.name}\n{line}\n".encode() + base)
 
-    def text(self) -> str:
-        return self.kept.read_text(encoding="utf-8")
-
-    def note(self, *, reopened: bool) -> str:
-        """The editor's header lines that say what is shown and why."""
-        if reopened:
-            return (f"# Your last edit of this issue was refused:\n#   {self.reason}\n"
-                    "# Its text is below, to fix; quitting without changes keeps it for\n"
-                    "# later. Delete everything to drop it and edit the file as it is.\n")
-        return (f"# Your last edit of this issue was refused:\n#   {self.reason}\n"
-                "# The file has changed since, so it is shown as it is now; your\n"
-                f"# refused text is still in {self.kept}\n")
+    def reopened(self, current: bytes, shown: str) -> tuple[str | None, str]:
+        """The text to open again over the file as it is now (None: the file), and
+        the header lines that say what is shown and why."""
+        refused = f"# Your last edit of this issue was refused:\n#   {self.reason}\n"
+        drop = "# Delete everything to drop it and edit the file as it is.\n"
+        text = self.kept.read_text(encoding="utf-8")
+        if current == self.base:
+            return text, refused + ("# Its text is below, to fix; quitting without changes\n"
+                                    "# keeps it for later.\n") + drop
+        merged = _merged(self.base, text, current, shown)
+        if merged is not None:
+            return merged, refused + (
+                "# The file has changed since: below, your text is merged with what\n"
+                "# changed (a field both changed is marked: resolve it). Save to apply.\n"
+            ) + drop
+        return None, refused + ("# The file has changed since, so it is shown as it is now;\n"
+                                f"# your refused text is still in {self.kept}\n")
 
     def drop(self, *, kept_too: bool) -> None:
         self.note_path.unlink(missing_ok=True)
         if kept_too:
             self.kept.unlink(missing_ok=True)
+
+
+def _merged(base: bytes, mine: str, current: bytes, shown: str) -> str | None:
+    """``mine`` merged field by field with what changed from ``base`` to ``current``;
+    None when one of them is not a valid issue."""
+    from git_issues.fileformat import load_text
+    from git_issues.merge import merge_issues
+
+    try:
+        versions = [load_text(data, shown) for data in (base, mine.encode("utf-8"), current)]
+    except GitIssuesError:
+        return None
+    return merge_issues(*versions).text.decode("utf-8")
 
 
 def _parse_edited(ws: Workspace, before: Issue, text: str, shown: str) -> Issue:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import git
+from conftest import GIT_ISSUES, git
 
 
 def new(run, title: str, *args: str) -> str:
@@ -398,8 +398,6 @@ def test_change_commands_have_help(run):
 def test_a_lost_race_is_retried_unless_the_same_field_changed(run, repo, theirs, mine,
                                                               refused):
     """Another real process writes the issue between this write's read and its save."""
-    from conftest import GIT_ISSUES
-
     from git_issues import lifecycle, workspace
     from git_issues.store import StaleWriteError
 
@@ -465,6 +463,8 @@ def test_a_refused_edit_is_opened_again_until_a_write_succeeds(run, repo, tmp_pa
 
 def test_a_refused_edit_can_be_dropped_and_is_not_reopened_over_a_newer_file(run, repo,
                                                                              tmp_path):
+    """Text that is not a valid issue cannot be merged with a newer file: the file opens,
+    and the header names the kept text."""
     issue_id = new(run, "Moved on")
     seen = tmp_path / "seen.txt"
     editor = editor_script(tmp_path, f"""
@@ -479,18 +479,48 @@ def test_a_refused_edit_can_be_dropped_and_is_not_reopened_over_a_newer_file(run
         return run("edit", issue_id, "--editor", check=check,
                    env={"GIT_EDITOR": editor, "NEW": new_text})
 
-    first = edit("status: bogus", check=False)
+    first = edit("status: [open", check=False)
     kept = Path(first.stderr.rstrip().rsplit("your text is in ", 1)[1])
     run("comment", issue_id, "-m", "Someone else wrote meanwhile.")
     edit("status: open")  # the file changed: shown as it is, the kept text named
     opened = seen.read_text()
-    assert "status: bogus" not in opened and str(kept) in opened
+    assert "status: [open" not in opened and str(kept) in opened
     assert "Someone else wrote meanwhile." in opened and kept.exists()
 
-    edit("status: bogus", check=False)  # refused again, on the current file
+    edit("status: [open", check=False)  # refused again, on the current file
     edit("EMPTY")  # the reopened text emptied: dropped, nothing written
-    assert "status: bogus" in seen.read_text() and "was refused" in seen.read_text()
+    assert "status: [open" in seen.read_text() and "was refused" in seen.read_text()
     assert load(repo, issue_id)["status"] == "open"
     assert list(kept.parent.glob(f"{issue_id}*")) == [kept]  # the first, named to the user
     edit("status: open")
+    assert "was refused" not in seen.read_text()
+
+
+def test_an_edit_refused_because_the_file_changed_reopens_merged_with_the_change(
+        run, repo, tmp_path):
+    """The usual refusal: another command wrote the issue while the editor was open.
+    The next ``edit`` opens the user's text merged field by field with that change."""
+    issue_id = new(run, "Contended")
+    seen = tmp_path / "seen.txt"
+    editor = editor_script(tmp_path, f"""
+        import os, subprocess
+        text = open(path).read()
+        open({str(seen)!r}, "w").write(text)
+        if os.environ.get("MEANWHILE"):
+            subprocess.run([{GIT_ISSUES!r}, "comment", {issue_id!r}, "-m", "theirs"],
+                           check=True, capture_output=True)
+            text = text.replace("title: Contended", "title: Mine")
+        open(path, "w").write(text)
+    """)
+    refused = run("edit", issue_id, "--editor", check=False,
+                  env={"GIT_EDITOR": editor, "MEANWHILE": "1"})
+    assert_one_error(refused, "changed by someone else", "your text is in")
+    assert load(repo, issue_id)["title"] == "Contended"
+
+    run("edit", issue_id, "--editor", env={"GIT_EDITOR": editor})  # saved as opened
+    opened = seen.read_text()
+    assert "title: Mine" in opened and "theirs" in opened and "merged" in opened
+    data = load(repo, issue_id)
+    assert data["title"] == "Mine" and [c["body"] for c in data["comments"]] == ["theirs"]
+    run("edit", issue_id, "--editor", env={"GIT_EDITOR": editor})
     assert "was refused" not in seen.read_text()
