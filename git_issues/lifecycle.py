@@ -342,13 +342,7 @@ def edit_in_editor(ws: Workspace, prefix: str) -> Outcome:
     issue, data = read(ws, issue_id)
     shown = ws.store.display(issue_id)
     refused = RefusedEdit.find(ws, issue_id)
-    header, start = EDIT_HEADER.format(shown=shown), data.decode("utf-8")
-    again = None  # the refused edit, when its text is what the editor opens
-    if refused is not None:
-        reopened, note = refused.reopened(data, shown)
-        header += note
-        if reopened is not None:
-            again, start = refused, reopened
+    header, start, again = _editor_start(refused, data, shown)
     text = edit_text(ws.root, header + start, f"{issue_id}.yml")
     typed = text.removeprefix(header)
     if again is not None and again.base == data and text == header + start:
@@ -378,6 +372,19 @@ def edit_in_editor(ws: Workspace, prefix: str) -> Outcome:
     if changed:  # written: a failure to stage now must not claim the file is unchanged
         gitutil.add(ws.root, [ws.store.path(issue_id)])
     return Outcome(after, changed)
+
+
+def _editor_start(refused: RefusedEdit | None, data: bytes, shown: str
+                  ) -> tuple[str, str, RefusedEdit | None]:
+    """The editor's header and text: the file, or a refused edit's text opened again
+    (then returned too, as the third item)."""
+    header, start = EDIT_HEADER.format(shown=shown), data.decode("utf-8")
+    if refused is None:
+        return header, start, None
+    reopened, note = refused.reopened(data, shown)
+    if reopened is None:
+        return header + note, start, None
+    return header + note, reopened, refused
 
 
 class RefusedEdit:
