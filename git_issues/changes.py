@@ -10,9 +10,11 @@ Markdown.  Free of git and of click: callers bring the two versions.
 The comparison walks the issue's fields generically: a list field (labels,
 assignees, …) is compared as a set (``labels +perf -bug``), any other field
 as a value (``milestone v1 → v2``), so a field added to the model is
-described without code here.  Only the fields whose meaning a reader wants
-spelled out have their own words: status (closed, reopened), title, priority,
-body, links and comments.
+described without code here; a value is always said in words, never as
+Python's ``repr`` (a mapping key by key, ``custom.team infra → core``).
+Only the fields whose meaning a reader wants spelled out have their own
+words: status (closed, reopened), title, priority, body, links, comments and
+origin (``GitHub acme/rocket#5``).
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ def compare(old: Issue | None, new: Issue | None,
     if old is None and new is None:
         return []
     if old is None:
-        return [opened(new)]
+        return _opened_with_content(new)
     if new is None:
         return [Change("deleted", title=old.title, status=old.status)]
     states = DEFAULT_STATUSES if statuses is None else statuses
@@ -121,10 +123,29 @@ def compare(old: Issue | None, new: Issue | None,
 
 
 def opened(issue: Issue) -> Change:
-    """A new issue: its title and status, with the fields a reader scans first."""
+    """A new issue: its title and status, with the fields a reader scans first.
+
+    Keys this version does not know come under ``extra`` (one of them could be
+    named like a fact, ``type`` say).
+    """
     facts = {name: _plain(getattr(issue, name))
              for name in _field_order(type(issue)) if name not in _NOT_OPENED}
+    if issue.extra:
+        facts["extra"] = dict(issue.extra)
     return Change("opened", title=issue.title, status=issue.status, **facts)
+
+
+def _opened_with_content(issue: Issue) -> list[Change]:
+    """``opened``, then what the new file adds besides: its links, its description
+    and each comment, as the changes that would add them to an existing issue, so
+    a reviewer sees everything a pull request adds, in the same words."""
+    found = [opened(issue)]
+    if any(issue.links.values()):
+        found.append(_links({}, issue.links))
+    if issue.body:
+        found.append(_field("body", "", issue.body))
+    found += [_comment("comment", None, c) for c in issue.comments]
+    return found
 
 
 def _field_order(cls: type) -> list[str]:
@@ -296,8 +317,10 @@ def _opened_words(change: Change, s: Style) -> str:
             continue
         if name == "priority":
             shown.append(_priority(value))
-        elif isinstance(value, list):
-            shown.append(f"{name} " + ", ".join(s.code(x) for x in value))
+        elif name == "origin":
+            shown.append(f"origin {_origin(value, s)}")
+        elif name == "extra":
+            shown += [f"{key} {_inner(v, s, (dict,))}" for key, v in value.items()]
         else:
             shown.append(f"{name} {_value(value, s)}")
     by = f" by {s.name(facts['author'])}" if facts.get("author") else ""
@@ -340,11 +363,68 @@ def _priority(value: int | None) -> str:
 
 
 def _value(value: Any, s: Style) -> str:
-    """A field's value: words as code, text with spaces quoted, nothing as EMPTY."""
+    """A field's value in words: words as code, text with spaces quoted, nothing as
+    EMPTY; a list as its items (``a, b``), a mapping as its keys and values
+    (``team infra; tags a, b``), one nested inside another in parentheses.
+    Never Python's ``repr``: a key this version does not know reads like the rest."""
     if value is None or value == "" or value == [] or value == {}:
         return EMPTY
+    if isinstance(value, dict):
+        return "; ".join(f"{key} {_inner(v, s, (dict,))}" for key, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_inner(x, s, (dict, list)) for x in value)
+    if isinstance(value, bool):  # as the file says it, not Python's True
+        return s.code("true" if value else "false")
     text = value if isinstance(value, str) else str(value)
     return s.quote(text) if any(ch.isspace() for ch in text) else s.code(text)
+
+
+def _inner(value: Any, s: Style, bracketed: tuple[type, ...]) -> str:
+    """A value inside another: in parentheses when it is a ``bracketed`` kind with
+    more than one entry, so its separators do not read as the outer one's."""
+    nested = isinstance(value, bracketed) and len(value) > 1
+    return f"({_value(value, s)})" if nested else _value(value, s)
+
+
+# The forges an issue may come from, as their names are written.
+_SOURCES = {"github": "GitHub", "gitlab": "GitLab", "gitea": "Gitea", "forgejo": "Forgejo"}
+
+
+def _origin(value: Any, s: Style) -> str:
+    """Where an imported issue came from: ``GitHub acme/rocket#5``, ``beads bd-12``."""
+    if not isinstance(value, dict) or not value:
+        return _value(value, s)
+    parts = []
+    for source, where in value.items():
+        name = _SOURCES.get(source, source)
+        if isinstance(where, dict) and "repo" in where and "number" in where:
+            ref = f"{where['repo']}#{where['number']}"
+            parts.append(f"{name} {s.code(ref)}")
+        else:
+            parts.append(f"{name} {_value(where, s)}")
+    return ", ".join(parts)
+
+
+def _field_words(change: Change, s: Style) -> str:
+    """A value changed: ``milestone v1 → v2``; the origin in words; a mapping
+    (a key this version does not know) key by key: ``custom.team infra → core``."""
+    if change.field == "origin":
+        return "origin " + _arrow(change, lambda v: _origin(v, s))
+    return "; ".join(f"{name} {_value(old, s)} {ARROW} {_value(new, s)}"
+                     for name, old, new in _leaves(str(change.field), change.old, change.new))
+
+
+def _leaves(name: str, old: Any, new: Any) -> list[tuple[str, Any, Any]]:
+    """The dotted names and values that differ, down through mappings (a mapping
+    added or removed whole is compared with an empty one)."""
+    if isinstance(old, dict) and new is None:
+        new = {}
+    elif old is None and isinstance(new, dict):
+        old = {}
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return [(name, old, new)]
+    return [leaf for key in dict.fromkeys([*old, *new]) if old.get(key) != new.get(key)
+            for leaf in _leaves(f"{name}.{key}", old.get(key), new.get(key))]
 
 
 def _arrow(change: Change, shown: Callable[[Any], str]) -> str:
@@ -364,6 +444,6 @@ _PHRASES: dict[str, Callable[[Change, Style], str]] = {
     "comment": _comment_words,
     "comment_edited": _comment_words,
     "comment_deleted": _comment_words,
-    "field": lambda c, s: f"{c.field} " + _arrow(c, lambda v: _value(v, s)),
+    "field": _field_words,
     "unreadable": lambda c, s: f"cannot be read ({c.facts['side']}): {c.facts['problem']}",
 }

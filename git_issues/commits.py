@@ -118,7 +118,7 @@ def _parse(out: bytes, issue_id: str, limit: int) -> tuple[list[Reference], int]
     return found[:limit], len(found)
 
 
-_CREATED_RE = re.compile(rb"^created: '?([0-9TZ:-]{20})'?[ \t]*\r?$", re.M)
+_CREATED_RE = re.compile(rb"^created: '?([0-9T:-]{19}(?:\.[0-9]{3})?Z)'?[ \t]*\r?$", re.M)
 
 
 def created_in(path: Path) -> str | None:

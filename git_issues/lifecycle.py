@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import copy
 import os
+import random
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -50,6 +52,12 @@ T = TypeVar("T")
 MIRROR = {"blocks": "blocked_by", "blocked_by": "blocks", "related": "related"}
 LOCKS_DIR = "locks"
 REJECTED_DIR = "rejected"
+# How often a write whose change does not depend on what changed underneath
+# (a comment, a label added, a close) re-reads the file and tries again after
+# another writer won the race.  Each lost race means another writer's turn
+# succeeded, so eight writers at once need at most seven; the bound only stops
+# a writer that is starved for ever.
+STALE_RETRIES = 25
 EDIT_HEADER = """\
 # Editing {shown}. Save and quit to apply; quit without changes to abort.
 # The text must stay a valid issue file: if it is not, the file is left as it
@@ -91,7 +99,7 @@ def create(ws: Workspace, title: str, *, body: str = "", labels: list[str] | Non
         id=ws.store.mint_id(),
         title=_checked(check_title, title.strip(), "TITLE"),
         status="open",
-        created=now(),
+        created=now(millis=True),
         priority=None if priority is None else _checked(parse_priority, priority, "--priority"),
         labels=[],
         milestone=_milestone(milestone),
@@ -276,11 +284,48 @@ def apply_fields(ws: Workspace, issue: Issue, fields: Fields) -> None:
 
 
 def edit(ws: Workspace, prefix: str, fields: Fields) -> Outcome:
-    """Change the given fields of one issue; only their lines of the file change."""
-    issue, data = read(ws, ws.store.resolve(prefix))
-    after = copy.deepcopy(issue)
-    apply_fields(ws, after, fields)
-    return Outcome(after, save(ws, issue, after, data))
+    """Change the given fields of one issue; only their lines of the file change.
+
+    Labels and assignees added or removed apply to whatever the file holds now;
+    a field given a value (title, body, status, milestone, priority) that
+    someone else changed meanwhile is a real conflict, refused.
+    """
+    sets = [name for name in ("title", "body", "status", "milestone", "priority")
+            if getattr(fields, name) is not None]
+    after, changed, _ = changing(ws, ws.store.resolve(prefix),
+                                 lambda issue: apply_fields(ws, issue, fields), sets=sets)
+    return Outcome(after, changed)
+
+
+def changing(ws: Workspace, issue_id: str, change: Callable[[Issue], T], *,
+             sets: list[str] | tuple[str, ...] = ()) -> tuple[Issue, list[str], T]:
+    """Apply ``change`` to the issue as it is now and save it: (issue, changed fields, result).
+
+    When another writer wins the race between reading and writing (the
+    compare-and-swap of ``save`` refuses), the change is applied again to the
+    file as that writer left it, so eight comments at once all land.  ``sets``
+    names the fields the change gives a value of the user's own: if one of
+    them changed underneath, the two writers meant different things and the
+    refusal stands.
+    """
+    issue, data = read(ws, issue_id)
+    first = issue
+    for attempt in range(STALE_RETRIES):
+        after = copy.deepcopy(issue)
+        result = change(after)
+        try:
+            return after, save(ws, issue, after, data), result
+        except StaleWriteError:
+            if attempt == STALE_RETRIES - 1:
+                raise
+        issue, data = read(ws, issue_id)
+        clash = [name for name in sets if getattr(issue, name) != getattr(first, name)]
+        if clash:
+            raise StaleWriteError(
+                f"{ws.store.display(issue_id)}: {', '.join(clash)} changed by someone else "
+                "since it was read; nothing was written")
+        time.sleep(random.random() * 0.01 * (attempt + 1))  # step out of lockstep
+    raise AssertionError("unreachable")
 
 
 def edit_in_editor(ws: Workspace, prefix: str) -> Outcome:
@@ -288,15 +333,23 @@ def edit_in_editor(ws: Workspace, prefix: str) -> Outcome:
 
     The file changes only after the edited text has passed every check, and
     only if nobody wrote the file in the meantime; otherwise the user's text is
-    kept in a file the error names, so minutes of typing are never lost.
+    kept in a file the error names, so minutes of typing are never lost, and
+    the next ``edit`` of the issue opens that text again (``RefusedEdit``).
     """
     from git_issues.editor import edit_text
 
     issue_id = ws.store.resolve(prefix)
     issue, data = read(ws, issue_id)
     shown = ws.store.display(issue_id)
-    header = EDIT_HEADER.format(shown=shown)
-    text = edit_text(ws.root, header + data.decode("utf-8"), f"{issue_id}.yml")
+    refused = RefusedEdit.find(ws, issue_id)
+    header, start, again = _editor_start(refused, data, shown)
+    text = edit_text(ws.root, header + start, f"{issue_id}.yml")
+    typed = text.removeprefix(header)
+    if again is not None and again.base == data and text == header + start:
+        return Outcome(issue, [])  # the text refused as it was, unchanged: kept for later
+    if again is not None and not typed.strip():  # emptied: the user drops the refused text
+        again.drop(kept_too=True)
+        return Outcome(issue, [])
 
     def apply() -> tuple[Issue, list[str]]:
         try:
@@ -307,11 +360,108 @@ def edit_in_editor(ws: Workspace, prefix: str) -> Outcome:
         except GitIssuesError as exc:
             raise GitIssuesError(f"{exc}; the file is unchanged") from None
 
-    after, changed = keeping_typed_text(ws, issue_id, text.removeprefix(header), apply,
-                                        suffix=".yml")
+    def remember(kept: Path, reason: str) -> None:
+        RefusedEdit.record(ws, issue_id, data, kept, reason)
+        if again is not None:  # superseded by the text just kept
+            again.kept.unlink(missing_ok=True)
+
+    after, changed = keeping_typed_text(ws, issue_id, typed, apply, suffix=".yml",
+                                        kept=remember)
+    if refused is not None:
+        refused.drop(kept_too=again is not None)
     if changed:  # written: a failure to stage now must not claim the file is unchanged
         gitutil.add(ws.root, [ws.store.path(issue_id)])
     return Outcome(after, changed)
+
+
+def _editor_start(refused: RefusedEdit | None, data: bytes, shown: str
+                  ) -> tuple[str, str, RefusedEdit | None]:
+    """The editor's header and text: the file, or a refused edit's text opened again
+    (then returned too, as the third item)."""
+    header, start = EDIT_HEADER.format(shown=shown), data.decode("utf-8")
+    if refused is None:
+        return header, start, None
+    reopened, note = refused.reopened(data, shown)
+    if reopened is None:
+        return header + note, start, None
+    return header + note, reopened, refused
+
+
+class RefusedEdit:
+    """The last refused ``edit`` of an issue in the editor: where its text is, and why.
+
+    A note ``rejected/<id>.refused`` beside the kept text names that text, the
+    reason, and holds the version of the file it was written against.  The
+    next ``edit`` opens the text again, with the reason.  If the file changed
+    since (someone else wrote it: the usual reason for a refusal), opening the
+    old text as it was would undo their change: it is merged field by field
+    with what changed, as the merge driver would (a field both changed is
+    marked), or, when the text is not a valid issue to merge, the file is
+    opened as it is and the note names the kept text.  A successful edit
+    drops the note.
+    """
+
+    def __init__(self, note: Path, kept: Path, reason: str, base: bytes) -> None:
+        self.note_path, self.kept, self.reason, self.base = note, kept, reason, base
+
+    @staticmethod
+    def _note_path(ws: Workspace, issue_id: str) -> Path:
+        return ws.state_dir / REJECTED_DIR / f"{issue_id}.refused"
+
+    @classmethod
+    def find(cls, ws: Workspace, issue_id: str) -> RefusedEdit | None:
+        """The note, if there is one and its text is still there."""
+        path = cls._note_path(ws, issue_id)
+        try:
+            kept, reason, base = path.read_bytes().split(b"\n", 2)
+            kept_path = path.parent / kept.decode("utf-8")
+            if kept_path.is_file():
+                return cls(path, kept_path, reason.decode("utf-8"), base)
+        except (OSError, UnicodeError, ValueError):
+            pass
+        path.unlink(missing_ok=True)
+        return None
+
+    @classmethod
+    def record(cls, ws: Workspace, issue_id: str, base: bytes, kept: Path, reason: str) -> None:
+        line = " ".join(reason.split())
+        cls._note_path(ws, issue_id).write_bytes(f"{kept.name}\n{line}\n".encode() + base)
+
+    def reopened(self, current: bytes, shown: str) -> tuple[str | None, str]:
+        """The text to open again over the file as it is now (None: the file), and
+        the header lines that say what is shown and why."""
+        refused = f"# Your last edit of this issue was refused:\n#   {self.reason}\n"
+        drop = "# Delete everything to drop it and edit the file as it is.\n"
+        text = self.kept.read_text(encoding="utf-8")
+        if current == self.base:
+            return text, refused + ("# Its text is below, to fix; quitting without changes\n"
+                                    "# keeps it for later.\n") + drop
+        merged = _merged(self.base, text, current, shown)
+        if merged is not None:
+            return merged, refused + (
+                "# The file has changed since: below, your text is merged with what\n"
+                "# changed (a field both changed is marked: resolve it). Save to apply.\n"
+            ) + drop
+        return None, refused + ("# The file has changed since, so it is shown as it is now;\n"
+                                f"# your refused text is still in {self.kept}\n")
+
+    def drop(self, *, kept_too: bool) -> None:
+        self.note_path.unlink(missing_ok=True)
+        if kept_too:
+            self.kept.unlink(missing_ok=True)
+
+
+def _merged(base: bytes, mine: str, current: bytes, shown: str) -> str | None:
+    """``mine`` merged field by field with what changed from ``base`` to ``current``;
+    None when one of them is not a valid issue."""
+    from git_issues.fileformat import load_text
+    from git_issues.merge import merge_issues
+
+    try:
+        versions = [load_text(data, shown) for data in (base, mine.encode("utf-8"), current)]
+    except GitIssuesError:
+        return None
+    return merge_issues(*versions).text.decode("utf-8")
 
 
 def _parse_edited(ws: Workspace, before: Issue, text: str, shown: str) -> Issue:
@@ -334,20 +484,24 @@ def _parse_edited(ws: Workspace, before: Issue, text: str, shown: str) -> Issue:
 
 
 def keeping_typed_text(ws: Workspace, issue_id: str, typed: str, write: Callable[[], T], *,
-                       suffix: str = ".md") -> T:
+                       suffix: str = ".md",
+                       kept: Callable[[Path, str], None] | None = None) -> T:
     """Run ``write``; if it is refused, save what the user ``typed`` and say where.
 
     Minutes of typing in an editor must never be lost to a refused write (a
     title too long, a broken YAML edit, a file changed meanwhile).  Text of
     nothing but blanks is not worth a file; the error is raised as it was.
+    ``kept`` is told the file and the reason.
     """
     try:
         return write()
     except GitIssuesError as exc:
         if not typed.strip():
             raise
-        kept = keep_text(ws, issue_id, typed, suffix)
-        raise GitIssuesError(f"{exc}; your text is in {kept}") from None
+        path = keep_text(ws, issue_id, typed, suffix)
+        if kept is not None:
+            kept(path, str(exc))
+        raise GitIssuesError(f"{exc}; your text is in {path}") from None
 
 
 def keep_text(ws: Workspace, issue_id: str, text: str, suffix: str = ".md") -> Path:
@@ -377,10 +531,9 @@ def comment(ws: Workspace, prefix: str, text: str) -> Outcome:
     """Add a comment to an issue."""
     if not text.strip():
         raise GitIssuesError("aborted: the comment is empty")
-    issue, data = read(ws, ws.store.resolve(prefix))
-    after = copy.deepcopy(issue)
-    added = new_comment(ws, after, text, now())
-    return Outcome(after, save(ws, issue, after, data), added)
+    after, changed, added = changing(ws, ws.store.resolve(prefix),
+                                     lambda issue: new_comment(ws, issue, text, now()))
+    return Outcome(after, changed, added)
 
 
 def close(ws: Workspace, prefix: str, text: str | None = None) -> Outcome:
@@ -395,14 +548,16 @@ def reopen(ws: Workspace, prefix: str, text: str | None = None) -> Outcome:
 
 def _change_state(ws: Workspace, prefix: str, state: str, text: str | None) -> Outcome:
     """Already in that state is no error: the comment, if any, is still added."""
-    issue, data = read(ws, ws.store.resolve(prefix))
-    after = copy.deepcopy(issue)
     config = ws.config()
-    stamp = now()
-    if config.state_of(after.status) != state:
-        set_status(after, state, config, stamp)
-    added = new_comment(ws, after, text, stamp) if text and text.strip() else None
-    return Outcome(after, save(ws, issue, after, data), added)
+
+    def change(issue: Issue) -> Comment | None:
+        stamp = now()
+        if config.state_of(issue.status) != state:
+            set_status(issue, state, config, stamp)
+        return new_comment(ws, issue, text, stamp) if text and text.strip() else None
+
+    after, changed, added = changing(ws, ws.store.resolve(prefix), change)
+    return Outcome(after, changed, added)
 
 
 # --- links --------------------------------------------------------------------
@@ -439,14 +594,17 @@ def link(ws: Workspace, prefix: str, kind: str, other_prefix: str) -> Outcome:
         raise GitIssuesError(f"{_option(kind)}: {exc}") from None
     if other_id == issue_id:
         raise GitIssuesError(f"{_option(kind)}: an issue cannot be linked to itself ({issue_id})")
-    issue, data = read(ws, issue_id)
     other, _ = read(ws, other_id)
-    if has_link(issue, kind, other, other_id):
-        return Outcome(issue, other=other_id)
-    after = copy.deepcopy(issue)
-    after.links.setdefault(kind, []).append(other_id)
-    after.links = _ordered_links(after.links)
-    outcome = Outcome(after, save(ws, issue, after, data), other=other_id)
+
+    def add_link(issue: Issue) -> None:
+        if not has_link(issue, kind, other, other_id):
+            issue.links.setdefault(kind, []).append(other_id)
+            issue.links = _ordered_links(issue.links)
+
+    after, changed, _ = changing(ws, issue_id, add_link)
+    outcome = Outcome(after, changed, other=other_id)
+    if not changed:
+        return outcome
     if kind != "related":
         blocker, blocked = (issue_id, other_id) if kind == "blocks" else (other_id, issue_id)
         outcome.cycle = blocks_cycle(ws, blocker, blocked)

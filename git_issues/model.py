@@ -163,9 +163,16 @@ class Issue(_Plain):
         return max(stamps)
 
 
-def now() -> str:
-    """The current time as the file format writes it."""
-    return format_timestamp(_dt.datetime.now(_dt.UTC))
+def now(*, millis: bool = False) -> str:
+    """The current time as the file format writes it.
+
+    ``millis``: with milliseconds (``2026-11-26T12:00:00.123Z``), for an issue's
+    ``created``, so that issues made in the same second (a script's loop) still
+    list in the order they were made.  Other stamps keep whole seconds.
+    """
+    moment = _dt.datetime.now(_dt.UTC)
+    stamp = format_timestamp(moment)
+    return f"{stamp[:-1]}.{moment.microsecond // 1000:03d}Z" if millis else stamp
 
 
 def format_timestamp(moment: _dt.datetime) -> str:
@@ -178,7 +185,9 @@ def format_timestamp(moment: _dt.datetime) -> str:
 
 # The form the writer produces; such a text only needs its date checked.  [0-9],
 # not \d: \d also matches other scripts' digits, which no timestamp parser reads.
-CANONICAL_TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+# Whole seconds, or milliseconds (``now(millis=True)``); both are kept as written.
+CANONICAL_TIME_RE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{3})?Z")
 
 
 def parse_timestamp(value: Any, name: str) -> str:

@@ -103,3 +103,68 @@ def test_a_custom_closed_status_reads_as_closed():
     changes = compare(_issue(), _issue(status="wontfix", closed="2026-11-27T00:00:00Z"),
                       {"open": "open", "closed": "closed", "wontfix": "closed"})
     assert [phrase(c) for c in changes] == ["closed as wontfix"]
+
+
+IMPORTED = """\
+id: {id}
+title: Imported
+status: open
+created: '2026-11-26T12:00:00Z'
+github:
+  repo: acme/rocket
+  number: {number}
+  url: https://github.com/acme/rocket/issues/5
+beads: bd-12
+custom:
+  team: {team}
+  tags:
+  - a
+  - b
+"""
+
+
+def test_every_field_is_described_in_words_never_as_a_python_value(run, repo):
+    """An imported issue's origin and a nested key this version does not know read as
+    words in text and Markdown (``origin GitHub acme/rocket#5``), as values in JSON."""
+    path = repo / ".issues" / "abcd1234.yml"
+    path.parent.mkdir()
+    path.write_text(IMPORTED.format(id="abcd1234", number=5, team="infra"))
+    git(repo, "add", "-A")
+    commit(repo, "import")
+    opened = log_lines(run, "abcd1234")
+    assert opened == ['opened "Imported": origin GitHub acme/rocket#5, beads bd-12; '
+                      "custom (team infra; tags a, b)"]
+    path.write_text(IMPORTED.format(id="abcd1234", number=6, team="core"))
+    git(repo, "add", "-A")
+    commit(repo, "renumber")
+    expected = ["origin GitHub acme/rocket#5, beads bd-12 → GitHub acme/rocket#6, beads bd-12",
+                "custom.team infra → core"]
+    assert log_lines(run, "abcd1234") == diff_lines(run, "HEAD~1..HEAD", "abcd1234") == expected
+    markdown = run("diff", "HEAD~2..HEAD~1", "--format", "markdown").stdout
+    assert "origin GitHub `acme/rocket#5`, beads `bd-12`; custom (team `infra`" in markdown
+    for out in (markdown, run("diff", "HEAD~2..HEAD").stdout, run("log", "abcd1234").stdout):
+        assert "{" not in out and "'" not in out, out
+    changes = json.loads(run("diff", "HEAD~1..HEAD", "--format", "json").stdout)
+    origin = changes["issues"][0]["changes"][0]
+    assert origin["field"] == "origin" and origin["to"]["github"]["number"] == 6
+    path.write_text(path.read_text() + "owner:\n  pair:\n    a: 1\n"
+                    "tasks:\n- name: a\n  done: true\n- name: b\n")
+    assert diff_lines(run, "HEAD", "abcd1234") == [  # added whole: key by key, as the file
+        "owner.pair.a (none) → 1", "tasks (none) → (name a; done true), name b"]
+
+
+def test_diff_shows_everything_a_new_issue_adds(run, repo):
+    """Links, description and comments of a newly opened issue are listed, in the words
+    (and JSON) that adding them to an existing issue gets."""
+    blocked = run("new", "Blocked one").stdout.strip()
+    commit(repo, "first")
+    issue_id = run("new", "Brand new", "-m", "Line one.\nLine two.", "-l", "bug").stdout.strip()
+    run("link", issue_id, "--blocks", blocked)
+    run("comment", issue_id, "-m", "First thoughts.")
+    expected = [f'opened "Brand new" by {ADA}: labels bug', f"links +blocks {blocked}",
+                "description added (+2 -0 lines)", f'comment by {ADA}: "First thoughts."']
+    assert diff_lines(run, "", issue_id) == log_lines(run, issue_id) == expected
+    items = json.loads(run("diff", "--format", "json").stdout)["issues"]
+    types = [c["type"] for c in items[0]["changes"]]
+    assert items[0]["id"] == issue_id and types == ["opened", "links", "body", "comment"]
+    assert items[0]["changes"][1]["added"] == [{"kind": "blocks", "id": blocked}]

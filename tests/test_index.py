@@ -621,3 +621,65 @@ def test_concurrent_writers_and_readers_never_lock_or_lose_a_file(repo: Path, ru
     titles = titles_listed(run)
     assert len(titles) == 7 and "Late arrival" in titles
     assert sum(t.startswith("Edited ") for t in titles) == 6
+
+
+# --- creation order among equal timestamps -------------------------------------------
+
+SAME_SECOND = "2026-11-26T12:00:00"
+# (id, created, GitHub number or None): ids in creation order, so that a sort that
+# falls back to the id shows a second's issues oldest first (#197, #198, ...).
+MADE_IN_ONE_SECOND = [
+    ("aaa00001", f"{SAME_SECOND}Z", 197),  # imported: whole seconds, the forge's numbers
+    ("bbb00002", f"{SAME_SECOND}Z", 198),
+    ("ccc00003", f"{SAME_SECOND}Z", 199),
+    ("ddd00004", f"{SAME_SECOND}Z", 200),
+    ("eee00005", f"{SAME_SECOND}.250Z", None),  # written here, to the millisecond
+    ("fff00006", f"{SAME_SECOND}.700Z", None),
+    ("ggg00007", "2026-11-26T12:00:01Z", None),
+]
+NEWEST_FIRST = [issue_id for issue_id, _, _ in reversed(MADE_IN_ONE_SECOND)]
+
+
+def write_made_in_one_second(repo: Path) -> None:
+    folder = repo / ".issues"
+    folder.mkdir(exist_ok=True)
+    for n, (issue_id, created, number) in enumerate(MADE_IN_ONE_SECOND):
+        origin = (f"github:\n  repo: acme/rocket\n  number: {number}\n" if number else "")
+        (folder / f"{issue_id}.yml").write_text(
+            f"id: {issue_id}\ntitle: Made {n}\nstatus: open\ncreated: '{created}'\n{origin}")
+
+
+def test_issues_made_in_one_second_list_in_creation_order(run, repo):
+    """Newest first is creation order among equal seconds: the forge's number for
+    imported issues, the milliseconds ``new`` writes for the others."""
+    write_made_in_one_second(repo)
+    listed = [line.split("\t")[0] for line in run("ls").stdout.splitlines()]
+    assert listed == NEWEST_FIRST
+    assert [line.split("\t")[0] for line in
+            run("ls", "--sort", "priority").stdout.splitlines()] == NEWEST_FIRST
+    assert run("check").returncode == 0  # milliseconds are a valid timestamp
+    # A bound to the second takes the whole second, whatever the precision.
+    since = run("ls", "--since", f"{SAME_SECOND}Z").stdout.splitlines()
+    assert len(since) == 7
+    until = run("ls", "--until", "2026-11-26T12:00:01Z").stdout.splitlines()
+    assert [line.split("\t")[0] for line in until] == NEWEST_FIRST[1:]
+
+
+def test_new_records_milliseconds_so_a_script_loop_lists_in_order(run, repo):
+    made = [run("new", f"Loop {n}").stdout.strip() for n in range(4)]
+    created = [run("show", i, "--json").stdout.split('"created": "')[1][:24] for i in made]
+    assert all(len(stamp) == 24 and stamp[19] == "." for stamp in created), created
+    assert [line.split("\t")[0] for line in run("ls").stdout.splitlines()] == made[::-1]
+    path = repo / ".issues" / f"{made[0]}.yml"
+    assert f"created: '{created[0]}'\n" in path.read_text()  # quoted, as any timestamp
+
+
+def test_the_web_list_keeps_creation_order_too(repo):
+    pytest.importorskip("flask", reason="the web extra is not installed")
+    from git_issues.web import views
+    from git_issues.workspace import open_workspace
+
+    write_made_in_one_second(repo)
+    with open_workspace(repo) as ws:
+        rows = views.listing(ws, views.Query())["rows"]
+    assert [row["id"] for row in rows] == NEWEST_FIRST

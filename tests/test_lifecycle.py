@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import git
+from conftest import GIT_ISSUES, git
 
 
 def new(run, title: str, *args: str) -> str:
@@ -388,3 +388,139 @@ def test_change_commands_have_help(run):
     for command in ("edit", "close", "reopen", "comment", "link", "unlink", "ready", "log"):
         proc = run(command, "-h")
         assert proc.stdout.startswith("Usage: git issues " + command)
+
+
+@pytest.mark.parametrize(("theirs", "mine", "refused"), [
+    (("--title", "Theirs"), {"title": "Mine"}, True),  # the same field two ways
+    (("-l", "theirs"), {"title": "Mine"}, False),  # different fields: both land
+    (("--title", "Theirs"), {"add_labels": ["mine"]}, False),
+])
+def test_a_lost_race_is_retried_unless_the_same_field_changed(run, repo, theirs, mine,
+                                                              refused):
+    """Another real process writes the issue between this write's read and its save."""
+    from git_issues import lifecycle, workspace
+    from git_issues.store import StaleWriteError
+
+    issue_id = new(run, "Raced")
+    fields = lifecycle.Fields(**mine)
+    tries: list[str] = []
+    with workspace.open_workspace(repo) as ws:
+        def change(issue) -> None:  # what ``edit`` applies, with the race made certain
+            if not tries:
+                subprocess.run([GIT_ISSUES, "edit", issue_id, *theirs], cwd=repo,
+                               check=True, capture_output=True)
+            tries.append(issue.title)
+            lifecycle.apply_fields(ws, issue, fields)
+
+        sets = ["title"] if fields.title is not None else []
+        if refused:
+            with pytest.raises(StaleWriteError, match="title changed by someone else"):
+                lifecycle.changing(ws, issue_id, change, sets=sets)
+        else:
+            lifecycle.changing(ws, issue_id, change, sets=sets)
+    data = load(repo, issue_id)
+    if refused:
+        assert data["title"] == "Theirs" and tries == ["Raced"]
+    else:  # applied again, to what the other writer left
+        assert tries == ["Raced", "Theirs" if "--title" in theirs else "Raced"]
+        assert data["title"] == mine.get("title", "Theirs")
+        assert data["labels"] == (["theirs"] if "title" in mine else ["mine"])
+
+
+def test_a_refused_edit_is_opened_again_until_a_write_succeeds(run, repo, tmp_path):
+    """The next ``edit`` opens the refused text with the reason; a good save drops it."""
+    issue_id = new(run, "Second chance")
+    seen = tmp_path / "seen.txt"
+    editor = editor_script(tmp_path, f"""
+        import os
+        text = open(path).read()
+        open({str(seen)!r}, "w").write(text)
+        open(path, "w").write(text.replace(os.environ["OLD"], os.environ["NEW"]))
+    """)
+
+    def edit(old: str, new_text: str, check: bool = True):
+        return run("edit", issue_id, "--editor", check=check,
+                   env={"GIT_EDITOR": editor, "OLD": old, "NEW": new_text})
+
+    refused = edit("status: open", "status: open\npriority: high", check=False)
+    assert_one_error(refused, "priority", "your text is in")
+    kept = Path(refused.stderr.rstrip().rsplit("your text is in ", 1)[1])
+    quit_unchanged = run("edit", issue_id, "--editor", env={"GIT_EDITOR": "true"})
+    assert "nothing changed" in quit_unchanged.stderr and kept.exists()
+
+    edit("priority: high", "priority: 1")  # opens the kept text, fixed now
+    opened = seen.read_text()
+    assert "priority: high" in opened and "was refused" in opened
+    reason = opened.split("was refused:\n")[1].splitlines()[0]
+    assert reason.startswith("#") and "priority" in reason and "high" in reason
+    assert load(repo, issue_id)["priority"] == 1
+    assert not kept.exists()
+
+    edit("priority: 1", "priority: 2")  # the write succeeded: the file itself opens
+    assert "was refused" not in seen.read_text()
+    assert load(repo, issue_id)["priority"] == 2
+
+
+def test_a_refused_edit_can_be_dropped_and_is_not_reopened_over_a_newer_file(run, repo,
+                                                                             tmp_path):
+    """Text that is not a valid issue cannot be merged with a newer file: the file opens,
+    and the header names the kept text."""
+    issue_id = new(run, "Moved on")
+    seen = tmp_path / "seen.txt"
+    editor = editor_script(tmp_path, f"""
+        import os
+        text = open(path).read()
+        open({str(seen)!r}, "w").write(text)
+        new = os.environ["NEW"]
+        open(path, "w").write("" if new == "EMPTY" else text.replace("status: open", new))
+    """)
+
+    def edit(new_text: str, check: bool = True):
+        return run("edit", issue_id, "--editor", check=check,
+                   env={"GIT_EDITOR": editor, "NEW": new_text})
+
+    first = edit("status: [open", check=False)
+    kept = Path(first.stderr.rstrip().rsplit("your text is in ", 1)[1])
+    run("comment", issue_id, "-m", "Someone else wrote meanwhile.")
+    edit("status: open")  # the file changed: shown as it is, the kept text named
+    opened = seen.read_text()
+    assert "status: [open" not in opened and str(kept) in opened
+    assert "Someone else wrote meanwhile." in opened and kept.exists()
+
+    edit("status: [open", check=False)  # refused again, on the current file
+    edit("EMPTY")  # the reopened text emptied: dropped, nothing written
+    assert "status: [open" in seen.read_text() and "was refused" in seen.read_text()
+    assert load(repo, issue_id)["status"] == "open"
+    assert list(kept.parent.glob(f"{issue_id}*")) == [kept]  # the first, named to the user
+    edit("status: open")
+    assert "was refused" not in seen.read_text()
+
+
+def test_an_edit_refused_because_the_file_changed_reopens_merged_with_the_change(
+        run, repo, tmp_path):
+    """The usual refusal: another command wrote the issue while the editor was open.
+    The next ``edit`` opens the user's text merged field by field with that change."""
+    issue_id = new(run, "Contended")
+    seen = tmp_path / "seen.txt"
+    editor = editor_script(tmp_path, f"""
+        import os, subprocess
+        text = open(path).read()
+        open({str(seen)!r}, "w").write(text)
+        if os.environ.get("MEANWHILE"):
+            subprocess.run([{GIT_ISSUES!r}, "comment", {issue_id!r}, "-m", "theirs"],
+                           check=True, capture_output=True)
+            text = text.replace("title: Contended", "title: Mine")
+        open(path, "w").write(text)
+    """)
+    refused = run("edit", issue_id, "--editor", check=False,
+                  env={"GIT_EDITOR": editor, "MEANWHILE": "1"})
+    assert_one_error(refused, "changed by someone else", "your text is in")
+    assert load(repo, issue_id)["title"] == "Contended"
+
+    run("edit", issue_id, "--editor", env={"GIT_EDITOR": editor})  # saved as opened
+    opened = seen.read_text()
+    assert "title: Mine" in opened and "theirs" in opened and "merged" in opened
+    data = load(repo, issue_id)
+    assert data["title"] == "Mine" and [c["body"] for c in data["comments"]] == ["theirs"]
+    run("edit", issue_id, "--editor", env={"GIT_EDITOR": editor})
+    assert "was refused" not in seen.read_text()

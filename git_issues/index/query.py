@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from git_issues.errors import GitIssuesError
 from git_issues.index import schema
 from git_issues.index.engine import connect
+from git_issues.index.records import order_key
 from git_issues.index.refresh import ensure_fresh
 
 if TYPE_CHECKING:
@@ -29,13 +30,14 @@ _I, _F, _L, _A, _K, _M = (schema.ISSUES.c, schema.FILES.c, schema.LABELS.c, sche
                           schema.LINKS.c, schema.META.c)
 
 SORTS = {
-    "created": f"{_I.created} DESC, {_I.id}",
+    "created": f"{_I.created_order} DESC, {_I.id}",
     "activity": f"{_I.activity} DESC, {_I.id}",
-    "priority": f"{_I.priority} IS NULL, {_I.priority}, {_I.created} DESC, {_I.id}",
+    "priority": f"{_I.priority} IS NULL, {_I.priority}, {_I.created_order} DESC, {_I.id}",
     "title": f"{_I.title} COLLATE NOCASE, {_I.id}",
 }
 ROW_COLUMNS = (_I.id, _I.title, _I.status, _I.is_open, _I.priority, _I.labels, _I.assignees,
-               _I.milestone, _I.author, _I.created, _I.closed, _I.activity, _I.comment_count)
+               _I.milestone, _I.author, _I.created, _I.closed, _I.activity, _I.comment_count,
+               _I.created_order)  # the web view sorts a page of these rows again
 
 
 class Filters(NamedTuple):
@@ -161,11 +163,11 @@ class IndexView:
         if filters.priority is not None:
             where.append(f"{_I.priority} BETWEEN ? AND ?")
             params += list(filters.priority)
-        for clause, stamp in ((f"{_I.created} >= ?", filters.since),
-                              (f"{_I.created} < ?", filters.until)):
+        for clause, stamp in ((f"{_I.created_order} >= ?", filters.since),
+                              (f"{_I.created_order} < ?", filters.until)):
             if stamp is not None:
                 where.append(clause)
-                params.append(stamp)
+                params.append(order_key(stamp))
         if filters.assignee:
             where.append(f"{_I.num} IN (SELECT {_A.num} FROM {_ASSIGNEES} "
                          f"WHERE instr(lower({_A.assignee}), ?) > 0)")

@@ -131,6 +131,28 @@ def _stat_without_reading(directory: str, name: str, file_row: dict[str, Any]) -
     file_row.update(zip(STAT_COLUMNS, stat_sig(st), strict=True))
 
 
+def order_key(stamp: str, number: int = 0) -> str:
+    """A canonical timestamp as text that sorts by time whatever its precision, then
+    ``number``: ``2026-11-26T12:00:00.000Z 000000000005``.
+
+    Stamps are written to the second (older versions, forges) or to the
+    millisecond (``new``); as written, '.' sorts before 'Z', so ``12:00:00Z``
+    would sort after ``12:00:00.500Z``.  Padded to milliseconds they sort by
+    time, and text keeps the sort to one column and its index.
+    """
+    if len(stamp) == 20:  # whole seconds: '...:00Z'
+        stamp = stamp[:-1] + ".000Z"
+    return f"{stamp} {number:012d}"
+
+
+def created_order(issue: Issue) -> str:
+    """What ``ls`` sorts "newest first" by: the creation time, then the forge's
+    number (GitHub stamps to the second, and a batch made in one second keeps
+    its order by number), then, in the query, the id."""
+    github = issue.origin.get("github")
+    return order_key(issue.created, github["number"] if github else 0)
+
+
 def issue_record(issue: Issue, file_row: dict[str, Any], statuses: dict[str, str]) -> Record:
     import json  # not at module level: a fresh read never needs it
 
@@ -147,6 +169,7 @@ def issue_record(issue: Issue, file_row: dict[str, Any], statuses: dict[str, str
         "milestone": issue.milestone,
         "author": issue.author,
         "created": issue.created,
+        "created_order": created_order(issue),
         "closed": issue.closed,
         "activity": issue.last_activity,
         "labels": ", ".join(issue.labels),

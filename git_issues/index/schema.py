@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:
     import sqlalchemy
 
-VERSION = 4
+VERSION = 5
 
 
 class Column(NamedTuple):
@@ -95,7 +95,8 @@ ISSUES = Table("issues", (
     Column("assignees", "TEXT"),  # comma-joined, for display; ASSIGNEES serves filters
     Column("milestone", "TEXT", indexed=True),
     Column("author", "TEXT"),
-    Column("created", "TEXT"),  # SORTED_INDEXES
+    Column("created", "TEXT"),  # as the file says it
+    Column("created_order", "TEXT"),  # what "newest first" sorts by: records.created_order
     Column("closed", "TEXT"),
     Column("activity", "TEXT"),  # SORTED_INDEXES
     Column("labels", "TEXT"),  # comma-joined, for display
@@ -139,9 +140,9 @@ TABLES = (META, FILES, ISSUES, LABELS, ASSIGNEES, LINKS, STAT_CACHE)
 # Indexes that serve a listing in its own order, so ``ls -n 50`` reads 50 rows
 # instead of sorting every open issue: (table, columns; "-" marks descending).
 SORTED_INDEXES = (
-    (ISSUES.name, ("is_open", "-created", "id")),
+    (ISSUES.name, ("is_open", "-created_order", "id")),
     (ISSUES.name, ("is_open", "-activity", "id")),
-    (ISSUES.name, ("-created", "id")),
+    (ISSUES.name, ("-created_order", "id")),
 )
 
 # Full text over titles, bodies and comments; rowid = issues.num.
