@@ -59,3 +59,42 @@ def resolve(prefix: str, ids: Iterable[str]) -> str:
         tail = f" and {more} more" if more > 0 else ""
         raise GitIssuesError(f"id prefix '{prefix}' is ambiguous: {shown}{tail}")
     return matches[0]
+
+
+def abbrev_length(count: int) -> int:
+    """How long a shown id is in a repository of ``count`` issues, as git sizes
+    abbreviated hashes: long enough that two random ids rarely share a prefix
+    (``len(ALPHABET) ** length`` at least ``count ** 2``), and never under 4."""
+    length = 4
+    while len(ALPHABET) ** length < count * count and length < LENGTH:
+        length += 1
+    return length
+
+
+def abbreviations(shown: Iterable[str], every: Iterable[str]) -> dict[str, str]:
+    """The shortest prefix of each ``shown`` id that names it alone among ``every``
+    id, at least ``abbrev_length`` long: what a person reads aloud and types back.
+
+    One pass over ``every``: only ids that share a shown id's first characters
+    can make its prefix longer, and there are few of them.
+    """
+    shown = list(shown)
+    known = [i for i in every if ID_RE.fullmatch(i)]
+    base = abbrev_length(len(known))
+    near: dict[str, set[str]] = {i[:base]: set() for i in shown}
+    for other in (*known, *shown):
+        if other[:base] in near:
+            near[other[:base]].add(other)
+    return {i: i[:max(base, 1 + max((_common(i, o) for o in near[i[:base]] if o != i),
+                                    default=0))]
+            for i in shown}
+
+
+def _common(a: str, b: str) -> int:
+    """How many first characters ``a`` and ``b`` share."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
