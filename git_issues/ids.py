@@ -54,11 +54,20 @@ def resolve(prefix: str, ids: Iterable[str]) -> str:
     if not matches:
         raise GitIssuesError(f"no issue matches '{prefix}'")
     if len(matches) > 1:
-        shown = ", ".join(matches[:_SHOWN_CANDIDATES])
+        raise AmbiguousIdError(prefix, matches)
+    return matches[0]
+
+
+class AmbiguousIdError(GitIssuesError):
+    """A prefix that begins several ids; ``candidates``: the first ten of them, which
+    the command line lists with their titles."""
+
+    def __init__(self, prefix: str, matches: list[str]) -> None:
+        self.candidates = matches[:_SHOWN_CANDIDATES]
         more = len(matches) - _SHOWN_CANDIDATES
         tail = f" and {more} more" if more > 0 else ""
-        raise GitIssuesError(f"id prefix '{prefix}' is ambiguous: {shown}{tail}")
-    return matches[0]
+        super().__init__(f"id prefix '{prefix}' is ambiguous: "
+                         f"{', '.join(self.candidates)}{tail}")
 
 
 def abbrev_length(count: int) -> int:

@@ -153,7 +153,7 @@ def new(title: str | None, body: str | None, body_file: str | None, labels: tupl
                 chosen = _choose_template(ws)
             issue = _create_from_editor(ws, create, chosen)
     click.echo(issue.id)
-    click.echo(f"Created issue {issue.id}: {issue.title}", err=True)
+    click.echo(f"Created issue {issue.id}: {visible(issue.title)}", err=True)
 
 
 @cli.command()
