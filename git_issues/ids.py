@@ -84,19 +84,20 @@ def abbreviations(shown: Iterable[str], every: Iterable[str]) -> dict[str, str]:
     """The shortest prefix of each ``shown`` id that names it alone among ``every``
     id, at least ``abbrev_length`` long: what a person reads aloud and types back.
 
-    One pass over ``every``: only ids that share a shown id's first characters
-    can make its prefix longer, and there are few of them.
+    Only ids that share a shown id's first characters can make its prefix
+    longer; sorted, the id sharing most with another is next to it.
     """
     shown = list(shown)
-    known = [i for i in every if ID_RE.fullmatch(i)]
+    known = list(every)
     base = abbrev_length(len(known))
-    near: dict[str, set[str]] = {i[:base]: set() for i in shown}
-    for other in (*known, *shown):
-        if other[:base] in near:
-            near[other[:base]].add(other)
-    return {i: i[:max(base, 1 + max((_common(i, o) for o in near[i[:base]] if o != i),
-                                    default=0))]
-            for i in shown}
+    heads = {i[:base] for i in shown}
+    # ID_RE as in Store.resolve: a stray 'abcd-old.yml' is no id.
+    near = sorted({o for o in known if o[:base] in heads and ID_RE.fullmatch(o)} | set(shown))
+    shared = dict.fromkeys(near, 0)
+    for a, b in zip(near, near[1:], strict=False):
+        common = _common(a, b)
+        shared[a], shared[b] = max(shared[a], common), max(shared[b], common)
+    return {i: i[:max(base, shared[i] + 1)] for i in shown}
 
 
 def _common(a: str, b: str) -> int:
