@@ -160,7 +160,7 @@ def test_a_wide_terminal_shows_every_column_and_whole_titles(run, repo, crowded)
                for title in CROWDED_TITLES)
 
 
-def test_ls_and_show_on_a_terminal_show_short_ids_that_resolve(run, repo, crowded):
+def test_ls_and_show_show_short_ids_on_a_terminal_and_whole_ids_piped(run, repo, crowded):
     code, screen = on_terminal(repo, "ls", env={"COLUMNS": "80"})
     assert code == 0, screen
     shown = [row.split()[0] for row in table_rows(screen)[1:]]
@@ -171,14 +171,11 @@ def test_ls_and_show_on_a_terminal_show_short_ids_that_resolve(run, repo, crowde
     issue_id = crowded["Short"]
     code, screen = on_terminal(repo, "show", issue_id, env={})
     assert code == 0 and screen.startswith(f"Short  #{issue_id[:4]}\n"), screen
-
-
-def test_piped_and_json_listings_keep_full_ids_and_text(run, repo, crowded):
+    # Piped and --json: whole ids, and the text as written (for programs).
     lines = run("ls").stdout.splitlines()
     assert sorted(line.split("\t")[0] for line in lines) == sorted(crowded.values())
     evil = next(line for line in lines if "Evil" in line)
-    assert evil.split("\t")[3] == "Evil \u202etxt.exe"  # as written, for programs
-    issue_id = crowded["Short"]
+    assert evil.split("\t")[3] == "Evil \u202etxt.exe"
     assert run("show", issue_id).stdout.startswith(f"Short  #{issue_id}\n")
     assert {i["id"] for i in json.loads(run("ls", "--json").stdout)} == set(crowded.values())
 
