@@ -57,7 +57,7 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
 
 HEADER = ("ID", "STATUS", "PRI", "TITLE", "LABELS", "ASSIGNEES", "CREATED")
 GAP = 2  # spaces between two columns
-TITLE_MIN = 25  # below this the title is unreadable: columns go before it shrinks further
+TITLE_MIN = 30  # below this the title is unreadable: columns go before it shrinks further
 # What gives way, in order, when the rows are wider than the terminal: long label and
 # assignee lists are cut first, then whole columns go, the least needed first.  The id
 # and the title always stay (as in ``gh issue list``).
