@@ -54,8 +54,57 @@ def resolve(prefix: str, ids: Iterable[str]) -> str:
     if not matches:
         raise GitIssuesError(f"no issue matches '{prefix}'")
     if len(matches) > 1:
-        shown = ", ".join(matches[:_SHOWN_CANDIDATES])
+        raise AmbiguousIdError(prefix, matches)
+    return matches[0]
+
+
+class AmbiguousIdError(GitIssuesError):
+    """A prefix that begins several ids; ``candidates``: the first ten of them, which
+    the command line lists with their titles."""
+
+    def __init__(self, prefix: str, matches: list[str]) -> None:
+        self.candidates = matches[:_SHOWN_CANDIDATES]
         more = len(matches) - _SHOWN_CANDIDATES
         tail = f" and {more} more" if more > 0 else ""
-        raise GitIssuesError(f"id prefix '{prefix}' is ambiguous: {shown}{tail}")
-    return matches[0]
+        super().__init__(f"id prefix '{prefix}' is ambiguous: "
+                         f"{', '.join(self.candidates)}{tail}")
+
+
+def abbrev_length(count: int) -> int:
+    """How long a shown id is in a repository of ``count`` issues, as git sizes
+    abbreviated hashes: long enough that two random ids rarely share a prefix
+    (``len(ALPHABET) ** length`` at least ``count ** 2``), and never under 4."""
+    length = 4
+    while len(ALPHABET) ** length < count * count and length < LENGTH:
+        length += 1
+    return length
+
+
+def abbreviations(shown: Iterable[str], every: Iterable[str]) -> dict[str, str]:
+    """The shortest prefix of each ``shown`` id that names it alone among ``every``
+    id, at least ``abbrev_length`` long: what a person reads aloud and types back.
+
+    Only ids that share a shown id's first characters can make its prefix
+    longer; sorted, the id sharing most with another is next to it.
+    """
+    shown = list(shown)
+    known = list(every)
+    base = abbrev_length(len(known))
+    heads = {i[:base] for i in shown}
+    # ID_RE as in Store.resolve: a stray 'abcd-old.yml' is no id.
+    near = sorted({o for o in known if o[:base] in heads and ID_RE.fullmatch(o)} | set(shown))
+    shared = dict.fromkeys(near, 0)
+    for a, b in zip(near, near[1:], strict=False):
+        common = _common(a, b)
+        shared[a], shared[b] = max(shared[a], common), max(shared[b], common)
+    return {i: i[:max(base, shared[i] + 1)] for i in shown}
+
+
+def _common(a: str, b: str) -> int:
+    """How many first characters ``a`` and ``b`` share."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n

@@ -382,8 +382,10 @@ def test_show_by_prefix_in_text_and_json(run, listed: Path):
 
 def test_show_bad_ids(run, listed: Path):
     hand_written(listed, "aaaa2222", "Another a")
-    message = fails(run, "show", "aaaa")
-    assert "ambiguous" in message and "aaaa1111" in message and "aaaa2222" in message
+    proc = run("show", "aaaa", check=False)
+    assert proc.returncode == 1 and proc.stderr.splitlines() == [
+        "error: id prefix 'aaaa' is ambiguous: aaaa1111, aaaa2222",
+        "hint:   aaaa1111  alpha bug", "hint:   aaaa2222  Another a"]
     assert "no issue matches 'zzzz'" in fails(run, "show", "zzzz")
     assert "is not an issue id" in fails(run, "show", "../config")
     fails(run, "show", code=2)

@@ -147,3 +147,19 @@ def test_path_traversal_through_the_cli_reads_nothing(run, repo: Path):
         assert proc.stderr.startswith("error: ") and "is not an issue id" in proc.stderr
         assert "SECRET" not in proc.stdout + proc.stderr and proc.stdout == ""
         assert "Traceback" not in proc.stderr
+
+
+def test_a_shown_id_is_the_shortest_prefix_that_names_it_alone():
+    every = ["abcd2345", "abcd2367", "abce2345", "abcd", "q2345678", "abcdx234"]
+    assert ids.abbreviations(["abcd2345", "abce2345", "abcd", "q2345678", "abcdx234"],
+                             every) == {"abcd2345": "abcd234", "abce2345": "abce",
+                                        "abcd": "abcd", "q2345678": "q234",
+                                        "abcdx234": "abcdx"}
+    for full, short in ids.abbreviations(every, every).items():
+        assert ids.resolve(short, every) == full
+
+
+def test_shown_ids_grow_with_the_repository_as_git_hashes_do():
+    assert [ids.abbrev_length(n) for n in (1, 500, 1_000, 10_000, 400_000)] == [4, 4, 5, 6, 8]
+    many = [f"{n:08d}" for n in range(2_000)]  # 2,000 issues: at least 5 characters
+    assert all(len(s) >= 5 for s in ids.abbreviations(many[:10], many).values())

@@ -156,7 +156,11 @@ def test_unknown_and_ambiguous_ids(run, repo, command):
     before = [issue_path(repo, i).read_bytes() for i in (first, second)]
     name, *rest = command
     assert_one_error(run(name, "zzzz", *rest, check=False), "zzzz")
-    assert_one_error(run(name, "abcd", *rest, check=False), "ambiguous", first, second)
+    # An ambiguous prefix: one error line, then each candidate with its title.
+    proc = run(name, "abcd", *rest, check=False)
+    error, *hints = proc.stderr.splitlines()
+    assert proc.returncode == 1 and error.startswith("error: ") and "ambiguous" in error
+    assert hints == [f"hint:   {first}  T {first}", f"hint:   {second}  T {second}"]
     assert_one_error(run(name, "ab/../x", *rest, check=False), "not an issue id")
     assert [issue_path(repo, i).read_bytes() for i in (first, second)] == before
 

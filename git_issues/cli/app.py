@@ -21,12 +21,46 @@ CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
 class UserError(click.ClickException):
-    """Printed as git prints its errors."""
+    """Printed as git prints its errors: ``error: ...``, then any ``hint:`` lines."""
 
     exit_code = 1
 
+    def __init__(self, message: str, hints: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.hints = hints or []
+
     def show(self, file: Any = None) -> None:
         click.echo(f"error: {self.format_message()}", err=True)
+        for hint in self.hints:
+            click.echo(f"hint: {hint}", err=True)
+
+
+def report_error(exc: GitIssuesError) -> None:
+    """Print a library error as the error convention has it, for a command that goes on
+    with its other arguments (``close A B C``)."""
+    UserError(str(exc), error_hints(exc)).show()
+
+
+def error_hints(exc: GitIssuesError) -> list[str]:
+    """What helps after the error line: for an ambiguous id, each candidate with its
+    title (``abcd2345  Engine leaks``), so the right one can be picked without ``ls``."""
+    candidates = getattr(exc, "candidates", None)
+    if not candidates:
+        return []
+    from git_issues.cli.output import visible
+
+    titles: dict[str, str] = {}
+    try:
+        with open_workspace() as ws:
+            for issue_id in candidates:
+                try:
+                    titles[issue_id] = ws.store.read(issue_id).title
+                except (GitIssuesError, OSError):
+                    pass  # a broken or deleted file: its id alone
+    except GitIssuesError:
+        pass
+    return [f"  {issue_id}  {visible(titles.get(issue_id, ''))}".rstrip()
+            for issue_id in candidates]
 
 
 # What ``gh issue`` users type, run as our own commands and hidden from the list.
@@ -66,7 +100,21 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except GitIssuesError as exc:
-            raise UserError(str(exc)) from None
+            raise UserError(str(exc), error_hints(exc)) from None
+
+    def resolve_command(self, ctx: click.Context,
+                        args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        """A typo in a command name gets the command it most likely meant, as options do."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and not ctx.resilient_parsing \
+                and self.get_command(ctx, name) is None:
+            import difflib
+
+            close = difflib.get_close_matches(name, [*self.list_commands(ctx), *ALIASES], n=1)
+            if close:
+                raise click.UsageError(f"No such command '{name}'. (Did you mean "
+                                       f"'{ALIASES.get(close[0], close[0])}'?)", ctx)
+        return super().resolve_command(ctx, args)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """Our commands, then the ``gh`` names for them (hidden: not in the list twice)."""

@@ -24,9 +24,10 @@ from git_issues.cli.app import (
     complete_statuses,
     id_argument,
     read_text_option,
+    report_error,
     split_commas,
 )
-from git_issues.cli.output import is_tty
+from git_issues.cli.output import is_tty, visible
 from git_issues.errors import GitIssuesError
 from git_issues.workspace import open_workspace
 
@@ -155,49 +156,80 @@ def _edit_comment(ws: Workspace, issue_id: str, comment_id: str, body: str | Non
         _say(f"{issue_id}: comment {target.id} unchanged")
 
 
+def _ids_argument(func: Callable) -> Callable:
+    return click.argument("issue_ids", nargs=-1, required=True, metavar="ID...",
+                          shell_complete=complete_ids)(func)
+
+
 @cli.command()
-@id_argument
+@_ids_argument
 @body_options
 @click.option("--commit", "rev", metavar="REV",
               help="The commit that fixed it: named in the closing comment.")
-def close(issue_id: str, body: str | None, body_file: str | None, rev: str | None) -> None:
-    """Close an issue, with an optional comment saying why."""
+def close(issue_ids: tuple[str, ...], body: str | None, body_file: str | None,
+          rev: str | None) -> None:
+    """Close issues, with an optional comment saying why."""
     from git_issues import lifecycle
 
-    _state_command(issue_id, body, body_file, lifecycle.close, ("Close", "Closed", "closed"), rev)
+    _state_command(issue_ids, body, body_file, lifecycle.close, ("Close", "Closed", "closed"),
+                   rev)
 
 
 @cli.command()
-@id_argument
+@_ids_argument
 @body_options
-def reopen(issue_id: str, body: str | None, body_file: str | None) -> None:
-    """Reopen a closed issue, with an optional comment."""
+def reopen(issue_ids: tuple[str, ...], body: str | None, body_file: str | None) -> None:
+    """Reopen closed issues, with an optional comment."""
     from git_issues import lifecycle
 
-    _state_command(issue_id, body, body_file, lifecycle.reopen, ("Reopen", "Reopened", "open"))
+    _state_command(issue_ids, body, body_file, lifecycle.reopen, ("Reopen", "Reopened", "open"))
 
 
-def _state_command(issue_id: str, body: str | None, body_file: str | None,
+def _state_command(issue_ids: tuple[str, ...], body: str | None, body_file: str | None,
                    change: Callable[[Workspace, str, str | None], Outcome],
                    words: tuple[str, str, str], rev: str | None = None) -> None:
     """``close`` or ``reopen``: ``change`` is the library call, ``words`` its verb,
-    past tense and resulting state."""
-    from git_issues.lifecycle import keeping_typed_text
+    past tense and resulting state.
 
-    verb, done, state = words
+    Each id is done on its own, as ``git rm a b`` is: one that cannot be (no
+    such issue, a broken file) gets its error line and the others are still
+    done; the exit code is then 1.  The comment (-m, -F, stdin) is read once
+    and added to each; the editor opens only for a single id.
+    """
+    failed = False
     with open_workspace() as ws:
-        full_id = ws.store.resolve(issue_id)
+        text = read_text_option(body, body_file, "the comment")
         if rev is not None:
             from git_issues import commits
 
-            commit = commits.resolve(ws.root, rev)
-            text = commits.closing_text(commit, read_text_option(body, body_file, "the comment"))
-            typed = ""
-        else:
-            text, typed = _comment_text(ws, full_id, body, body_file, verb, required=False)
-        outcome = keeping_typed_text(ws, full_id, typed, lambda: change(ws, full_id, text))
+            text = commits.closing_text(commits.resolve(ws.root, rev), text)
+        for issue_id in issue_ids:
+            try:
+                _change_one(ws, issue_id, text, rev is None and len(issue_ids) == 1,
+                            change, words)
+            except GitIssuesError as exc:
+                if len(issue_ids) == 1:
+                    raise
+                failed = True
+                report_error(exc)
+    if failed:
+        raise SystemExit(1)
+
+
+def _change_one(ws: Workspace, issue_id: str, text: str | None, may_edit: bool,
+                change: Callable[[Workspace, str, str | None], Outcome],
+                words: tuple[str, str, str]) -> None:
+    """Close or reopen one issue; with ``may_edit`` and no text, ask for it in the editor."""
+    from git_issues.lifecycle import keeping_typed_text
+
+    verb, done, state = words
+    full_id = ws.store.resolve(issue_id)
+    typed = ""
+    if text is None and may_edit:
+        text, typed = _comment_text(ws, full_id, None, None, verb, required=False)
+    outcome = keeping_typed_text(ws, full_id, typed, lambda: change(ws, full_id, text))
     if "status" in outcome.changed:
-        _say(f"{done} {full_id}: {outcome.issue.title}")
+        _say(f"{done} {full_id}: {visible(outcome.issue.title)}")
     else:
         _say(f"{full_id} is already {state}")
     if outcome.comment:
@@ -225,6 +257,24 @@ def _comment_text(ws: Workspace, issue_id: str, body: str | None, body_file: str
     return typed, typed
 
 
+class LinkCommand(click.Command):
+    """``link A B``: the second id needs a flag that says how the two are linked."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)  # click's parser consumes the list
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError:
+            words = [arg for arg in given if not arg.startswith("-")]
+            if len(words) == 2 and len(given) == 2:
+                first, other = words
+                raise click.UsageError(
+                    f"say how {first} and {other} are linked: git issues {ctx.info_name} "
+                    f"{first} --blocks {other}, --blocked-by {other} or --related {other}",
+                    ctx) from None
+            raise
+
+
 def _link_options(func: Callable) -> Callable:
     for kind in ("related", "blocked_by", "blocks"):
         flag = "--" + kind.replace("_", "-")
@@ -241,7 +291,7 @@ def _one_link(blocks: str | None, blocked_by: str | None, related: str | None) -
     return given[0]
 
 
-@cli.command()
+@cli.command(cls=LinkCommand)
 @id_argument
 @_link_options
 def link(issue_id: str, blocks: str | None, blocked_by: str | None,
@@ -259,7 +309,7 @@ def link(issue_id: str, blocks: str | None, blocked_by: str | None,
              + " (none of these can become ready)")
 
 
-@cli.command()
+@cli.command(cls=LinkCommand)
 @id_argument
 @_link_options
 def unlink(issue_id: str, blocks: str | None, blocked_by: str | None,

@@ -25,6 +25,7 @@ from git_issues.cli.app import (
 )
 from git_issues.cli.output import echo_paged, emit_json, is_tty, print_rows, table_text
 from git_issues.errors import GitIssuesError
+from git_issues.ids import abbreviations
 from git_issues.index.query import (
     SORTS,
     Filters,
@@ -109,12 +110,13 @@ def _list(ready: bool, status: str, labels: tuple[str, ...],
             except UnknownStatusError as exc:
                 raise click.BadParameter(str(exc), param_hint="'-s' / '--status'") from None
             problems = view.problems()
+        shown_ids = abbreviations((r["id"] for r in rows), ws.store.ids()) if for_person else {}
     if as_json:
         import json  # not at module level: a table does not need it
 
         emit_json([json.loads(row["doc"]) for row in rows])
     elif for_person:
-        _show_table(rows, total, "ready" if ready else status)
+        _show_table(rows, total, "ready" if ready else status, shown_ids)
     else:
         print_rows(rows)
     report_problems(problems)
@@ -132,8 +134,10 @@ def _rows(view: Any, ready: bool, filters: Filters, as_json: bool, *,
     return rows, total
 
 
-def _show_table(rows: list[dict[str, Any]], total: int, status: str) -> None:
-    """Header, rows and count line, paged like git when longer than the screen."""
+def _show_table(rows: list[dict[str, Any]], total: int, status: str,
+                shown_ids: dict[str, str]) -> None:
+    """Header, rows and count line, paged like git when longer than the screen;
+    ``shown_ids``: each id as short as it can be and still name one issue."""
     what = {"all": "issues", "ready": "ready issues"}.get(status, f"{status} issues")
     if not rows:
         click.echo(f"No {what}")
@@ -141,7 +145,7 @@ def _show_table(rows: list[dict[str, Any]], total: int, status: str) -> None:
     line = f"Showing {len(rows):,} of {total:,} {what}"
     if len(rows) < total:
         line += " (-n 0 shows all)"
-    echo_paged(f"{line}\n\n{table_text(rows)}")
+    echo_paged(f"{line}\n\n{table_text(rows, shown_ids)}")
 
 
 @cli.command("ls")

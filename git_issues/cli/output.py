@@ -8,6 +8,7 @@ output (``show``, ``log``) goes through git's pager, on a terminal only.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from typing import Any
@@ -28,7 +29,7 @@ def colour_on() -> bool:
 
 
 def style(text: str, colour: str | None = None, **kwargs: Any) -> str:
-    if not colour_on() or not (colour or kwargs):
+    if not colour_on() or not (colour or any(kwargs.values())):
         return text
     return click.style(text, fg=colour, **kwargs)
 
@@ -55,14 +56,43 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
 
 
 HEADER = ("ID", "STATUS", "PRI", "TITLE", "LABELS", "ASSIGNEES", "CREATED")
+GAP = 2  # spaces between two columns
+TITLE_MIN = 30  # below this the title is unreadable: columns go before it shrinks further
+# What gives way, in order, when the rows are wider than the terminal: long label and
+# assignee lists are cut first, then whole columns go, the least needed first.  The id
+# and the title always stay (as in ``gh issue list``).
+SHRINK = ({"LABELS": 20, "ASSIGNEES": 16}, {"LABELS": 12, "ASSIGNEES": 10})
+DROP = ("CREATED", "ASSIGNEES", "LABELS", "PRI", "STATUS")
+
+# Characters that would act on the terminal instead of being shown: C0 and C1 controls
+# (an escape sequence can move the cursor or retitle the window), line and paragraph
+# separators, and the bidirectional marks, embeddings, overrides and isolates that can
+# make text read differently from what it holds (U+202E turns 'exe.txt' around).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_MULTILINE_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f"
+                               "\u2028-\u202e\u2066-\u2069]")
 
 
-def table_text(rows: list[dict[str, Any]]) -> str:
-    """The aligned table a terminal shows, header first, padded by screen columns.
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return " " if code == 9 else f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str, *, multiline: bool = False) -> str:
+    """``text`` as a terminal may show it: a tab becomes a space and every other
+    control or bidirectional character its escape (``\\x1b``, ``\\u202e``), so a
+    title can neither break a row nor disguise itself.  ``multiline``: a body,
+    whose newlines and tabs are kept."""
+    return (_MULTILINE_UNSAFE if multiline else _UNSAFE).sub(_escape, text)
+
+
+def table_text(rows: list[dict[str, Any]], shown_ids: dict[str, str] | None = None) -> str:
+    """The aligned table a terminal shows, header first, every row within its width.
 
     Columns are measured with ``wcwidth``: '日本語' takes six columns and '🐛'
     two, so counting characters would push every later column of that row
     out of line.  Imported here, where only a terminal's listing pays for it.
+    ``shown_ids``: the abbreviation to show for each id (``ids.abbreviations``).
     """
     from wcwidth import wcswidth, wcwidth
 
@@ -83,29 +113,66 @@ def table_text(rows: list[dict[str, Any]]) -> str:
             text = "".join(kept) + "…"
         return text + " " * (room - width(text))
 
-    id_w = max(len(HEADER[0]), *(len(r["id"]) for r in rows))
-    status_w = max(len(HEADER[1]), *(len(r["status"]) for r in rows))
-    labels_w = min(max(len(HEADER[4]), *(width(r["labels"] or "") for r in rows)), 30)
-    who_w = min(max(len(HEADER[5]), *(width(r["assignees"] or "") for r in rows)), 24)
-    columns = shutil.get_terminal_size((100, 24)).columns
-    fixed = id_w + status_w + 3 + 10 + labels_w + who_w + 6 * 2
-    title_w = max(columns - fixed, 20)
-    widths = (id_w, status_w, 3, title_w, labels_w, who_w, 10)
-    lines = ["  ".join(style(fit(name, w), bold=True)
-                       for name, w in zip(HEADER, widths, strict=True)).rstrip()]
-    for row in rows:
+    cells = [_cells(row, shown_ids or {}) for row in rows]
+    natural = {name: max(width(name), *(width(c[name]) for c in cells)) for name in HEADER}
+    widths = column_widths(natural, shutil.get_terminal_size((100, 24)).columns)
+    lines = ["  ".join(style(fit(name, w), bold=True) for name, w in widths.items()).rstrip()]
+    for row, cell in zip(rows, cells, strict=True):
         state = "open" if row["is_open"] else "closed"
-        cells = [
-            style(fit(row["id"], id_w), "cyan"),
-            style(fit(row["status"], status_w), STATE_COLOURS[state]),
-            style(fit(priority_text(row["priority"]), 3), PRIORITY_COLOURS.get(row["priority"])),
-            fit(row["title"], title_w),
-            style(fit(row["labels"] or "", labels_w), "yellow"),
-            fit(row["assignees"] or "", who_w),
-            style(row["created"][:10], dim=True),
-        ]
-        lines.append("  ".join(cells).rstrip())
+        colours = {"ID": "cyan", "STATUS": STATE_COLOURS[state], "LABELS": "yellow",
+                   "PRI": PRIORITY_COLOURS.get(row["priority"])}
+        lines.append("  ".join(
+            style(fit(cell[name], w), colours.get(name), dim=name == "CREATED")
+            for name, w in widths.items()).rstrip())
     return "\n".join(lines) + "\n"
+
+
+def _cells(row: dict[str, Any], shown_ids: dict[str, str]) -> dict[str, str]:
+    """One row's cells as shown, by column name."""
+    return {
+        "ID": shown_ids.get(row["id"], row["id"]),
+        "STATUS": visible(row["status"]),
+        "PRI": priority_text(row["priority"]),
+        "TITLE": visible(row["title"]),
+        "LABELS": visible(row["labels"] or ""),
+        "ASSIGNEES": visible(row["assignees"] or ""),
+        "CREATED": row["created"][:10],
+    }
+
+
+def column_widths(natural: dict[str, int], columns: int) -> dict[str, int]:
+    """The columns to show and their widths, in ``HEADER`` order, within ``columns``.
+
+    ``natural``: the width each column's widest cell needs.  Plans go from every
+    column whole through SHRINK, then DROP, one step at a time.  The first that
+    shows the whole title without dropping a column wins; else the first that
+    leaves the title ``TITLE_MIN`` columns and more room than any other.  The
+    title takes what is left; room it does not need goes back to cut columns.
+    """
+    plans = [dict(natural)]
+    for caps in SHRINK:
+        plans.append({k: min(w, caps.get(k, w)) for k, w in plans[-1].items()})
+    for name in DROP:
+        plans.append({k: w for k, w in plans[-1].items() if k != name})
+
+    def room(plan: dict[str, int]) -> int:
+        return columns - sum(w for k, w in plan.items() if k != "TITLE") - GAP * (len(plan) - 1)
+
+    def title_leads(plan: dict[str, int]) -> bool:
+        rivals = [w for k, w in plan.items() if k in ("LABELS", "ASSIGNEES")]
+        return room(plan) >= min(natural["TITLE"], max(TITLE_MIN, *rivals, 0))
+
+    whole = [p for p in plans[: 1 + len(SHRINK)] if room(p) >= natural["TITLE"]]
+    plan = (whole or [p for p in plans if title_leads(p)] or plans[-1:])[0]
+    left = room(plan)
+    plan["TITLE"] = max(min(natural["TITLE"], left), 1)
+    spare = left - plan["TITLE"]
+    for name in ("LABELS", "ASSIGNEES"):
+        if name in plan and spare > 0:
+            grown = min(natural[name], plan[name] + spare)
+            spare -= grown - plan[name]
+            plan[name] = grown
+    return plan
 
 
 def echo_paged(text: str) -> None:

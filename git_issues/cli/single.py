@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -26,9 +27,11 @@ from git_issues.cli.output import (
     is_tty,
     priority_text,
     style,
+    visible,
 )
 from git_issues.commits import MentionSearch, created_in
 from git_issues.errors import GitIssuesError
+from git_issues.ids import abbreviations
 from git_issues.workspace import open_workspace
 
 NEW_INSTRUCTIONS = """\
@@ -150,7 +153,7 @@ def new(title: str | None, body: str | None, body_file: str | None, labels: tupl
                 chosen = _choose_template(ws)
             issue = _create_from_editor(ws, create, chosen)
     click.echo(issue.id)
-    click.echo(f"Created issue {issue.id}: {issue.title}", err=True)
+    click.echo(f"Created issue {issue.id}: {visible(issue.title)}", err=True)
 
 
 @cli.command()
@@ -181,7 +184,10 @@ def show(issue_id: str, as_json: bool) -> None:
             state = view.statuses().get(issue.status, "open")
             numbers = github_refs(view, issue)
             mentions = search.result()
-    echo_paged(issue_text(issue, state, links, titles, mentions, numbers))
+        shown = None
+        if is_tty():  # a person reads it: short ids, nothing that acts on the terminal
+            shown = abbreviations([issue.id, *(other for _, other in links)], ws.store.ids())
+    echo_paged(issue_text(issue, state, links, titles, mentions, numbers, shown))
 
 
 _REF_RE = re.compile(r"(?<![\w/&#])#([0-9]{1,9})\b")
@@ -208,15 +214,27 @@ def _with_refs(text: str, refs: dict[str, str]) -> str:
 
 
 def issue_text(issue, state: str, links: list[tuple[str, str]], titles: dict[str, str],
-               mentions: tuple[list, int] = ([], 0), refs: dict[str, str] | None = None) -> str:
+               mentions: tuple[list, int] = ([], 0), refs: dict[str, str] | None = None,
+               shown_ids: dict[str, str] | None = None) -> str:
     """The human view of an issue, like ``gh issue view``: ``mentions`` are the commits
-    that name it (and how many there are), ``refs`` GitHub's ``#12`` -> local id."""
+    that name it (and how many there are), ``refs`` GitHub's ``#12`` -> local id.
+
+    ``shown_ids`` (given on a terminal): the short id to show for each id; then
+    every text from a file or a commit is shown with its control and
+    bidirectional characters escaped, so none can act on the terminal or
+    disguise itself.  Piped, the text is as written.
+    """
     refs = refs or {}
-    out = [f"{style(issue.title, bold=True)}  {style('#' + issue.id, 'cyan')}"]
-    facts = [style(issue.status, STATE_COLOURS.get(state))]
+    one: Callable[[str], str] = visible if shown_ids is not None else str
+    many: Callable[[str], str] = (lambda text: visible(text, multiline=True)) \
+        if shown_ids is not None else str
+    shown_ids = shown_ids or {}
+    out = [f"{style(one(issue.title), bold=True)}  "
+           f"{style('#' + shown_ids.get(issue.id, issue.id), 'cyan')}"]
+    facts = [style(one(issue.status), STATE_COLOURS.get(state))]
     if issue.priority is not None:
         facts.append(priority_text(issue.priority))
-    facts.append(f"opened by {issue.author or 'unknown'} on {issue.created[:10]}")
+    facts.append(f"opened by {one(issue.author or 'unknown')} on {issue.created[:10]}")
     if issue.closed:
         facts.append(f"closed {issue.closed[:10]}")
     count = len(issue.comments)
@@ -224,11 +242,11 @@ def issue_text(issue, state: str, links: list[tuple[str, str]], titles: dict[str
         facts.append(f"{count} comment{'s' if count != 1 else ''}")
     out.append(" · ".join(facts))
     if issue.labels:
-        out.append("labels: " + ", ".join(issue.labels))
+        out.append("labels: " + one(", ".join(issue.labels)))
     if issue.assignees:
-        out.append("assignees: " + ", ".join(issue.assignees))
+        out.append("assignees: " + one(", ".join(issue.assignees)))
     if issue.milestone:
-        out.append("milestone: " + issue.milestone)
+        out.append("milestone: " + one(issue.milestone))
     github = issue.origin.get("github")
     if github:
         out.append(f"GitHub {github['repo']}#{github['number']}")
@@ -238,20 +256,22 @@ def issue_text(issue, state: str, links: list[tuple[str, str]], titles: dict[str
     if issue.origin.get("beads"):
         out.append(f"beads {issue.origin['beads']}")
     for relation, other in links:
-        out.append(f"{relation}: {other}  {titles.get(other, '(unknown issue)')}")
+        title = one(titles.get(other, "(unknown issue)"))
+        out.append(f"{relation}: {shown_ids.get(other, other)}  {title}")
     found, total = mentions
     for ref in found:
-        out.append(f'Referenced by {style(ref.short, "yellow")} "{ref.subject}" on {ref.ref}')
+        out.append(f'Referenced by {style(ref.short, "yellow")} "{one(ref.subject)}" '
+                   f"on {one(ref.ref)}")
     if total > len(found):
         out.append(style(f"... and {total - len(found)} more commits (git log --all "
                          f"--grep={issue.id[:4]})", dim=True))
     out.append("")
-    out.append(_indent(_with_refs(issue.body, refs)) if issue.body
+    out.append(_indent(many(_with_refs(issue.body, refs))) if issue.body
                else style("No description provided.", dim=True))
     for comment in issue.comments:
         out.append("")
-        out.append(style(f"— {comment.author or 'unknown'} · {comment.date}", bold=True))
-        out.append(_indent(_with_refs(comment.body, refs)))
+        out.append(style(f"— {one(comment.author or 'unknown')} · {comment.date}", bold=True))
+        out.append(_indent(many(_with_refs(comment.body, refs))))
     return "\n".join(out) + "\n"
 
 
