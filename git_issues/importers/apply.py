@@ -269,14 +269,15 @@ def ensure_statuses(ws: Workspace, wanted: dict[str, str]) -> list[str]:
     what was added; the config is staged.
     """
     from git_issues import config as config_mod
+    from git_issues.fileformat import read_bytes
 
     path = ws.sources.config_path
     current = config_mod.load(path)
     missing = {name: state for name, state in wanted.items() if name not in current.statuses}
     if not missing:
         return []
-    try:
-        text = path.read_text(encoding="utf-8")
+    try:  # the guarded reader, as config.load used: the file is committed
+        text = read_bytes(str(path), config_mod.SHOWN)[0].decode("utf-8")
     except FileNotFoundError:
         text = config_mod.DEFAULT_TEXT
     lines = text.splitlines()
