@@ -155,13 +155,15 @@ def _read_text_option(value: str | None, file: str | None, what: str) -> str | N
     if file is not None and file != "-":
         try:  # a regular file within an issue file's size: not /dev/zero, not a FIFO
             return read_named_file(file).decode("utf-8")
+        except GitIssuesError as exc:
+            raise GitIssuesError(f"{exc}; nothing was written") from None
         except UnicodeDecodeError:
             raise GitIssuesError(f"{file}: not valid UTF-8") from None
     if value == "-" or file == "-":
         text = sys.stdin.read(MAX_FILE_BYTES + 1)  # click.get_text_stream: deprecated in 8.5
         if len(text) > MAX_FILE_BYTES:
             raise GitIssuesError(f"{what} on stdin is larger than {MAX_FILE_BYTES // 1024} KiB, "
-                                 "more than an issue file may hold")
+                                 "more than an issue file may hold; nothing was written")
         return text
     return value
 
