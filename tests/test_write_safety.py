@@ -285,27 +285,27 @@ def test_an_empty_or_old_lock_is_taken_over(run, repo):
         assert not lock.exists()
 
 
-def test_kill_9_of_writers_at_random_moments_never_blocks_the_next_write(run, repo):
+def test_kill_9_of_writers_at_random_moments_never_blocks_the_next_write(run, invoke, repo):
     """Real ``comment`` commands killed as soon as their lock appears (or at a random
     moment when it is missed): the next write always succeeds."""
     issue_id = run("new", "Hammered").stdout.strip()
     lock = lock_path(repo, issue_id)
     rng = random.Random(26)
-    left = 0
-    for attempt in range(12):
+    kills, left = 6, 0
+    for attempt in range(kills):
         proc = subprocess.Popen([GIT_ISSUES, "comment", issue_id, "-m", f"try {attempt}"],
                                 cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + rng.uniform(0.05, 0.6)
         while time.monotonic() < deadline and proc.poll() is None and not lock.exists():
-            pass
+            time.sleep(0.0002)  # the lock lives a few ms: fine polling, not a spinning core
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         left += lock.exists()
-        result = run("comment", issue_id, "-m", f"after {attempt}")
-        assert not lock.exists(), result.stderr
+        result = invoke("comment", issue_id, "-m", f"after {attempt}")
+        assert result.exit_code == 0 and not lock.exists(), result.stderr
     shown = run("show", issue_id).stdout
-    assert all(f"after {n}" in shown for n in range(12))
-    print(f"kills: 12, locks left by them: {left}, next writes that succeeded: 12")
+    assert all(f"after {n}" in shown for n in range(kills))
+    print(f"kills: {kills}, locks left by them: {left}, next writes that succeeded: {kills}")
 
 
 def test_leftovers_of_killed_writers_are_swept(run, repo, tmp_path):
