@@ -178,20 +178,8 @@ class Store:
                                  "nothing was written")
 
     def sweep_temporaries(self) -> None:
-        """Remove temporary files left by a crashed writer: one older than any write
-        takes (a writer renames its temporary within milliseconds)."""
-        cutoff = time.time() - STALE_SECONDS
-        try:  # names only: a DirEntry for each of 10,000 issues costs a write ~5 ms
-            names = [n for n in os.listdir(self.dir) if n[0] == "." and n.endswith(".tmp")]
-        except FileNotFoundError:
-            return
-        for name in names:
-            path = os.path.join(self.dir, name)
-            try:
-                if os.lstat(path).st_mtime < cutoff:
-                    os.unlink(path)
-            except OSError:
-                pass
+        """Remove temporary files left by a crashed writer."""
+        sweep_temporaries(self.dir)
 
     def replace_if_unchanged(self, issue_id: str, expected: bytes, text: str,
                              lock_dir: Path) -> Path:
@@ -340,6 +328,23 @@ def lock(path: Path, timeout: float | None = None) -> Iterator[None]:
         try:
             os.unlink(path)
         except FileNotFoundError:  # removed by hand meanwhile: nothing left to release
+            pass
+
+
+def sweep_temporaries(folder: str | Path) -> None:
+    """Remove the ``.<name>.<pid>.tmp`` files of writers killed before their rename:
+    one older than any write takes (a writer renames its own within milliseconds)."""
+    cutoff = time.time() - STALE_SECONDS
+    try:  # names only: a DirEntry for each of 10,000 issues costs a write ~5 ms
+        names = [n for n in os.listdir(folder) if n[0] == "." and n.endswith(".tmp")]
+    except FileNotFoundError:
+        return
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            if os.lstat(path).st_mtime < cutoff:
+                os.unlink(path)
+        except OSError:
             pass
 
 

@@ -328,3 +328,19 @@ def test_leftovers_of_killed_writers_are_swept(run, repo, tmp_path):
     live.write_bytes(b"")
     store.sweep_dead_spills(state)
     assert not spill.exists() and live.exists()
+
+
+def test_a_killed_sync_state_save_leaves_no_temporary_to_commit(repo):
+    """The sync state lives in a committed folder: a killed save's temporary would be
+    committed with ``git add .issues`` unless the next save sweeps it."""
+    from git_issues.importers import state as state_mod
+
+    saved = state_mod.load(repo, "github", "octo/demo")
+    folder = saved.path.parent
+    folder.mkdir(parents=True)
+    left = folder / f".{saved.path.name}.4242.tmp"
+    left.write_bytes(b"")
+    then = time.time() - 120
+    os.utime(left, (then, then))
+    saved.save()
+    assert sorted(p.name for p in folder.iterdir()) == [saved.path.name]

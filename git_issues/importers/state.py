@@ -35,7 +35,7 @@ from typing import Any
 
 from git_issues.errors import GitIssuesError
 from git_issues.fileformat import read_bytes
-from git_issues.store import ISSUES_DIR
+from git_issues.store import ISSUES_DIR, sweep_temporaries
 
 SYNC_DIR = "sync"
 VERSION = 1
@@ -173,6 +173,7 @@ class SyncState:
         with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
             handle.writelines(self._lines())
         os.replace(tmp, self.path)
+        sweep_temporaries(self.path.parent)  # a killed save's, in a committed folder
         return self.path
 
 
