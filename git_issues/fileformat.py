@@ -130,8 +130,8 @@ def load_document(data: bytes, path: str) -> Any:
     if len(data) > MAX_FILE_BYTES:
         raise IssueFileError(path, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")
     if b"<<<<<<<" in data and CONFLICT_RE.search(data):
-        raise IssueFileError(path, "unresolved merge conflict: keep one side of each "
-                                   "conflicting field, then git add the file")
+        raise IssueFileError(path, "unresolved merge conflict: run 'git issues resolve', "
+                                   "or keep one side of each conflicting field and git add it")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

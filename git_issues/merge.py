@@ -10,6 +10,7 @@ ancestor (the base):
   applies), ordered by date, then id;
 - labels, assignees and links are sets: an addition on either side is
   added, a removal on either side is removed;
+- the id is the file's name: a change to it on either side is a conflict;
 - every other field (title, status, priority, milestone, author, body,
   created, closed, unknown keys) is taken from the side that changed it.  The
   same change on both sides is fine; two different changes are a conflict,
@@ -86,11 +87,15 @@ class MergeResult:
                 f"{path}: both sides added this issue with different content (an id "
                 f"collision): if these are two issues, keep one and re-create the other "
                 f"with 'git issues new'; if one, resolve the marked fields")
-        if self.conflicts and not self.fallback:
-            fields = ", ".join(self.conflicts)
+        fields = ", ".join(name for name in self.conflicts if name != "id")
+        if "id" in self.conflicts and not self.fallback:
+            out.append(f"{path}: the id changed, and an id never changes (it is the file's "
+                       f"name): keep the id the name holds, then 'git issues check' and "
+                       f"'git add'")
+        if fields and not self.fallback:
             out.append(f"{path}: both sides changed {fields} differently; the file marks "
                        f"only those lines: resolve them, then 'git issues check' and 'git add'")
-        elif self.conflicts:
+        elif self.conflicts and self.fallback:
             out.append(f"{path}: {self.conflicts[0]}")
         return out
 
@@ -221,7 +226,19 @@ def _comments_by_id(comments: list[dict]) -> dict[str, dict] | None:
     return index if len(index) == len(comments) else None
 
 
+def _keep_id(o: Any, x: Any, y: Any) -> FieldMerge:
+    """The id is the file's name and never changes: a change on either side is a conflict.
+
+    Taking it from the side that changed it (``_pick``) merged a file whose id
+    no longer matches its name, which ``check`` rejects; keeping the base's
+    would drop that side's change unseen.  The same new id on both sides is
+    what both sides say: it is kept, and ``check`` reports it as it did on each.
+    """
+    return (x, None) if x == y else (_MISSING, (x, y))
+
+
 _FIELD_MERGES: dict[str, Callable[[Any, Any, Any], FieldMerge]] = {
+    "id": _keep_id,
     "labels": _merge_set,
     "assignees": _merge_set,
     "links": _merge_links,

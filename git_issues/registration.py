@@ -1,13 +1,14 @@
 """Registering the merge driver with git, the way ``git lfs install`` does.
 
 The committed ``.gitattributes`` names the driver, each clone's git config says
-which command runs it, and the next ``git issues`` write command heals a clone
-whose config lacks it.  The command is ``git-issues`` looked up on PATH, not an
-absolute path: the config then survives upgrades, reinstalls and moved virtual
-environments, exactly as ``git-lfs`` does.
+which command runs it, and the next ``git issues`` command, a read as much as a
+write, heals a clone whose config lacks it (``heal``).  The command is
+``git-issues`` looked up on PATH, not an absolute path: the config then
+survives upgrades, reinstalls and moved virtual environments, exactly as
+``git-lfs`` does.
 
-Kept apart from the merge itself (``merge.py``): every write command runs the
-heal, and should not load the merge code to do it.
+Kept apart from the merge itself (``merge.py``): every command runs the heal,
+and should not load the merge code to do it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ ATTRIBUTE_PATTERN = f"{ISSUES_DIR}/*{SUFFIX}"
 ATTRIBUTE_LINE = f"{ATTRIBUTE_PATTERN} merge={DRIVER}"
 ATTRIBUTES_MAX_BYTES = 100 * 1024 * 1024  # git's own limit for the file
 ATTRIBUTE_COMMENT = "# Issue files merge field by field (git issues init; docs/review.md)."
+# In the state folder: this clone's config was found to name the driver (``heal``).
+HEALED_MARK = "merge-driver-registered"
+GLOBAL_HINT = ("to set the merge driver once for every clone of yours (as git lfs install "
+               "does): git issues init --global")
 
 
 def attributes_name_driver(root: Path) -> bool:
@@ -95,12 +100,20 @@ def register_config(root: Path | None, *, scope: str = "--local") -> bool:
 
 
 def register(ws: Workspace) -> list[str]:
-    """``init``'s step: the committed attribute and this clone's config; idempotent."""
+    """``init``'s step: the committed attribute and this clone's config; idempotent.
+
+    The first time it sets this clone's config it also says, once, that
+    ``init --global`` would have done it for every clone (unless it has).
+    """
     done = []
     if register_attributes(ws.root):
         done.append(f"registered the merge driver in {ATTRIBUTES_FILE} (staged)")
     if register_config(ws.root):
         done.append(f"set merge.{DRIVER}.driver in this clone's git config")
+        if not gitutil.output(["config", "--global", "--get", f"merge.{DRIVER}.driver"],
+                              ws.root, check=False):
+            done.append(GLOBAL_HINT)
+    _remember(ws)
     return done
 
 
@@ -114,16 +127,50 @@ def register_global() -> list[str]:
 def ensure_merge_driver(ws: Workspace) -> bool:
     """Heal a clone whose config lacks the driver that ``.gitattributes`` names.
 
-    Cheap enough for every write command: a file read, and one ``git config``
-    only when the attributes ask for the driver.  Returns True if it healed.
-    Any scope counts (a ``--global`` registration is enough); a driver the
-    user configured differently is theirs and left alone.
+    What a write command runs: a file read, and one ``git config`` only when
+    the attributes ask for the driver, so a config someone removed since the
+    last heal is put back.  Returns True if it healed.  Any scope counts (a
+    ``--global`` registration is enough); a driver the user configured
+    differently is theirs and left alone.
     """
     if not attributes_name_driver(ws.root):
         return False
+    configured, healed = _configure(ws)
+    if configured:
+        _remember(ws)
+    return healed
+
+
+def heal(ws: Workspace) -> None:
+    """What every command runs when it opens a repository, reads included.
+
+    A read must stay as cheap as it was: once ``HEALED_MARK`` is in the state
+    folder, the heal is that one stat.  Before, it reads ``.gitattributes``
+    and starts ``git config`` only if they name the driver (once: the mark is
+    then written).  A clone whose config was removed afterwards is healed
+    again by the next write (``ensure_merge_driver``).
+    """
+    if (ws.state_dir / HEALED_MARK).exists() or not attributes_name_driver(ws.root):
+        return
+    if _configure(ws)[0]:
+        _remember(ws)
+
+
+def _configure(ws: Workspace) -> tuple[bool, bool]:
+    """(git now knows the driver in some scope, this call registered it)."""
     if gitutil.config_get(ws.root, f"merge.{DRIVER}.driver") not in (None, "", *OLD_COMMANDS):
-        return False
+        return True, False
     try:
-        return register_config(ws.root)
+        healed = register_config(ws.root)
     except GitIssuesError:  # a read-only config must not stop the command that healed
-        return False
+        return False, False
+    return True, healed
+
+
+def _remember(ws: Workspace) -> None:
+    """Write ``HEALED_MARK``; a git dir we may not write only costs a ``git config`` per read."""
+    try:
+        ws.state_dir.mkdir(exist_ok=True)
+        (ws.state_dir / HEALED_MARK).touch()
+    except OSError:
+        pass

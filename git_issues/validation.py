@@ -73,7 +73,7 @@ def check_staged(ws: Workspace, paths: list[str] | None = None) -> list[str]:
         if paths else None
     names = wanted if wanted is not None else [n for n in entries
                                                if _in_folder(n) or is_template(n)]
-    problems = [f"{name}: unmerged (resolve the conflict, then git add it)"
+    problems = [f"{name}: unmerged ({_how_to_resolve(name)})"
                 for name in sorted(unmerged) if wanted is None or name in wanted]
     sources: list[Source] = []
     with gitutil.BlobReader(ws.root) as blobs:
@@ -91,6 +91,13 @@ def check_staged(ws: Workspace, paths: list[str] | None = None) -> list[str]:
     known = {stem for name in entries if (stem := path_stem(name))}
     with_config = wanted is None or CONFIG_PATH in wanted
     return problems + check_sources(sources, known, config_data, with_config=with_config)
+
+
+def _how_to_resolve(name: str) -> str:
+    """An issue file's conflict ``git issues resolve`` merges; any other is resolved by hand."""
+    if path_stem(name) is not None:
+        return "run 'git issues resolve', or resolve the conflict and git add it"
+    return "resolve the conflict, then git add it"
 
 
 def _staged_names(given: list[str], entries: dict, unmerged: set[str]) -> list[str]:
@@ -244,7 +251,8 @@ def check_file(source: Source, config: Config, known: set[str]) -> list[str]:
     marker = CONFLICT_RE.search(source.data)
     if marker:
         line = source.data.count(b"\n", 0, marker.start()) + 1
-        return [*problems, f"unresolved merge conflict (conflict markers from line {line})"]
+        return [*problems, f"unresolved merge conflict (conflict markers from line {line}): "
+                           "run 'git issues resolve'"]
     try:
         issue = load_text(source.data, source.path)
         raw = load_document(source.data, source.path)  # as written, before the model's fixes

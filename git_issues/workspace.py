@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from git_issues import gitutil
+from git_issues import gitutil, registration
 from git_issues.store import CONFIG_NAME, Store
 
 if TYPE_CHECKING:
@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 DB_ENV = "ISSUES_DB_PATH"
 # The tool's own folder in the git dir: the index (unless ISSUES_DB_PATH moves
-# it), the per-issue write locks and the texts of refused edits.
+# it), the per-issue write locks, the texts of refused edits and the mark that
+# this clone was healed (registration.HEALED_MARK).
 STATE_DIR = "git-issues"
 INDEX_FILE = "index.sqlite"
 
@@ -78,8 +79,17 @@ def index_path(paths: gitutil.RepoPaths, cwd: Path) -> Path:
 
 
 @contextmanager
-def open_workspace(cwd: Path | str | None = None) -> Iterator[Workspace]:
-    """The repository around ``cwd``; its handles are opened per use and closed with it."""
+def open_workspace(cwd: Path | str | None = None, *, heal: bool = True) -> Iterator[Workspace]:
+    """The repository around ``cwd``; its handles are opened per use and closed with it.
+
+    Opening it heals a clone that lacks the merge driver its ``.gitattributes``
+    names (``registration.heal``: one stat once healed), so that
+    any command, a read too, sets up a fresh clone before its first merge.
+    ``init``, which registers the driver itself and says so, passes ``heal=False``.
+    """
     where = Path(cwd) if cwd is not None else Path.cwd()
     paths = gitutil.discover(where)
-    yield Workspace(paths=paths, store=Store(paths.root), db_path=index_path(paths, where))
+    ws = Workspace(paths=paths, store=Store(paths.root), db_path=index_path(paths, where))
+    if heal:
+        registration.heal(ws)
+    yield ws

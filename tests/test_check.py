@@ -173,7 +173,8 @@ def test_staged_reports_unmerged_paths(issues, run):
     git(issues, "commit", "-q", "-am", "main")
     git(issues, "merge", "topic", check=False)
     out = run("check", "--staged", check=False).stdout
-    assert out == ".issues/good1111.yml: unmerged (resolve the conflict, then git add it)\n"
+    assert out == (".issues/good1111.yml: unmerged (run 'git issues resolve', or resolve the "
+                   "conflict and git add it)\n")
 
 
 def test_the_pre_commit_framework_hook_runs_as_declared(issues, run):

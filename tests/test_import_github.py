@@ -199,6 +199,15 @@ def test_refusals_are_one_line_and_write_nothing(run, repo, github, token, repo_
     assert proc.stderr.strip().startswith(message) and len(proc.stderr.strip().splitlines()) == 1
     assert "wrong" not in proc.stderr and TOKEN not in proc.stderr
     assert not (repo / ".issues").exists() or not list((repo / ".issues").glob("*.yml"))
+    assert git_lines(repo, "status", "--porcelain", "--untracked-files=all") == []
+
+
+def test_a_run_that_imports_nothing_writes_and_stages_nothing(run, repo, github):
+    github.repos[REPO] = Repo([make_issue(REPO, 1, "Only a pull request", pull=True)])
+    proc = run("import", "github", REPO, env=env(github))
+    assert proc.stderr.strip().splitlines()[-1] == \
+        "imported 0, updated 0, unchanged 0, skipped 1 pull requests"
+    assert git_lines(repo, "status", "--porcelain", "--untracked-files=all") == []
 
 
 def test_a_long_rate_limit_stops_cleanly_and_the_same_command_continues(run, repo, github):

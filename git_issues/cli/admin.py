@@ -30,7 +30,7 @@ def init(no_hooks: bool, global_: bool) -> None:
         for line in registration.register_global() or ["the merge driver is already registered"]:
             click.echo(line, err=True)
         return
-    with open_workspace() as ws:
+    with open_workspace(heal=False) as ws:  # init registers the driver itself, and says so
         done = project.init(ws, hooks=not no_hooks)
     for line in done:
         click.echo(line, err=True)

@@ -48,7 +48,7 @@ COMMAND_MODULES = {
     "rm": "remove", "log": "history", "milestones": "milestones",
     "diff": "review", "check": "review", "merge-driver": "review",
     "hooks": "hookscmd", "import": "importing", "export": "importing",
-    "sync": "syncing", "serve": "serve",
+    "sync": "syncing", "serve": "serve", "resolve": "resolving",
 }
 
 

@@ -232,6 +232,9 @@ def issue_text(issue, state: str, links: list[tuple[str, str]], titles: dict[str
     github = issue.origin.get("github")
     if github:
         out.append(f"GitHub {github['repo']}#{github['number']}")
+        if github.get("left_out"):  # an import's: the thread passed the size of a file
+            out.append(f"{github['left_out']} older comments are not stored here: "
+                       f"{github.get('url')}")
     if issue.origin.get("beads"):
         out.append(f"beads {issue.origin['beads']}")
     for relation, other in links:

@@ -25,8 +25,12 @@ from git_issues.importers.apply import (
     Writer,
     body_text,
     ensure_statuses,
+    fit,
+    latest_time,
     mint_comment_id,
+    not_future,
     one_line,
+    short_title,
 )
 from git_issues.model import (
     IMPORTED_LINK_KINDS,
@@ -123,9 +127,12 @@ def import_file(ws: Workspace, path: str) -> Summary:
         for record in new:
             ids[record["id"]] = writer.mint_id_avoiding(taken)
             taken.add(ids[record["id"]])
-        _add_statuses(ws, new, summary)
+        _add_statuses(ws, new, summary, writer)
+        latest = latest_time()
         for record in new:
-            issue = to_issue(record, ids, summary)
+            issue = to_issue(record, ids, summary, latest)
+            if not _fit(issue, record["id"], summary):
+                continue
             try:
                 issue_from_dict(issue.to_dict())
             except ValidationError as exc:
@@ -137,20 +144,46 @@ def import_file(ws: Workspace, path: str) -> Summary:
     return summary
 
 
-def _add_statuses(ws: Workspace, records: list[dict[str, Any]], summary: Summary) -> None:
+def _fit(issue: Issue, beads_id: str, summary: Summary) -> bool:
+    """Leave out the oldest comments a file cannot hold (``apply.fit``), said in a first
+    comment and a note naming the beads id; False (and a note) if it cannot be stored."""
+    left = fit(issue, list(issue.comments))
+    if left is None:
+        summary.skip("too big to store")
+        summary.notes.append(f"not imported: {beads_id}: its file would be over 1 MiB")
+        return False
+    if left:
+        first = Comment(id=mint_comment_id({c.id for c in issue.comments}),
+                        date=left[-1].date, body="")
+        issue.comments.insert(0, first)
+        left += fit(issue, issue.comments[1:]) or []  # the line may need one more's room
+        first.body = (f"{len(left)} older comments are left out: with them the file would "
+                      f"be over 1 MiB (beads {beads_id})")
+        summary.notes.append(f"{beads_id}: {len(left)} older comments left out, the file "
+                             "would be over 1 MiB")
+    return True
+
+
+def _add_statuses(ws: Workspace, records: list[dict[str, Any]], summary: Summary,
+                  writer: Writer) -> None:
     wanted = {status_of(r): "open" for r in records if status_of(r) != "closed"}
-    added = ensure_statuses(ws, wanted)
+    added = ensure_statuses(ws, wanted, writer)
     if added:
         summary.notes.append(f"added the statuses {', '.join(added)} (open) to "
                              ".issues/config.yml")
 
 
-def to_issue(record: dict[str, Any], ids: dict[str, str], summary: Summary) -> Issue:
-    created = utc(record.get("created_at"), now())
+def to_issue(record: dict[str, Any], ids: dict[str, str], summary: Summary,
+             latest: str) -> Issue:
+    """The issue for a beads record; times past ``latest`` (``check``'s limit) clamped."""
+    where = record["id"]
+    created = not_future(utc(record.get("created_at"), now()), latest, f"{where}: created",
+                         summary)
     status = status_of(record)
     closed = None
     if status == "closed":
-        closed = max(utc(record.get("closed_at") or record.get("updated_at"), created), created)
+        closed = max(not_future(utc(record.get("closed_at") or record.get("updated_at"), created),
+                                latest, f"{where}: closed", summary), created)
     labels = [one_line(label) for label in record.get("labels") or [] if one_line(label)]
     kind = one_line(record.get("issue_type"))
     if kind and kind not in labels:
@@ -158,14 +191,19 @@ def to_issue(record: dict[str, Any], ids: dict[str, str], summary: Summary) -> I
     priority = record.get("priority")
     assignee = one_line(record.get("assignee"))
     author = one_line(record.get("created_by") or record.get("owner")) or None
-    issue = Issue(id=ids[record["id"]], title=one_line(record.get("title"))
-                  or f"(untitled {record['id']})", status=status, created=created,
+    title = one_line(record.get("title")) or f"(untitled {record['id']})"
+    if len(title) > len(short_title(title)):
+        summary.notes.append(f"{where}: the title is cut to {len(short_title(title))} characters")
+    issue = Issue(id=ids[record["id"]], title=short_title(title), status=status, created=created,
                   priority=priority if priority in range(5) and type(priority) is int else None,
                   labels=list(dict.fromkeys(labels)), assignees=[assignee] if assignee else [],
                   author=author, closed=closed, body=body_of(record),
                   origin={"beads": record["id"]})
     issue.links = _links(record, ids, summary)
     issue.comments = _comments(record, created, closed)
+    for comment in issue.comments:
+        comment.date = not_future(comment.date, latest, f"{where}: comment {comment.id}",
+                                  summary)
     return issue
 
 

@@ -14,6 +14,12 @@ For an issue imported before, each field is compared three ways (the value
 at the last import, kept in the sync state; the file; GitHub): a field only
 GitHub changed is applied, a field only changed here is kept, and a field
 both changed is a conflict: the local value stays and both are reported.
+
+An issue whose file would pass the reader's limit (1 MiB: a long thread) is
+stored with its body and the newest comments that fit; the file's ``github``
+mapping counts the comments left out (``left_out``, shown by ``show`` with
+the link), and the sync state marks each of them (``LEFT_OUT``), so that no
+re-run brings them back and overflows again.
 """
 
 from __future__ import annotations
@@ -30,13 +36,18 @@ from typing import TYPE_CHECKING, Any
 from git_issues.errors import GitIssuesError, IssueFileError
 from git_issues.importers import state as state_mod
 from git_issues.importers.apply import (
+    SPILL,
     Summary,
     Writer,
     body_text,
     clean_text,
     ensure_statuses,
+    fit,
+    latest_time,
     mint_comment_id,
+    not_future,
     one_line,
+    short_title,
 )
 from git_issues.model import (
     CANONICAL_TIME_RE,
@@ -64,6 +75,7 @@ CHECKPOINT_EVERY = 5000
 REASON_STATUS = {"not_planned": "not_planned", "duplicate": "duplicate"}
 NEW_STATUSES = {"not_planned": "closed", "duplicate": "closed"}
 LIST_FIELDS = ("labels", "assignees")
+LEFT_OUT = ""  # the sync state's digest of a GitHub comment the file cannot hold
 # progress(done, estimated_total): the total is an estimate (the pages of the list,
 # pull requests included), None when unknown.
 Progress = Callable[..., None]
@@ -128,7 +140,7 @@ def remote_values(item: dict[str, Any]) -> dict[str, Any]:
             assignees.append(login)
     milestone = item.get("milestone")
     return {
-        "title": one_line(item.get("title")) or f"(untitled #{item.get('number')})",
+        "title": short_title(one_line(item.get("title")) or f"(untitled #{item.get('number')})"),
         "status": status,
         "closed": stamp(item.get("closed_at"), created) if closed else None,
         "labels": labels,
@@ -185,6 +197,7 @@ class Importer:
         self.statuses_checked = False
         self.checkpoint = CHECKPOINT_EVERY  # issues done at the next save of the state
         self.remember_since = True  # False for a file (gh-json): its data may be old
+        self.latest = latest_time()  # times past it are clamped: check would refuse them
 
     # --- the run ---------------------------------------------------------------
 
@@ -197,14 +210,17 @@ class Importer:
         self.known = self._known_numbers()
         with self._writer() as writer, _spill(self.ws) as spill:
             self.writer = writer
+            for number, entry in writer.recovered.get(state.shown, {}).items():
+                state.issues.keep(number, entry)  # a killed run's, newer than the file read
             try:
                 self._fetch_comments(spill, comments_since)
                 self._import_issues(spill, issues_since)
                 self._leftover_comments(spill)
             except BaseException:
-                state.partial = {"started": self.started,
-                                 "issues_through": state.partial.get("issues_through")}
-                self._save_state()
+                if self.done or writer.written:  # a refusal before any issue: nothing to keep
+                    state.partial = {"started": self.started,
+                                     "issues_through": state.partial.get("issues_through")}
+                    self._save_state()
                 raise
             if self.remember_since:
                 state.since = self.started
@@ -217,8 +233,11 @@ class Importer:
         return Writer(self.ws)
 
     def _save_state(self) -> None:
-        if not self.state.issues and self.state.since is None and not self.state.partial:
+        """Write and stage the state; not while it holds no issue (a run that imported
+        nothing writes and stages nothing: the next one just asks for everything)."""
+        if not (self.state.issues or self.state.held or self.state.posted):
             return
+        self.writer.journal(self.state.path)
         self.writer.stage_later(self.state.save())
 
     def _known_numbers(self) -> dict[int, str]:
@@ -246,12 +265,19 @@ class Importer:
         fetched = 0
         with self._pages(path, params) as pages:
             for page in pages:
-                rows = [row for c in page if (row := _comment_row(c)) is not None]
+                rows = [self._in_time(row) for c in page if (row := _comment_row(c)) is not None]
                 with _transaction(spill):  # one write of the file a page, not one a row
                     spill.executemany("INSERT OR REPLACE INTO c VALUES (?, ?, ?, ?, ?)", rows)
                 fetched += len(page)
                 total = getattr(self.client, "last_page", None)
                 self.progress(fetched, total * PER_PAGE if total else None, "comments")
+
+    def _in_time(self, row: tuple) -> tuple:
+        """A spill row whose date ``check`` accepts (see ``apply.not_future``)."""
+        if row[3] <= self.latest:
+            return row
+        where = f"{self.repo}#{row[1]} comment {row[0]}: created"
+        return (*row[:3], not_future(row[3], self.latest, where, self.summary), *row[4:])
 
     def _pages(self, path: str, params: dict[str, Any]) -> Any:
         """The list's pages, fetched ahead by a thread when the source is the network."""
@@ -297,7 +323,7 @@ class Importer:
                 self.checkpoint = max(self.done + CHECKPOINT_EVERY, self.done * 3 // 2)
 
     def _add_statuses(self) -> None:
-        added = ensure_statuses(self.ws, NEW_STATUSES)
+        added = ensure_statuses(self.ws, NEW_STATUSES, self.writer)
         if added:
             self.summary.notes.append(
                 f"added the statuses {', '.join(added)} (closed) to .issues/config.yml "
@@ -307,6 +333,9 @@ class Importer:
         number = item["number"]
         local_id = self.known.get(number)
         remote = remote_values(item)
+        if remote["closed"] and remote["closed"] > self.latest:
+            remote["closed"] = not_future(remote["closed"], self.latest,
+                                          f"{self.repo}#{number}: closed", self.summary)
         if local_id is None:
             self._create(item, remote, comments)
             return
@@ -322,12 +351,51 @@ class Importer:
         after = copy.deepcopy(issue)
         self._merge_fields(after, remote, number)
         self._merge_comments(after, number, comments)
-        self.state.record(number, local_id, as_base(remote), _digests(comments))
+        left_out = self._fit(after, number)
+        if left_out is None:
+            return
+        self.state.record(number, local_id, as_base(remote),
+                          self._digests(number, comments, left_out))
         self._save_if_changed(issue, after, data)
+
+    def _fit(self, issue: Issue, number: int) -> set[int] | None:
+        """Leave out the oldest GitHub comments the file cannot hold (``apply.fit``), named
+        by number in a note; the ids left out, or None (and a note) when the issue cannot
+        be stored even without them: skipped, the rest of the import goes on."""
+        left = fit(issue, [c for c in issue.comments if c.github_id is not None])
+        github = issue.origin["github"]
+        if left is None:
+            self.summary.skip("too big to store")
+            self.summary.notes.append(
+                f"not stored: {self.repo}#{number} ({github.get('url')}): its file would be "
+                "over 1 MiB even without its GitHub comments")
+            return None
+        if left:
+            github["left_out"] = github.get("left_out", 0) + len(left)
+            self.summary.notes.append(
+                f"{self.repo}#{number}: {github['left_out']} older comments left out, the "
+                f"file would be over 1 MiB; all of them: {github.get('url')}")
+        return {c.github_id for c in left if c.github_id is not None}
+
+    def _digests(self, number: int, rows: list[tuple], left_out: set[int]) -> dict[str, str]:
+        """The comments' digests for the sync state; LEFT_OUT for those not stored, now
+        or before (a re-run skips them rather than bringing them back)."""
+        digests = _digests(rows)
+        for github_id in left_out:
+            digests[str(github_id)] = LEFT_OUT
+        entry = self.state.issues.peek(number)  # decoded once, not once a comment
+        before = entry[-1] if entry else {}
+        if LEFT_OUT in before.values():
+            digests.update((key, LEFT_OUT) for key in digests if before.get(key) == LEFT_OUT)
+        return digests
 
     def _create(self, item: dict[str, Any], remote: dict[str, Any], comments: list[tuple]) -> None:
         number = item["number"]
-        created = stamp(item.get("created_at"))
+        created = not_future(stamp(item.get("created_at")), self.latest,
+                             f"{self.repo}#{number}: created", self.summary)
+        if len(one_line(item.get("title"))) > len(remote["title"]):
+            self.summary.notes.append(f"{self.repo}#{number}: the title is cut to "
+                                      f"{len(remote['title'])} characters")
         issue = Issue(id=self.writer.mint_id(), title=remote["title"], status=remote["status"],
                       created=created, author=author_of(item.get("user")),
                       closed=remote["closed"], body=remote["body"],
@@ -340,13 +408,19 @@ class Importer:
         taken: set[str] = set()
         for row in comments:
             issue.comments.append(_new_comment(row, taken, self.writer.random))
+        left_out = self._fit(issue, number)
+        if left_out is None:
+            return
         data = _checked(issue, self.summary, new_comments=True)
         if data is None:
             return
-        self.writer.create(issue, data)
+        digests = {str(c.github_id): state_mod.digest(c.body) for c in issue.comments}
+        digests.update((str(github_id), LEFT_OUT) for github_id in left_out)
+        entry = self.state.entry(number, issue.id, as_base(remote), digests)
+        base = self.state.journal_base(number, entry)
+        self.writer.create(issue, data, base=base)
         self.known[number] = issue.id
-        self.state.record(number, issue.id, as_base(remote),
-                          {str(c.github_id): state_mod.digest(c.body) for c in issue.comments})
+        self.state.issues.keep_text(number, base[2])
         self.summary.imported += 1
 
     def _merge_fields(self, after: Issue, remote: dict[str, Any], number: int) -> None:
@@ -386,6 +460,8 @@ class Importer:
         for row in rows:
             github_id, _, _, _, body = row
             mine = by_github.get(github_id)
+            if mine is None and self.state.comment_base(number, github_id) == LEFT_OUT:
+                continue  # left out before: the file cannot hold it
             if mine is None:
                 after.comments.append(_new_comment(row, taken, self.writer.random))
                 continue
@@ -409,8 +485,13 @@ class Importer:
             return
         if not _valid(after, self.summary):
             return
-        self.writer.replace(after, data)
+        self.writer.replace(after, data, base=self._journal_base(after))
         self.summary.updated += 1
+
+    def _journal_base(self, issue: Issue) -> state_mod.Base | None:
+        """The base recorded for the issue, for the journal of its write."""
+        number = (issue.origin.get("github") or {}).get("number")
+        return self.state.journal_base(number) if number in self.state.issues else None
 
     # --- step 3: comments on issues that did not change -------------------------
 
@@ -427,11 +508,14 @@ class Importer:
                 continue
             after = copy.deepcopy(issue)
             self._merge_comments(after, number, rows)
+            left_out = self._fit(after, number)
+            if left_out is None:
+                continue
             if number in self.state.issues:
-                for row in rows:
-                    self.state.record_comment(number, row[0], state_mod.digest(body_text(row[4])))
+                for key, digest in self._digests(number, rows, left_out).items():
+                    self.state.record_comment(number, int(key), digest)
             if after != issue and _valid(after, self.summary):
-                self.writer.replace(after, data)
+                self.writer.replace(after, data, base=self._journal_base(after))
                 self.summary.updated += 1
 
 
@@ -517,7 +601,7 @@ def _spill(ws: Workspace) -> Iterator[sqlite3.Connection]:
     """A temporary SQLite file in the git dir, closed and removed on leaving."""
     folder = ws.state_dir
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"import-spill-{os.getpid()}.sqlite"
+    path = folder / SPILL.format(pid=os.getpid())
     _remove(path)
     sweep_dead_spills(folder)  # those of imports killed before they could remove theirs
     try:

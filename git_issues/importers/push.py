@@ -271,11 +271,11 @@ class DryWriter(Writer):
     def mint_id(self) -> str:
         return self.mint_id_avoiding(set(self.issues))
 
-    def create(self, issue: Issue, data: Any = None) -> None:
+    def create(self, issue: Issue, data: Any = None, base: Any = None) -> None:
         self.issues[issue.id] = copy.deepcopy(issue)
         self.written += 1
 
-    def replace(self, issue: Issue, data: bytes) -> None:
+    def replace(self, issue: Issue, data: bytes, base: Any = None) -> None:
         self.create(issue)
 
     def stage_later(self, path: Any) -> None:

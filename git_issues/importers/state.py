@@ -88,7 +88,11 @@ class Entries(dict):
 
     def keep(self, number: int, entry: list[Any]) -> None:
         """Store an entry as text (it is not changed in place afterwards)."""
-        dict.__setitem__(self, number, _ENCODER.encode(entry))
+        self.keep_text(number, _ENCODER.encode(entry))
+
+    def keep_text(self, number: int, text: str) -> None:
+        """Store an entry's JSON text as it is (encoded by the caller already)."""
+        dict.__setitem__(self, number, text)
 
     def local_ids(self) -> dict[int, str]:
         """Number -> local id of every entry, without decoding them."""
@@ -102,6 +106,7 @@ class Entries(dict):
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
+Base = tuple[str, int, str]  # a base in a write's journal line: state path, number, entry JSON
 
 
 class SyncState:
@@ -136,11 +141,21 @@ class SyncState:
                comments: dict[str, str] | None = None) -> None:
         """Remember an issue's remote values (``body`` as a digest) after importing it,
         and ``comments`` (GitHub id as text -> body digest) with those remembered before."""
+        self.issues.keep(number, self.entry(number, local_id, values, comments))
+
+    def entry(self, number: int, local_id: str, values: dict[str, Any],
+              comments: dict[str, str] | None = None) -> list[Any]:
+        """What ``record`` would keep, not kept yet (for the journal of a write)."""
         old = self.issues.peek(number)
         known = old[_COMMENTS] if old else {}
         if comments:
             known.update(comments)
-        self.issues.keep(number, [local_id, *(values[f] for f in FIELDS), known])
+        return [local_id, *(values[f] for f in FIELDS), known]
+
+    def journal_base(self, number: int, entry: list[Any] | None = None) -> Base:
+        """The journal's form of an entry (``apply.Writer.journal``): path, number, JSON."""
+        text = _ENCODER.encode(entry) if entry is not None else self.issues.text(number)
+        return (self.shown, number, text)
 
     def record_comment(self, number: int, comment_id: int, body_digest: str) -> None:
         self.issues[number][_COMMENTS][str(comment_id)] = body_digest
@@ -179,7 +194,11 @@ class SyncState:
 
 def load(root: Path, kind: str, repo: str) -> SyncState:
     """The state for ``repo``, empty when there is none yet."""
-    shown = relative_path(kind, repo)
+    return load_file(root, relative_path(kind, repo))
+
+
+def load_file(root: Path, shown: str) -> SyncState:
+    """The state at ``shown`` (a ``relative_path``), empty when there is none yet."""
     state = SyncState(root / shown, shown)
     try:  # committed: the guarded reader, so a link to /dev/zero is one error line
         text = read_bytes(str(state.path), shown, MAX_STATE_BYTES)[0].decode("utf-8")
