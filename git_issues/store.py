@@ -234,12 +234,15 @@ def _check_writable(text: str, data: bytes, shown: str, *, thorough: bool = True
     The final bytes go through the reader itself (~0.1 ms).  An import writing
     100,000 files (``thorough`` False) has checked each issue with the model's
     rules already; only a text with an escape (how YAML writes a control
-    character) is read back there.
+    character) is read back there.  A text with conflict markers at the start
+    of a line is ``resolve`` leaving a field conflict for the user, on purpose:
+    no value can put one there (text is indented in a block, a title is one line).
     """
-    from git_issues.fileformat import check_writable, load_text
+    from git_issues.fileformat import CONFLICT_RE, check_writable, load_text
 
     check_writable(text, shown, len(data))
-    if thorough or "\\" in text:
+    conflicted = b"<<<<<<<" in data and CONFLICT_RE.search(data)
+    if (thorough or "\\" in text) and not conflicted:
         try:
             load_text(data, shown)
         except IssueFileError as exc:
