@@ -428,7 +428,7 @@ def _written(path: Path, digest: str | None) -> bool:
 def _drop_leftovers(ws: Workspace, path: Path, pid: Any, locked: bool) -> None:
     """What the killed run (``pid``) left beside ``path``: its temporary file
     (``.<name>.<pid>.tmp``, the writers' name), shown by ``git status`` until the
-    sweep a day later; and, for a rewrite (``locked``), the issue's lock if it
+    next write's sweep; and, for a rewrite (``locked``), the issue's lock if it
     holds that pid (``store.lock``): the rerun would wait for it, then stop."""
     from git_issues.lifecycle import lock_dir
 
