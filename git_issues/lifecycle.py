@@ -36,6 +36,7 @@ from git_issues.model import (
     check_label,
     check_milestone,
     check_title,
+    clean_text,
     now,
     parse_priority,
 )
@@ -76,8 +77,12 @@ def resolve_who(ws: Workspace, who: str | None) -> str | None:
 
 
 def normalize_body(text: str) -> str:
-    """Trailing blanks dropped; multi-line text ends in one newline, so it writes as '|'."""
-    text = text.rstrip()
+    """Trailing blanks dropped; multi-line text ends in one newline, so it writes as '|'.
+
+    A pasted build log's colour sequences go, other control characters show as
+    their pictures (``model.clean_text``): the file stays readable, the text kept.
+    """
+    text = clean_text(text)[0].rstrip()
     return text + "\n" if "\n" in text else text
 
 
@@ -694,6 +699,8 @@ def remove(ws: Workspace, prefix: str) -> Removal:
     state (committed, staged or new), as ``git rm -f`` does: the user has
     confirmed, and a committed issue stays in git's history.
     """
+    from git_issues.fileformat import read_bytes
+
     issue_id = ws.store.resolve(prefix)
     issue, data = read(ws, issue_id)
     committed = is_committed(ws, issue_id)
@@ -707,7 +714,7 @@ def remove(ws: Workspace, prefix: str) -> Removal:
         if save(ws, other, after, other_data):
             unlinked[other_id] = [k for k, ids in other.links.items() if issue_id in ids]
     path = ws.store.path(issue_id)
-    if path.read_bytes() != data:
+    if read_bytes(str(path), ws.store.display(issue_id))[0] != data:  # no link to /dev/zero
         raise StaleWriteError(f"{ws.store.display(issue_id)}: changed by someone else since "
                               "it was read; nothing was deleted")
     gitutil.run(["rm", "-q", "-f", "--ignore-unmatch", "--", str(path)], ws.root)

@@ -22,7 +22,7 @@ IMPORTED_LINK_KINDS = ("parent", "discovered-from", "supersedes", "duplicates", 
                        "tracks", "waits-for", "caused-by", "validates", "delegated-from",
                        "conditional-blocks", "authored-by", "assigned-to", "approved-by",
                        "attests", "until")
-MAX_TITLE = 1000
+MAX_TITLE = 256  # a forge's limit: a longer title is cut off there and breaks pages here
 MAX_ASSIGNEES = 10  # as GitHub: an import never meets more
 
 # The fixed order of keys in a file; unknown keys follow in their own order.
@@ -233,6 +233,33 @@ def parse_priority(value: Any) -> int:
 # Control characters other than tab and line ends: YAML refuses them raw, but a
 # quoted "\e" escape gets them through, and ls/show print text to terminals.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+# What a terminal makes of a pasted build log: colour and cursor sequences (CSI,
+# ``ESC [ ... letter``), titles and links (OSC, ``ESC ] ... BEL`` or ``ESC \\``),
+# and two-character escapes (``ESC (B``, ``ESC =``).
+_ESCAPE_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]"
+                        r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]")
+# Every other C0 control shows as its Unicode picture (BEL as U+2407), DEL as U+2421;
+# a C1 control, which has none (and is mostly mis-decoded Windows text), as U+FFFD.
+_PICTURES = {code: 0x2400 + code for code in range(0x20) if chr(code) not in "\t\n\r"}
+_PICTURES[0x7F] = 0x2421
+_PICTURES.update((code, 0xFFFD) for code in range(0x80, 0xA0))
+
+
+def clean_text(text: str) -> tuple[str, bool]:
+    """Body or comment text as a file may hold it, and whether escape sequences went.
+
+    A pasted build log is full of colour sequences; refusing it would lose the
+    user's text, and writing it would make a file the reader refuses (a
+    terminal must not be driven by whoever wrote an issue).  So terminal
+    escape sequences are removed, and any other control character becomes
+    visible (a bell shows as U+2407).
+    """
+    if text.isprintable() or not _CONTROL_RE.search(text):
+        return text, False
+    stripped = _ESCAPE_RE.sub("", text)
+    return stripped.translate(_PICTURES), stripped != text
 
 
 def _text(value: Any, name: str, *, required: bool = False, one_line: bool = False) -> str:

@@ -31,6 +31,7 @@ DRIVER_DESCRIPTION = "git-issues: merge issue files field by field"
 ATTRIBUTES_FILE = ".gitattributes"
 ATTRIBUTE_PATTERN = f"{ISSUES_DIR}/*{SUFFIX}"
 ATTRIBUTE_LINE = f"{ATTRIBUTE_PATTERN} merge={DRIVER}"
+ATTRIBUTES_MAX_BYTES = 100 * 1024 * 1024  # git's own limit for the file
 ATTRIBUTE_COMMENT = "# Issue files merge field by field (git issues init; docs/review.md)."
 # In the state folder: this clone's config was found to name the driver (``heal``).
 HEALED_MARK = "merge-driver-registered"
@@ -41,12 +42,20 @@ GLOBAL_HINT = ("to set the merge driver once for every clone of yours (as git lf
 def attributes_name_driver(root: Path) -> bool:
     """Whether the committed ``.gitattributes`` asks for this driver anywhere."""
     try:
-        text = (root / ATTRIBUTES_FILE).read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        text = _read_attributes(root).decode("utf-8", errors="replace")
+    except (OSError, GitIssuesError):
         return False
     token = f"merge={DRIVER}"
     return any(token in line.split() for line in text.splitlines()
                if not line.lstrip().startswith("#"))
+
+
+def _read_attributes(root: Path) -> bytes:
+    """``.gitattributes`` through the guarded reader: it is committed, so it can be a
+    link to ``/dev/zero`` or a FIFO; git itself ignores one over 100 MB."""
+    from git_issues.fileformat import read_bytes
+
+    return read_bytes(str(root / ATTRIBUTES_FILE), ATTRIBUTES_FILE, ATTRIBUTES_MAX_BYTES)[0]
 
 
 def _has_attribute_line(text: str) -> bool:
@@ -61,9 +70,11 @@ def register_attributes(root: Path) -> bool:
     """Append the driver's line to ``.gitattributes`` and stage it; False if it was there."""
     path = root / ATTRIBUTES_FILE
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_attributes(root).decode("utf-8")
     except FileNotFoundError:
         text = ""
+    except UnicodeDecodeError:
+        raise GitIssuesError(f"{ATTRIBUTES_FILE}: not valid UTF-8; nothing was written") from None
     if _has_attribute_line(text):
         return False
     if text and not text.endswith("\n"):

@@ -53,12 +53,17 @@ def check_worktree(ws: Workspace, paths: list[str] | None = None) -> list[str]:
     names = _expand(ws.root, paths) if paths else [*_folder(ws.store.dir),
                                                     *_template_files(ws.store.dir)]
     sources = [_read_file(ws.root, name) for name in names if name != CONFIG_PATH]
-    try:
-        config_data: bytes | None = ws.sources.config_path.read_bytes()
+    with_config = not paths or CONFIG_PATH in names
+    unreadable: list[str] = []
+    try:  # the guarded reader: a committed link to /dev/zero must not exhaust memory
+        config_data: bytes | None = read_bytes(str(ws.sources.config_path), CONFIG_PATH)[0]
     except FileNotFoundError:
         config_data = None
-    with_config = not paths or CONFIG_PATH in names
-    return check_sources(sources, set(ws.store.ids()), config_data, with_config=with_config)
+    except IssueFileError as exc:
+        config_data = None
+        unreadable = [str(exc)] if with_config else []
+    return unreadable + check_sources(sources, set(ws.store.ids()), config_data,
+                                      with_config=with_config)
 
 
 def check_staged(ws: Workspace, paths: list[str] | None = None) -> list[str]:

@@ -183,19 +183,36 @@ def json_option(func: Callable) -> Callable:
 
 
 def read_text_option(value: str | None, file: str | None, what: str) -> str | None:
-    """``-m TEXT``, ``-m -`` (stdin) or ``-F FILE``."""
+    """``-m TEXT``, ``-m -`` (stdin) or ``-F FILE``; says so when the text's terminal
+    escape sequences (a pasted coloured log) will not be written."""
+    text = _read_text_option(value, file, what)
+    if text is not None:
+        from git_issues.model import clean_text
+
+        if clean_text(text)[1]:
+            click.echo(f"note: {what} held terminal escape sequences (colours); "
+                       "they were left out", err=True)
+    return text
+
+
+def _read_text_option(value: str | None, file: str | None, what: str) -> str | None:
     if value is not None and file is not None:
         raise GitIssuesError(f"give {what} with -m or -F, not both")
-    if file is not None:
-        try:
-            with click.open_file(file, encoding="utf-8") as handle:
-                return handle.read()
-        except OSError as exc:
-            raise GitIssuesError(f"{file}: {exc.strerror}") from None
+    from git_issues.fileformat import MAX_FILE_BYTES, read_named_file
+
+    if file is not None and file != "-":
+        try:  # a regular file within an issue file's size: not /dev/zero, not a FIFO
+            return read_named_file(file).decode("utf-8")
+        except GitIssuesError as exc:
+            raise GitIssuesError(f"{exc}; nothing was written") from None
         except UnicodeDecodeError:
             raise GitIssuesError(f"{file}: not valid UTF-8") from None
-    if value == "-":
-        return sys.stdin.read()  # click.get_text_stream is deprecated in click 8.5
+    if value == "-" or file == "-":
+        text = sys.stdin.read(MAX_FILE_BYTES + 1)  # click.get_text_stream: deprecated in 8.5
+        if len(text) > MAX_FILE_BYTES:
+            raise GitIssuesError(f"{what} on stdin is larger than {MAX_FILE_BYTES // 1024} KiB, "
+                                 "more than an issue file may hold; nothing was written")
+        return text
     return value
 
 

@@ -428,7 +428,7 @@ def _written(path: Path, digest: str | None) -> bool:
 def _drop_leftovers(ws: Workspace, path: Path, pid: Any, locked: bool) -> None:
     """What the killed run (``pid``) left beside ``path``: its temporary file
     (``.<name>.<pid>.tmp``, the writers' name), shown by ``git status`` until the
-    sweep a day later; and, for a rewrite (``locked``), the issue's lock if it
+    next write's sweep; and, for a rewrite (``locked``), the issue's lock if it
     holds that pid (``store.lock``): the rerun would wait for it, then stop."""
     from git_issues.lifecycle import lock_dir
 
@@ -438,7 +438,7 @@ def _drop_leftovers(ws: Workspace, path: Path, pid: Any, locked: bool) -> None:
         return
     lock = lock_dir(ws) / f"{path.name}.lock"
     with contextlib.suppress(OSError, UnicodeDecodeError):
-        if lock.read_text(encoding="utf-8").strip() == str(pid):
+        if lock.read_text(encoding="utf-8").split()[:1] == [str(pid)]:  # "<pid> <host>"
             lock.unlink()
 
 
@@ -514,14 +514,15 @@ def ensure_statuses(ws: Workspace, wanted: dict[str, str],
     by the next run).
     """
     from git_issues import config as config_mod
+    from git_issues.fileformat import read_bytes
 
     path = ws.sources.config_path
     current = config_mod.load(path)
     missing = {name: state for name, state in wanted.items() if name not in current.statuses}
     if not missing:
         return []
-    try:
-        text = path.read_text(encoding="utf-8")
+    try:  # the guarded reader, as config.load used: the file is committed
+        text = read_bytes(str(path), config_mod.SHOWN)[0].decode("utf-8")
     except FileNotFoundError:
         text = config_mod.DEFAULT_TEXT
     lines = text.splitlines()

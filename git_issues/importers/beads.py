@@ -19,6 +19,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from git_issues.errors import GitIssuesError
+from git_issues.fileformat import open_named_file
 from git_issues.importers.apply import (
     Summary,
     Writer,
@@ -64,7 +65,7 @@ def utc(value: Any, fallback: str) -> str:
 
 def read_records(path: str) -> list[dict[str, Any]]:
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open_named_file(path) as handle:  # no /dev/zero, no FIFO, a size cap
             lines = handle.readlines()
     except OSError as exc:
         raise GitIssuesError(f"{path}: {exc.strerror}") from None

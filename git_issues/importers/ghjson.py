@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from git_issues.errors import GitIssuesError
+from git_issues.fileformat import open_named_file
 from git_issues.model import REPO_RE
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ class FileSource:
 
 def load(path: str) -> list[dict[str, Any]]:
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open_named_file(path) as handle:  # no /dev/zero, no FIFO, a size cap
             data = json.load(handle)
     except OSError as exc:
         raise GitIssuesError(f"{path}: {exc.strerror}") from None

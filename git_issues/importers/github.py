@@ -58,6 +58,7 @@ from git_issues.model import (
     format_timestamp,
     now,
 )
+from git_issues.store import sweep_dead_spills
 
 if TYPE_CHECKING:
     from random import Random
@@ -602,6 +603,7 @@ def _spill(ws: Workspace) -> Iterator[sqlite3.Connection]:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / SPILL.format(pid=os.getpid())
     _remove(path)
+    sweep_dead_spills(folder)  # those of imports killed before they could remove theirs
     try:
         with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
             conn.execute("PRAGMA journal_mode = OFF")

@@ -16,6 +16,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from git_issues.errors import GitIssuesError
+from git_issues.fileformat import open_named_file
 from git_issues.importers.apply import Summary, Writer, ensure_statuses, latest_time
 from git_issues.model import ValidationError, issue_from_dict
 
@@ -52,7 +53,7 @@ def _refusals(refused: list[str]) -> str:
 
 def _read(path: str, refused: list[str]):
     try:
-        handle = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+        handle = sys.stdin if path == "-" else open_named_file(path)  # no /dev/zero, no FIFO
     except OSError as exc:
         raise GitIssuesError(f"{path}: {exc.strerror}") from None
     latest = latest_time()
@@ -104,12 +105,12 @@ def _statuses(ws: Workspace, issues, writer: Writer) -> None:
 
 
 def _one(ws: Workspace, writer: Writer, issue: Issue, summary: Summary) -> None:
-    from git_issues.fileformat import dump_issue
+    from git_issues.fileformat import dump_issue, read_bytes
 
     text = dump_issue(issue)
     path = ws.store.path(issue.id)
     try:
-        current = path.read_bytes()
+        current, _ = read_bytes(str(path), ws.store.display(issue.id))
     except FileNotFoundError:
         writer.write_new(issue.id, text)
         summary.imported += 1

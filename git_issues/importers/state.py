@@ -34,10 +34,13 @@ from pathlib import Path
 from typing import Any
 
 from git_issues.errors import GitIssuesError
-from git_issues.store import ISSUES_DIR
+from git_issues.fileformat import read_bytes
+from git_issues.store import ISSUES_DIR, sweep_temporaries
 
 SYNC_DIR = "sync"
 VERSION = 1
+# ~100 bytes an issue: room for millions, and no endless file.
+MAX_STATE_BYTES = 256 * 1024 * 1024
 FIELDS = ("title", "status", "closed", "labels", "assignees", "milestone", "body")
 _ID, _COMMENTS = 0, len(FIELDS) + 1
 
@@ -185,6 +188,7 @@ class SyncState:
         with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
             handle.writelines(self._lines())
         os.replace(tmp, self.path)
+        sweep_temporaries(self.path.parent)  # a killed save's, in a committed folder
         return self.path
 
 
@@ -196,10 +200,13 @@ def load(root: Path, kind: str, repo: str) -> SyncState:
 def load_file(root: Path, shown: str) -> SyncState:
     """The state at ``shown`` (a ``relative_path``), empty when there is none yet."""
     state = SyncState(root / shown, shown)
-    try:
-        text = state.path.read_text(encoding="utf-8")
+    try:  # committed: the guarded reader, so a link to /dev/zero is one error line
+        text = read_bytes(str(state.path), shown, MAX_STATE_BYTES)[0].decode("utf-8")
     except FileNotFoundError:
         return state
+    except UnicodeDecodeError:
+        raise GitIssuesError(f"{shown}: not valid UTF-8; delete it to fetch everything again") \
+            from None
     try:
         data = _read_lines(text)
         if data is None:  # not in the layout this module writes (edited by hand): all at once

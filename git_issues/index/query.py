@@ -29,6 +29,9 @@ _ISSUES, _FILES, _LABELS, _ASSIGNEES, _LINKS, _META = (
 _I, _F, _L, _A, _K, _M = (schema.ISSUES.c, schema.FILES.c, schema.LABELS.c, schema.ASSIGNEES.c,
                           schema.LINKS.c, schema.META.c)
 
+# Far more than anyone types; each is one subquery, and SQLite refuses a WHERE
+# more than 1,000 deep (an error, not a traceback, past this).
+MAX_LABEL_FILTERS = 100
 SORTS = {
     "created": f"{_I.created_order} DESC, {_I.id}",
     "activity": f"{_I.activity} DESC, {_I.id}",
@@ -148,6 +151,9 @@ class IndexView:
         """The columns, SQL and parameters of a listing (tests check its query plan)."""
         if filters.sort not in SORTS:
             raise GitIssuesError(f"unknown sort '{filters.sort}' (known: {', '.join(SORTS)})")
+        if len(filters.labels) > MAX_LABEL_FILTERS:  # SQLite's expression depth is 1,000
+            raise GitIssuesError(f"at most {MAX_LABEL_FILTERS} label filters at once "
+                                 f"(got {len(filters.labels)})")
         where, params = [], []
         clause, values = self._status_clause(filters.status)
         if clause:
