@@ -57,26 +57,30 @@ def canonical(path: Path) -> bool:
 # --- the URL and access ---------------------------------------------------------------
 
 def test_the_url_names_the_picked_port_and_carries_the_token(served: Served):
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[\w-]{40,}", served.url)
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/t/[\w-]{40,}/", served.url)
     assert served.port != 0
 
 
 def test_without_the_token_every_request_is_forbidden(served: Served, issues):
     for path in ("/", "/r/repo/", f"/r/repo/issues/{issues['bad']}", "/static/style.css"):
-        assert served.get(path, cookie=False).status == 403, path
-    assert served.get("/?token=wrong", cookie=False).status == 403
-    wrong = {"Cookie": f"git_issues_{served.port}=wrong"}
-    assert served.get("/r/repo/", cookie=False, headers=wrong).status == 403
+        assert served.get(path, auth=False).status == 403, path
+    assert served.get("/?token=wrong", auth=False).status == 403
+    assert served.get("/t/wrong/r/repo/", auth=False).status == 403
+    assert served.get(f"/t/{served.token[:-1]}/r/repo/", auth=False).status == 403
+    cookie = {"Cookie": f"git_issues_{served.port}={served.token}"}  # the old credential
+    assert served.get("/r/repo/", auth=False, headers=cookie).status == 403
 
 
-def test_the_token_becomes_a_strict_httponly_cookie(served: Served):
-    first = served.get(f"/r/repo/?status=all&token={served.token}", cookie=False)
-    assert first.status == 303
-    assert first.headers["location"] == "/r/repo/?status=all"  # the token leaves the URL
-    cookie = first.headers["set-cookie"]
-    assert cookie.startswith(f"git_issues_{served.port}={served.token};")
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
-    assert served.get("/r/repo/").status == 200
+def test_the_token_is_in_the_path_and_no_cookie_is_ever_set(served: Served, issues):
+    """A cookie goes to every port of the host (issue 26): the credential is the path."""
+    first = served.get(f"/r/repo/?status=all&token={served.token}", auth=False)
+    assert first.status == 303  # the URL older versions printed still works
+    assert first.headers["location"] == f"{served.base}/r/repo/?status=all"
+    assert "set-cookie" not in first.headers
+    page = served.get(f"/r/repo/issues/{issues['bad']}")
+    assert page.status == 200 and "set-cookie" not in page.headers
+    links = re.findall(r'(?:href|action|src)="(/[^"]*)"', page.text)
+    assert links and all(link.startswith(served.base + "/") for link in links), links
 
 
 def test_a_host_other_than_the_served_one_is_refused(served: Served):
@@ -91,7 +95,7 @@ def test_every_response_forbids_inline_script(served: Served, issues):
         csp = served.get(path).headers["content-security-policy"]
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp
         assert "frame-ancestors 'none'" in csp
-    assert served.get("/r/repo/", cookie=False).headers["referrer-policy"] == "same-origin"
+    assert served.get("/r/repo/", auth=False).headers["referrer-policy"] == "same-origin"
 
 
 # --- escaping -----------------------------------------------------------------------------
@@ -276,7 +280,7 @@ def test_several_paths_get_a_start_page(tmp_path: Path, run, repo: Path, issues)
     run("new", "Elsewhere", cwd=other)
     with Served(repo, other) as server:
         start = server.get("/").text
-        assert 'href="/r/repo/"' in start and 'href="/r/second/"' in start
+        assert f'href="{server.base}/r/repo/"' in start and f'href="{server.base}/r/second/"' in start
         assert "Elsewhere" in server.get("/r/second/").text
         assert "Elsewhere" not in server.get("/r/repo/").text
 

@@ -51,13 +51,35 @@ def name_repos(paths: list[Path]) -> list[Repo]:
     return repos
 
 
+AUTHORISED = "git_issues.authorised"  # the WSGI environ's mark of a right token
+
+
+class Capability:
+    """WSGI middleware: a path under ``/t/<token>`` is authorised and the prefix moves
+    to SCRIPT_NAME, so the routes see ``/r/...`` and ``request.script_root`` is the
+    prefix every link and redirect of the page starts with."""
+
+    def __init__(self, app: Any, guard: Guard) -> None:
+        self.app, self.guard = app, guard
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        rest = self.guard.strip(environ.get("PATH_INFO", ""))
+        environ[AUTHORISED] = rest is not None
+        if rest is not None:
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + self.guard.prefix
+            environ["PATH_INFO"] = rest
+        return self.app(environ, start_response)
+
+
 def create_app(repos: list[Repo], guard: Guard) -> Flask:
     app = Flask("git_issues.web", root_path=str(HERE), static_folder="static",
                 template_folder="templates")
+    app.wsgi_app = Capability(app.wsgi_app, guard)  # type: ignore[method-assign]
     app.config["MAX_CONTENT_LENGTH"] = MAX_FORM
     app.jinja_env.autoescape = True  # every template, whatever its name ends with
     app.jinja_env.filters["markdown"] = markdown
     app.jinja_env.globals.update(csrf=guard.csrf, priority=_priority)
+    app.context_processor(lambda: {"base": request.script_root})
     by_name = {repo.name: repo for repo in repos}
     _guard(app, guard)
     _errors(app)
@@ -76,15 +98,13 @@ def _guard(app: Flask, guard: Guard) -> None:
         if not guard.host_ok(request.headers.get("Host")):
             abort(400, "this server answers only to the address it printed")
         token = request.args.get("token")
-        if token is not None:
+        if token is not None:  # the URL an older version printed: to the token's path
             if request.method != "GET" or not guard.token_ok(token):
                 abort(403)
             rest = [(k, v) for k, v in request.args.items(multi=True) if k != "token"]
-            response = redirect(request.path + ("?" + urlencode(rest) if rest else ""), 303)
-            response.set_cookie(guard.cookie, guard.token, httponly=True, samesite="Strict",
-                                path="/")
-            return response
-        if not guard.token_ok(request.cookies.get(guard.cookie)):
+            return redirect(guard.prefix + request.path +
+                            ("?" + urlencode(rest) if rest else ""), 303)
+        if not request.environ.get(AUTHORISED):
             abort(403)
         if request.method not in ("GET", "HEAD"):
             if not guard.origin_ok(request.headers.get("Origin")) \
@@ -151,7 +171,7 @@ def _read_routes(app: Flask, repos: list[Repo], by_name: dict[str, Repo]) -> Non
     @app.get("/")
     def start() -> Any:
         if len(repos) == 1:
-            return redirect(f"/r/{repos[0].name}/", 303)
+            return redirect(_here(f"/r/{repos[0].name}/"), 303)
         return render_template("start.html", repos=[_summary(r) for r in repos], repo=None)
 
     @app.get("/favicon.ico")
@@ -265,7 +285,7 @@ def _write_routes(app: Flask, by_name: dict[str, Repo]) -> None:
                 page = views.issue_page(ws, issue_id)
                 return render_template("edit.html", page=page, form=form, error=str(exc),
                                        **_context(ws, name)), 400
-        return redirect(f"/r/{name}/issues/{issue_id}?done=edited", 303)
+        return redirect(_here(f"/r/{name}/issues/{issue_id}?done=edited"), 303)
 
     @app.post("/r/<name>/new")
     def new(name: str) -> Any:
@@ -276,7 +296,7 @@ def _write_routes(app: Flask, by_name: dict[str, Repo]) -> None:
             except GitIssuesError as exc:
                 return render_template("new.html", templates=views.templates(ws), chosen="",
                                        form=form, error=str(exc), **_context(ws, name)), 400
-        return redirect(f"/r/{name}/issues/{created.id}?done=created", 303)
+        return redirect(_here(f"/r/{name}/issues/{created.id}?done=created"), 303)
 
 
 def _write(by_name: dict[str, Repo], name: str, issue_id: str, form: dict[str, str],
@@ -289,4 +309,9 @@ def _write(by_name: dict[str, Repo], name: str, issue_id: str, form: dict[str, s
             return _issue_response(ws, name, issue_id, status=409, error=str(exc), kept=form)
         except GitIssuesError as exc:
             return _issue_response(ws, name, issue_id, status=400, error=str(exc), kept=form)
-    return redirect(f"/r/{name}/issues/{issue_id}?done={done}", 303)
+    return redirect(_here(f"/r/{name}/issues/{issue_id}?done={done}"), 303)
+
+
+def _here(path: str) -> str:
+    """An app path as the browser must ask for it: under the token's prefix."""
+    return request.script_root + path

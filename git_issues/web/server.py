@@ -39,7 +39,7 @@ class Server:
         self.guard = Guard(host, bound, self.guard.token)
         late.app = create_app(repos, self.guard)
         self.port = bound
-        self.url = f"http://{url_host(public_name(host))}:{bound}/?token={self.guard.token}"
+        self.url = f"http://{url_host(public_name(host))}:{bound}{self.guard.prefix}/"
 
     def run(self) -> None:
         try:
