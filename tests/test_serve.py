@@ -280,7 +280,8 @@ def test_several_paths_get_a_start_page(tmp_path: Path, run, repo: Path, issues)
     run("new", "Elsewhere", cwd=other)
     with Served(repo, other) as server:
         start = server.get("/").text
-        assert f'href="{server.base}/r/repo/"' in start and f'href="{server.base}/r/second/"' in start
+        base = server.base
+        assert f'href="{base}/r/repo/"' in start and f'href="{base}/r/second/"' in start
         assert "Elsewhere" in server.get("/r/second/").text
         assert "Elsewhere" not in server.get("/r/repo/").text
 
@@ -310,3 +311,34 @@ def test_a_port_in_use_is_a_user_error(repo: Path, issues):
                               capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}")
+
+
+# --- issue 26 and 21: what a hostile title or query and a sorted list do -------------------
+
+def test_a_bidirectional_override_in_a_title_is_shown_escaped(invoke, repo: Path):
+    invoke("init", "--no-hooks")
+    spoof = invoke("new", "Invoice \u202etxt.exe").stdout.strip()
+    with Served(repo) as server:
+        for page in (server.get("/r/repo/").text, server.get(f"/r/repo/issues/{spoof}").text):
+            assert "\u202e" not in page
+            assert "Invoice \\u202etxt.exe" in page
+
+
+def test_a_thousand_label_filters_are_a_400_not_a_500(served: Served):
+    query = "&".join(f"label=l{n}" for n in range(1000))
+    reply = served.get(f"/r/repo/?{query}")
+    assert reply.status == 400 and "label" in reply.text
+
+
+def test_paging_links_name_the_order_the_list_is_in(invoke, repo: Path):
+    invoke("init", "--no-hooks")
+    for n in range(51):
+        invoke("new", f"Issue {n:02d}")
+    with Served(repo) as server:
+        by_time = server.get("/r/repo/").text
+        assert "older →" in by_time
+        for sort in ("title", "priority"):
+            first = server.get(f"/r/repo/?sort={sort}").text
+            assert "next →" in first and "older →" not in first
+            second = server.get(f"/r/repo/?sort={sort}&page=2").text
+            assert "← previous" in second and "← newer" not in second

@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from git_issues.errors import GitIssuesError
 from git_issues.store import StaleWriteError
+from git_issues.visible import visible
 from git_issues.web import actions, views
 from git_issues.web.markdown import render as markdown
 from git_issues.web.security import HEADERS, Guard
@@ -77,6 +78,7 @@ def create_app(repos: list[Repo], guard: Guard) -> Flask:
     app.wsgi_app = Capability(app.wsgi_app, guard)  # type: ignore[method-assign]
     app.config["MAX_CONTENT_LENGTH"] = MAX_FORM
     app.jinja_env.autoescape = True  # every template, whatever its name ends with
+    app.jinja_env.finalize = _shown
     app.jinja_env.filters["markdown"] = markdown
     app.jinja_env.globals.update(csrf=guard.csrf, priority=_priority)
     app.context_processor(lambda: {"base": request.script_root})
@@ -86,6 +88,12 @@ def create_app(repos: list[Repo], guard: Guard) -> Flask:
     _read_routes(app, repos, by_name)
     _write_routes(app, by_name)
     return app
+
+
+def _shown(value: Any) -> Any:
+    """Every plain text a template prints, with controls and bidirectional overrides
+    escaped (a title with U+202E would read backwards); rendered Markdown is Markup."""
+    return visible(value) if type(value) is str else value
 
 
 def _priority(value: int | None) -> str:
