@@ -342,3 +342,131 @@ def test_paging_links_name_the_order_the_list_is_in(invoke, repo: Path):
             assert "next →" in first and "older →" not in first
             second = server.get(f"/r/repo/?sort={sort}&page=2").text
             assert "← previous" in second and "← newer" not in second
+
+
+# --- issue 26: nothing unauthenticated is read past the headers; no hang on git --------------
+
+def _rchar(pid: int) -> int:
+    with open(f"/proc/{pid}/io") as handle:
+        return next(int(line.split()[1]) for line in handle if line.startswith("rchar:"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="reads /proc/PID/io (Linux)")
+def test_a_huge_post_with_a_foreign_host_is_refused_after_its_headers(served: Served):
+    import socket
+
+    before = _rchar(served.pid)
+    sent = 0
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as sock:
+        sock.sendall(b"POST /r/repo/new HTTP/1.1\r\nHost: evil.example\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\n"
+                     b"Content-Length: 209715200\r\n\r\n")
+        chunk = b"x" * 65536
+        try:
+            while sent < 200 * 2**20:
+                sock.sendall(chunk)
+                sent += len(chunk)
+        except OSError:  # the server closed the connection: what it had not read is lost
+            pass
+        sock.settimeout(5)
+        try:
+            answer = sock.recv(200)
+        except OSError:
+            answer = b""
+    read = _rchar(served.pid) - before
+    assert sent < 200 * 2**20, "the server took the whole 200 MiB body"
+    assert read < 2 * 2**20, f"the server read {read:,} bytes of an unauthenticated request"
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 413"), answer
+    assert served.get("/r/repo/").status == 200  # and it still serves
+
+
+def test_slow_clients_cannot_starve_an_authenticated_one(repo: Path, issues, monkeypatch):
+    import socket
+    import time
+
+    monkeypatch.setenv("GIT_ISSUES_SERVE_REQUEST_TIMEOUT", "2")
+    with Served(repo) as server:
+        slow = []
+        try:
+            for _ in range(201):  # more than the server's connection limit
+                sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+                sock.sendall(b"GET / HTTP/1.1\r\nX-Slow: ")  # and never the end of it
+                slow.append(sock)
+            started = time.monotonic()
+            for _ in range(4):  # keep trickling, as a slowloris does
+                for sock in slow:
+                    try:
+                        sock.send(b"a")
+                    except OSError:
+                        pass
+                time.sleep(0.5)
+            reply = server.get("/r/repo/")
+            waited = time.monotonic() - started
+        finally:
+            for sock in slow:
+                sock.close()
+    assert reply.status == 200
+    assert waited < 15, f"an authenticated request waited {waited:.1f} s"
+
+
+def test_a_fifo_at_git_head_is_an_error_page_not_a_hung_worker(repo: Path, issues, monkeypatch):
+    import os
+    import time
+
+    monkeypatch.setenv("GIT_ISSUES_SERVE_GIT_TIMEOUT", "2")
+    with Served(repo) as server:
+        assert server.get("/r/repo/").status == 200
+        head = repo / ".git" / "HEAD"
+        saved = head.read_bytes()
+        head.unlink()
+        os.mkfifo(head)
+        try:
+            started = time.monotonic()
+            reply = server.get("/r/repo/")
+            waited = time.monotonic() - started
+        finally:
+            head.unlink()
+            head.write_bytes(saved)
+        assert reply.status in (400, 500) and "did not answer within 2 s" in reply.text
+        assert waited < 10
+        assert server.get("/r/repo/").status == 200  # the worker is free again
+
+
+def test_a_repository_moved_away_is_named_not_blamed_on_git(tmp_path: Path, repo: Path,
+                                                            issues):
+    with Served(repo, cwd=tmp_path) as server:
+        moved = repo.with_name("moved-away")
+        repo.rename(moved)
+        try:
+            reply = server.get("/r/repo/")
+        finally:
+            moved.rename(repo)
+    assert reply.status in (400, 404)
+    assert "does not exist" in reply.text and "git is not installed" not in reply.text
+
+
+@pytest.mark.parametrize("target", ["file", "missing", "outside"])
+def test_serve_of_a_path_that_is_no_repository_is_one_line(run, tmp_path: Path, target: str):
+    path = {"file": tmp_path / "a-file", "missing": tmp_path / "no" / "such",
+            "outside": tmp_path / "plain-folder"}[target]
+    if target == "file":
+        path.write_text("x")
+    if target == "outside":
+        path.mkdir()
+    proc = run("serve", str(path), "--no-open", "--port", "0", check=False)
+    assert proc.returncode in (1, 2)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and str(path) in lines[0], lines
+    assert "Traceback" not in proc.stderr and "git is not installed" not in proc.stderr
+
+
+def test_a_title_over_256_characters_is_refused_with_the_text_kept(served: Served, repo: Path):
+    form_page = served.get("/r/repo/new")
+    assert 'maxlength="256"' in form_page.text
+    long_title = "x" * 257
+    reply = served.post("/r/repo/new", {"csrf": form_page.field("csrf"), "title": long_title,
+                                        "body": "my typed text"})
+    assert reply.status == 400 and "256" in reply.text
+    assert long_title in reply.text and "my typed text" in reply.text
+    assert not [p for p in (repo / ".issues").glob("*.yml")
+                if long_title in p.read_text()]

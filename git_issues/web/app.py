@@ -8,6 +8,7 @@ sent, so an engine, a connection or a git process never outlives a request.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, abort, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from git_issues import gitutil
 from git_issues.errors import GitIssuesError
 from git_issues.store import StaleWriteError
 from git_issues.visible import visible
@@ -53,6 +55,7 @@ def name_repos(paths: list[Path]) -> list[Repo]:
 
 
 AUTHORISED = "git_issues.authorised"  # the WSGI environ's mark of a right token
+GIT_LIMIT_ENV, GIT_LIMIT = "GIT_ISSUES_SERVE_GIT_TIMEOUT", 30.0
 
 
 class Capability:
@@ -60,8 +63,8 @@ class Capability:
     to SCRIPT_NAME, so the routes see ``/r/...`` and ``request.script_root`` is the
     prefix every link and redirect of the page starts with."""
 
-    def __init__(self, app: Any, guard: Guard) -> None:
-        self.app, self.guard = app, guard
+    def __init__(self, app: Any, guard: Guard, git_limit: float) -> None:
+        self.app, self.guard, self.git_limit = app, guard, git_limit
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         rest = self.guard.strip(environ.get("PATH_INFO", ""))
@@ -69,13 +72,23 @@ class Capability:
         if rest is not None:
             environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + self.guard.prefix
             environ["PATH_INFO"] = rest
-        return self.app(environ, start_response)
+        with gitutil.time_limit(self.git_limit):  # no git call holds a worker forever
+            return self.app(environ, start_response)
+
+
+def git_limit() -> float:
+    """Seconds each git call of a request may take (``GIT_ISSUES_SERVE_GIT_TIMEOUT``,
+    read when the app is made, for this run only)."""
+    try:
+        return max(float(os.environ.get(GIT_LIMIT_ENV) or GIT_LIMIT), 0.1)
+    except ValueError:
+        return GIT_LIMIT
 
 
 def create_app(repos: list[Repo], guard: Guard) -> Flask:
     app = Flask("git_issues.web", root_path=str(HERE), static_folder="static",
                 template_folder="templates")
-    app.wsgi_app = Capability(app.wsgi_app, guard)  # type: ignore[method-assign]
+    app.wsgi_app = Capability(app.wsgi_app, guard, git_limit())  # type: ignore[method-assign]
     app.config["MAX_CONTENT_LENGTH"] = MAX_FORM
     app.jinja_env.autoescape = True  # every template, whatever its name ends with
     app.jinja_env.finalize = _shown
