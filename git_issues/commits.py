@@ -91,9 +91,9 @@ class MentionSearch:
     def result(self, limit: int = 10) -> tuple[list[Reference], int]:
         """The newest ``limit`` commits that mention the issue, and how many there are."""
         assert self.proc is not None, "use MentionSearch in a with block"
-        limit = gitutil.current_time_limit()
+        seconds = gitutil.current_time_limit()
         try:
-            out, _ = self.proc.communicate(timeout=limit)
+            out, _ = self.proc.communicate(timeout=seconds)
         except subprocess.TimeoutExpired:  # a server's limit: no mentions rather than a hang
             self.proc.kill()
             self.proc.communicate()
