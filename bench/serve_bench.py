@@ -86,20 +86,19 @@ def rss_kb(pid: int) -> int:
 
 
 class Client:
-    """One kept-alive connection to the server, with its cookie."""
+    """One kept-alive connection to the server; paths go under the URL's token prefix."""
 
     def __init__(self, url: str) -> None:
         parts = urlsplit(url)
         self.port = parts.port
-        token = parts.query.split("token=", 1)[1]
-        self.headers = {"Host": f"127.0.0.1:{self.port}",
-                        "Cookie": f"git_issues_{self.port}={token}"}
+        self.base = parts.path.rstrip("/")
+        self.headers = {"Host": f"127.0.0.1:{self.port}"}
         self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         self.count = 0
 
     def get(self, path: str) -> float:
         start = time.perf_counter()
-        self.conn.request("GET", path, headers=self.headers)
+        self.conn.request("GET", self.base + path, headers=self.headers)
         reply = self.conn.getresponse()
         reply.read()
         elapsed = time.perf_counter() - start

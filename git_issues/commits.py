@@ -79,8 +79,8 @@ class MentionSearch:
         try:
             self.proc = subprocess.Popen(args, cwd=self.root, stdout=subprocess.PIPE,
                                          stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-        except FileNotFoundError:
-            raise GitIssuesError("git is not installed or not on PATH") from None
+        except (FileNotFoundError, NotADirectoryError):
+            raise gitutil.not_started(self.root) from None
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -91,7 +91,13 @@ class MentionSearch:
     def result(self, limit: int = 10) -> tuple[list[Reference], int]:
         """The newest ``limit`` commits that mention the issue, and how many there are."""
         assert self.proc is not None, "use MentionSearch in a with block"
-        out, _ = self.proc.communicate()
+        seconds = gitutil.current_time_limit()
+        try:
+            out, _ = self.proc.communicate(timeout=seconds)
+        except subprocess.TimeoutExpired:  # a server's limit: no mentions rather than a hang
+            self.proc.kill()
+            self.proc.communicate()
+            return [], 0
         if self.proc.returncode != 0:  # no commit yet, a shallow clone's hole: no references
             return [], 0
         return _parse(out, self.issue_id, limit)

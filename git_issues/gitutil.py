@@ -11,6 +11,9 @@ import os
 import random
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import NamedTuple
 
@@ -21,19 +24,52 @@ class GitError(GitIssuesError):
     """git refused; the message is git's own first line."""
 
 
+# Seconds a git process may take, or None: the command line waits as long as git
+# works, a server (``serve``) gives each request's git calls a limit, so that a
+# FIFO at .git/HEAD cannot hold a worker forever.  A context variable: set for
+# the block of one request in its own thread, never for the process.
+_TIME_LIMIT: ContextVar[float | None] = ContextVar("git_time_limit", default=None)
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Every git call inside the block is killed after ``seconds``, with a clear error."""
+    token = _TIME_LIMIT.set(seconds)
+    try:
+        yield
+    finally:
+        _TIME_LIMIT.reset(token)
+
+
+def current_time_limit() -> float | None:
+    return _TIME_LIMIT.get()
+
+
 def run(args: list[str], cwd: Path | str | None = None, *, input: bytes | None = None,
         check: bool = True, env: dict[str, str] | None = None,
         new_session: bool = False) -> subprocess.CompletedProcess:
+    limit = _TIME_LIMIT.get()
     try:
         proc = subprocess.run(
             ["git", *args], cwd=cwd, input=input, capture_output=True, env=env, check=False,
-            start_new_session=new_session,
+            start_new_session=new_session, timeout=limit,
         )
-    except FileNotFoundError:
-        raise GitIssuesError("git is not installed or not on PATH") from None
+    except (FileNotFoundError, NotADirectoryError):
+        raise not_started(cwd) from None
+    except subprocess.TimeoutExpired:
+        raise GitIssuesError(f"git {args[0]} did not answer within {limit:g} s in {cwd} "
+                             "(is something in its .git a FIFO or on a hung disk?)") from None
     if check and proc.returncode != 0:
         raise git_error(proc, args)
     return proc
+
+
+def not_started(cwd: Path | str | None) -> GitIssuesError:
+    """Why git could not start: its folder is gone (a repository moved away), or git is."""
+    if cwd is not None and not Path(cwd).is_dir():
+        what = "is not a folder" if Path(cwd).exists() else "does not exist (any more)"
+        return GitIssuesError(f"{cwd} {what}")
+    return GitIssuesError("git is not installed or not on PATH")
 
 
 def git_error(proc: subprocess.CompletedProcess, args: list[str]) -> GitError:
@@ -152,8 +188,8 @@ class BlobReader:
             self.proc = subprocess.Popen(
                 ["git", "cat-file", "--batch"], cwd=self.root,
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        except FileNotFoundError:
-            raise GitIssuesError("git is not installed or not on PATH") from None
+        except (FileNotFoundError, NotADirectoryError):
+            raise not_started(self.root) from None
         return self
 
     def __exit__(self, *exc: object) -> None:

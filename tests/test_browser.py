@@ -159,3 +159,75 @@ def test_reading_works_with_javascript_off(invoke, repo: Path):
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+class _Recorder:
+    """A second server on 127.0.0.1, on another port: records what every request
+    brings (path, Cookie, Authorization, Referer), as a hostile neighbour would."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        seen = self.seen = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                seen.append({"path": self.path, **{k.lower(): v for k, v in self.headers.items()
+                                                   if k.lower() in ("cookie", "authorization",
+                                                                    "referer")}})
+                body = b"<html><body>neighbour</body></html>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> _Recorder:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_no_credential_reaches_another_port_by_a_link_or_a_typed_url(browser, invoke,
+                                                                       repo: Path):
+    """Issue 26: a cookie is sent to every port of its host, so the token must not be one.
+
+    The browser uses the app (reads, a comment: every kind of request), then
+    follows a link in an issue body to a neighbour on another port of 127.0.0.1,
+    then the user types the neighbour's URL: the neighbour sees no token in any
+    header or path.
+    """
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with _Recorder() as neighbour:
+        issue = invoke("new", "Has a link", "-m",
+                       f"See [the neighbour]({neighbour.url}/from-link).").stdout.strip()
+        with Served(repo) as server:
+            browser.get(server.url)
+            browser.find_element(By.LINK_TEXT, "Has a link").click()
+            browser.find_element(By.ID, "comment-body").send_keys("Seen.")
+            browser.find_element(By.XPATH, "//button[text()='Comment']").click()
+            WebDriverWait(browser, 10).until(lambda d: "done=commented" in d.current_url)
+            assert "Seen." in (repo / ".issues" / f"{issue}.yml").read_text()
+            browser.find_element(By.LINK_TEXT, "the neighbour").click()
+            WebDriverWait(browser, 10).until(lambda d: "neighbour" in d.page_source)
+            browser.get(f"{neighbour.url}/typed")
+            WebDriverWait(browser, 10).until(lambda d: len(neighbour.seen) >= 2)
+            token = server.token
+    paths = [entry["path"] for entry in neighbour.seen]
+    assert "/from-link" in paths and "/typed" in paths
+    for entry in neighbour.seen:
+        assert token not in str(entry), entry
+        assert "cookie" not in entry and "authorization" not in entry, entry

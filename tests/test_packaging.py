@@ -66,3 +66,11 @@ def test_the_changelog_has_the_current_version_and_an_unreleased_section():
     assert "## [Unreleased]" in text
     assert re.search(rf"^## \[{re.escape(git_issues.__version__)}\] - \d{{4}}-\d\d-\d\d$",
                      text, re.M)
+
+
+def test_serve_needs_no_extra_its_libraries_are_in_the_plain_install():
+    """Issue 21: `pipx install git-issues-cli` then `git issues serve` must work."""
+    requires = importlib.metadata.requires(_distribution()) or []
+    plain = {re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0].lower() for r in requires
+             if "extra ==" not in r}
+    assert {"flask", "waitress", "markdown-it-py"} <= plain, plain

@@ -57,26 +57,30 @@ def canonical(path: Path) -> bool:
 # --- the URL and access ---------------------------------------------------------------
 
 def test_the_url_names_the_picked_port_and_carries_the_token(served: Served):
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[\w-]{40,}", served.url)
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/t/[\w-]{40,}/", served.url)
     assert served.port != 0
 
 
 def test_without_the_token_every_request_is_forbidden(served: Served, issues):
     for path in ("/", "/r/repo/", f"/r/repo/issues/{issues['bad']}", "/static/style.css"):
-        assert served.get(path, cookie=False).status == 403, path
-    assert served.get("/?token=wrong", cookie=False).status == 403
-    wrong = {"Cookie": f"git_issues_{served.port}=wrong"}
-    assert served.get("/r/repo/", cookie=False, headers=wrong).status == 403
+        assert served.get(path, auth=False).status == 403, path
+    assert served.get("/?token=wrong", auth=False).status == 403
+    assert served.get("/t/wrong/r/repo/", auth=False).status == 403
+    assert served.get(f"/t/{served.token[:-1]}/r/repo/", auth=False).status == 403
+    cookie = {"Cookie": f"git_issues_{served.port}={served.token}"}  # the old credential
+    assert served.get("/r/repo/", auth=False, headers=cookie).status == 403
 
 
-def test_the_token_becomes_a_strict_httponly_cookie(served: Served):
-    first = served.get(f"/r/repo/?status=all&token={served.token}", cookie=False)
-    assert first.status == 303
-    assert first.headers["location"] == "/r/repo/?status=all"  # the token leaves the URL
-    cookie = first.headers["set-cookie"]
-    assert cookie.startswith(f"git_issues_{served.port}={served.token};")
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
-    assert served.get("/r/repo/").status == 200
+def test_the_token_is_in_the_path_and_no_cookie_is_ever_set(served: Served, issues):
+    """A cookie goes to every port of the host (issue 26): the credential is the path."""
+    first = served.get(f"/r/repo/?status=all&token={served.token}", auth=False)
+    assert first.status == 303  # the URL older versions printed still works
+    assert first.headers["location"] == f"{served.base}/r/repo/?status=all"
+    assert "set-cookie" not in first.headers
+    page = served.get(f"/r/repo/issues/{issues['bad']}")
+    assert page.status == 200 and "set-cookie" not in page.headers
+    links = re.findall(r'(?:href|action|src)="(/[^"]*)"', page.text)
+    assert links and all(link.startswith(served.base + "/") for link in links), links
 
 
 def test_a_host_other_than_the_served_one_is_refused(served: Served):
@@ -91,7 +95,7 @@ def test_every_response_forbids_inline_script(served: Served, issues):
         csp = served.get(path).headers["content-security-policy"]
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp
         assert "frame-ancestors 'none'" in csp
-    assert served.get("/r/repo/", cookie=False).headers["referrer-policy"] == "same-origin"
+    assert served.get("/r/repo/", auth=False).headers["referrer-policy"] == "same-origin"
 
 
 # --- escaping -----------------------------------------------------------------------------
@@ -276,7 +280,8 @@ def test_several_paths_get_a_start_page(tmp_path: Path, run, repo: Path, issues)
     run("new", "Elsewhere", cwd=other)
     with Served(repo, other) as server:
         start = server.get("/").text
-        assert 'href="/r/repo/"' in start and 'href="/r/second/"' in start
+        base = server.base
+        assert f'href="{base}/r/repo/"' in start and f'href="{base}/r/second/"' in start
         assert "Elsewhere" in server.get("/r/second/").text
         assert "Elsewhere" not in server.get("/r/repo/").text
 
@@ -306,3 +311,162 @@ def test_a_port_in_use_is_a_user_error(repo: Path, issues):
                               capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}")
+
+
+# --- issue 26 and 21: what a hostile title or query and a sorted list do -------------------
+
+def test_a_bidirectional_override_in_a_title_is_shown_escaped(invoke, repo: Path):
+    invoke("init", "--no-hooks")
+    spoof = invoke("new", "Invoice \u202etxt.exe").stdout.strip()
+    with Served(repo) as server:
+        for page in (server.get("/r/repo/").text, server.get(f"/r/repo/issues/{spoof}").text):
+            assert "\u202e" not in page
+            assert "Invoice \\u202etxt.exe" in page
+
+
+def test_a_thousand_label_filters_are_a_400_not_a_500(served: Served):
+    query = "&".join(f"label=l{n}" for n in range(1000))
+    reply = served.get(f"/r/repo/?{query}")
+    assert reply.status == 400 and "label" in reply.text
+
+
+def test_paging_links_name_the_order_the_list_is_in(invoke, repo: Path):
+    invoke("init", "--no-hooks")
+    for n in range(51):
+        invoke("new", f"Issue {n:02d}")
+    with Served(repo) as server:
+        by_time = server.get("/r/repo/").text
+        assert "older →" in by_time
+        for sort in ("title", "priority"):
+            first = server.get(f"/r/repo/?sort={sort}").text
+            assert "next →" in first and "older →" not in first
+            second = server.get(f"/r/repo/?sort={sort}&page=2").text
+            assert "← previous" in second and "← newer" not in second
+
+
+# --- issue 26: nothing unauthenticated is read past the headers; no hang on git --------------
+
+def _rchar(pid: int) -> int:
+    with open(f"/proc/{pid}/io") as handle:
+        return next(int(line.split()[1]) for line in handle if line.startswith("rchar:"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="reads /proc/PID/io (Linux)")
+def test_a_huge_post_with_a_foreign_host_is_refused_after_its_headers(served: Served):
+    import socket
+
+    before = _rchar(served.pid)
+    sent = 0
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as sock:
+        sock.sendall(b"POST /r/repo/new HTTP/1.1\r\nHost: evil.example\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\n"
+                     b"Content-Length: 209715200\r\n\r\n")
+        chunk = b"x" * 65536
+        try:
+            while sent < 200 * 2**20:
+                sock.sendall(chunk)
+                sent += len(chunk)
+        except OSError:  # the server closed the connection: what it had not read is lost
+            pass
+        sock.settimeout(5)
+        try:
+            answer = sock.recv(200)
+        except OSError:
+            answer = b""
+    read = _rchar(served.pid) - before
+    assert sent < 200 * 2**20, "the server took the whole 200 MiB body"
+    assert read < 2 * 2**20, f"the server read {read:,} bytes of an unauthenticated request"
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 413"), answer
+    assert served.get("/r/repo/").status == 200  # and it still serves
+
+
+def test_slow_clients_cannot_starve_an_authenticated_one(repo: Path, issues, monkeypatch):
+    import socket
+    import time
+
+    monkeypatch.setenv("GIT_ISSUES_SERVE_REQUEST_TIMEOUT", "2")
+    with Served(repo) as server:
+        slow = []
+        try:
+            for _ in range(201):  # more than the server's connection limit
+                sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+                sock.sendall(b"GET / HTTP/1.1\r\nX-Slow: ")  # and never the end of it
+                slow.append(sock)
+            started = time.monotonic()
+            for _ in range(4):  # keep trickling, as a slowloris does
+                for sock in slow:
+                    try:
+                        sock.send(b"a")
+                    except OSError:
+                        pass
+                time.sleep(0.5)
+            reply = server.get("/r/repo/")
+            waited = time.monotonic() - started
+        finally:
+            for sock in slow:
+                sock.close()
+    assert reply.status == 200
+    assert waited < 15, f"an authenticated request waited {waited:.1f} s"
+
+
+def test_a_fifo_at_git_head_is_an_error_page_not_a_hung_worker(repo: Path, issues, monkeypatch):
+    import os
+    import time
+
+    monkeypatch.setenv("GIT_ISSUES_SERVE_GIT_TIMEOUT", "2")
+    with Served(repo) as server:
+        assert server.get("/r/repo/").status == 200
+        head = repo / ".git" / "HEAD"
+        saved = head.read_bytes()
+        head.unlink()
+        os.mkfifo(head)
+        try:
+            started = time.monotonic()
+            reply = server.get("/r/repo/")
+            waited = time.monotonic() - started
+        finally:
+            head.unlink()
+            head.write_bytes(saved)
+        assert reply.status in (400, 500) and "did not answer within 2 s" in reply.text
+        assert waited < 10
+        assert server.get("/r/repo/").status == 200  # the worker is free again
+
+
+def test_a_repository_moved_away_is_named_not_blamed_on_git(tmp_path: Path, repo: Path,
+                                                            issues):
+    with Served(repo, cwd=tmp_path) as server:
+        moved = repo.with_name("moved-away")
+        repo.rename(moved)
+        try:
+            reply = server.get("/r/repo/")
+        finally:
+            moved.rename(repo)
+    assert reply.status in (400, 404)
+    assert "does not exist" in reply.text and "git is not installed" not in reply.text
+
+
+@pytest.mark.parametrize("target", ["file", "missing", "outside"])
+def test_serve_of_a_path_that_is_no_repository_is_one_line(run, tmp_path: Path, target: str):
+    path = {"file": tmp_path / "a-file", "missing": tmp_path / "no" / "such",
+            "outside": tmp_path / "plain-folder"}[target]
+    if target == "file":
+        path.write_text("x")
+    if target == "outside":
+        path.mkdir()
+    proc = run("serve", str(path), "--no-open", "--port", "0", check=False)
+    assert proc.returncode in (1, 2)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and str(path) in lines[0], lines
+    assert "Traceback" not in proc.stderr and "git is not installed" not in proc.stderr
+
+
+def test_a_title_over_256_characters_is_refused_with_the_text_kept(served: Served, repo: Path):
+    form_page = served.get("/r/repo/new")
+    assert 'maxlength="256"' in form_page.text
+    long_title = "x" * 257
+    reply = served.post("/r/repo/new", {"csrf": form_page.field("csrf"), "title": long_title,
+                                        "body": "my typed text"})
+    assert reply.status == 400 and "256" in reply.text
+    assert long_title in reply.text and "my typed text" in reply.text
+    assert not [p for p in (repo / ".issues").glob("*.yml")
+                if long_title in p.read_text()]

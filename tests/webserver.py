@@ -56,8 +56,8 @@ class Served:
         self.url = line
         parts = urlsplit(line)
         self.port = parts.port
-        self.token = dict(p.split("=", 1) for p in parts.query.split("&"))["token"]
-        self.cookie = f"git_issues_{self.port}={self.token}"
+        self.base = parts.path.rstrip("/")  # /t/<token>: every authorised path starts so
+        self.token = self.base.rsplit("/", 1)[-1]
         self.host = f"127.0.0.1:{self.port}"
         return self
 
@@ -79,12 +79,13 @@ class Served:
         return self.proc.pid
 
     def request(self, method: str, path: str, *, form: dict | None = None,
-                cookie: bool = True, host: str | None = None,
+                auth: bool = True, host: str | None = None,
                 headers: dict[str, str] | None = None) -> Response:
-        """One request over a kept-alive connection (reopened if the server closed it)."""
+        """One request over a kept-alive connection (reopened if the server closed it);
+        ``auth`` puts the token's prefix before ``path``, as the printed URL does."""
         sent = {"Host": host or self.host, **(headers or {})}
-        if cookie:
-            sent["Cookie"] = self.cookie
+        if auth:
+            path = self.base + path
         body = None
         if form is not None:
             body = urlencode(form)

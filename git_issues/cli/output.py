@@ -8,12 +8,13 @@ output (``show``, ``log``) goes through git's pager, on a terminal only.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sys
 from typing import Any
 
 import click
+
+from git_issues.visible import visible  # noqa: F401 - the CLI's name for it
 
 STATE_COLOURS = {"open": "green", "closed": "magenta"}
 PRIORITY_COLOURS = {0: "red", 1: "yellow"}
@@ -63,28 +64,6 @@ TITLE_MIN = 30  # below this the title is unreadable: columns go before it shrin
 # and the title always stay (as in ``gh issue list``).
 SHRINK = ({"LABELS": 20, "ASSIGNEES": 16}, {"LABELS": 12, "ASSIGNEES": 10})
 DROP = ("CREATED", "ASSIGNEES", "LABELS", "PRI", "STATUS")
-
-# Characters that would act on the terminal instead of being shown: C0 and C1 controls
-# (an escape sequence can move the cursor or retitle the window), line and paragraph
-# separators, and the bidirectional marks, embeddings, overrides and isolates that can
-# make text read differently from what it holds (U+202E turns 'exe.txt' around).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
-_MULTILINE_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f"
-                               "\u2028-\u202e\u2066-\u2069]")
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return " " if code == 9 else f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def visible(text: str, *, multiline: bool = False) -> str:
-    """``text`` as a terminal may show it: a tab becomes a space and every other
-    control or bidirectional character its escape (``\\x1b``, ``\\u202e``), so a
-    title can neither break a row nor disguise itself.  ``multiline``: a body,
-    whose newlines and tabs are kept."""
-    return (_MULTILINE_UNSAFE if multiline else _UNSAFE).sub(_escape, text)
-
 
 def table_text(rows: list[dict[str, Any]], shown_ids: dict[str, str] | None = None) -> str:
     """The aligned table a terminal shows, header first, every row within its width.

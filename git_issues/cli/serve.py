@@ -1,4 +1,4 @@
-"""Command: ``serve``, the issues in a browser (the ``web`` extra)."""
+"""Command: ``serve``, the issues in a browser (its libraries are imported only here)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def serve(paths: tuple[str, ...], host: str, port: int, no_open: bool) -> None:
     try:
         from git_issues.web.server import serve as run_server
     except ImportError as exc:
-        raise GitIssuesError(f"serve needs the web extra ({exc.name} is missing): "
-                             "pip install 'git-issues-cli[web]'") from None
+        raise GitIssuesError(f"serve needs {exc.name}, which is missing from this "
+                             "installation: reinstall git-issues-cli (pipx reinstall "
+                             "git-issues-cli, or sh scripts/install in a clone)") from None
     run_server(list(paths), host, port, open_browser=not no_open)

@@ -8,6 +8,7 @@ sent, so an engine, a connection or a git process never outlives a request.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,8 +19,10 @@ from urllib.parse import urlencode
 from flask import Flask, Response, abort, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from git_issues import gitutil
 from git_issues.errors import GitIssuesError
 from git_issues.store import StaleWriteError
+from git_issues.visible import visible
 from git_issues.web import actions, views
 from git_issues.web.markdown import render as markdown
 from git_issues.web.security import HEADERS, Guard
@@ -51,19 +54,59 @@ def name_repos(paths: list[Path]) -> list[Repo]:
     return repos
 
 
+AUTHORISED = "git_issues.authorised"  # the WSGI environ's mark of a right token
+GIT_LIMIT_ENV, GIT_LIMIT = "GIT_ISSUES_SERVE_GIT_TIMEOUT", 30.0
+
+
+class Capability:
+    """WSGI middleware: a path under ``/t/<token>`` is authorised and the prefix moves
+    to SCRIPT_NAME, so the routes see ``/r/...`` and ``request.script_root`` is the
+    prefix every link and redirect of the page starts with."""
+
+    def __init__(self, app: Any, guard: Guard, git_limit: float) -> None:
+        self.app, self.guard, self.git_limit = app, guard, git_limit
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        rest = self.guard.strip(environ.get("PATH_INFO", ""))
+        environ[AUTHORISED] = rest is not None
+        if rest is not None:
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + self.guard.prefix
+            environ["PATH_INFO"] = rest
+        with gitutil.time_limit(self.git_limit):  # no git call holds a worker forever
+            return self.app(environ, start_response)
+
+
+def git_limit() -> float:
+    """Seconds each git call of a request may take (``GIT_ISSUES_SERVE_GIT_TIMEOUT``,
+    read when the app is made, for this run only)."""
+    try:
+        return max(float(os.environ.get(GIT_LIMIT_ENV) or GIT_LIMIT), 0.1)
+    except ValueError:
+        return GIT_LIMIT
+
+
 def create_app(repos: list[Repo], guard: Guard) -> Flask:
     app = Flask("git_issues.web", root_path=str(HERE), static_folder="static",
                 template_folder="templates")
+    app.wsgi_app = Capability(app.wsgi_app, guard, git_limit())  # type: ignore[method-assign]
     app.config["MAX_CONTENT_LENGTH"] = MAX_FORM
     app.jinja_env.autoescape = True  # every template, whatever its name ends with
+    app.jinja_env.finalize = _shown
     app.jinja_env.filters["markdown"] = markdown
     app.jinja_env.globals.update(csrf=guard.csrf, priority=_priority)
+    app.context_processor(lambda: {"base": request.script_root})
     by_name = {repo.name: repo for repo in repos}
     _guard(app, guard)
     _errors(app)
     _read_routes(app, repos, by_name)
     _write_routes(app, by_name)
     return app
+
+
+def _shown(value: Any) -> Any:
+    """Every plain text a template prints, with controls and bidirectional overrides
+    escaped (a title with U+202E would read backwards); rendered Markdown is Markup."""
+    return visible(value) if type(value) is str else value
 
 
 def _priority(value: int | None) -> str:
@@ -76,15 +119,13 @@ def _guard(app: Flask, guard: Guard) -> None:
         if not guard.host_ok(request.headers.get("Host")):
             abort(400, "this server answers only to the address it printed")
         token = request.args.get("token")
-        if token is not None:
+        if token is not None:  # the URL an older version printed: to the token's path
             if request.method != "GET" or not guard.token_ok(token):
                 abort(403)
             rest = [(k, v) for k, v in request.args.items(multi=True) if k != "token"]
-            response = redirect(request.path + ("?" + urlencode(rest) if rest else ""), 303)
-            response.set_cookie(guard.cookie, guard.token, httponly=True, samesite="Strict",
-                                path="/")
-            return response
-        if not guard.token_ok(request.cookies.get(guard.cookie)):
+            return redirect(guard.prefix + request.path +
+                            ("?" + urlencode(rest) if rest else ""), 303)
+        if not request.environ.get(AUTHORISED):
             abort(403)
         if request.method not in ("GET", "HEAD"):
             if not guard.origin_ok(request.headers.get("Origin")) \
@@ -151,7 +192,7 @@ def _read_routes(app: Flask, repos: list[Repo], by_name: dict[str, Repo]) -> Non
     @app.get("/")
     def start() -> Any:
         if len(repos) == 1:
-            return redirect(f"/r/{repos[0].name}/", 303)
+            return redirect(_here(f"/r/{repos[0].name}/"), 303)
         return render_template("start.html", repos=[_summary(r) for r in repos], repo=None)
 
     @app.get("/favicon.ico")
@@ -265,7 +306,7 @@ def _write_routes(app: Flask, by_name: dict[str, Repo]) -> None:
                 page = views.issue_page(ws, issue_id)
                 return render_template("edit.html", page=page, form=form, error=str(exc),
                                        **_context(ws, name)), 400
-        return redirect(f"/r/{name}/issues/{issue_id}?done=edited", 303)
+        return redirect(_here(f"/r/{name}/issues/{issue_id}?done=edited"), 303)
 
     @app.post("/r/<name>/new")
     def new(name: str) -> Any:
@@ -276,7 +317,7 @@ def _write_routes(app: Flask, by_name: dict[str, Repo]) -> None:
             except GitIssuesError as exc:
                 return render_template("new.html", templates=views.templates(ws), chosen="",
                                        form=form, error=str(exc), **_context(ws, name)), 400
-        return redirect(f"/r/{name}/issues/{created.id}?done=created", 303)
+        return redirect(_here(f"/r/{name}/issues/{created.id}?done=created"), 303)
 
 
 def _write(by_name: dict[str, Repo], name: str, issue_id: str, form: dict[str, str],
@@ -289,4 +330,9 @@ def _write(by_name: dict[str, Repo], name: str, issue_id: str, form: dict[str, s
             return _issue_response(ws, name, issue_id, status=409, error=str(exc), kept=form)
         except GitIssuesError as exc:
             return _issue_response(ws, name, issue_id, status=400, error=str(exc), kept=form)
-    return redirect(f"/r/{name}/issues/{issue_id}?done={done}", 303)
+    return redirect(_here(f"/r/{name}/issues/{issue_id}?done={done}"), 303)
+
+
+def _here(path: str) -> str:
+    """An app path as the browser must ask for it: under the token's prefix."""
+    return request.script_root + path

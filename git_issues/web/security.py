@@ -3,9 +3,12 @@
 The server listens on a port any local user (and any web page the user opens)
 can reach, so every request must prove it comes from whoever ran ``serve``:
 
-- the access token printed with the URL, exchanged on the first visit for an
-  HttpOnly, SameSite=Strict cookie (a cookie is not scoped by port, so its
-  name carries the port);
+- the access token, carried in the path of every URL (``/t/<token>/...``) and
+  never in a cookie: a browser sends a host's cookies to *every* port of that
+  host, so a link to ``http://127.0.0.1:9999/`` in an issue body, or a typed
+  one, would hand a cookie to whatever listens there.  A path goes only where
+  its URL points, and the Referrer-Policy keeps the URL from other origins
+  (another port is another origin);
 - a Host header naming the address served, so a DNS-rebinding page (evil.example
   resolving to 127.0.0.1) is refused even though its requests reach the port;
 - a CSRF token in every form, checked on every POST; nothing writes on GET;
@@ -19,6 +22,7 @@ import ipaddress
 import secrets
 
 LOOPBACK_NAMES = ("localhost",)
+CAPABILITY = "/t/"  # the access token's place in every path: /t/<token>/...
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 HEADERS = {
@@ -75,7 +79,7 @@ class Guard:
         self.token = token or secrets.token_urlsafe(32)
         self.csrf = secrets.token_urlsafe(32)
         self.port = port
-        self.cookie = f"git_issues_{port}"
+        self.prefix = f"{CAPABILITY}{self.token}"  # every URL of the app starts with it
         names = {url_host(host), url_host(public_name(host)).lower()}
         if is_loopback(host) or is_wildcard(host):
             names |= {"localhost", "127.0.0.1", "[::1]"}
@@ -86,6 +90,13 @@ class Guard:
 
     def token_ok(self, value: str | None) -> bool:
         return bool(value) and hmac.compare_digest(value.encode(), self.token.encode())
+
+    def strip(self, path: str) -> str | None:
+        """The path after a right ``/t/<token>`` prefix ('/' at least); None without one."""
+        if not path.startswith(CAPABILITY):
+            return None
+        token, _, rest = path[len(CAPABILITY):].partition("/")
+        return "/" + rest if self.token_ok(token) else None
 
     def csrf_ok(self, value: str | None) -> bool:
         return bool(value) and hmac.compare_digest(value.encode(), self.csrf.encode())

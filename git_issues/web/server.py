@@ -7,14 +7,27 @@ pip on a developer's machine can count on.
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
 from typing import IO, Any
 
 from git_issues.errors import GitIssuesError
+from git_issues.web.app import MAX_FORM
 from git_issues.web.security import Guard, is_loopback, public_name, url_host
 
 THREADS = 4
+# What a client may send before the app (and so the Host and token checks) sees it.
+# waitress reads a whole request, body included, before calling the app: the body
+# is capped at the app's own 1 MiB, so a 200 MiB POST is refused after its headers.
+MAX_HEADERS = 64 * 1024
+IDLE_TIMEOUT = 30  # s a kept-alive connection may sit idle
+# s a request may take to arrive whole (``GIT_ISSUES_SERVE_REQUEST_TIMEOUT``): a
+# client trickling its headers a byte at a time is cut off then, so slow clients
+# cannot hold every connection; checked every ``SWEEP`` seconds.
+REQUEST_TIMEOUT, SWEEP = 10.0, 1.0
+CONNECTIONS = 200
 
 
 class Server:
@@ -31,15 +44,19 @@ class Server:
             # The app is made after binding (the Host check needs the real port),
             # so the server starts with a placeholder that is swapped before serving.
             late = _Late()
-            self.wsgi = create_server(late, host=host, port=port, threads=THREADS,
-                                      ident="git-issues", clear_untrusted_proxy_headers=True)
+            self.wsgi = create_server(
+                late, host=host, port=port, threads=THREADS, ident="git-issues",
+                clear_untrusted_proxy_headers=True, max_request_body_size=MAX_FORM,
+                max_request_header_size=MAX_HEADERS, channel_timeout=IDLE_TIMEOUT,
+                cleanup_interval=SWEEP, connection_limit=CONNECTIONS)
+            _cut_slow_requests(self.wsgi, _seconds(REQUEST_TIMEOUT_ENV, REQUEST_TIMEOUT))
         except OSError as exc:
             raise GitIssuesError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
         bound = self.wsgi.effective_port
         self.guard = Guard(host, bound, self.guard.token)
         late.app = create_app(repos, self.guard)
         self.port = bound
-        self.url = f"http://{url_host(public_name(host))}:{bound}/?token={self.guard.token}"
+        self.url = f"http://{url_host(public_name(host))}:{bound}{self.guard.prefix}/"
 
     def run(self) -> None:
         try:
@@ -49,6 +66,47 @@ class Server:
 
     def close(self) -> None:
         self.wsgi.close()
+
+
+REQUEST_TIMEOUT_ENV = "GIT_ISSUES_SERVE_REQUEST_TIMEOUT"
+
+
+def _seconds(name: str, default: float) -> float:
+    """A number of seconds from the environment, read for this server run only."""
+    try:
+        return max(float(os.environ.get(name) or default), 0.1)
+    except ValueError:
+        return default
+
+
+def _cut_slow_requests(server: Any, limit: float) -> None:
+    """Close a connection whose request has been arriving for longer than ``limit``.
+
+    waitress closes only *idle* connections, and a byte every few seconds is not
+    idle: 101 such clients held every connection of the server.  Its periodic
+    sweep is extended to cut them, and its channels note when a request began.
+    """
+    from waitress.channel import HTTPChannel
+
+    class Channel(HTTPChannel):
+        started = 0.0
+
+        def received(self, data: bytes) -> bool:
+            if self.request is None:
+                self.started = time.time()  # the first bytes of a request
+            return super().received(data)
+
+    sweep = server.maintenance
+
+    def maintenance(now: float) -> None:
+        sweep(now)
+        for channel in list(server.active_channels.values()):
+            if channel.request is not None and not channel.requests \
+                    and now - getattr(channel, "started", now) > limit:
+                channel.will_close = True
+
+    server.channel_class = Channel
+    server.maintenance = maintenance
 
 
 class _Late:
@@ -66,6 +124,9 @@ def check_paths(paths: list[str]) -> list[Path]:
 
     roots: list[Path] = []
     for path in paths or ["."]:
+        if not Path(path).is_dir():
+            what = "is not a folder" if Path(path).exists() else "does not exist"
+            raise GitIssuesError(f"{path} {what}: serve takes the folders of repositories")
         with open_workspace(Path(path)) as ws:
             root = ws.root.resolve()
         if root not in roots:
