@@ -92,6 +92,9 @@ class StandIn:
         # Seconds before each answer, or a function of the request's path and query
         # that gives them (one page slower than the others, say).
         self.delay: float | Callable[[str], float] = 0.0
+        # Called with "POST /path" (or PATCH) before a write is applied; it may sleep
+        # or kill the client, so a crash test lands between two of sync's writes.
+        self.write_delay: Callable[[str], None] | None = None
         self.url = ""
         self.lock = threading.Lock()
         self.login = "octocat"  # the token's owner, for GET /user
@@ -207,6 +210,8 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         payload = json.loads(self.rfile.read(length) or b"{}")
         stand_in.requests.append((f"{method} {self.path}", self.headers.get("Authorization")))
+        if callable(stand_in.write_delay):  # before the write is done: a kill lands between
+            stand_in.write_delay(f"{method} {self.path}")
         if self._refused(stand_in, f"{method} {self.path}"):
             return None
         if stand_in.read_only:

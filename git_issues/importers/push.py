@@ -373,6 +373,7 @@ class SyncImporter(Importer):
         self.seen_comments.update(row[0] for row in comments)
         if number not in self.known and self._adopt(item):
             return
+        self._base_of_our_own(item)
         old = copy.deepcopy(self.state.issues.get(number))
         self._remote = remote_values(item)
         super()._one_issue(item, comments)
@@ -409,6 +410,19 @@ class SyncImporter(Importer):
         self.state.record(number, issue.id, as_base(remote_values(item)))
         self.pushed.adopted += 1
         return True
+
+    def _base_of_our_own(self, item: dict[str, Any]) -> None:
+        """A known issue with no last-synced values that this tool created (its body
+        carries the local issue's marker): a push killed after writing the number
+        back but before saving the state.  GitHub holds what was sent, so its values
+        are the base: without one, every field the push decorated (the attribution
+        line, the marker) would read as changed on both sides."""
+        number = item["number"]
+        if self.state.base(number) is not None:
+            return
+        match = MARKER_RE.search(str(item.get("body") or ""))
+        if match is not None and match[1] == self.known.get(number):
+            self.state.record(number, match[1], as_base(remote_values(item)))
 
     def _conflict(self, issue: Issue, field: str, mine: Any, theirs: Any, number: int) -> None:
         settle = self.settles(issue.id)
