@@ -202,3 +202,14 @@ def test_show_on_a_terminal_escapes_bidirectional_overrides(run, repo):
     assert screen.startswith("Evil \\u202etxt.exe  #")
     assert "labels: la\\u202eb" in screen and "\tindented \\u2066isolated\\u2069" in screen
     assert "\u202e" in run("show", issue_id).stdout  # piped: as written
+
+
+def test_a_column_no_issue_fills_takes_no_room_from_the_title(run, repo):
+    """The README's one issue at 80 columns: no one is assigned, so the empty
+    ASSIGNEES column must not cut 'Engine cache leaks file descriptors'."""
+    run("new", "Engine cache leaks file descriptors", "-l", "bug", "-p", "1")
+    code, screen = on_terminal(repo, "ls", env={"COLUMNS": "80"})
+    assert code == 0
+    header = next(line for line in screen.splitlines() if line.startswith("ID "))
+    assert "ASSIGNEES" not in header and "CREATED" in header
+    assert "Engine cache leaks file descriptors  bug" in screen

@@ -93,7 +93,9 @@ def table_text(rows: list[dict[str, Any]], shown_ids: dict[str, str] | None = No
         return text + " " * (room - width(text))
 
     cells = [_cells(row, shown_ids or {}) for row in rows]
-    natural = {name: max(width(name), *(width(c[name]) for c in cells)) for name in HEADER}
+    # A column no row fills takes no room: its header alone would cut the title.
+    shown = [name for name in HEADER if name in ("ID", "TITLE") or any(c[name] for c in cells)]
+    natural = {name: max(width(name), *(width(c[name]) for c in cells)) for name in shown}
     widths = column_widths(natural, shutil.get_terminal_size((100, 24)).columns)
     lines = ["  ".join(style(fit(name, w), bold=True) for name, w in widths.items()).rstrip()]
     for row, cell in zip(rows, cells, strict=True):
