@@ -346,16 +346,12 @@ def test_paging_links_name_the_order_the_list_is_in(invoke, repo: Path):
 
 # --- issue 26: nothing unauthenticated is read past the headers; no hang on git --------------
 
-def _rchar(pid: int) -> int:
-    with open(f"/proc/{pid}/io") as handle:
-        return next(int(line.split()[1]) for line in handle if line.startswith("rchar:"))
-
-
-@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="reads /proc/PID/io (Linux)")
 def test_a_huge_post_with_a_foreign_host_is_refused_after_its_headers(served: Served):
     import socket
 
-    before = _rchar(served.pid)
+    # What the client got into the socket bounds what the server read: it is the
+    # server's reads plus the two kernels' buffers (a few MiB).  /proc/PID/io's rchar
+    # cannot measure it: it does not count reads from sockets.
     sent = 0
     with socket.create_connection(("127.0.0.1", served.port), timeout=10) as sock:
         sock.sendall(b"POST /r/repo/new HTTP/1.1\r\nHost: evil.example\r\n"
@@ -373,9 +369,7 @@ def test_a_huge_post_with_a_foreign_host_is_refused_after_its_headers(served: Se
             answer = sock.recv(200)
         except OSError:
             answer = b""
-    read = _rchar(served.pid) - before
-    assert sent < 200 * 2**20, "the server took the whole 200 MiB body"
-    assert read < 2 * 2**20, f"the server read {read:,} bytes of an unauthenticated request"
+    assert sent < 16 * 2**20, f"the server took {sent:,} bytes of an unauthenticated body"
     assert answer == b"" or answer.startswith(b"HTTP/1.1 413"), answer
     assert served.get("/r/repo/").status == 200  # and it still serves
 
