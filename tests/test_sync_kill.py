@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import GIT_ISSUES, git
 from github_standin import Repo, StandIn, make_issue, serving
 
@@ -37,6 +38,10 @@ def github() -> Iterator[StandIn]:
 def env(github: StandIn) -> dict[str, str]:
     return {**os.environ, "GITHUB_API_URL": github.url, "GITHUB_TOKEN": TOKEN, "GH_TOKEN": "",
             "GIT_ISSUES_SYNC_PACE": "0"}
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def created_on_github(github: StandIn) -> list[str]:
@@ -96,3 +101,72 @@ def test_a_killed_push_is_finished_by_the_rerun_and_no_clone_duplicates(
     assert proc.returncode == 0 and "conflict" not in proc.stderr, proc.stderr
     assert "created 0" in proc.stderr and "comments 0" in proc.stderr, proc.stderr
     assert created_on_github(github) == sorted(f"Local {n}" for n in range(LOCAL))
+
+
+def killed_at_a_close(repo: Path, github: StandIn, patches: int) -> None:
+    """Run ``sync`` and ``kill -9`` it as GitHub receives its ``patches``-th PATCH: the
+    close of an issue it has just created and whose number it has written back, the
+    sync state not saved yet (for the last issue: just before the save)."""
+    seen = 0
+    killed = threading.Event()
+
+    def kill_there(target: str) -> None:
+        nonlocal seen
+        if not target.startswith("PATCH ") or killed.is_set():
+            return
+        seen += 1
+        if seen == patches:
+            os.kill(proc.pid, signal.SIGKILL)
+            killed.set()
+            time.sleep(0.1)
+
+    github.write_delay = kill_there
+    proc = subprocess.Popen([GIT_ISSUES, "sync", "github", REPO], cwd=repo, env=env(github),
+                            stderr=subprocess.PIPE, text=True)
+    proc.communicate(timeout=120)
+    github.write_delay = None
+    assert killed.is_set() and proc.returncode == -signal.SIGKILL
+
+
+def local_titles(repo: Path) -> list[str]:
+    return sorted(yaml.safe_load(p.read_text())["title"] for p in (repo / ".issues").glob("*.yml")
+                  if p.name != "config.yml")
+
+
+@pytest.mark.parametrize("patches", [1, LOCAL // 2, LOCAL],
+                         ids=["after-first-post", "midway", "after-last-post"])
+def test_an_edit_on_github_after_a_killed_push_is_pulled_not_overwritten(
+        run, repo: Path, github: StandIn, patches: int):
+    """The numbers written back carry, in the journal, the values GitHub answered as
+    their base: a title edited on GitHub after the kill is pulled by the rerun (with
+    GitHub's current values as the base the push would send the old title back)."""
+    run("init")
+    for n in range(LOCAL):
+        issue_id = run("new", f"Local {n}", "-m", f"Body {n}").stdout.strip()
+        run("close", issue_id)
+    git(repo, "commit", "-q", "-m", "local issues")
+
+    killed_at_a_close(repo, github, patches)
+    for issue in github.repos[REPO].issues:
+        if issue["number"] != 1:
+            issue.update(title=f"{issue['title']} (edited on GitHub)", updated_at=_now())
+    edited = sorted(i["title"] for i in github.repos[REPO].issues if i["number"] != 1)
+    assert len(edited) == patches
+    for _ in range(2):
+        proc = run("sync", "github", REPO, env=env(github), check=False)
+        assert proc.returncode == 0 and "conflict" not in proc.stderr, proc.stderr
+    on_github = created_on_github(github)
+    assert len(on_github) == LOCAL  # each once
+    assert set(edited) <= set(on_github)  # the edits made on GitHub stay there
+    assert local_titles(repo) == sorted([*on_github, "From GitHub"])
+    assert all(i["state"] == "closed" for i in github.repos[REPO].issues if i["number"] != 1)
+    status = git(repo, "status", "--porcelain", "--untracked-files=all", ".issues").splitlines()
+    assert [line for line in status if line[1] != " "] == [], status  # nothing unstaged
+
+    git(repo, "commit", "-q", "-m", "sync")
+    clone = repo.parent / "clone"
+    git(repo.parent, "clone", "-q", str(repo), str(clone))
+    proc = run("sync", "github", REPO, env=env(github), cwd=clone, check=False)
+    assert proc.returncode == 0 and "conflict" not in proc.stderr, proc.stderr
+    assert "created 0, updated 0" in proc.stderr, proc.stderr
+    assert created_on_github(github) == on_github
