@@ -170,3 +170,21 @@ def test_an_edit_on_github_after_a_killed_push_is_pulled_not_overwritten(
     assert proc.returncode == 0 and "conflict" not in proc.stderr, proc.stderr
     assert "created 0, updated 0" in proc.stderr, proc.stderr
     assert created_on_github(github) == on_github
+
+
+def test_a_push_only_rerun_keeps_the_killed_run_s_bases(run, repo: Path, github: StandIn):
+    """``--push-only`` finishes a killed run too (no pull to read the journal): the
+    bases it meant to remember are taken, so GitHub's edit is not sent back over."""
+    run("init")
+    for n in range(4):
+        run("close", run("new", f"Local {n}", "-m", f"Body {n}").stdout.strip())
+    git(repo, "commit", "-q", "-m", "local issues")
+    killed_at_a_close(repo, github, 2)
+    for issue in github.repos[REPO].issues:
+        if issue["number"] != 1:
+            issue.update(title=f"{issue['title']} (edited on GitHub)", updated_at=_now())
+    edited = created_on_github(github)
+    proc = run("sync", "github", REPO, "--push-only", env=env(github), check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert set(edited) <= set(created_on_github(github))
+    assert len(created_on_github(github)) == 4

@@ -582,7 +582,7 @@ class Pusher:
         with (DryWriter(self.ws) if self.dry_run else Writer(self.ws)) as writer:
             self.writer = writer
             for number, entry in writer.recovered.get(self.state.shown, {}).items():
-                self.state.issues.keep(number, entry)  # a killed run's (--no-pull)
+                self.state.issues.keep(number, entry)  # a killed run's (--push-only)
             try:
                 for index, issue_id in enumerate(ids):
                     try:
