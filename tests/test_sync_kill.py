@@ -49,18 +49,20 @@ def created_on_github(github: StandIn) -> list[str]:
     return sorted(i["title"] for i in github.repos[REPO].issues if i["number"] != 1)
 
 
-def killed_sync(repo: Path, github: StandIn, after_posts: int) -> None:
-    """Run ``sync`` and ``kill -9`` it as GitHub receives its ``after_posts``-th POST
-    (that POST is then applied: GitHub has the issue, the client never hears of it)."""
-    posts = 0
+def killed_sync(repo: Path, github: StandIn, after: int, method: str = "POST") -> None:
+    """Run ``sync`` and ``kill -9`` it as GitHub receives its ``after``-th ``method``
+    (that write is then applied: GitHub has it, the client never hears of it).  A
+    PATCH here is the close of an issue just created and its number written back,
+    the sync state not saved yet (for the last issue: just before the save)."""
+    seen = 0
     killed = threading.Event()
 
     def kill_there(target: str) -> None:
-        nonlocal posts
-        if not target.startswith("POST ") or killed.is_set():
+        nonlocal seen
+        if not target.startswith(f"{method} ") or killed.is_set():
             return
-        posts += 1
-        if posts == after_posts:
+        seen += 1
+        if seen == after:
             os.kill(proc.pid, signal.SIGKILL)
             killed.set()
             time.sleep(0.1)
@@ -103,31 +105,6 @@ def test_a_killed_push_is_finished_by_the_rerun_and_no_clone_duplicates(
     assert created_on_github(github) == sorted(f"Local {n}" for n in range(LOCAL))
 
 
-def killed_at_a_close(repo: Path, github: StandIn, patches: int) -> None:
-    """Run ``sync`` and ``kill -9`` it as GitHub receives its ``patches``-th PATCH: the
-    close of an issue it has just created and whose number it has written back, the
-    sync state not saved yet (for the last issue: just before the save)."""
-    seen = 0
-    killed = threading.Event()
-
-    def kill_there(target: str) -> None:
-        nonlocal seen
-        if not target.startswith("PATCH ") or killed.is_set():
-            return
-        seen += 1
-        if seen == patches:
-            os.kill(proc.pid, signal.SIGKILL)
-            killed.set()
-            time.sleep(0.1)
-
-    github.write_delay = kill_there
-    proc = subprocess.Popen([GIT_ISSUES, "sync", "github", REPO], cwd=repo, env=env(github),
-                            stderr=subprocess.PIPE, text=True)
-    proc.communicate(timeout=120)
-    github.write_delay = None
-    assert killed.is_set() and proc.returncode == -signal.SIGKILL
-
-
 def local_titles(repo: Path) -> list[str]:
     return sorted(yaml.safe_load(p.read_text())["title"] for p in (repo / ".issues").glob("*.yml")
                   if p.name != "config.yml")
@@ -146,7 +123,7 @@ def test_an_edit_on_github_after_a_killed_push_is_pulled_not_overwritten(
         run("close", issue_id)
     git(repo, "commit", "-q", "-m", "local issues")
 
-    killed_at_a_close(repo, github, patches)
+    killed_sync(repo, github, patches, "PATCH")
     for issue in github.repos[REPO].issues:
         if issue["number"] != 1:
             issue.update(title=f"{issue['title']} (edited on GitHub)", updated_at=_now())
@@ -179,7 +156,7 @@ def test_a_push_only_rerun_keeps_the_killed_run_s_bases(run, repo: Path, github:
     for n in range(4):
         run("close", run("new", f"Local {n}", "-m", f"Body {n}").stdout.strip())
     git(repo, "commit", "-q", "-m", "local issues")
-    killed_at_a_close(repo, github, 2)
+    killed_sync(repo, github, 2, "PATCH")
     for issue in github.repos[REPO].issues:
         if issue["number"] != 1:
             issue.update(title=f"{issue['title']} (edited on GitHub)", updated_at=_now())
