@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import GIT_ISSUES, git
 from github_standin import Repo, StandIn, make_issue, serving
 
@@ -39,23 +40,29 @@ def env(github: StandIn) -> dict[str, str]:
             "GIT_ISSUES_SYNC_PACE": "0"}
 
 
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
 def created_on_github(github: StandIn) -> list[str]:
     """The titles of the issues the push created, once per GitHub issue (duplicates show)."""
     return sorted(i["title"] for i in github.repos[REPO].issues if i["number"] != 1)
 
 
-def killed_sync(repo: Path, github: StandIn, after_posts: int) -> None:
-    """Run ``sync`` and ``kill -9`` it as GitHub receives its ``after_posts``-th POST
-    (that POST is then applied: GitHub has the issue, the client never hears of it)."""
-    posts = 0
+def killed_sync(repo: Path, github: StandIn, after: int, method: str = "POST") -> None:
+    """Run ``sync`` and ``kill -9`` it as GitHub receives its ``after``-th ``method``
+    (that write is then applied: GitHub has it, the client never hears of it).  A
+    PATCH here is the close of an issue just created and its number written back,
+    the sync state not saved yet (for the last issue: just before the save)."""
+    seen = 0
     killed = threading.Event()
 
     def kill_there(target: str) -> None:
-        nonlocal posts
-        if not target.startswith("POST ") or killed.is_set():
+        nonlocal seen
+        if not target.startswith(f"{method} ") or killed.is_set():
             return
-        posts += 1
-        if posts == after_posts:
+        seen += 1
+        if seen == after:
             os.kill(proc.pid, signal.SIGKILL)
             killed.set()
             time.sleep(0.1)
@@ -96,3 +103,65 @@ def test_a_killed_push_is_finished_by_the_rerun_and_no_clone_duplicates(
     assert proc.returncode == 0 and "conflict" not in proc.stderr, proc.stderr
     assert "created 0" in proc.stderr and "comments 0" in proc.stderr, proc.stderr
     assert created_on_github(github) == sorted(f"Local {n}" for n in range(LOCAL))
+
+
+def local_titles(repo: Path) -> list[str]:
+    return sorted(yaml.safe_load(p.read_text())["title"] for p in (repo / ".issues").glob("*.yml")
+                  if p.name != "config.yml")
+
+
+@pytest.mark.parametrize("patches", [1, LOCAL // 2, LOCAL],
+                         ids=["after-first-post", "midway", "after-last-post"])
+def test_an_edit_on_github_after_a_killed_push_is_pulled_not_overwritten(
+        run, repo: Path, github: StandIn, patches: int):
+    """The numbers written back carry, in the journal, the values GitHub answered as
+    their base: a title edited on GitHub after the kill is pulled by the rerun (with
+    GitHub's current values as the base the push would send the old title back)."""
+    run("init")
+    for n in range(LOCAL):
+        issue_id = run("new", f"Local {n}", "-m", f"Body {n}").stdout.strip()
+        run("close", issue_id)
+    git(repo, "commit", "-q", "-m", "local issues")
+
+    killed_sync(repo, github, patches, "PATCH")
+    for issue in github.repos[REPO].issues:
+        if issue["number"] != 1:
+            issue.update(title=f"{issue['title']} (edited on GitHub)", updated_at=_now())
+    edited = sorted(i["title"] for i in github.repos[REPO].issues if i["number"] != 1)
+    assert len(edited) == patches
+    for _ in range(2):
+        proc = run("sync", "github", REPO, env=env(github), check=False)
+        assert proc.returncode == 0 and "conflict" not in proc.stderr, proc.stderr
+    on_github = created_on_github(github)
+    assert len(on_github) == LOCAL  # each once
+    assert set(edited) <= set(on_github)  # the edits made on GitHub stay there
+    assert local_titles(repo) == sorted([*on_github, "From GitHub"])
+    assert all(i["state"] == "closed" for i in github.repos[REPO].issues if i["number"] != 1)
+    status = git(repo, "status", "--porcelain", "--untracked-files=all", ".issues").splitlines()
+    assert [line for line in status if line[1] != " "] == [], status  # nothing unstaged
+
+    git(repo, "commit", "-q", "-m", "sync")
+    clone = repo.parent / "clone"
+    git(repo.parent, "clone", "-q", str(repo), str(clone))
+    proc = run("sync", "github", REPO, env=env(github), cwd=clone, check=False)
+    assert proc.returncode == 0 and "conflict" not in proc.stderr, proc.stderr
+    assert "created 0, updated 0" in proc.stderr, proc.stderr
+    assert created_on_github(github) == on_github
+
+
+def test_a_push_only_rerun_keeps_the_killed_run_s_bases(run, repo: Path, github: StandIn):
+    """``--push-only`` finishes a killed run too (no pull to read the journal): the
+    bases it meant to remember are taken, so GitHub's edit is not sent back over."""
+    run("init")
+    for n in range(4):
+        run("close", run("new", f"Local {n}", "-m", f"Body {n}").stdout.strip())
+    git(repo, "commit", "-q", "-m", "local issues")
+    killed_sync(repo, github, 2, "PATCH")
+    for issue in github.repos[REPO].issues:
+        if issue["number"] != 1:
+            issue.update(title=f"{issue['title']} (edited on GitHub)", updated_at=_now())
+    edited = created_on_github(github)
+    proc = run("sync", "github", REPO, "--push-only", env=env(github), check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert set(edited) <= set(created_on_github(github))
+    assert len(created_on_github(github)) == 4

@@ -405,9 +405,10 @@ class SyncImporter(Importer):
         number = item["number"]
         issue.origin["github"] = {"repo": self.repo, "number": number,
                                   "url": str(item.get("html_url") or "")}
-        self.writer.replace(issue, data)
+        entry = self.state.entry(number, issue.id, as_base(remote_values(item)))
+        self.writer.replace(issue, data, base=self.state.journal_base(number, entry))
         self.known[number] = issue.id
-        self.state.record(number, issue.id, as_base(remote_values(item)))
+        self.state.issues.keep(number, entry)
         self.pushed.adopted += 1
         return True
 
@@ -580,6 +581,8 @@ class Pusher:
         ids = sorted(set(self.ws.store.ids()) | set(self.overlay))
         with (DryWriter(self.ws) if self.dry_run else Writer(self.ws)) as writer:
             self.writer = writer
+            for number, entry in writer.recovered.get(self.state.shown, {}).items():
+                self.state.issues.keep(number, entry)  # a killed run's (--push-only)
             try:
                 for index, issue_id in enumerate(ids):
                     try:
@@ -669,9 +672,9 @@ class Pusher:
             key = minute(time.time())
             self.state.posted[key] = self.state.posted.get(key, 0) + 1
 
-    def _write(self, issue: Issue, data: bytes) -> bytes:
+    def _write(self, issue: Issue, data: bytes, base: state_mod.Base | None = None) -> bytes:
         assert self.writer is not None
-        self.writer.replace(issue, data)
+        self.writer.replace(issue, data, base)
         return canonical_text(issue).encode("utf-8")
 
     def _milestone_number(self, title: str | None) -> int | None:
@@ -706,7 +709,12 @@ class Pusher:
         number = item["number"]
         issue.origin["github"] = {"repo": self.repo, "number": number,
                                   "url": str(item.get("html_url") or "")}
-        data = self._write(issue, data)  # at once: nothing may create it twice
+        # At once, with what GitHub answered as its base in the journal: after a
+        # kill the rerun stages the number and remembers the base (an edit made on
+        # GitHub meanwhile is then pulled, not overwritten), and nothing creates
+        # the issue twice.
+        entry = self.state.entry(number, issue.id, as_base(remote_values(item)))
+        data = self._write(issue, data, self.state.journal_base(number, entry))
         if values["status"] != "open":
             item = self.client.send("PATCH", f"/repos/{self.repo}/issues/{number}",
                                     state_payload(values["status"]))
