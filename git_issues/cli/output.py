@@ -93,10 +93,9 @@ def table_text(rows: list[dict[str, Any]], shown_ids: dict[str, str] | None = No
         return text + " " * (room - width(text))
 
     cells = [_cells(row, shown_ids or {}) for row in rows]
-    # A column no row fills takes no room: its header alone would cut the title.
-    shown = [name for name in HEADER if name in ("ID", "TITLE") or any(c[name] for c in cells)]
-    natural = {name: max(width(name), *(width(c[name]) for c in cells)) for name in shown}
-    widths = column_widths(natural, shutil.get_terminal_size((100, 24)).columns)
+    natural = {name: max(width(name), *(width(c[name]) for c in cells)) for name in HEADER}
+    empty = {name for name in HEADER if not any(c[name] for c in cells)}
+    widths = column_widths(natural, shutil.get_terminal_size((100, 24)).columns, empty)
     lines = ["  ".join(style(fit(name, w), bold=True) for name, w in widths.items()).rstrip()]
     for row, cell in zip(rows, cells, strict=True):
         state = "open" if row["is_open"] else "closed"
@@ -121,16 +120,21 @@ def _cells(row: dict[str, Any], shown_ids: dict[str, str]) -> dict[str, str]:
     }
 
 
-def column_widths(natural: dict[str, int], columns: int) -> dict[str, int]:
+def column_widths(natural: dict[str, int], columns: int,
+                  empty: set[str] | frozenset[str] = frozenset()) -> dict[str, int]:
     """The columns to show and their widths, in ``HEADER`` order, within ``columns``.
 
     ``natural``: the width each column's widest cell needs.  Plans go from every
-    column whole through SHRINK, then DROP, one step at a time.  The first that
-    shows the whole title without dropping a column wins; else the first that
-    leaves the title ``TITLE_MIN`` columns and more room than any other.  The
-    title takes what is left; room it does not need goes back to cut columns.
+    column whole, then without the ``empty`` columns (no row fills them: only
+    their header would cut the title), through SHRINK, then DROP, one step at a
+    time.  The first that shows the whole title without dropping a filled
+    column wins; else the first that leaves the title ``TITLE_MIN`` columns and
+    more room than any other.  The title takes what is left; room it does not
+    need goes back to cut columns.
     """
     plans = [dict(natural)]
+    if empty - {"ID", "TITLE"}:
+        plans.append({k: w for k, w in natural.items() if k not in empty or k in ("ID", "TITLE")})
     for caps in SHRINK:
         plans.append({k: min(w, caps.get(k, w)) for k, w in plans[-1].items()})
     for name in DROP:
@@ -143,7 +147,7 @@ def column_widths(natural: dict[str, int], columns: int) -> dict[str, int]:
         rivals = [w for k, w in plan.items() if k in ("LABELS", "ASSIGNEES")]
         return room(plan) >= min(natural["TITLE"], max(TITLE_MIN, *rivals, 0))
 
-    whole = [p for p in plans[: 1 + len(SHRINK)] if room(p) >= natural["TITLE"]]
+    whole = [p for p in plans[: len(plans) - len(DROP)] if room(p) >= natural["TITLE"]]
     plan = (whole or [p for p in plans if title_leads(p)] or plans[-1:])[0]
     left = room(plan)
     plan["TITLE"] = max(min(natural["TITLE"], left), 1)
