@@ -490,3 +490,22 @@ def test_a_blocked_object_read_ends_at_the_time_limit(repo: Path):
         head.unlink()
         head.write_bytes(saved)
     assert time.monotonic() - started < 5
+
+
+def test_a_fifo_at_git_head_at_start_is_one_line_not_a_hang(repo: Path, monkeypatch):
+    import os
+
+    monkeypatch.setenv("GIT_ISSUES_SERVE_GIT_TIMEOUT", "1")
+    head = repo / ".git" / "HEAD"
+    saved = head.read_bytes()
+    head.unlink()
+    os.mkfifo(head)
+    try:
+        proc = subprocess.run([GIT_ISSUES, "serve", str(repo), "--no-open", "--port", "0"],
+                              capture_output=True, text=True, timeout=20)
+    finally:
+        head.unlink()
+        head.write_bytes(saved)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+    assert "did not answer within 1 s" in proc.stderr and "Traceback" not in proc.stderr
