@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import random
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,11 +58,16 @@ def run(args: list[str], cwd: Path | str | None = None, *, input: bytes | None =
     except (FileNotFoundError, NotADirectoryError):
         raise not_started(cwd) from None
     except subprocess.TimeoutExpired:
-        raise GitIssuesError(f"git {args[0]} did not answer within {limit:g} s in {cwd} "
-                             "(is something in its .git a FIFO or on a hung disk?)") from None
+        raise too_slow(args[0], limit, cwd) from None
     if check and proc.returncode != 0:
         raise git_error(proc, args)
     return proc
+
+
+def too_slow(command: str, limit: float | None, cwd: Path | str | None) -> GitIssuesError:
+    """A git call killed at a server's time limit, named with its folder."""
+    return GitIssuesError(f"git {command} did not answer within {limit:g} s in {cwd} "
+                          "(is something in its .git a FIFO or on a hung disk?)")
 
 
 def not_started(cwd: Path | str | None) -> GitIssuesError:
@@ -190,10 +196,19 @@ class BlobReader:
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         except (FileNotFoundError, NotADirectoryError):
             raise not_started(self.root) from None
+        self.limit = _TIME_LIMIT.get()
+        self.watchdog: threading.Timer | None = None
+        self.killed = threading.Event()
+        if self.limit is not None:  # a server's request: a blocked object read must end
+            self.watchdog = threading.Timer(self.limit, self._kill)
+            self.watchdog.daemon = True
+            self.watchdog.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         assert self.proc is not None
+        if self.watchdog is not None:
+            self.watchdog.cancel()
         for stream in (self.proc.stdin, self.proc.stdout):
             if stream is not None:
                 stream.close()
@@ -203,12 +218,24 @@ class BlobReader:
     def read(self, name: str) -> bytes | None:
         """The content of a blob (by id or ``rev:path``), or None if there is no such blob."""
         assert self.proc is not None and self.proc.stdin and self.proc.stdout, "use `with`"
-        self.proc.stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
-        self.proc.stdin.flush()
-        header = self.proc.stdout.readline().rstrip(b"\n").split(b" ")
+        try:
+            self.proc.stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            pass  # git is gone: the empty answer below says why
+        line = self.proc.stdout.readline()
+        if not line and self.killed.is_set():
+            raise too_slow("cat-file", self.limit, self.root)
+        header = line.rstrip(b"\n").split(b" ")
         if len(header) != 3:  # "<name> missing" / "ambiguous"
             return None
         size = int(header[2])
         data = self.proc.stdout.read(size)
         self.proc.stdout.read(1)  # the newline after each object
         return data if header[1] == b"blob" else None
+
+    def _kill(self) -> None:
+        """The watchdog's act at the time limit: noted first, so a read sees why git ended."""
+        self.killed.set()
+        if self.proc is not None:
+            self.proc.kill()

@@ -464,3 +464,48 @@ def test_a_title_over_256_characters_is_refused_with_the_text_kept(served: Serve
     assert long_title in reply.text and "my typed text" in reply.text
     assert not [p for p in (repo / ".issues").glob("*.yml")
                 if long_title in p.read_text()]
+
+
+def test_a_blocked_object_read_ends_at_the_time_limit(repo: Path):
+    """The history page reads blobs through one long ``git cat-file --batch``: it too
+    must end at a request's time limit (a FIFO at .git/HEAD blocks its start)."""
+    import os
+    import time
+
+    from git_issues import gitutil
+    from git_issues.errors import GitIssuesError
+
+    blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=repo, input=b"held\n",
+                          capture_output=True, check=True).stdout.decode().strip()
+    head = repo / ".git" / "HEAD"
+    saved = head.read_bytes()
+    head.unlink()
+    os.mkfifo(head)
+    started = time.monotonic()
+    try:
+        with pytest.raises(GitIssuesError, match="git cat-file did not answer within 1 s"):
+            with gitutil.time_limit(1), gitutil.BlobReader(repo) as blobs:
+                blobs.read(blob)
+    finally:
+        head.unlink()
+        head.write_bytes(saved)
+    assert time.monotonic() - started < 5
+
+
+def test_a_fifo_at_git_head_at_start_is_one_line_not_a_hang(repo: Path, monkeypatch):
+    import os
+
+    monkeypatch.setenv("GIT_ISSUES_SERVE_GIT_TIMEOUT", "1")
+    head = repo / ".git" / "HEAD"
+    saved = head.read_bytes()
+    head.unlink()
+    os.mkfifo(head)
+    try:
+        proc = subprocess.run([GIT_ISSUES, "serve", str(repo), "--no-open", "--port", "0"],
+                              capture_output=True, text=True, timeout=20)
+    finally:
+        head.unlink()
+        head.write_bytes(saved)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+    assert "did not answer within 1 s" in proc.stderr and "Traceback" not in proc.stderr

@@ -137,7 +137,12 @@ def check_paths(paths: list[str]) -> list[Path]:
 def serve(paths: list[str], host: str, port: int, open_browser: bool,
           out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> None:
     """Serve until interrupted; the URL goes to stdout, warnings to stderr."""
-    server = Server(check_paths(paths), host, port)
+    from git_issues import gitutil
+    from git_issues.web.app import git_limit
+
+    with gitutil.time_limit(git_limit()):  # a FIFO at .git/HEAD must not hang the start
+        roots = check_paths(paths)
+    server = Server(roots, host, port)
     if not is_loopback(host):
         print(f"warning: serving on {host}, reachable from other machines; anyone with the "
               "URL can read and change these issues", file=err)
