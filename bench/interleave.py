@@ -41,7 +41,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=21)
     args = parser.parse_args()
     env = {**os.environ, "NO_COLOR": "1", "GIT_EDITOR": "false"}
-    bins = {"before": args.before, "after": args.after}
+    bins = {"before": args.before.resolve(), "after": args.after.resolve()}
     with tempfile.TemporaryDirectory(prefix="interleave-") as scratch:
         repos = {}
         for name in bins:
