@@ -17,7 +17,7 @@ from conftest import GIT_ISSUES, git
 from test_lifecycle import assert_one_error, editor_script
 from test_merge import path_of, read, two_branches
 
-from git_issues.model import Issue
+from git_issues.core.model import Issue
 
 
 def new(run, title: str, *args: str) -> str:
@@ -366,7 +366,7 @@ def project(invoke, repo):
 
 
 def _dump(issue: Issue) -> str:
-    from git_issues.fileformat import dump_issue
+    from git_issues.fileformat.issuefile import dump_issue
 
     return dump_issue(issue)
 

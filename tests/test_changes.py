@@ -7,8 +7,8 @@ from pathlib import Path
 
 from conftest import git
 
-from git_issues.changes import MARKDOWN, compare, phrase
-from git_issues.model import Comment, Issue
+from git_issues.core.changes import MARKDOWN, compare, phrase
+from git_issues.core.model import Comment, Issue
 
 ADA = "Ada Tester <ada@example.com>"
 LONG = "A comment whose first line is long enough to be cut: " + "word " * 30

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from conftest import GIT_ISSUES
 
+from git_issues.core.model import Issue
 from git_issues.fastpaths import can_fork
-from git_issues.fileformat import dump_issue, load_text
-from git_issues.model import Issue
+from git_issues.fileformat.issuefile import dump_issue, load_text
 
 GUARD_S = 60  # hang guard on a shared machine, not a timing assert
 MANY = 3000  # above the parallel-rebuild threshold: worker processes are involved

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import git
 
-from git_issues.fileformat import dump_issue, load_text
-from git_issues.model import Comment, Issue
+from git_issues.core.model import Comment, Issue
+from git_issues.fileformat.issuefile import dump_issue, load_text
 
 T0 = "2026-11-26T12:00:00Z"
 ADA = "Ada Tester <ada@example.com>"

@@ -380,7 +380,7 @@ def test_the_mention_search_reads_the_created_time_and_leaves_no_process(run, re
     (a broken file, Ctrl-C) must not leave git running."""
     import os
 
-    from git_issues.commits import MentionSearch, created_in
+    from git_issues.ops.commits import MentionSearch, created_in
 
     issue_id = run("new", "Pager resize").stdout.strip()
     created = yaml.safe_load((repo / ".issues" / f"{issue_id}.yml").read_text())["created"]

@@ -22,12 +22,13 @@ from pathlib import Path
 import pytest
 from conftest import GIT_ISSUES, on_terminal
 
-from git_issues import fastpaths, store
+from git_issues import fastpaths
+from git_issues.core.model import Issue
 from git_issues.errors import GitIssuesError, IssueFileError
-from git_issues.fileformat import MAX_FILE_BYTES, dump_issue, read_bytes
+from git_issues.fileformat.issuefile import MAX_FILE_BYTES, dump_issue, read_bytes
 from git_issues.index import pool
 from git_issues.index.scan import list_names, scan
-from git_issues.model import Issue
+from git_issues.repo import store
 
 MODES = ("fast", "portable")
 

@@ -15,9 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from git_issues.errors import IssueFileError
-from git_issues.fileformat import dump_issue, load_text
-from git_issues.model import (
+from git_issues.core.model import (
     COMMENT_KEYS,
     ISSUE_KEYS,
     LEGACY_KEYS,
@@ -26,6 +24,8 @@ from git_issues.model import (
     Issue,
     format_timestamp,
 )
+from git_issues.errors import IssueFileError
+from git_issues.fileformat.issuefile import dump_issue, load_text
 
 DESIGN_EXAMPLE = """\
 id: 4k7xq2m9

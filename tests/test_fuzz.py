@@ -33,9 +33,9 @@ from hypothesis.stateful import (
 
 from git_issues.cli import cli
 from git_issues.cli.app import all_commands
+from git_issues.core.model import Issue
 from git_issues.errors import IssueFileError
-from git_issues.fileformat import dump_issue, load_text
-from git_issues.model import Issue
+from git_issues.fileformat.issuefile import dump_issue, load_text
 
 PATH = ".issues/fuzz0001.yml"
 FAST = settings(max_examples=200, deadline=None,
@@ -150,14 +150,14 @@ no_anchor_texts = st.one_of(
 def test_fast_constructor_builds_what_pyyaml_builds(text):
     """The reader's fast constructor (texts without '&') agrees with PyYAML's
     own safe constructor on every value and every refusal."""
-    from git_issues.yamlcodec import FastLoader, Loader
+    from git_issues.fileformat.yamlcodec import FastLoader, Loader
 
     assert loaded_by(FastLoader, text) == loaded_by(Loader, text)
 
 
 def timestamp_the_long_way(text: str):
     """What parse_timestamp made of a text before its shortcut for canonical ones."""
-    from git_issues.model import ValidationError, format_timestamp
+    from git_issues.core.model import ValidationError, format_timestamp
 
     try:
         return format_timestamp(dt.datetime.fromisoformat(text.strip()))
@@ -175,7 +175,7 @@ canonical_like = st.builds(
                  st.datetimes().map(lambda d: d.isoformat() + "Z"),
                  st.datetimes().map(lambda d: d.replace(microsecond=0).isoformat() + "Z")))
 def test_timestamps_read_as_before_the_canonical_shortcut(value):
-    from git_issues.model import ValidationError, parse_timestamp
+    from git_issues.core.model import ValidationError, parse_timestamp
 
     try:
         got = parse_timestamp(value, "created")

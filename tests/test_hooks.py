@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from conftest import GIT_ISSUES, git
 
-from git_issues import githooks
+from git_issues.gitint import githooks
 from git_issues.index.engine import connect
 from git_issues.index.refresh import plan, read_meta
-from git_issues.workspace import open_workspace
+from git_issues.repo.workspace import open_workspace
 
 CREATED = "'2026-01-01T00:00:00Z'"
 

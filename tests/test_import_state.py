@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from git_issues.errors import GitIssuesError
-from git_issues.importers import state as state_mod
+from git_issues.sync import state as state_mod
 
 VALUES = {"title": "Crash \"quoted\" é", "status": "closed", "closed": "2024-01-02T00:00:00Z",
           "labels": ["bug"], "assignees": [], "milestone": None, "body": "0123456789abcdef"}

@@ -22,7 +22,7 @@ from git_issues.index.records import stat_sig
 from git_issues.index.refresh import ensure_fresh, plan
 from git_issues.index.scan import scan
 from git_issues.index.statcache import recorded_stats
-from git_issues.workspace import Sources
+from git_issues.repo.workspace import Sources
 
 ISSUE = """\
 id: {id}
@@ -463,11 +463,11 @@ def test_a_fresh_read_imports_nothing_heavy(run, three: Path):
 
 # What a fresh ``ls`` leaves to the commands that need it (docs/architecture.md,
 # "Imports: lazy only at the boundaries").
-BOUNDARIES = ("yaml", "git_issues.fileformat", "json", "multiprocessing",
-              "concurrent.futures", "git_issues.model", "git_issues.lifecycle",
-              "git_issues.history", "git_issues.review", "git_issues.validation",
-              "git_issues.githooks", "git_issues.merge", "git_issues.index.rebuild",
-              "git_issues.index.pool", "git_issues.templates", "click.shell_completion")
+BOUNDARIES = ("yaml", "git_issues.fileformat.issuefile", "json", "multiprocessing",
+              "concurrent.futures", "git_issues.core.model", "git_issues.ops.lifecycle",
+              "git_issues.ops.history", "git_issues.ops.review", "git_issues.ops.validation",
+              "git_issues.gitint.githooks", "git_issues.gitint.merge", "git_issues.index.rebuild",
+              "git_issues.index.pool", "git_issues.ops.templates", "click.shell_completion")
 
 
 def test_a_fresh_read_stays_behind_the_import_boundaries(run, three: Path):
@@ -479,13 +479,14 @@ def test_a_fresh_read_stays_behind_the_import_boundaries(run, three: Path):
 def test_a_command_loads_only_its_own_command_module(run, three: Path):
     """Every start paid for every command module before they were loaded by name."""
     run("ls")
-    cli_modules = ("git_issues.cli.listing", "git_issues.cli.single", "git_issues.cli.changes",
+    cli_modules = ("git_issues.cli.listing", "git_issues.cli.new_show", "git_issues.cli.editing",
                    "git_issues.cli.importing", "git_issues.cli.syncing", "git_issues.cli.serve",
                    "git_issues.cli.review", "git_issues.cli.admin", "git_issues.cli.remove")
     assert imported_by(three, "ls", watched=cli_modules) == ["git_issues.cli.listing"]
-    assert imported_by(three, "view", "aaaa1111", watched=cli_modules) == ["git_issues.cli.single"]
+    assert imported_by(three, "view", "aaaa1111", watched=cli_modules) == [
+        "git_issues.cli.new_show"]
     assert imported_by(three, "close", "aaaa1111", watched=cli_modules) == [
-        "git_issues.cli.changes"]
+        "git_issues.cli.editing"]
 
 
 def test_a_write_does_not_import_the_index_or_pyyaml(run, three: Path):
@@ -676,8 +677,8 @@ def test_new_records_milliseconds_so_a_script_loop_lists_in_order(run, repo):
 
 def test_the_web_list_keeps_creation_order_too(repo):
     pytest.importorskip("flask", reason="the web extra is not installed")
+    from git_issues.repo.workspace import open_workspace
     from git_issues.web import views
-    from git_issues.workspace import open_workspace
 
     write_made_in_one_second(repo)
     with open_workspace(repo) as ws:

@@ -353,7 +353,8 @@ def test_the_write_library_does_not_load_the_index_package(repo):
     imports it, inside the function."""
     probe = textwrap.dedent("""
         import sys
-        from git_issues import lifecycle, workspace
+        from git_issues.ops import lifecycle
+        from git_issues.repo import workspace
         with workspace.open_workspace() as ws:
             ws.sources, ws.state_dir
         print(sorted(m for m in sys.modules if m.startswith("git_issues.index")))
@@ -402,8 +403,9 @@ def test_change_commands_have_help(run):
 def test_a_lost_race_is_retried_unless_the_same_field_changed(run, repo, theirs, mine,
                                                               refused):
     """Another real process writes the issue between this write's read and its save."""
-    from git_issues import lifecycle, workspace
-    from git_issues.store import StaleWriteError
+    from git_issues.ops import lifecycle
+    from git_issues.repo import workspace
+    from git_issues.repo.store import StaleWriteError
 
     issue_id = new(run, "Raced")
     fields = lifecycle.Fields(**mine)

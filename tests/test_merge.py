@@ -17,9 +17,10 @@ from conftest import git
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from git_issues import merge, registration
-from git_issues.fileformat import dump_issue, load_text
-from git_issues.model import Comment, Issue
+from git_issues.core.model import Comment, Issue
+from git_issues.fileformat.issuefile import dump_issue, load_text
+from git_issues.gitint import merge
+from git_issues.repo import registration
 
 T0 = "2026-11-26T12:00:00Z"
 

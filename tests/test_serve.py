@@ -48,7 +48,7 @@ def staged(repo: Path) -> list[str]:
 
 
 def canonical(path: Path) -> bool:
-    from git_issues.fileformat import dump_issue, load_text
+    from git_issues.fileformat.issuefile import dump_issue, load_text
 
     data = path.read_bytes()
     return dump_issue(load_text(data, path.name)).encode() == data
@@ -472,8 +472,8 @@ def test_a_blocked_object_read_ends_at_the_time_limit(repo: Path):
     import os
     import time
 
-    from git_issues import gitutil
     from git_issues.errors import GitIssuesError
+    from git_issues.repo import gitutil
 
     blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=repo, input=b"held\n",
                           capture_output=True, check=True).stdout.decode().strip()

@@ -407,8 +407,8 @@ def test_a_long_secondary_rate_limit_stops_and_resumes(run, repo, github):
 
 def test_a_secondary_limit_without_headers_waits_a_minute_or_stops(repo, github, monkeypatch):
     from git_issues.errors import GitIssuesError
-    from git_issues.importers.push import run_sync
-    from git_issues.workspace import open_workspace
+    from git_issues.repo.workspace import open_workspace
+    from git_issues.sync.github.push import run_sync
 
     subprocess.run([sys.executable, "-m", "git_issues", "init"], check=True, cwd=repo,
                    capture_output=True)

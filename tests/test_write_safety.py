@@ -21,9 +21,10 @@ from pathlib import Path
 import pytest
 from conftest import GIT_ISSUES
 
-from git_issues import lifecycle, store
 from git_issues.errors import GitIssuesError
-from git_issues.workspace import open_workspace
+from git_issues.ops import lifecycle
+from git_issues.repo import store
+from git_issues.repo.workspace import open_workspace
 
 COLOURED_LOG = ("\x1b[1m\x1b[31mERROR\x1b[0m test_x failed\r\n"
                 "\x1b]0;build\x07progress \x1b[2K\x1b[1G42%\x07\n")
@@ -225,7 +226,7 @@ def test_a_read_only_checkout_is_one_error(small_issues, run):
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from git_issues import store
+from git_issues.repo import store
 with store.lock(Path(sys.argv[1])):
     print("held", flush=True)
     time.sleep(60)
@@ -333,7 +334,7 @@ def test_leftovers_of_killed_writers_are_swept(run, repo, tmp_path):
 def test_a_killed_sync_state_save_leaves_no_temporary_to_commit(repo):
     """The sync state lives in a committed folder: a killed save's temporary would be
     committed with ``git add .issues`` unless the next save sweeps it."""
-    from git_issues.importers import state as state_mod
+    from git_issues.sync import state as state_mod
 
     saved = state_mod.load(repo, "github", "octo/demo")
     folder = saved.path.parent

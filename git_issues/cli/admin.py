@@ -6,14 +6,14 @@ import sys
 
 import click
 
-from git_issues import registration
 from git_issues.cli.app import cli, report_problems
 from git_issues.cli.output import is_tty
 from git_issues.index.engine import connect
 from git_issues.index.query import IndexView
 from git_issues.index.rebuild import rebuild
 from git_issues.index.scan import scan
-from git_issues.workspace import open_workspace
+from git_issues.repo import registration
+from git_issues.repo.workspace import open_workspace
 
 _PROGRESS_MIN = 2000  # below this a rebuild is too quick for a bar to help
 
@@ -24,7 +24,7 @@ _PROGRESS_MIN = 2000  # below this a rebuild is too quick for a bar to help
               help="Only register the merge driver once for your user (like git lfs install).")
 def init(no_hooks: bool, global_: bool) -> None:
     """Set this repository up for issues (safe to run again)."""
-    from git_issues import project
+    from git_issues.gitint import project
 
     if global_:
         for line in registration.register_global() or ["the merge driver is already registered"]:

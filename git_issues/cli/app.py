@@ -15,7 +15,7 @@ import click
 
 from git_issues import __version__
 from git_issues.errors import GitIssuesError
-from git_issues.workspace import open_workspace
+from git_issues.repo.workspace import open_workspace
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -75,13 +75,13 @@ HINTS = {"delete": "to delete an issue: git issues rm ID"}
 # tests/test_manual.py checks this table against what the modules register.
 COMMAND_MODULES = {
     "init": "admin", "reindex": "admin",
-    "new": "single", "show": "single",
+    "new": "new_show", "show": "new_show",
     "ls": "listing", "ready": "listing",
-    "edit": "changes", "comment": "changes", "close": "changes", "reopen": "changes",
-    "link": "changes", "unlink": "changes",
-    "rm": "remove", "log": "history", "milestones": "milestones",
+    "edit": "editing", "comment": "editing", "close": "editing", "reopen": "editing",
+    "link": "editing", "unlink": "editing",
+    "rm": "remove", "log": "log", "milestones": "milestones",
     "diff": "review", "check": "review", "merge-driver": "review",
-    "hooks": "hookscmd", "import": "importing", "export": "importing",
+    "hooks": "hooks", "import": "importing", "export": "importing",
     "sync": "syncing", "serve": "serve", "resolve": "resolving",
 }
 
@@ -187,7 +187,7 @@ def read_text_option(value: str | None, file: str | None, what: str) -> str | No
     escape sequences (a pasted coloured log) will not be written."""
     text = _read_text_option(value, file, what)
     if text is not None:
-        from git_issues.model import clean_text
+        from git_issues.core.model import clean_text
 
         if clean_text(text)[1]:
             click.echo(f"note: {what} held terminal escape sequences (colours); "
@@ -198,7 +198,7 @@ def read_text_option(value: str | None, file: str | None, what: str) -> str | No
 def _read_text_option(value: str | None, file: str | None, what: str) -> str | None:
     if value is not None and file is not None:
         raise GitIssuesError(f"give {what} with -m or -F, not both")
-    from git_issues.fileformat import MAX_FILE_BYTES, read_named_file
+    from git_issues.fileformat.issuefile import MAX_FILE_BYTES, read_named_file
 
     if file is not None and file != "-":
         try:  # a regular file within an issue file's size: not /dev/zero, not a FIFO

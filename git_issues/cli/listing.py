@@ -24,8 +24,8 @@ from git_issues.cli.app import (
     split_commas,
 )
 from git_issues.cli.output import echo_paged, emit_json, is_tty, print_rows, table_text
+from git_issues.core.ids import abbreviations
 from git_issues.errors import GitIssuesError
-from git_issues.ids import abbreviations
 from git_issues.index.query import (
     SORTS,
     Filters,
@@ -34,7 +34,7 @@ from git_issues.index.query import (
     open_index,
     priority_range,
 )
-from git_issues.workspace import open_workspace
+from git_issues.repo.workspace import open_workspace
 
 SCREENFUL = 30  # gh's default: what a terminal shows without -n
 
@@ -97,7 +97,7 @@ def _list(ready: bool, status: str, labels: tuple[str, ...],
         limit = SCREENFUL
     with open_workspace() as ws:
         if assignee == "@me" or author == "@me":
-            from git_issues.lifecycle import resolve_who
+            from git_issues.ops.lifecycle import resolve_who
 
             assignee, author = resolve_who(ws, assignee), resolve_who(ws, author)
         filters = Filters(status=status, labels=tuple(split_commas(labels)), assignee=assignee,

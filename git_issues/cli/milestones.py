@@ -6,7 +6,7 @@ import click
 
 from git_issues.cli.app import cli, json_option, report_problems
 from git_issues.cli.output import emit_json, is_tty, style
-from git_issues.workspace import open_workspace
+from git_issues.repo.workspace import open_workspace
 
 
 @cli.command()

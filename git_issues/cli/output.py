@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from git_issues.visible import visible  # noqa: F401 - the CLI's name for it
+from git_issues.core.visible import visible  # noqa: F401 - the CLI's name for it
 
 STATE_COLOURS = {"open": "green", "closed": "magenta"}
 PRIORITY_COLOURS = {0: "red", 1: "yellow"}
@@ -170,7 +170,7 @@ def echo_paged(text: str) -> None:
     if not is_tty() or _screen_lines(text, size.columns) < size.lines:
         click.echo(text, nl=False)
         return
-    from git_issues import gitutil
+    from git_issues.repo import gitutil
 
     pager = gitutil.output(["var", "GIT_PAGER"], check=False).strip()
     if not pager or pager == "cat":

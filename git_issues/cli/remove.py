@@ -9,7 +9,7 @@ import click
 from git_issues.cli.app import cli, id_argument
 from git_issues.cli.output import is_tty
 from git_issues.errors import GitIssuesError
-from git_issues.workspace import open_workspace
+from git_issues.repo.workspace import open_workspace
 
 
 @cli.command("rm")
@@ -17,7 +17,7 @@ from git_issues.workspace import open_workspace
 @click.option("-y", "--yes", is_flag=True, help="Do not ask (required off a terminal).")
 def rm(issue_id: str, yes: bool) -> None:
     """Delete an issue (git rm -f) and the links to it in other issues."""
-    from git_issues import lifecycle
+    from git_issues.ops import lifecycle
 
     with open_workspace() as ws:
         full_id = ws.store.resolve(issue_id)
@@ -32,7 +32,7 @@ def rm(issue_id: str, yes: bool) -> None:
 
 def _confirm(ws, issue_id: str) -> None:
     """Ask on a terminal; elsewhere nobody can answer, so ``--yes`` must say it."""
-    from git_issues import lifecycle
+    from git_issues.ops import lifecycle
 
     if not (is_tty(sys.stdin) and is_tty(sys.stderr)):
         raise GitIssuesError(f"rm {issue_id} needs --yes when not run on a terminal")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from git_issues.cli.app import cli
-from git_issues.workspace import open_workspace
+from git_issues.repo.workspace import open_workspace
 
 
 @cli.command()
@@ -21,7 +21,7 @@ def resolve(paths: tuple[str, ...]) -> None:
     is merged as the driver would have, written and staged.  Exits 1, with
     markers around that field alone, when a field was changed two ways.
     """
-    from git_issues import resolve as resolving
+    from git_issues.gitint import resolve as resolving
 
     with open_workspace() as ws:
         outcomes = resolving.resolve(ws, list(paths), Path.cwd())

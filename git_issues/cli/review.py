@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from git_issues.changes import FORMATS
 from git_issues.cli.app import cli
-from git_issues.workspace import open_workspace
+from git_issues.core.changes import FORMATS
+from git_issues.repo.workspace import open_workspace
 
 
 @cli.command("diff")
@@ -23,7 +23,7 @@ def diff_command(revisions: str | None, fmt: str) -> None:
     REV with the work tree, A..B compares A with B, and A...B compares the
     merge base of A and B with B: what a pull request does.
     """
-    from git_issues import review
+    from git_issues.ops import review
 
     with open_workspace() as ws:
         report = review.diff(ws, revisions)
@@ -40,7 +40,7 @@ def check(staged: bool, paths: tuple[str, ...]) -> None:
     Prints one line per problem and exits 1; prints nothing and exits 0 when
     every file is valid.
     """
-    from git_issues import validation
+    from git_issues.ops import validation
 
     with open_workspace() as ws:
         if staged:
@@ -67,7 +67,7 @@ def merge_driver(base: Path, ours: Path, theirs: Path, path: str,
     to resolve the marked fields.  The markers carry git's labels (%S %X %Y,
     git 2.44+) and size (%L), so they name the branches as git's own do.
     """
-    from git_issues import merge
+    from git_issues.gitint import merge
 
     size, base_label, ours_label, theirs_label = (*labels, None, None, None, None)[:4]
     markers = merge.git_markers(size, base_label, ours_label, theirs_label)

@@ -12,7 +12,7 @@ import click
 from git_issues.cli.app import cli, complete_ids
 from git_issues.cli.importing import api_url_option
 from git_issues.cli.progress import Bar, report, say
-from git_issues.workspace import open_workspace
+from git_issues.repo.workspace import open_workspace
 
 
 @cli.group("sync")
@@ -43,7 +43,7 @@ def sync_github(repo: str, api_url: str | None, dry_run: bool, mode: str | None,
     creations (default 0.8; GitHub allows about 80 a minute) and
     GIT_ISSUES_SYNC_HOURLY the creations allowed in an hour (default 500).
     """
-    from git_issues.importers.push import run_sync
+    from git_issues.sync.github.push import run_sync
 
     if issues and prefer is None:
         raise click.UsageError("--issue says whose conflicts --prefer settles: "

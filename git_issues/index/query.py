@@ -20,7 +20,7 @@ from git_issues.index.records import order_key
 from git_issues.index.refresh import ensure_fresh
 
 if TYPE_CHECKING:
-    from git_issues.workspace import Sources
+    from git_issues.repo.workspace import Sources
 
 # Table names and their columns (``_I.title == "title"``), from the schema.
 _ISSUES, _FILES, _LABELS, _ASSIGNEES, _LINKS, _META = (
@@ -64,7 +64,7 @@ class UnknownStatusError(GitIssuesError):
 
 def priority_range(text: str) -> tuple[int, int]:
     """``2``, ``P2``, ``0-1`` or ``P0-P1``: the lowest and highest priority, inclusive."""
-    from git_issues.model import ValidationError, parse_priority
+    from git_issues.core.model import ValidationError, parse_priority
 
     low, dash, high = text.strip().partition("-")
     try:
@@ -84,7 +84,7 @@ def moment(text: str, *, end_of_day: bool = False) -> str:
     """
     import datetime as dt
 
-    from git_issues.model import format_timestamp
+    from git_issues.core.model import format_timestamp
 
     value = text.strip()
     try:
@@ -120,7 +120,7 @@ class IndexView:
 
         if row:
             return json.loads(row[0])
-        from git_issues.config import DEFAULT_STATUSES  # rare: not on every read's path
+        from git_issues.repo.config import DEFAULT_STATUSES  # rare: not on every read's path
 
         return dict(DEFAULT_STATUSES)
 

@@ -25,7 +25,7 @@ from git_issues.index.scan import list_names
 from git_issues.index.statcache import ExecuteMany, store_stats
 
 if TYPE_CHECKING:
-    from git_issues.workspace import Sources
+    from git_issues.repo.workspace import Sources
 
 Progress = Callable[[int], None]
 
@@ -63,7 +63,7 @@ def _drop_all(conn: Any) -> None:
 
 def rebuild(sources: Sources, progress: Progress | None = None, jobs: int | None = None) -> int:
     """Build the index from scratch through the SQLAlchemy engine; returns the issue count."""
-    from git_issues import config as config_mod  # PyYAML, when there is a config file
+    from git_issues.repo import config as config_mod  # PyYAML, when there is a config file
 
     config = config_mod.load(sources.config_path)
     signature = config_sig(sources.config_path)

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from git_issues.errors import IssueFileError
 from git_issues.index import schema
-from git_issues.store import ISSUES_DIR, file_name
+from git_issues.repo.store import ISSUES_DIR, file_name
 
 if TYPE_CHECKING:
-    from git_issues.model import Issue
+    from git_issues.core.model import Issue
 
 StatSig = tuple[int, int, int, int]  # mtime_ns, ctime_ns, size, inode
 STAT_COLUMNS = ("mtime_ns", "ctime_ns", "size", "ino")  # a StatSig's columns in ``files``
@@ -97,7 +97,10 @@ def read_record(directory: str, name: str, statuses: dict[str, str]) -> Record |
     None means the file vanished between listing and reading (a checkout is
     under way): the next refresh sees the directory as it is then.
     """
-    from git_issues.fileformat import load_text, read_bytes  # PyYAML only when a file is read
+    from git_issues.fileformat.issuefile import (  # PyYAML only when a file is read
+        load_text,
+        read_bytes,
+    )
 
     checked_ns = time.time_ns()
     shown = f"{ISSUES_DIR}/{name}"

@@ -29,7 +29,7 @@ from git_issues.index.scan import scan
 from git_issues.index.statcache import ExecuteMany, recorded_stats, store_stats
 
 if TYPE_CHECKING:
-    from git_issues.workspace import Sources
+    from git_issues.repo.workspace import Sources
 
 _FINE_WINDOW_NS = 100_000_000  # kernels stamp files with a coarse clock: allow 100 ms
 _COARSE_WINDOW_NS = 2_000_000_000  # whole-second file systems (FAT: 2 s)

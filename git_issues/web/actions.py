@@ -12,11 +12,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from git_issues import lifecycle
-from git_issues.model import Issue, now
-from git_issues.store import StaleWriteError
+from git_issues.core.model import Issue, now
+from git_issues.ops import lifecycle
+from git_issues.repo.store import StaleWriteError
+from git_issues.repo.workspace import Workspace
 from git_issues.web.views import digest
-from git_issues.workspace import Workspace
 
 
 def _base(ws: Workspace, prefix: str, shown: str) -> tuple[Issue, bytes]:

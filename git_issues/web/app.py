@@ -19,14 +19,14 @@ from urllib.parse import urlencode
 from flask import Flask, Response, abort, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from git_issues import gitutil
+from git_issues.core.visible import visible
 from git_issues.errors import GitIssuesError
-from git_issues.store import StaleWriteError
-from git_issues.visible import visible
+from git_issues.repo import gitutil
+from git_issues.repo.store import StaleWriteError
+from git_issues.repo.workspace import Workspace, open_workspace
 from git_issues.web import actions, views
 from git_issues.web.markdown import render as markdown
 from git_issues.web.security import HEADERS, Guard
-from git_issues.workspace import Workspace, open_workspace
 
 HERE = Path(__file__).parent
 MAX_FORM = 1024 * 1024  # an issue file is capped well below this

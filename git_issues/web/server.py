@@ -120,7 +120,7 @@ class _Late:
 
 def check_paths(paths: list[str]) -> list[Path]:
     """Each PATH's work-tree root, discovered once; an error names the bad PATH."""
-    from git_issues.workspace import open_workspace
+    from git_issues.repo.workspace import open_workspace
 
     roots: list[Path] = []
     for path in paths or ["."]:
@@ -137,7 +137,7 @@ def check_paths(paths: list[str]) -> list[Path]:
 def serve(paths: list[str], host: str, port: int, open_browser: bool,
           out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> None:
     """Serve until interrupted; the URL goes to stdout, warnings to stderr."""
-    from git_issues import gitutil
+    from git_issues.repo import gitutil
     from git_issues.web.app import git_limit
 
     with gitutil.time_limit(git_limit()):  # a FIFO at .git/HEAD must not hang the start

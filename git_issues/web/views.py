@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from git_issues.errors import GitIssuesError
 from git_issues.index.query import ROW_COLUMNS, SORTS, Filters, open_index, priority_range
-from git_issues.workspace import Workspace
+from git_issues.repo.workspace import Workspace
 
 PAGE_SIZE = 50
 BOARD_CARDS = 50  # per column: a board of 10k issues stays a page, with counts
@@ -117,8 +117,8 @@ def issue_page(ws: Workspace, prefix: str) -> IssuePage:
 
 def history(ws: Workspace, prefix: str) -> list[dict[str, Any]]:
     """``git issues log`` as data: each entry with its changes described in words."""
-    from git_issues import history as history_mod
-    from git_issues.changes import phrase  # the words ``log`` and ``diff`` use
+    from git_issues.core.changes import phrase  # the words ``log`` and ``diff`` use
+    from git_issues.ops import history as history_mod
 
     return [{"entry": entry, "lines": [phrase(c) for c in entry.changes]}
             for entry in history_mod.history(ws, prefix)]
@@ -126,8 +126,8 @@ def history(ws: Workspace, prefix: str) -> list[dict[str, Any]]:
 
 def mentions(ws: Workspace, issue_id: str) -> tuple[list[Any], int]:
     """The newest commits on any ref whose message names the issue, and how many there are
-    (``git_issues.commits``, as ``show`` gives them)."""
-    from git_issues import commits
+    (``git_issues.ops.commits``, as ``show`` gives them)."""
+    from git_issues.ops import commits
 
     try:
         issue = ws.store.read(ws.store.resolve(issue_id))
@@ -162,7 +162,7 @@ def _column(view: Any, filters: Filters, name: str) -> dict[str, Any]:
 def templates(ws: Workspace) -> dict[str, Any]:
     """``.issues/templates/NAME.yml`` by name, as ``new --template`` reads them; a broken
     template is left out (``check`` names it)."""
-    from git_issues import templates as templates_mod
+    from git_issues.ops import templates as templates_mod
 
     found = {}
     for name in templates_mod.names(ws.store.dir):

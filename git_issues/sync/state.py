@@ -1,0 +1,248 @@
+"""The sync state of one remote: ``.issues/sync/github/OWNER/REPO.json``.
+
+What changes on every run lives here and nowhere else (DESIGN §1): the start
+time of the last complete run, the progress of an unfinished one, and, per
+imported issue, the values it had on GitHub when it was last imported (the
+base of the three-way comparison a re-run and ``sync`` make).  The issue files
+only hold what is written once: the GitHub number, URL and comment ids.
+
+The file is committed with the issues, so any clone continues where another
+left off.  One issue per line, sorted by number: two clones that imported
+different issues merge line by line, and a diff shows what a run changed.
+Deleting it is safe: the next run fetches everything again, recognises every
+issue by the number in its file, and, having no base, keeps every local value
+that differs from GitHub and reports it.
+
+Per issue, a list (not a mapping: 100,000 of them are held in memory at once):
+``[local_id, title, status, closed, labels, assignees, milestone, body_digest,
+{comment_id: body_digest}]``.  Bodies are kept as digests: telling whether a
+side changed needs no more, and a body can be 65,536 characters.  In memory an
+entry stays the JSON text of its line until someone asks for the list (see
+``Entries``): ~250 bytes an issue instead of ~1 KB of small Python objects.
+``sync`` adds two keys to the first line: ``held`` (conflicts kept back:
+number -> field names or ``comment:ID``) and ``posted`` (creations per UTC
+minute over the last hour, for GitHub's hourly limit).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from git_issues.errors import GitIssuesError
+from git_issues.fileformat.issuefile import read_bytes
+from git_issues.repo.store import ISSUES_DIR, sweep_temporaries
+
+SYNC_DIR = "sync"
+VERSION = 1
+# ~100 bytes an issue: room for millions, and no endless file.
+MAX_STATE_BYTES = 256 * 1024 * 1024
+FIELDS = ("title", "status", "closed", "labels", "assignees", "milestone", "body")
+_ID, _COMMENTS = 0, len(FIELDS) + 1
+
+
+def digest(text: str) -> str:
+    """A short fingerprint of a body: enough to tell whether it changed."""
+    import hashlib
+
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def relative_path(kind: str, repo: str) -> str:
+    owner, name = repo.lower().split("/")
+    return f"{ISSUES_DIR}/{SYNC_DIR}/{kind}/{owner}/{name}.json"
+
+
+class Entries(dict):
+    """GitHub number -> entry; each kept as its JSON text until it is asked for.
+
+    ``entries[n]`` and ``entries.get(n)`` give the list (decoded once and kept:
+    a caller may change it in place); ``peek`` reads one without keeping it;
+    ``text`` gives the line's JSON as the file holds it.  ``items()`` and
+    ``values()`` give what is stored (text or list): use ``local_ids()``.
+    """
+
+    def __getitem__(self, number: int) -> list[Any]:
+        value = dict.__getitem__(self, number)
+        if type(value) is str:
+            value = json.loads(value)
+            dict.__setitem__(self, number, value)
+        return value
+
+    def get(self, number: int, default: Any = None) -> Any:  # type: ignore[override]
+        return self[number] if number in self else default
+
+    def peek(self, number: int) -> list[Any] | None:
+        value = dict.get(self, number)
+        return json.loads(value) if type(value) is str else value
+
+    def text(self, number: int, encode: Any = None) -> str:
+        value = dict.__getitem__(self, number)
+        if type(value) is str:
+            return value
+        return (encode or _ENCODER.encode)(value)
+
+    def keep(self, number: int, entry: list[Any]) -> None:
+        """Store an entry as text (it is not changed in place afterwards)."""
+        self.keep_text(number, _ENCODER.encode(entry))
+
+    def keep_text(self, number: int, text: str) -> None:
+        """Store an entry's JSON text as it is (encoded by the caller already)."""
+        dict.__setitem__(self, number, text)
+
+    def local_ids(self) -> dict[int, str]:
+        """Number -> local id of every entry, without decoding them."""
+        out: dict[int, str] = {}
+        for number, value in dict.items(self):
+            if type(value) is str:
+                value = json.loads(value) if not value.startswith('["') else \
+                    [value[2:value.index('"', 2)]]  # an id is [0-9a-z]: no escapes
+            out[number] = value[_ID]
+        return out
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+Base = tuple[str, int, str]  # a base in a write's journal line: state path, number, entry JSON
+
+
+class SyncState:
+    """What the last runs against one remote left behind."""
+
+    def __init__(self, path: Path, shown: str) -> None:
+        self.path = path
+        self.shown = shown
+        self.since: str | None = None  # start of the last complete run
+        self.partial: dict[str, Any] = {}  # an unfinished run: {"started", "issues_through"}
+        self.issues: Entries = Entries()
+        self.held: dict[str, list[str]] = {}  # sync: number -> fields in conflict, kept back
+        self.posted: dict[str, int] = {}  # sync: creations per UTC minute, the last hour only
+
+    # --- the per-issue base --------------------------------------------------
+
+    def local_id(self, number: int) -> str | None:
+        entry = self.issues.peek(number)
+        return entry[_ID] if entry else None
+
+    def base(self, number: int) -> dict[str, Any] | None:
+        entry = self.issues.peek(number)
+        if entry is None:
+            return None
+        return dict(zip(FIELDS, entry[1:_COMMENTS], strict=True))
+
+    def comment_base(self, number: int, comment_id: int) -> str | None:
+        entry = self.issues.peek(number)
+        return entry[_COMMENTS].get(str(comment_id)) if entry else None
+
+    def record(self, number: int, local_id: str, values: dict[str, Any],
+               comments: dict[str, str] | None = None) -> None:
+        """Remember an issue's remote values (``body`` as a digest) after importing it,
+        and ``comments`` (GitHub id as text -> body digest) with those remembered before."""
+        self.issues.keep(number, self.entry(number, local_id, values, comments))
+
+    def entry(self, number: int, local_id: str, values: dict[str, Any],
+              comments: dict[str, str] | None = None) -> list[Any]:
+        """What ``record`` would keep, not kept yet (for the journal of a write)."""
+        old = self.issues.peek(number)
+        known = old[_COMMENTS] if old else {}
+        if comments:
+            known.update(comments)
+        return [local_id, *(values[f] for f in FIELDS), known]
+
+    def journal_base(self, number: int, entry: list[Any] | None = None) -> Base:
+        """The journal's form of an entry (``apply.Writer.journal``): path, number, JSON."""
+        text = _ENCODER.encode(entry) if entry is not None else self.issues.text(number)
+        return (self.shown, number, text)
+
+    def record_comment(self, number: int, comment_id: int, body_digest: str) -> None:
+        self.issues[number][_COMMENTS][str(comment_id)] = body_digest
+
+    # --- the file ------------------------------------------------------------
+
+    def dump(self) -> str:
+        return "".join(self._lines())
+
+    def _lines(self) -> Iterator[str]:
+        """The file, a line at a time (a state of 100,000 issues is never one string)."""
+        head: dict[str, Any] = {"version": VERSION, "since": self.since,
+                                "partial": self.partial or None}
+        if self.held:
+            head["held"] = {n: self.held[n] for n in sorted(self.held, key=int)}
+        if self.posted:
+            head["posted"] = dict(sorted(self.posted.items()))
+        numbers = sorted(self.issues)
+        yield json.dumps(head, ensure_ascii=False)[:-1] + ', "issues": {\n'
+        last = len(numbers) - 1
+        for position, number in enumerate(numbers):
+            end = ",\n" if position < last else "\n"
+            yield f'"{number}": {self.issues.text(number)}{end}'
+        yield "}}\n"
+
+    def save(self) -> Path:
+        """Write atomically (temp file + rename), like an issue file."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+            handle.writelines(self._lines())
+        os.replace(tmp, self.path)
+        sweep_temporaries(self.path.parent)  # a killed save's, in a committed folder
+        return self.path
+
+
+def load(root: Path, kind: str, repo: str) -> SyncState:
+    """The state for ``repo``, empty when there is none yet."""
+    return load_file(root, relative_path(kind, repo))
+
+
+def load_file(root: Path, shown: str) -> SyncState:
+    """The state at ``shown`` (a ``relative_path``), empty when there is none yet."""
+    state = SyncState(root / shown, shown)
+    try:  # committed: the guarded reader, so a link to /dev/zero is one error line
+        text = read_bytes(str(state.path), shown, MAX_STATE_BYTES)[0].decode("utf-8")
+    except FileNotFoundError:
+        return state
+    except UnicodeDecodeError:
+        raise GitIssuesError(f"{shown}: not valid UTF-8; delete it to fetch everything again") \
+            from None
+    try:
+        data = _read_lines(text)
+        if data is None:  # not in the layout this module writes (edited by hand): all at once
+            data = json.loads(text)
+            data["issues"] = Entries((int(n), e) for n, e in data.get("issues", {}).items())
+        if not isinstance(data, dict) or data.get("version") != VERSION:
+            raise ValueError("unknown version")
+        state.since = data.get("since")
+        state.partial = data.get("partial") or {}
+        state.held = data.get("held") or {}
+        state.posted = data.get("posted") or {}
+        state.issues = data["issues"]
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise GitIssuesError(f"{shown}: not a sync state this version reads ({exc}); "
+                             "delete it to fetch everything again") from None
+    return state
+
+
+_ROW = re.compile(r'"([0-9]+)": (\[.*\]),?')
+
+
+def _read_lines(text: str) -> dict[str, Any] | None:
+    """The file as ``SyncState._lines`` writes it, each issue kept as its line's JSON
+    (each checked, none kept decoded); None for any other layout."""
+    lines = text.split("\n")
+    head = lines[0]
+    if not head.endswith(', "issues": {') or lines[-2:] != ["}}", ""]:
+        return None
+    data = json.loads(head[: -len(', "issues": {')] + "}")
+    if not isinstance(data, dict):
+        return None
+    issues = Entries()
+    for line in lines[1:-2]:
+        row = _ROW.fullmatch(line)
+        if row is None or not isinstance(json.loads(row[2]), list):
+            return None
+        dict.__setitem__(issues, int(row[1]), row[2])
+    data["issues"] = issues
+    return data
