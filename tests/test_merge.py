@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from git_issues.core.model import Comment, Issue
 from git_issues.fileformat.issuefile import dump_issue, load_text
-from git_issues.gitint import merge
+from git_issues.gitint import mergedriver as merge
 from git_issues.repo import registration
 
 T0 = "2026-11-26T12:00:00Z"

@@ -460,7 +460,7 @@ def _merged(base: bytes, mine: str, current: bytes, shown: str) -> str | None:
     """``mine`` merged field by field with what changed from ``base`` to ``current``;
     None when one of them is not a valid issue."""
     from git_issues.fileformat.issuefile import load_text
-    from git_issues.gitint.merge import merge_issues
+    from git_issues.fileformat.mergetext import merge_issues
 
     try:
         versions = [load_text(data, shown) for data in (base, mine.encode("utf-8"), current)]
