@@ -12,8 +12,13 @@ import re
 from typing import Any
 
 from git_issues.core.ids import ID_RE  # noqa: E402,F401  (re-exported)
+from git_issues.core.rules import (  # noqa: F401 - clean_text: the write path's name for it
+    CANONICAL_TIME_RE,
+    CONTROL_RE,
+    STATUS_RE,
+    clean_text,
+)
 
-STATUS_RE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 PRIORITIES = range(0, 5)
 LINK_KINDS = ("blocks", "blocked_by", "related")
 # Kinds an import brings along (beads' dependency types, by their own names);
@@ -183,13 +188,6 @@ def format_timestamp(moment: _dt.datetime) -> str:
     return utc.isoformat() + "Z"
 
 
-# The form the writer produces; such a text only needs its date checked.  [0-9],
-# not \d: \d also matches other scripts' digits, which no timestamp parser reads.
-# Whole seconds, or milliseconds (``now(millis=True)``); both are kept as written.
-CANONICAL_TIME_RE = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{3})?Z")
-
-
 def parse_timestamp(value: Any, name: str) -> str:
     """Accept what a person may write by hand and return the canonical form."""
     if type(value) is str and CANONICAL_TIME_RE.fullmatch(value):
@@ -230,38 +228,6 @@ def parse_priority(value: Any) -> int:
     return int(text)
 
 
-# Control characters other than tab and line ends: YAML refuses them raw, but a
-# quoted "\e" escape gets them through, and ls/show print text to terminals.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-# What a terminal makes of a pasted build log: colour and cursor sequences (CSI,
-# ``ESC [ ... letter``), titles and links (OSC, ``ESC ] ... BEL`` or ``ESC \\``),
-# and two-character escapes (``ESC (B``, ``ESC =``).
-_ESCAPE_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]"
-                        r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]")
-# Every other C0 control shows as its Unicode picture (BEL as U+2407), DEL as U+2421;
-# a C1 control, which has none (and is mostly mis-decoded Windows text), as U+FFFD.
-_PICTURES = {code: 0x2400 + code for code in range(0x20) if chr(code) not in "\t\n\r"}
-_PICTURES[0x7F] = 0x2421
-_PICTURES.update((code, 0xFFFD) for code in range(0x80, 0xA0))
-
-
-def clean_text(text: str) -> tuple[str, bool]:
-    """Body or comment text as a file may hold it, and whether escape sequences went.
-
-    A pasted build log is full of colour sequences; refusing it would lose the
-    user's text, and writing it would make a file the reader refuses (a
-    terminal must not be driven by whoever wrote an issue).  So terminal
-    escape sequences are removed, and any other control character becomes
-    visible (a bell shows as U+2407).
-    """
-    if text.isprintable() or not _CONTROL_RE.search(text):
-        return text, False
-    stripped = _ESCAPE_RE.sub("", text)
-    return stripped.translate(_PICTURES), stripped != text
-
-
 def _text(value: Any, name: str, *, required: bool = False, one_line: bool = False) -> str:
     if value is None and not required:
         return ""
@@ -275,7 +241,7 @@ def _text(value: Any, name: str, *, required: bool = False, one_line: bool = Fal
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValidationError(f"{name} is not valid Unicode text") from None
-    control = _CONTROL_RE.search(value)
+    control = CONTROL_RE.search(value)
     if control:  # "\e]0;..." in a title would drive the terminal of whoever lists it
         raise ValidationError(f"{name} holds the control character {control.group()!r}")
     return value

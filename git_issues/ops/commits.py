@@ -19,7 +19,7 @@ import subprocess
 from pathlib import Path
 from typing import NamedTuple
 
-from git_issues.core.model import _CONTROL_RE
+from git_issues.core.rules import CONTROL_RE
 from git_issues.errors import GitIssuesError
 from git_issues.fileformat.issuefile import load_document, read_bytes
 from git_issues.repo import gitutil
@@ -119,7 +119,7 @@ def _parse(out: bytes, issue_id: str, limit: int) -> tuple[list[Reference], int]
     for record in out.decode("utf-8", "replace").split("\x1e"):
         parts = record.strip("\n").split("\x00")
         if len(parts) == 4 and mentions(parts[3], issue_id):
-            subject = _CONTROL_RE.sub("?", parts[2])  # a subject must not drive the terminal
+            subject = CONTROL_RE.sub("?", parts[2])  # a subject must not drive the terminal
             found.append(Reference(parts[0], subject, _short_ref(parts[1])))
     return found[:limit], len(found)
 

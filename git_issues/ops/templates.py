@@ -24,6 +24,7 @@ from git_issues.core.model import (
     parse_priority,
 )
 from git_issues.errors import GitIssuesError, IssueFileError
+from git_issues.fileformat.issuefile import load_document, read_bytes
 
 TEMPLATES_DIR = "templates"
 SUFFIX = ".yml"
@@ -102,8 +103,6 @@ def names(issues_dir: Path) -> list[str]:
 
 def load(issues_dir: Path, name: str) -> Template:
     """The template ``name``; an unknown or broken one is an error naming it."""
-    from git_issues.fileformat.issuefile import read_bytes
-
     if not NAME_RE.fullmatch(name):
         raise GitIssuesError(f"--template: '{name}' is not a template name "
                              "(letters, digits, '-' and '_')")
@@ -117,8 +116,6 @@ def load(issues_dir: Path, name: str) -> Template:
 
 def parse(data: bytes, name: str) -> Template:
     """A template from its bytes, checked field by field like an issue."""
-    from git_issues.fileformat.issuefile import load_document
-
     where = shown(name)
     document = load_document(data, where)
     try:
@@ -153,8 +150,6 @@ def _from_document(document: Any, name: str) -> Template:
 
 def check_folder(issues_dir: Path) -> list[str]:
     """One line per broken template (for ``check``); every template is read."""
-    from git_issues.fileformat.issuefile import read_bytes
-
     problems = []
     try:
         entries = sorted(os.listdir(folder(issues_dir)))

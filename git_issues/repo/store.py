@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from git_issues.core import ids as ids_mod
@@ -112,14 +113,12 @@ class Store:
 
     def read_with_bytes(self, issue_id: str) -> tuple[Issue, bytes]:
         """The issue and the exact bytes it came from (the base of a compare-and-swap write)."""
-        from git_issues.fileformat.issuefile import load_text, read_bytes  # PyYAML only when read
-
         shown = self.display(issue_id)
         try:
-            data, _ = read_bytes(str(self.path(issue_id)), shown)
+            data, _ = _reader().read_bytes(str(self.path(issue_id)), shown)
         except FileNotFoundError:
             raise GitIssuesError(f"no issue '{issue_id}' ({shown} is gone)") from None
-        issue = load_text(data, shown)
+        issue = _reader().load_text(data, shown)
         if issue.id != issue_id:
             raise IssueFileError(shown, f"id '{issue.id}' does not match the file name")
         return issue, data
@@ -139,9 +138,7 @@ class Store:
         return ids_mod.mint(lambda candidate: os.path.lexists(self.path(candidate)))
 
     def write(self, issue: Issue) -> Path:
-        from git_issues.fileformat.issuefile import dump_issue
-
-        return self.write_text(issue.id, dump_issue(issue))
+        return self.write_text(issue.id, _reader().dump_issue(issue))
 
     def write_text(self, issue_id: str, text: str, *, bulk: bool = False) -> Path:
         """Atomically replace the issue's file with ``text``.
@@ -214,6 +211,14 @@ class Store:
         return target
 
 
+def _reader() -> ModuleType:
+    """The file reader and writer (``fileformat.issuefile``), imported on first need:
+    ``ls`` lists ``.issues/`` through the store but reads the index, not the files."""
+    from git_issues.fileformat import issuefile  # lazy: startup
+
+    return issuefile
+
+
 @contextmanager
 def _writing(shown: str, tmp: str) -> Iterator[None]:
     """A write the system refuses (a full disk, a read-only checkout, no permission)
@@ -238,13 +243,12 @@ def _check_writable(text: str, data: bytes, shown: str, *, thorough: bool = True
     of a line is ``resolve`` leaving a field conflict for the user, on purpose:
     no value can put one there (text is indented in a block, a title is one line).
     """
-    from git_issues.fileformat.issuefile import CONFLICT_RE, check_writable, load_text
-
-    check_writable(text, shown, len(data))
-    conflicted = b"<<<<<<<" in data and CONFLICT_RE.search(data)
+    fileformat = _reader()
+    fileformat.check_writable(text, shown, len(data))
+    conflicted = b"<<<<<<<" in data and fileformat.CONFLICT_RE.search(data)
     if (thorough or "\\" in text) and not conflicted:
         try:
-            load_text(data, shown)
+            fileformat.load_text(data, shown)
         except IssueFileError as exc:
             raise GitIssuesError(f"{shown} would not be readable ({exc.problem}); "
                                  "nothing was written") from None
@@ -367,7 +371,7 @@ def sweep_dead_spills(folder: Path) -> None:
 
 def _host() -> str:
     """This machine's name, as a lock records it (``socket`` only when a write locks)."""
-    import socket
+    import socket  # lazy: startup (~2 ms; only a write that locks)
 
     return socket.gethostname()
 
