@@ -150,12 +150,10 @@ class Store:
         target = self.path(issue_id)
         data = text.encode("utf-8")
         _check_writable(text, data, self.display(issue_id), thorough=not bulk)
-        tmp = f"{self.dir}{os.sep}.{file_name(issue_id)}.{os.getpid()}.tmp"
-        with _writing(self.display(issue_id), tmp):
+        with _writing(self.display(issue_id), _temporary(target)):
             if not bulk:
                 self.ensure_dir()
-            _write_bytes(tmp, data, sync=not bulk)
-            replace(tmp, target)
+            write_atomic(target, data, sync=not bulk)
         if not bulk:
             self.sweep_temporaries()
         return target
@@ -191,7 +189,7 @@ class Store:
         target = self.path(issue_id)
         data = text.encode("utf-8")
         _check_writable(text, data, self.display(issue_id))
-        tmp = f"{self.dir}{os.sep}.{file_name(issue_id)}.{os.getpid()}.tmp"
+        tmp = _temporary(target)
         # '<file>.lock' as git names its locks ('<id>.lock' was the flock of old versions).
         with _writing(self.display(issue_id), tmp), \
                 lock(lock_dir / f"{file_name(issue_id)}.lock"):
@@ -252,6 +250,30 @@ def _check_writable(text: str, data: bytes, shown: str, *, thorough: bool = True
         except IssueFileError as exc:
             raise GitIssuesError(f"{shown} would not be readable ({exc.problem}); "
                                  "nothing was written") from None
+
+
+def write_atomic(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Replace ``path`` with ``data`` whole: the one atomic write of the package.
+
+    A temporary beside the file (dot-named, so no listing takes it for an issue,
+    and ``sweep_temporaries`` finds a killed writer's), written, fsynced unless
+    ``sync`` is False (a bulk import), then renamed over the file with the
+    retrying ``replace``.  A reader sees the old bytes or the new, never a part;
+    a failure leaves no temporary and raises the ``OSError``.
+    """
+    tmp = _temporary(path)
+    try:
+        _write_bytes(tmp, data, sync=sync)
+        replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _temporary(path: Path) -> str:
+    """The temporary a writer of ``path`` uses: beside it, dot-named, this process's."""
+    return f"{path.parent}{os.sep}.{path.name}.{os.getpid()}.tmp"
 
 
 def _write_bytes(path: str, data: bytes, *, sync: bool) -> None:
