@@ -431,9 +431,10 @@ def test_a_damaged_or_stale_stat_cache_is_not_trusted(three: Path, damage: str):
 
 
 # Modules whose start-up a read does not need: SQLAlchemy and GitPython (hundreds of
-# ms), dataclasses (code generated per class), OpenSSL (through hashlib or secrets),
-# urllib3 (the HTTP client of `import github` only), and serve's web stack.
-HEAVY = ("sqlalchemy", "git", "dataclasses", "_hashlib", "secrets", "urllib3",
+# ms), OpenSSL (through hashlib or secrets), urllib3 (the HTTP client of `import
+# github` only), and serve's web stack.  (dataclasses, ~4 ms, is left to the model:
+# ``show`` and the writes load it, a fresh ``ls`` does not: see BOUNDARIES.)
+HEAVY = ("sqlalchemy", "git", "_hashlib", "secrets", "urllib3",
          "flask", "werkzeug", "jinja2", "waitress", "markdown_it")
 
 
@@ -464,9 +465,10 @@ def test_a_fresh_read_imports_nothing_heavy(run, three: Path):
 # What a fresh ``ls`` leaves to the commands that need it (docs/architecture.md,
 # "Imports: lazy only at the boundaries").
 BOUNDARIES = ("yaml", "git_issues.fileformat.issuefile", "json", "multiprocessing",
-              "concurrent.futures", "git_issues.core.model", "git_issues.ops.lifecycle",
-              "git_issues.ops.history", "git_issues.ops.review", "git_issues.ops.validation",
-              "git_issues.gitint.githooks", "git_issues.gitint.mergedriver", "git_issues.index.rebuild",
+              "dataclasses", "concurrent.futures", "git_issues.core.model",
+              "git_issues.ops.lifecycle", "git_issues.ops.history", "git_issues.ops.review",
+              "git_issues.ops.validation", "git_issues.gitint.githooks",
+              "git_issues.gitint.mergedriver", "git_issues.index.rebuild",
               "git_issues.index.pool", "git_issues.ops.templates", "click.shell_completion")
 
 

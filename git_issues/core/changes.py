@@ -19,6 +19,7 @@ origin (``GitHub acme/rocket#5``).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 from collections.abc import Callable, Mapping
@@ -51,8 +52,7 @@ class Change:
     file's key it concerns (None for ``opened``/``deleted``/``unreadable``),
     ``old`` and ``new`` its values as the file holds them, and ``facts`` what
     a reader wants derived from them (labels added, lines removed, a
-    comment's author and first line).  Plain class, not a dataclass: see
-    ``model._Plain``.
+    comment's author and first line).
     """
     __slots__ = ("type", "field", "old", "new", "facts")
 
@@ -150,7 +150,7 @@ def _opened_with_content(issue: Issue) -> list[Change]:
 
 
 def _field_order(cls: type) -> list[str]:
-    names = [n for n in cls._FIELDS if n not in _NOT_COMPARED]  # type: ignore[attr-defined]
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in _NOT_COMPARED]
     middle = [n for n in names if n not in _LEAD and n not in _TAIL]
     return [*(n for n in _LEAD if n in names), *middle, *(n for n in _TAIL if n in names)]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from git_issues.core.ids import ID_RE  # noqa: E402,F401  (re-exported)
@@ -44,48 +45,28 @@ COMMENT_KEYS = ("id", "author", "date", "github_id", "body")
 REPO_RE = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
 
 
+_EMPTY_LISTS = ("labels", "assignees", "comments")
+_EMPTY_MAPS = ("links", "origin", "extra")
+
+
 class ValidationError(ValueError):
     """A field that breaks the rules; the message names the field."""
 
 
-class _Plain:
-    """Equality and repr by fields, as a dataclass gives them.
+@dataclass
+class Comment:
+    """One comment; keys this version does not know travel in ``extra``."""
 
-    Not a dataclass: importing ``dataclasses`` and generating the code of each
-    class is start-up time that every command that reads an issue would pay
-    for Issue, Comment, Config, Fields and Outcome (figures in
-    docs/performance.md, "Import costs").
-    """
+    id: str
+    date: str
+    body: str = ""
+    author: str | None = None
+    github_id: int | None = field(default=None, kw_only=True)
+    extra: dict[str, Any] = field(default_factory=dict, kw_only=True)
 
-    __slots__ = ()
-    _FIELDS: tuple[str, ...] = ()
-
-    def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self._FIELDS)
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return self._values() == other._values()  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._FIELDS)
-        return f"{type(self).__name__}({shown})"
-
-
-class Comment(_Plain):
-    _FIELDS = ("id", "date", "body", "author", "github_id", "extra")
-
-    def __init__(self, id: str, date: str, body: str = "", author: str | None = None,
-                 extra: dict[str, Any] | None = None, github_id: int | None = None) -> None:
-        self.id = id
-        self.date = date
-        self.body = body
-        self.author = author
-        self.github_id = github_id
-        self.extra: dict[str, Any] = {} if extra is None else extra
+    def __post_init__(self) -> None:
+        if self.extra is None:  # what callers that build from optional data pass
+            self.extra = {}
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id}
@@ -100,34 +81,34 @@ class Comment(_Plain):
         return data
 
 
-class Issue(_Plain):
-    _FIELDS = ("id", "title", "status", "created", "priority", "labels", "assignees",
-               "milestone", "author", "closed", "links", "body", "comments", "origin", "extra")
+@dataclass
+class Issue:
+    """One issue as its file holds it.  An empty list or mapping may be given as None."""
 
-    def __init__(self, id: str, title: str, status: str, created: str,
-                 priority: int | None = None, labels: list[str] | None = None,
-                 assignees: list[str] | None = None, milestone: str | None = None,
-                 author: str | None = None,
-                 closed: str | None = None, links: dict[str, list[str]] | None = None,
-                 body: str = "", comments: list[Comment] | None = None,
-                 extra: dict[str, Any] | None = None,
-                 origin: dict[str, Any] | None = None) -> None:
-        self.id = id
-        self.title = title
-        self.status = status
-        self.created = created
-        self.priority = priority
-        self.labels: list[str] = [] if labels is None else labels
-        self.assignees: list[str] = [] if assignees is None else assignees
-        self.milestone = milestone
-        self.author = author
-        self.closed = closed
-        self.links: dict[str, list[str]] = {} if links is None else links
-        self.body = body
-        self.comments: list[Comment] = [] if comments is None else comments
-        # {"github": {"repo", "number", "url"}} or {"beads": "bd-6df0"}: never rewritten.
-        self.origin: dict[str, Any] = {} if origin is None else origin
-        self.extra: dict[str, Any] = {} if extra is None else extra
+    id: str
+    title: str
+    status: str
+    created: str
+    priority: int | None = None
+    labels: list[str] = field(default_factory=list)
+    assignees: list[str] = field(default_factory=list)
+    milestone: str | None = None
+    author: str | None = None
+    closed: str | None = None
+    links: dict[str, list[str]] = field(default_factory=dict)
+    body: str = ""
+    comments: list[Comment] = field(default_factory=list)
+    # {"github": {"repo", "number", "url"}} or {"beads": "bd-6df0"}: never rewritten.
+    origin: dict[str, Any] = field(default_factory=dict, kw_only=True)
+    extra: dict[str, Any] = field(default_factory=dict, kw_only=True)
+
+    def __post_init__(self) -> None:
+        for name in _EMPTY_LISTS:
+            if getattr(self, name) is None:
+                setattr(self, name, [])
+        for name in _EMPTY_MAPS:
+            if getattr(self, name) is None:
+                setattr(self, name, {})
 
     def to_dict(self) -> dict[str, Any]:
         """The file's mapping, in canonical key order, empty fields omitted."""

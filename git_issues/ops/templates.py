@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from git_issues.core.model import (
     ValidationError,
-    _Plain,
     _text,
     check_assignees,
     check_label,
@@ -66,21 +66,21 @@ body: |
 }
 
 
-class Template(_Plain):
+@dataclass
+class Template:
     """The parts of an issue a template fills in; empty ones fill in nothing."""
 
-    _FIELDS = ("name", "about", "title", "labels", "priority", "assignees", "body")
+    name: str
+    about: str = ""
+    title: str = ""
+    labels: list[str] = field(default_factory=list)
+    priority: int | None = None
+    assignees: list[str] = field(default_factory=list)
+    body: str = ""
 
-    def __init__(self, name: str, about: str = "", title: str = "",
-                 labels: list[str] | None = None, priority: int | None = None,
-                 assignees: list[str] | None = None, body: str = "") -> None:
-        self.name = name
-        self.about = about
-        self.title = title
-        self.labels = labels or []
-        self.priority = priority
-        self.assignees = assignees or []
-        self.body = body
+    def __post_init__(self) -> None:
+        self.labels = self.labels or []
+        self.assignees = self.assignees or []
 
 
 def folder(issues_dir: Path) -> Path:

@@ -8,6 +8,7 @@ committed with the issues, so every clone agrees on what a status means.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from git_issues.core.rules import DEFAULT_STATUSES, STATUS_RE
@@ -29,11 +30,11 @@ statuses:
 """
 
 
+@dataclass
 class Config:
-    """The settings (a plain class: see ``model._Plain`` on dataclasses)."""
+    """The settings: each status and its state (open or closed)."""
 
-    def __init__(self, statuses: dict[str, str] | None = None) -> None:
-        self.statuses = dict(DEFAULT_STATUSES) if statuses is None else statuses
+    statuses: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_STATUSES))
 
     def state_of(self, status: str) -> str:
         """Open or closed; an unknown status counts as open so it is never hidden."""
