@@ -231,6 +231,14 @@ class IndexView:
         """The local ids of the issues imported from ``repo``'s GitHub ``numbers``."""
         return self.ids_by_origin("github", repo, numbers)
 
+    def ids_by_github_number(self, repo: str) -> dict[int, str]:
+        """GitHub number -> local id of every issue imported from ``repo`` (any case)."""
+        return self.ids_by_origin("github", repo)
+
+    def ids_by_beads_id(self) -> dict[str, str]:
+        """beads id -> local id of every issue imported from beads."""
+        return self.ids_by_origin("beads")
+
     def titles(self, ids: list[str]) -> dict[str, str]:
         if not ids:
             return {}
