@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 import git_issues
-from git_issues.core.filters import Filters, moment, priority_range, until_moment
+from git_issues.core.filters import SORTS, Filters, moment, priority_range, until_moment
 from git_issues.errors import GitIssuesError
-from git_issues.index.query import open_index, read_index
+from git_issues.index.query import ORDER_BY, open_index, read_index
 from git_issues.repo.workspace import Sources
 
 ISSUE = """\
@@ -161,6 +161,10 @@ def test_read_index_reads_what_is_there_without_a_refresh(seven: Path):
     with open_index(sources(seven)) as view:
         assert view.count(Filters(status="all")) == 6
         assert [line.split(":")[0] for line in view.problems()] == [".issues/broken.yml"]
+
+
+def test_every_sort_order_has_its_sql():
+    assert tuple(ORDER_BY) == SORTS
 
 
 def test_the_filter_parsers_say_what_is_wrong():

@@ -36,7 +36,7 @@ _I, _F, _L, _A, _K, _M = (schema.ISSUES.c, schema.FILES.c, schema.LABELS.c, sche
 # Far more than anyone types; each is one subquery, and SQLite refuses a WHERE
 # more than 1,000 deep (an error, not a traceback, past this).
 MAX_LABEL_FILTERS = 100
-ORDER_BY = {
+ORDER_BY = {  # one for each of core.filters.SORTS (tests/test_index_view.py checks)
     "created": f"{_I.created_order} DESC, {_I.id}",
     "activity": f"{_I.activity} DESC, {_I.id}",
     "priority": f"{_I.priority} IS NULL, {_I.priority}, {_I.created_order} DESC, {_I.id}",
@@ -44,7 +44,7 @@ ORDER_BY = {
 }
 ROW_COLUMNS = (_I.id, _I.title, _I.status, _I.is_open, _I.priority, _I.labels, _I.assignees,
                _I.milestone, _I.author, _I.created, _I.closed, _I.activity, _I.comment_count,
-               _I.created_order)  # the web view sorts a page of these rows again
+               _I.created_order)  # a listed row's keys
 
 
 class UnknownStatusError(GitIssuesError):
