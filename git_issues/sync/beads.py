@@ -108,9 +108,7 @@ def _existing(ws: Workspace) -> dict[str, str]:
     from git_issues.index.query import open_index
 
     with open_index(ws.sources) as view:
-        rows = view.conn.execute("SELECT id, json_extract(doc, '$.beads') FROM issues "
-                                 "WHERE json_extract(doc, '$.beads') IS NOT NULL").fetchall()
-    return {beads_id: issue_id for issue_id, beads_id in rows}
+        return view.ids_by_beads_id()
 
 
 def import_file(ws: Workspace, path: str) -> Summary:

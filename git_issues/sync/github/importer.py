@@ -248,11 +248,7 @@ class Importer:
         from git_issues.index.query import open_index
 
         with open_index(self.ws.sources) as view:
-            rows = view.conn.execute(
-                "SELECT id, json_extract(doc, '$.github.number') FROM issues "
-                "WHERE json_extract(doc, '$.github.repo') = ? COLLATE NOCASE",
-                (self.repo,)).fetchall()
-        known.update((number, issue_id) for issue_id, number in rows if number)
+            known.update(view.ids_by_github_number(self.repo))
         return known
 
     # --- step 1: comments into the spill ----------------------------------------
