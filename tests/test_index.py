@@ -464,7 +464,7 @@ def test_a_fresh_read_imports_nothing_heavy(run, three: Path):
 # What a fresh ``ls`` leaves to the commands that need it (docs/architecture.md,
 # "Imports: lazy only at the boundaries").
 BOUNDARIES = ("yaml", "git_issues.fileformat.issuefile", "json", "multiprocessing",
-              "concurrent.futures", "git_issues.core.model", "git_issues.ops.lifecycle",
+              "concurrent.futures", "git_issues.core.model", "git_issues.ops.write",
               "git_issues.ops.history", "git_issues.ops.review", "git_issues.ops.validation",
               "git_issues.gitint.githooks", "git_issues.gitint.merge", "git_issues.index.rebuild",
               "git_issues.index.pool", "git_issues.ops.templates", "click.shell_completion")

@@ -350,11 +350,13 @@ def test_comment_adds_only_its_lines(run, repo):
 def test_the_write_library_does_not_load_the_index_package(repo):
     """Writes never touch the index, so their modules do not import it (``Sources``,
     which the index is given, lives in workspace.py); only ``link``'s cycle check
-    imports it, inside the function."""
+    imports it, inside the function, and ``rm``'s module (it finds the links to the
+    issue it deletes in the index)."""
     probe = textwrap.dedent("""
         import sys
-        from git_issues.ops import lifecycle
-        from git_issues.repo import workspace
+        from git_issues.cli import editor
+        from git_issues.ops import links, refused, write
+        from git_issues.repo import issues, workspace
         with workspace.open_workspace() as ws:
             ws.sources, ws.state_dir
         print(sorted(m for m in sys.modules if m.startswith("git_issues.index")))
@@ -403,12 +405,12 @@ def test_change_commands_have_help(run):
 def test_a_lost_race_is_retried_unless_the_same_field_changed(run, repo, theirs, mine,
                                                               refused):
     """Another real process writes the issue between this write's read and its save."""
-    from git_issues.ops import lifecycle
-    from git_issues.repo import workspace
+    from git_issues.ops import write
+    from git_issues.repo import issues, workspace
     from git_issues.repo.store import StaleWriteError
 
     issue_id = new(run, "Raced")
-    fields = lifecycle.Fields(**mine)
+    fields = write.Fields(**mine)
     tries: list[str] = []
     with workspace.open_workspace(repo) as ws:
         def change(issue) -> None:  # what ``edit`` applies, with the race made certain
@@ -416,14 +418,14 @@ def test_a_lost_race_is_retried_unless_the_same_field_changed(run, repo, theirs,
                 subprocess.run([GIT_ISSUES, "edit", issue_id, *theirs], cwd=repo,
                                check=True, capture_output=True)
             tries.append(issue.title)
-            lifecycle.apply_fields(ws, issue, fields)
+            write.apply_fields(ws, issue, fields)
 
         sets = ["title"] if fields.title is not None else []
         if refused:
             with pytest.raises(StaleWriteError, match="title changed by someone else"):
-                lifecycle.changing(ws, issue_id, change, sets=sets)
+                issues.update(ws, issue_id, change, sets=sets)
         else:
-            lifecycle.changing(ws, issue_id, change, sets=sets)
+            issues.update(ws, issue_id, change, sets=sets)
     data = load(repo, issue_id)
     if refused:
         assert data["title"] == "Theirs" and tries == ["Raced"]

@@ -97,7 +97,7 @@ def _list(ready: bool, status: str, labels: tuple[str, ...],
         limit = SCREENFUL
     with open_workspace() as ws:
         if assignee == "@me" or author == "@me":
-            from git_issues.ops.lifecycle import resolve_who
+            from git_issues.repo.people import resolve_who
 
             assignee, author = resolve_who(ws, assignee), resolve_who(ws, author)
         filters = Filters(status=status, labels=tuple(split_commas(labels)), assignee=assignee,

@@ -20,6 +20,8 @@ from git_issues.cli.app import (
     read_text_option,
     split_commas,
 )
+from git_issues.cli.editor import cut_at_scissors, edit_text, with_instructions
+from git_issues.cli.fields import as_flags
 from git_issues.cli.output import (
     STATE_COLOURS,
     echo_paged,
@@ -30,8 +32,11 @@ from git_issues.cli.output import (
     visible,
 )
 from git_issues.core.ids import abbreviations
+from git_issues.core.model import issue_from_dict
 from git_issues.errors import GitIssuesError
+from git_issues.ops import templates, write
 from git_issues.ops.commits import MentionSearch, created_in
+from git_issues.ops.refused import keeping_typed_text
 from git_issues.repo.workspace import open_workspace
 
 NEW_INSTRUCTIONS = """\
@@ -45,8 +50,6 @@ def parse_new_text(text: str) -> tuple[str, str]:
     Everything from git's scissors line down is the instructions; no line is
     dropped for starting with '#', since bodies are Markdown.
     """
-    from git_issues.ops.editor import cut_at_scissors
-
     title, _, body = cut_at_scissors(text).partition("\n")
     return title.strip(), body.strip("\n")
 
@@ -57,9 +60,6 @@ def _create_from_editor(ws, create, template) -> Any:
     Minutes of typing must never be lost to a title that is too long or a
     forgotten first line: the error names the file that holds the text.
     """
-    from git_issues.ops.editor import edit_text, with_instructions
-    from git_issues.ops.lifecycle import keeping_typed_text
-
     prefix = template.title if template else ""
     start = f"{prefix}\n\n{template.body}" if template and template.body else f"{prefix}\n"
     typed = edit_text(ws.root, with_instructions(start, _instructions(ws, template)), "ISSUE.md")
@@ -82,8 +82,6 @@ def _instructions(ws, template) -> str:
 
 def _choose_template(ws) -> Any:
     """On a terminal, offer the project's templates before the editor opens, as ``gh`` does."""
-    from git_issues.ops import templates
-
     names = templates.names(ws.store.dir)
     if not names:
         return None
@@ -125,9 +123,7 @@ def new(title: str | None, body: str | None, body_file: str | None, labels: tupl
         assignees: tuple[str, ...], milestone: str | None, priority: str | None,
         template: str | None) -> None:
     """Open a new issue; prints its id."""
-    from git_issues.ops import lifecycle, templates
-
-    with open_workspace() as ws:
+    with open_workspace() as ws, as_flags(title="TITLE"):
         text = read_text_option(body, body_file, "the body")
         chosen = None
         if template is not None:
@@ -139,7 +135,7 @@ def new(title: str | None, body: str | None, body_file: str | None, labels: tupl
         def create(title: str, edited_body: str | None = None) -> Any:
             fill = chosen or templates.Template("")  # no template: nothing to fill in
             given = text if text is not None else edited_body
-            return lifecycle.create(
+            return write.create(
                 ws, title, body=given if given is not None else fill.body,
                 labels=[*fill.labels, *split_commas(labels)],
                 assignees=list(assignees) or list(fill.assignees),
@@ -161,14 +157,12 @@ def new(title: str | None, body: str | None, body_file: str | None, labels: tupl
 @json_option
 def show(issue_id: str, as_json: bool) -> None:
     """Show one issue with its comments."""
-    from git_issues.core.model import issue_from_dict  # PyYAML-free, but not on ls's path
-
     with open_workspace() as ws:
         issue_id = ws.store.resolve(issue_id)
         if as_json:
             emit_json(ws.store.read(issue_id).to_dict())
             return
-        from git_issues.index.query import open_index  # new, in this module too, needs none
+        from git_issues.index.query import open_index  # lazy: startup (new needs no index)
 
         created = created_in(ws.store.path(issue_id))
         # git log runs beside the freshness check (one stat per issue file).

@@ -23,7 +23,7 @@ def export_lines(ws: Workspace, *, status: str, write: Callable[[str], None],
     are, so a filter added to ``ls`` works here without a change.
     """
     from git_issues.index.query import Filters, open_index
-    from git_issues.ops.lifecycle import resolve_who
+    from git_issues.repo.people import resolve_who
 
     assignee, author = resolve_who(ws, assignee), resolve_who(ws, author)
     chosen = Filters(status=status, labels=tuple(labels), assignee=assignee, author=author,
