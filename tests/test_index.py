@@ -479,12 +479,13 @@ def test_a_fresh_read_stays_behind_the_import_boundaries(run, three: Path):
 def test_a_command_loads_only_its_own_command_module(run, three: Path):
     """Every start paid for every command module before they were loaded by name."""
     run("ls")
-    cli_modules = ("git_issues.cli.listing", "git_issues.cli.new_show", "git_issues.cli.editing",
+    cli_modules = ("git_issues.cli.listing", "git_issues.cli.new", "git_issues.cli.show",
+                   "git_issues.cli.editing",
                    "git_issues.cli.importing", "git_issues.cli.syncing", "git_issues.cli.serve",
                    "git_issues.cli.review", "git_issues.cli.admin", "git_issues.cli.remove")
     assert imported_by(three, "ls", watched=cli_modules) == ["git_issues.cli.listing"]
     assert imported_by(three, "view", "aaaa1111", watched=cli_modules) == [
-        "git_issues.cli.new_show"]
+        "git_issues.cli.show"]
     assert imported_by(three, "close", "aaaa1111", watched=cli_modules) == [
         "git_issues.cli.editing"]
 

@@ -86,7 +86,8 @@ def create(ws: Workspace, issue: Issue, *, stage_it: bool = True) -> Path:
 
 
 def changed_fields(before: Issue, after: Issue) -> list[str]:
-    """Names of the top-level fields whose value differs, in file order."""
+    """Names of the top-level fields whose value differs: the file's order, then fields
+    the change added."""
     old, new = before.to_dict(), after.to_dict()
     return [key for key in dict.fromkeys([*old, *new]) if old.get(key) != new.get(key)]
 
