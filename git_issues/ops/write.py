@@ -50,7 +50,7 @@ def normalize_body(text: str) -> str:
     return text + "\n" if "\n" in text else text
 
 
-def checked(check: Callable[[Any], Any], value: Any, field: str) -> Any:
+def _checked(check: Callable[[Any], Any], value: Any, field: str) -> Any:
     """``check(value)``, its refusal said as a refusal of ``field``."""
     try:
         return check(value)
@@ -84,10 +84,10 @@ def create(ws: Workspace, title: str, *, body: str = "", labels: list[str] | Non
     """
     issue = Issue(
         id=ws.store.mint_id(),
-        title=checked(check_title, title.strip(), "title"),
+        title=_checked(check_title, title.strip(), "title"),
         status="open",
         created=now(millis=True),
-        priority=None if priority is None else checked(parse_priority, priority, "priority"),
+        priority=None if priority is None else _checked(parse_priority, priority, "priority"),
         labels=[],
         milestone=_milestone(milestone),
         author=gitutil.ident(ws.root),
@@ -103,13 +103,13 @@ def _milestone(name: str | None) -> str | None:
     """``-M NAME``: None and '' (``-M ''``) both mean no milestone."""
     if name is None or not name.strip():
         return None
-    return checked(check_milestone, name.strip(), "milestone")
+    return _checked(check_milestone, name.strip(), "milestone")
 
 
 def add_labels(issue: Issue, labels: list[str]) -> None:
     """Add each label once, in order; a label there already is no change."""
     for label in labels:
-        label = checked(check_label, label, "labels")
+        label = _checked(check_label, label, "labels")
         if label not in issue.labels:
             issue.labels.append(label)
 
@@ -135,7 +135,7 @@ def add_assignees(ws: Workspace, issue: Issue, people: list[str]) -> None:
     for who in people:
         if not who.strip():
             continue
-        who = checked(check_assignee, resolve_who(ws, who.strip()), "assignees")
+        who = _checked(check_assignee, resolve_who(ws, who.strip()), "assignees")
         if who not in issue.assignees:
             issue.assignees.append(who)
     if len(issue.assignees) > MAX_ASSIGNEES:
@@ -198,7 +198,7 @@ def set_status(issue: Issue, status: str, config: Config, stamp: str) -> None:
 def apply_fields(ws: Workspace, issue: Issue, fields: Fields) -> None:
     """Apply ``fields`` to ``issue`` in place, each value checked as its field's."""
     if fields.title is not None:
-        issue.title = checked(check_title, fields.title.strip(), "title")
+        issue.title = _checked(check_title, fields.title.strip(), "title")
     if fields.body is not None:
         issue.body = normalize_body(fields.body)
     if fields.status is not None:
@@ -217,7 +217,7 @@ def apply_fields(ws: Workspace, issue: Issue, fields: Fields) -> None:
         issue.milestone = _milestone(fields.milestone)
     if fields.priority is not None:
         text = str(fields.priority).strip()
-        issue.priority = checked(parse_priority, text, "priority") if text else None
+        issue.priority = _checked(parse_priority, text, "priority") if text else None
 
 
 def edit(ws: Workspace, prefix: str, fields: Fields, *, expect: str | None = None) -> Outcome:
