@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import git, on_terminal
 
-from git_issues.cli.new_show import NEW_INSTRUCTIONS, parse_new_text
+from git_issues.cli.editor import with_instructions
+from git_issues.cli.new import NEW_INSTRUCTIONS, parse_new_text
 from git_issues.core.model import COMMENT_KEYS, ISSUE_KEYS
-from git_issues.ops.editor import with_instructions
 
 NEW_TEMPLATE = with_instructions("", NEW_INSTRUCTIONS.format(templates=""))
 

@@ -467,7 +467,7 @@ def test_a_fresh_read_imports_nothing_heavy(run, three: Path):
 # "Imports: lazy only at the boundaries").
 BOUNDARIES = ("yaml", "git_issues.fileformat.issuefile", "json", "multiprocessing",
               "dataclasses", "concurrent.futures", "git_issues.core.model",
-              "git_issues.ops.lifecycle", "git_issues.ops.history", "git_issues.ops.review",
+              "git_issues.ops.write", "git_issues.ops.history", "git_issues.ops.review",
               "git_issues.ops.validation", "git_issues.gitint.githooks",
               "git_issues.gitint.mergedriver", "git_issues.index.rebuild",
               "git_issues.index.pool", "git_issues.ops.templates", "click.shell_completion")
@@ -482,12 +482,13 @@ def test_a_fresh_read_stays_behind_the_import_boundaries(run, three: Path):
 def test_a_command_loads_only_its_own_command_module(run, three: Path):
     """Every start paid for every command module before they were loaded by name."""
     run("ls")
-    cli_modules = ("git_issues.cli.listing", "git_issues.cli.new_show", "git_issues.cli.editing",
+    cli_modules = ("git_issues.cli.listing", "git_issues.cli.new", "git_issues.cli.show",
+                   "git_issues.cli.editing",
                    "git_issues.cli.importing", "git_issues.cli.syncing", "git_issues.cli.serve",
                    "git_issues.cli.review", "git_issues.cli.admin", "git_issues.cli.remove")
     assert imported_by(three, "ls", watched=cli_modules) == ["git_issues.cli.listing"]
     assert imported_by(three, "view", "aaaa1111", watched=cli_modules) == [
-        "git_issues.cli.new_show"]
+        "git_issues.cli.show"]
     assert imported_by(three, "close", "aaaa1111", watched=cli_modules) == [
         "git_issues.cli.editing"]
 

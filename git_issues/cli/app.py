@@ -77,7 +77,7 @@ HINTS = {"delete": "to delete an issue: git issues rm ID"}
 # tests/test_manual.py checks this table against what the modules register.
 COMMAND_MODULES = {
     "init": "admin", "reindex": "admin",
-    "new": "new_show", "show": "new_show",
+    "new": "new", "show": "show",
     "ls": "listing", "ready": "listing",
     "edit": "editing", "comment": "editing", "close": "editing", "reopen": "editing",
     "link": "editing", "unlink": "editing",

@@ -28,6 +28,7 @@ from git_issues.core.filters import SORTS, Filters, moment, priority_range, unti
 from git_issues.core.ids import abbreviations
 from git_issues.errors import GitIssuesError
 from git_issues.index.query import UnknownStatusError, open_index
+from git_issues.repo.people import resolve_who
 from git_issues.repo.workspace import open_workspace
 
 SCREENFUL = 30  # gh's default: what a terminal shows without -n
@@ -91,7 +92,6 @@ def _list(ready: bool, status: str, labels: tuple[str, ...],
         limit = SCREENFUL
     with open_workspace() as ws:
         if assignee == "@me" or author == "@me":
-            from git_issues.ops.lifecycle import resolve_who  # lazy: startup
 
             assignee, author = resolve_who(ws, assignee), resolve_who(ws, author)
         filters = Filters(status=status, labels=tuple(split_commas(labels)), assignee=assignee,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from git_issues.core.filters import Filters
 from git_issues.index.query import open_index
-from git_issues.ops.lifecycle import resolve_who
+from git_issues.repo.people import resolve_who
 
 if TYPE_CHECKING:
     from git_issues.repo.workspace import Workspace

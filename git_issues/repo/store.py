@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from git_issues.core import ids as ids_mod
 from git_issues.core.ids import ID_RE
-from git_issues.errors import GitIssuesError, IssueFileError
+from git_issues.errors import GitIssuesError, IssueFileError, NoSuchIssue
 from git_issues.fastpaths import can_open_nofollow
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ class Store:
         try:
             data, _ = _reader().read_bytes(str(self.path(issue_id)), shown)
         except FileNotFoundError:
-            raise GitIssuesError(f"no issue '{issue_id}' ({shown} is gone)") from None
+            raise NoSuchIssue(f"no issue '{issue_id}' ({shown} is gone)") from None
         issue = _reader().load_text(data, shown)
         if issue.id != issue_id:
             raise IssueFileError(shown, f"id '{issue.id}' does not match the file name")

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from git_issues.core.ids import mint
 from git_issues.core.model import MAX_TITLE
 from git_issues.errors import GitIssuesError
-from git_issues.repo import gitutil
+from git_issues.repo import gitutil, issues
 from git_issues.repo.store import file_name
 
 if TYPE_CHECKING:
@@ -231,9 +231,7 @@ class Writer:
             self._end_journal(done=False)
             self.ws.store.sweep_temporaries()
         if self.written:
-            from git_issues.ops.lifecycle import heal
-
-            heal(self.ws)
+            issues.heal(self.ws)
 
     def mint_id(self) -> str:
         return mint(self._has_file, self.random)
@@ -275,14 +273,12 @@ class Writer:
         (pending first, as for ``write_new``; not staged if the write is refused).
         The journal holds the new text's digest: after a kill, only a file that
         holds it was written by this run."""
-        from git_issues.ops.lifecycle import lock_dir
-
         path = self.ws.store.path(issue.id)
         text = canonical_text(issue)
         self.journal(path, file_digest(text.encode("utf-8")), base)
         self.pending.append(path)
         try:
-            self.ws.store.replace_if_unchanged(issue.id, data, text, lock_dir(self.ws))
+            issues.replace_text(self.ws, issue.id, data, text)
         except Exception:
             self.pending.remove(path)  # someone else's text: not this import's to stage
             raise
@@ -430,13 +426,11 @@ def _drop_leftovers(ws: Workspace, path: Path, pid: Any, locked: bool) -> None:
     (``.<name>.<pid>.tmp``, the writers' name), shown by ``git status`` until the
     next write's sweep; and, for a rewrite (``locked``), the issue's lock if it
     holds that pid (``store.lock``): the rerun would wait for it, then stop."""
-    from git_issues.ops.lifecycle import lock_dir
-
     with contextlib.suppress(OSError):
         os.unlink(path.with_name(f".{path.name}.{pid}.tmp"))
     if not locked:
         return
-    lock = lock_dir(ws) / f"{path.name}.lock"
+    lock = issues.lock_dir(ws) / f"{path.name}.lock"
     with contextlib.suppress(OSError, UnicodeDecodeError):
         if lock.read_text(encoding="utf-8").split()[:1] == [str(pid)]:  # "<pid> <host>"
             lock.unlink()
