@@ -226,6 +226,21 @@ class IndexView:
             [repo, *numbers])
         return dict(rows.fetchall())
 
+    def ids_by_github_number(self, repo: str) -> dict[int, str]:
+        """GitHub number -> local id of every issue imported from ``repo`` (any case)."""
+        number = f"json_extract({_I.doc}, '$.github.number')"
+        rows = self.conn.execute(
+            f"SELECT {number}, {_I.id} FROM {_ISSUES} "
+            f"WHERE json_extract({_I.doc}, '$.github.repo') = ? COLLATE NOCASE", (repo,))
+        return {n: issue_id for n, issue_id in rows if n}
+
+    def ids_by_beads_id(self) -> dict[str, str]:
+        """beads id -> local id of every issue imported from beads."""
+        beads = f"json_extract({_I.doc}, '$.beads')"
+        rows = self.conn.execute(
+            f"SELECT {beads}, {_I.id} FROM {_ISSUES} WHERE {beads} IS NOT NULL")
+        return dict(rows)
+
     def titles(self, ids: list[str]) -> dict[str, str]:
         if not ids:
             return {}
