@@ -46,6 +46,8 @@ from git_issues.index.spill import CommentSpill, open_spill
 from git_issues.repo.store import sweep_dead_spills
 from git_issues.sync import state as state_mod
 from git_issues.sync.apply import Summary, Writer, ensure_statuses, mint_comment_id
+from git_issues.sync.engine import as_base, compare, local_values, set_value
+from git_issues.sync.github.adapter import PER_PAGE, GitHubForge
 from git_issues.sync.github.client import Client, find_token
 from git_issues.sync.github.client import api_url as resolve_url
 from git_issues.sync.github.mapping import (
@@ -53,8 +55,6 @@ from git_issues.sync.github.mapping import (
     RemoteComment,
     RemoteIssue,
     check_repo,
-    remote_comment,
-    remote_issue,
 )
 from git_issues.sync.journal import SPILL
 from git_issues.sync.text import fit, latest_time, not_future
@@ -65,44 +65,14 @@ if TYPE_CHECKING:
     from git_issues.repo.workspace import Workspace
 
 MARGIN = _dt.timedelta(minutes=10)  # clocks differ; fetching a little twice is harmless
-PER_PAGE = 100
 # Issues between two saves of the sync state while a run goes on (for a run killed
 # hard: Ctrl-C and errors save it anyway), growing by half with the run so that
 # the saves of a state of 100,000 issues cost about two saves in all.
 CHECKPOINT_EVERY = 5000
-LIST_FIELDS = ("labels", "assignees")
 LEFT_OUT = ""  # the sync state's digest of a GitHub comment the file cannot hold
 # progress(done, estimated_total): the total is an estimate (the pages of the list,
 # pull requests included), None when unknown.
 Progress = Callable[..., None]
-
-
-def local_values(issue: Issue) -> dict[str, Any]:
-    return {"title": issue.title, "status": issue.status, "closed": issue.closed,
-            "labels": list(issue.labels), "assignees": list(issue.assignees),
-            "milestone": issue.milestone, "body": issue.body}
-
-
-def as_base(values: dict[str, Any]) -> dict[str, Any]:
-    """What the sync state keeps of a value set: bodies as digests."""
-    return {**values, "body": state_mod.digest(values["body"])}
-
-
-def _same(field: str, a: Any, b: Any) -> bool:
-    if field in LIST_FIELDS:
-        return sorted(a or []) == sorted(b or [])
-    return a == b
-
-
-def _is_base(field: str, value: Any, base: dict[str, Any]) -> bool:
-    """Whether ``value`` is what the field held at the last import (bodies by digest)."""
-    if field == "body":
-        return state_mod.digest(value) == base["body"]
-    return _same(field, value, base[field])
-
-
-def set_value(issue: Issue, field: str, value: Any) -> None:
-    setattr(issue, field, list(value) if field in LIST_FIELDS else value)
 
 
 class Importer:
@@ -113,6 +83,7 @@ class Importer:
         self.ws = ws
         self.repo = check_repo(repo)
         self.client = client
+        self.forge = GitHubForge(client, self.repo)
         self.say = say
         self.progress = progress or (lambda done, total=None, unit="issues": None)
         self.summary = Summary()
@@ -178,17 +149,12 @@ class Importer:
     # --- step 1: comments into the spill ----------------------------------------
 
     def _fetch_comments(self, spill: CommentSpill, since: str | None) -> None:
-        params: dict[str, Any] = {"sort": "updated", "direction": "asc", "per_page": PER_PAGE}
-        if since:
-            params["since"] = since
-        path = f"/repos/{self.repo}/issues/comments"
         fetched = 0
-        with self._pages(path, params) as pages:
+        with self.forge.comment_pages(since) as pages:
             for page in pages:
-                spill.put(self._in_time(found).row() for c in page
-                          if (found := remote_comment(c)) is not None)
+                spill.put(self._in_time(comment).row() for comment in page)
                 fetched += len(page)
-                total = getattr(self.client, "last_page", None)
+                total = self.forge.total_pages
                 self.progress(fetched, total * PER_PAGE if total else None, "comments")
 
     def _in_time(self, comment: RemoteComment) -> RemoteComment:
@@ -198,31 +164,17 @@ class Importer:
             comment.created = not_future(comment.created, self.latest, where, self.summary)
         return comment
 
-    def _pages(self, path: str, params: dict[str, Any]) -> Any:
-        """The list's pages, fetched ahead by a thread when the source is the network."""
-        what = f"repository {self.repo}"
-        prefetch = getattr(self.client, "prefetch", None)
-        if prefetch is None:  # a file (gh-json): nothing to wait for
-            return contextlib.nullcontext(self.client.pages(path, params, what=what))
-        return prefetch(path, params, what=what)
-
     # --- step 2: issues, oldest change first -------------------------------------
 
     def _import_issues(self, spill: CommentSpill, since: str | None) -> None:
-        params: dict[str, Any] = {"state": "all", "sort": "updated", "direction": "asc",
-                                  "per_page": PER_PAGE}
-        if since:
-            params["since"] = since
-        path = f"/repos/{self.repo}/issues"
-        with self._pages(path, params) as pages:
+        with self.forge.issue_pages(since) as pages:
             for page in pages:
                 self._import_page(spill, page)
 
-    def _import_page(self, spill: CommentSpill, page: list[Any]) -> None:
+    def _import_page(self, spill: CommentSpill, items: list[RemoteIssue]) -> None:
         """One page of issues, their comments taken from the spill in one query."""
-        items = [remote for item in page if (remote := remote_issue(item)) is not None]
         comments = _take_comments(spill, [remote.number for remote in items])
-        total = getattr(self.client, "last_page", None)
+        total = self.forge.total_pages
         for remote in items:
             if remote.is_pull:
                 self.summary.skip("pull requests")
@@ -341,22 +293,13 @@ class Importer:
 
     def _merge_fields(self, after: Issue, remote: dict[str, Any], number: int) -> None:
         """Three-way, field by field: base (last import), local (the file), remote."""
-        base = self.state.base(number)
-        local = local_values(after)
-        for field in state_mod.FIELDS:
-            if field == "closed":
-                continue  # follows status, below
-            mine, theirs = local[field], remote[field]
-            if _same(field, mine, theirs):
-                continue
-            if base is not None and _is_base(field, theirs, base):
-                continue  # only changed here: never undone
-            if base is not None and _is_base(field, mine, base):
-                set_value(after, field, theirs)  # only changed on GitHub
-                if field == "status":
-                    after.closed = remote["closed"]
-                continue
-            self._conflict(after, field, mine, theirs, number)
+        plan = compare(self.state.base(number), local_values(after), remote)
+        for name, value in plan.take.items():  # only changed on GitHub
+            set_value(after, name, value)
+            if name == "status":
+                after.closed = remote["closed"]
+        for conflict in plan.conflicts:
+            self._conflict(after, conflict.field, conflict.mine, conflict.theirs, number)
 
     def _conflict(self, issue: Issue, field: str, mine: Any, theirs: Any, number: int) -> None:
         where = f"{issue.id} ({self.repo}#{number}) {field}"

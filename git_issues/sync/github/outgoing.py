@@ -194,14 +194,6 @@ def body_unchanged(issue: Issue, base: dict[str, Any]) -> bool:
     return any(state_mod.digest(body_text(t)) == base["body"] for t in texts)
 
 
-def differs(field: str, value: Any, base: dict[str, Any]) -> bool:
-    if field == "body":
-        return state_mod.digest(value) != base["body"]
-    if field in ("labels", "assignees"):
-        return sorted(value or []) != sorted(base[field] or [])
-    return (value or None) != (base[field] or None)
-
-
 def shorten(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(value) + "]" if value else "(none)"

@@ -22,14 +22,13 @@ from git_issues.errors import GitIssuesError, IssueFileError
 from git_issues.index.spill import CommentSpill
 from git_issues.sync import state as state_mod
 from git_issues.sync.apply import Writer
+from git_issues.sync.engine import as_base, local_values, set_value
 from git_issues.sync.github.client import RateLimited
-from git_issues.sync.github.importer import Importer, Progress, as_base, local_values, set_value
+from git_issues.sync.github.importer import Importer, Progress
 from git_issues.sync.github.mapping import (
     NEW_STATUSES,
     RemoteComment,
     RemoteIssue,
-    remote_comment,
-    remote_issue,
 )
 from git_issues.sync.github.outgoing import (
     COMMENT_HELD,
@@ -295,8 +294,7 @@ class SyncImporter(Importer):
             fields = self.held_before[number]
             if all(f.startswith(COMMENT_HELD) for f in fields):
                 continue  # only comments held: asked for above
-            remote = remote_issue(self.client.get_json(f"/repos/{self.repo}/issues/{number}",
-                                                       what=f"issue {self.repo}#{number}"))
+            remote = self.forge.issue(number, what=f"issue {self.repo}#{number}")
             if remote is not None and remote.number == number:
                 self._one_issue(remote, [])
 
@@ -309,14 +307,12 @@ class SyncImporter(Importer):
         """Put a held comment GitHub did not change back into the spill, so that step 3
         compares it again (it may have been settled by an edit on either side)."""
         try:
-            item = self.client.get_json(f"/repos/{self.repo}/issues/comments/{github_id}",
-                                        what=f"comment {github_id} of {self.repo}#{number}")
+            comment = self.forge.comment(github_id, number)
         except RateLimited:
             raise
         except GitIssuesError as exc:  # deleted on GitHub: nothing left to hold it against
             self.summary.notes.append(f"no longer held: {exc}")
             return
-        comment = remote_comment(item)
         if comment is not None:
             self.seen_comments.add(github_id)
             spill.put([comment.row()])

@@ -20,7 +20,7 @@ from __future__ import annotations
 import calendar
 import copy
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from dataclasses import field as default
 from typing import TYPE_CHECKING, Any
@@ -29,10 +29,12 @@ from git_issues.errors import GitIssuesError, IssueFileError
 from git_issues.repo import gitutil
 from git_issues.sync import state as state_mod
 from git_issues.sync.apply import Summary, Writer, canonical_text
+from git_issues.sync.engine import as_base, changed_here, differs
+from git_issues.sync.github.adapter import GitHubForge
 from git_issues.sync.github.client import MAX_WAIT, Client, RateLimited, find_token
 from git_issues.sync.github.client import api_url as resolve_url
-from git_issues.sync.github.importer import Progress, as_base
-from git_issues.sync.github.mapping import RemoteIssue, check_repo, remote_issue, state_payload
+from git_issues.sync.github.importer import Progress
+from git_issues.sync.github.mapping import check_repo
 from git_issues.sync.github.outgoing import (
     COMMENT_HELD,
     HOURLY_ENV,
@@ -40,7 +42,6 @@ from git_issues.sync.github.outgoing import (
     Say,
     body_unchanged,
     comment_unchanged,
-    differs,
     hourly_from_env,
     is_imported,
     is_owner,
@@ -53,7 +54,6 @@ from git_issues.sync.github.outgoing import (
     posted_within_hour,
 )
 from git_issues.sync.github.pull import DryWriter, SyncImporter
-from git_issues.sync.text import body_text
 
 if TYPE_CHECKING:
     from git_issues.core.model import Comment, Issue
@@ -118,14 +118,6 @@ class OutOfBudget(Exception):
     """The hour's creations are used up; the push stops (see ``Pusher.run``)."""
 
 
-def _answer(item: Any) -> RemoteIssue:
-    """GitHub's answer to a write or a read of one issue, typed; one line if it is not one."""
-    found = remote_issue(item)
-    if found is None:
-        raise GitIssuesError("GitHub's answer is not an issue (no number)")
-    return found
-
-
 class Pusher:
     """Sends what changed here since the last sync; see the module docstring."""
 
@@ -146,17 +138,15 @@ class Pusher:
         self.config.statuses = {**pulled.statuses, **self.config.statuses}  # --dry-run's
         self.held = {int(n): set(f) for n, f in self.state.held.items()}
         self._login: str | None = None
-        self._milestones: dict[str, int] | None = None
         self._last_post = 0.0
+        self.forge = GitHubForge(client, repo, paced=self._paced)
         self.writer: Writer | None = None
 
     @property
     def login(self) -> str:
         """The token owner's login (``GET /user``), asked once and only when needed."""
         if self._login is None:
-            user = self.client.get_json("/user", what="user of the token")
-            user = user if isinstance(user, dict) else {}
-            self._login = "\t".join(str(user.get(k) or "") for k in ("login", "name", "email"))
+            self._login = self.forge.owner()
         return self._login
 
     def run(self) -> None:
@@ -239,14 +229,15 @@ class Pusher:
 
     # --- writes ------------------------------------------------------------------
 
-    def _post(self, path: str, payload: dict[str, Any]) -> Any:
+    def _paced(self, send: Callable[[], Any]) -> Any:
+        """One creation, within the hour's budget and the pace; counted in the state."""
         if self._used() >= self.hourly:
             raise OutOfBudget
         wait = self._last_post + self.pace - time.monotonic()
         if wait > 0:
             time.sleep(wait)
         try:
-            return self.client.send("POST", path, payload)
+            return send()
         finally:
             self._last_post = time.monotonic()
             key = minute(time.time())
@@ -258,21 +249,6 @@ class Pusher:
         self.writer.replace(issue, data, base)
         return canonical_text(issue).encode("utf-8")
 
-    def _milestone_number(self, title: str | None) -> int | None:
-        if not title:
-            return None
-        if self._milestones is None:
-            self._milestones = {}
-            path = f"/repos/{self.repo}/milestones"
-            for page in self.client.pages(path, {"state": "all", "per_page": 100}):
-                for item in page:
-                    if isinstance(item, dict) and isinstance(item.get("number"), int):
-                        self._milestones[str(item.get("title"))] = item["number"]
-        if title not in self._milestones:
-            made = self._post(f"/repos/{self.repo}/milestones", {"title": title})
-            self._milestones[title] = made["number"]
-        return self._milestones[title]
-
     def _create(self, issue: Issue, data: bytes) -> None:
         values = outgoing(issue, self.config, self.login)
         values["body"] = outgoing_body(issue, self.login, marked=True)  # found after a crash
@@ -282,11 +258,7 @@ class Pusher:
             self.pushed.created += 1
             self.pushed.comments += len(issue.comments)
             return
-        payload: dict[str, Any] = {"title": values["title"], "body": values["body"],
-                                   "labels": values["labels"], "assignees": values["assignees"]}
-        if values["milestone"]:
-            payload["milestone"] = self._milestone_number(values["milestone"])
-        made = _answer(self._post(f"/repos/{self.repo}/issues", payload))
+        made = self.forge.create_issue(values)
         number = made.number
         issue.origin["github"] = {"repo": self.repo, "number": number, "url": made.url}
         # At once, with what GitHub answered as its base in the journal: after a
@@ -296,8 +268,7 @@ class Pusher:
         entry = self.state.entry(number, issue.id, as_base(made.values()))
         data = self._write(issue, data, self.state.journal_base(number, entry))
         if values["status"] != "open":
-            made = _answer(self.client.send("PATCH", f"/repos/{self.repo}/issues/{number}",
-                                            state_payload(values["status"])))
+            made = self.forge.update_issue(number, values, ["status"])
         self.state.record(number, issue.id, as_base(made.values()))
         self.pushed.created += 1
         self.progress(self.pushed.created)
@@ -312,14 +283,16 @@ class Pusher:
                 self.say(f"would compare {issue.id} ({self.repo}#{number}) with GitHub "
                          "(no last-synced values)")
                 return
-            made = _answer(self.client.get_json(f"/repos/{self.repo}/issues/{number}"))
-            self.state.record(number, issue.id, as_base(made.values()))
+            found = self.forge.issue(number)
+            if found is None:
+                raise GitIssuesError(f"GitHub's answer about {self.repo}#{number} is not an issue")
+            self.state.record(number, issue.id, as_base(found.values()))
             base = self.state.base(number)
             assert base is not None
         values = outgoing(issue, self.config, "")
         held = self.held.get(number, set())
-        changed = [f for f in PUSHED_FIELDS if f not in held and differs(f, values[f], base)
-                   and not (f == "body" and body_unchanged(issue, base))]
+        changed = [f for f in changed_here(base, values, PUSHED_FIELDS, held)
+                   if not (f == "body" and body_unchanged(issue, base))]
         if "body" in changed:
             values["body"] = outgoing_body(issue, self.login)
             if not differs("body", values["body"], base):
@@ -334,22 +307,13 @@ class Pusher:
             self.say(f"would update {issue.id} ({self.repo}#{number}): {', '.join(changed)}")
             self.pushed.updated += 1
             return
-        payload: dict[str, Any] = {}
-        for field in changed:
-            if field == "status":
-                payload.update(state_payload(values["status"]))
-            elif field == "milestone":
-                payload["milestone"] = self._milestone_number(values["milestone"])
-            else:
-                payload[field] = values[field]
-        made = _answer(self.client.send("PATCH", f"/repos/{self.repo}/issues/{number}",
-                                        payload))
+        made = self.forge.update_issue(number, values, changed)
         old = copy.deepcopy(self.state.issues[number])
         self.state.record(number, issue.id, as_base(made.values()))
         entry = self.state.issues[number]
-        for field in self.held.get(number, set()):  # a held field keeps its old base
-            if not field.startswith(COMMENT_HELD):
-                entry.keep_from(old, field)
+        for name in self.held.get(number, set()):  # a held field keeps its old base
+            if not name.startswith(COMMENT_HELD):
+                entry.keep_from(old, name)
         self.pushed.updated += 1
 
     def _comments(self, issue: Issue, data: bytes, number: int) -> None:
@@ -362,23 +326,12 @@ class Pusher:
                 self.pushed.comments += 1
                 continue
             body = outgoing_comment(comment, self.login)
-            made = self._post(f"/repos/{self.repo}/issues/{number}/comments", {"body": body})
-            comment.github_id = int(made["id"])
+            made = self.forge.add_comment(number, body)
+            comment.github_id = made.id
             data = self._write(issue, data)
             if number in self.state.issues:
-                self.state.record_comment(number, comment.github_id,
-                                          state_mod.digest(body_text(made.get("body"))))
+                self.state.record_comment(number, made.id, state_mod.digest(made.text))
             self.pushed.comments += 1
-
-    def _exists(self, path: str) -> bool:
-        """Whether GitHub still has this thing (asked after a write to it failed)."""
-        try:
-            self.client.get_json(path)
-        except RateLimited:
-            return True
-        except GitIssuesError:
-            return False
-        return True
 
     def _edit_comment(self, issue: Issue, comment: Comment, number: int) -> None:
         """A comment already on GitHub, edited here since the last sync: one PATCH."""
@@ -394,13 +347,12 @@ class Pusher:
             self.pushed.edited += 1
             return
         body = outgoing_comment(comment, self.login)
-        path = f"/repos/{self.repo}/issues/comments/{github_id}"
         try:
-            made = self.client.send("PATCH", path, {"body": body})
+            text = self.forge.edit_comment(github_id, body)
         except RateLimited:
             raise
         except GitIssuesError:
-            if not self._exists(path):
+            if not self.forge.comment_exists(github_id):
                 self.say(f"note: comment {comment.id} of {issue.id} was deleted on GitHub; "
                          "its edit is not sent (comments are not created again)")
                 self.state.forget_comment(number, github_id)
@@ -411,8 +363,7 @@ class Pusher:
                          "the edit stays here (the token may edit only its own comments)")
                 return
             raise
-        self.state.record_comment(number, github_id,
-                                  state_mod.digest(body_text(made.get("body"))))
+        self.state.record_comment(number, github_id, state_mod.digest(text))
         self.pushed.edited += 1
 
 
