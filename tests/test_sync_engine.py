@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from github_standin import Repo, StandIn, make_comment, make_issue, serving
 
-from git_issues.sync.engine import Conflict, as_base, changed_here, compare
+from git_issues.sync.engine import Conflict, Plan, Step, as_base, changed_here, compare
 from git_issues.sync.github.adapter import GitHubForge
 from git_issues.sync.github.client import Client
 from git_issues.sync.github.mapping import RemoteComment, RemoteIssue
@@ -77,3 +77,17 @@ def test_the_github_adapter_speaks_typed_values(github):
         note = forge.add_comment(made.number, "Sent")
         assert note.text == "Sent" and forge.edit_comment(note.id, "Sent, edited") == "Sent, edited"
         assert forge.issue(made.number).title == "Crash"
+
+
+def test_a_dry_runs_plan_is_told_step_by_step():
+    said: list[str] = []
+    plan = Plan("GitHub", REPO, said.append)
+    plan.add(Step("create here", number=4, title="Won't do"))
+    plan.add(Step("update here", "abcd2345", 5, fields=("title", "labels")))
+    plan.add(Step("create there", "efgh6789", title="Made here", comments=2))
+    plan.add(Step("edit comment there", "efgh6789", 6, comment="t3w8k2ab"))
+    assert said == [f"would import {REPO}#4 \"Won't do\"",
+                    f"would update abcd2345 ({REPO}#5) from GitHub: title, labels",
+                    "would create: efgh6789 'Made here' with 2 comments",
+                    f"would edit comment t3w8k2ab on {REPO}#6 (efgh6789)"]
+    assert [step.kind for step in plan.steps][-1] == "edit comment there"

@@ -22,7 +22,7 @@ paths under ``/api/v1``, labels set by id).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -52,6 +52,56 @@ class FieldPlan:
     take: dict[str, Any] = field(default_factory=dict)  # changed there only: set here
     send: list[str] = field(default_factory=list)  # changed here only: the push sends it
     conflicts: list[Conflict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a plan: what a run does, or a dry run would do, to one issue."""
+
+    kind: str  # a key of STEP_LINES
+    local_id: str = ""
+    number: int | None = None
+    title: str = ""
+    fields: tuple[str, ...] = ()
+    comment: str = ""  # a comment's local id
+    comments: int = 0  # comments created with the issue
+
+
+# How a dry run tells each kind of step; {forge} is the adapter's name for people.
+STEP_LINES = {
+    "create here": "would import {repo}#{number} {title!r}",
+    "update here": "would update {local_id} ({repo}#{number}) from {forge}: {fields}",
+    "create there": "would create: {local_id} {title!r}{with_comments}",
+    "compare": "would compare {local_id} ({repo}#{number}) with {forge} (no last-synced values)",
+    "update there": "would update {local_id} ({repo}#{number}): {fields}",
+    "comment there": "would comment on {repo}#{number} ({local_id})",
+    "edit comment there": "would edit comment {comment} on {repo}#{number} ({local_id})",
+}
+
+
+class Plan:
+    """The steps a dry run decided: create here, update here, create there, update
+    there, comments to send; the conflicts held are reported beside them.
+
+    Each step is told (``say``) as it is decided, in the order of the run, and kept
+    in ``steps``; a run that writes applies each step instead of adding it.
+    """
+
+    def __init__(self, forge: str, repo: str, say: Callable[[str], None]) -> None:
+        self.forge = forge
+        self.repo = repo
+        self.say = say
+        self.steps: list[Step] = []
+
+    def add(self, step: Step) -> None:
+        self.steps.append(step)
+        self.say(self.line(step))
+
+    def line(self, step: Step) -> str:
+        return STEP_LINES[step.kind].format(
+            repo=self.repo, forge=self.forge, number=step.number, title=step.title,
+            local_id=step.local_id, fields=", ".join(step.fields), comment=step.comment,
+            with_comments=f" with {step.comments} comments" if step.comments else "")
 
 
 def local_values(issue: Issue) -> dict[str, Any]:

@@ -57,18 +57,28 @@ def relative_path(kind: str, repo: str) -> str:
 
 
 @dataclass(slots=True)
-class Entry:
-    """One issue's last-synced values: its local id, the remote values (the body as
-    a digest) and its comments (remote id as text -> body digest)."""
+class Values:
+    """The fields a sync compares, in the order of ``FIELDS`` (one field each)."""
 
-    local_id: str
     title: str
     status: str
     closed: str | None
     labels: list[str]
     assignees: list[str]
     milestone: str | None
-    body: str
+    body: str  # the text on a forge; its digest in a sync state's entry
+
+    def values(self) -> dict[str, Any]:
+        """The values by field name."""
+        return {name: getattr(self, name) for name in FIELDS}
+
+
+@dataclass(slots=True)
+class Entry(Values):
+    """One issue's last-synced values (the body as a digest), its local id and its
+    comments (remote id as text -> body digest)."""
+
+    local_id: str = ""
     comments: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -77,15 +87,12 @@ class Entry:
         if not isinstance(row, list) or len(row) != len(FIELDS) + 2 \
                 or not isinstance(row[-1], dict):
             raise ValueError("an issue's entry is not a list of its values")
-        return cls(*row)
+        return cls(*row[1:-1], local_id=row[0], comments=row[-1])
 
     def row(self) -> list[Any]:
-        """The list the file holds, in the order of ``FIELDS``."""
+        """The list the file holds: the local id, the values in the order of ``FIELDS``,
+        the comments."""
         return [self.local_id, *(getattr(self, name) for name in FIELDS), self.comments]
-
-    def values(self) -> dict[str, Any]:
-        """The last-synced values by field name (``body`` a digest)."""
-        return {name: getattr(self, name) for name in FIELDS}
 
     def keep_from(self, old: Entry, name: str) -> None:
         """Keep ``old``'s value of a field (a held conflict keeps its base)."""
@@ -190,7 +197,7 @@ class SyncState:
         known = self.comment_bases(number)
         if comments:
             known.update(comments)
-        return Entry(local_id, *(values[name] for name in FIELDS), known)
+        return Entry(*(values[name] for name in FIELDS), local_id=local_id, comments=known)
 
     def journal_base(self, number: int, entry: Entry | None = None) -> JournalBase:
         """The journal's form of an entry (``apply.Writer.journal``): path, number, JSON."""

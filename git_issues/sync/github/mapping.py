@@ -14,7 +14,7 @@ from typing import Any
 
 from git_issues.core.model import CANONICAL_TIME_RE, REPO_RE, format_timestamp, now
 from git_issues.errors import GitIssuesError
-from git_issues.sync.state import FIELDS
+from git_issues.sync.state import Values
 from git_issues.sync.text import body_text, clean_text, one_line, short_title
 
 REASON_STATUS = {"not_planned": "not_planned", "duplicate": "duplicate"}
@@ -22,27 +22,16 @@ NEW_STATUSES = {"not_planned": "closed", "duplicate": "closed"}
 
 
 @dataclass(slots=True)
-class RemoteIssue:
+class RemoteIssue(Values):
     """An issue as the forge holds it, in the file's terms (``FIELDS``, body as text)."""
 
-    number: int
-    title: str
-    status: str
-    closed: str | None
-    labels: list[str]
-    assignees: list[str]
-    milestone: str | None
-    body: str
-    created: str
-    author: str
-    url: str
+    number: int = 0
+    created: str = ""
+    author: str = ""
+    url: str = ""
     updated: str | None = None
     is_pull: bool = False
     title_length: int = 0  # of the title as given, before the cut to TITLE_LIMIT
-
-    def values(self) -> dict[str, Any]:
-        """The fields a sync compares, by name."""
-        return {name: getattr(self, name) for name in FIELDS}
 
 
 @dataclass(slots=True)

@@ -22,7 +22,7 @@ from git_issues.errors import GitIssuesError, IssueFileError
 from git_issues.index.spill import CommentSpill
 from git_issues.sync import state as state_mod
 from git_issues.sync.apply import Writer
-from git_issues.sync.engine import as_base, local_values, set_value
+from git_issues.sync.engine import Plan, Step, as_base, local_values, set_value
 from git_issues.sync.github.client import RateLimited
 from git_issues.sync.github.importer import Importer, Progress
 from git_issues.sync.github.mapping import (
@@ -85,6 +85,7 @@ class SyncImporter(Importer):
         self.prefer_ids = None if options.prefer_ids is None else set(options.prefer_ids)
         self.dry_run = options.dry_run
         self.pushed = pushed
+        self.plan = Plan("GitHub", repo, say)  # --dry-run: what the run would do
         self.held_before = {int(n): set(f) for n, f in self.state.held.items()}
         self.state.held = {}
         self.seen: set[int] = set()
@@ -142,7 +143,7 @@ class SyncImporter(Importer):
         before = self.summary.imported
         super()._create(remote, comments)
         if self.dry_run and self.summary.imported > before:
-            self.say(f"would import {self.repo}#{remote.number} {remote.title!r}")
+            self.plan.add(Step("create here", number=remote.number, title=remote.title))
 
     def _save_if_changed(self, before: Issue, after: Issue, data: bytes) -> None:
         if self.dry_run and after != before:
@@ -151,8 +152,8 @@ class SyncImporter(Importer):
             if before.comments != after.comments:
                 what.append("comments")
             number = after.origin.get("github", {}).get("number")
-            self.say(f"would update {after.id} ({self.repo}#{number}) from GitHub: "
-                     f"{', '.join(what) or 'comment ids'}")
+            self.plan.add(Step("update here", after.id, number,
+                               fields=tuple(what) or ("comment ids",)))
         super()._save_if_changed(before, after, data)
 
     # --- issues ------------------------------------------------------------------

@@ -29,7 +29,7 @@ from git_issues.errors import GitIssuesError, IssueFileError
 from git_issues.repo import gitutil
 from git_issues.sync import state as state_mod
 from git_issues.sync.apply import Summary, Writer, canonical_text
-from git_issues.sync.engine import as_base, changed_here, differs
+from git_issues.sync.engine import Plan, Step, as_base, changed_here, differs
 from git_issues.sync.github.adapter import GitHubForge
 from git_issues.sync.github.client import MAX_WAIT, Client, RateLimited, find_token
 from git_issues.sync.github.client import api_url as resolve_url
@@ -110,6 +110,7 @@ class Pulled:
 
     state: state_mod.SyncState
     pushed: Pushed
+    plan: Plan
     overlay: dict[str, Issue] = default(default_factory=dict)
     statuses: dict[str, str] = default(default_factory=dict)
 
@@ -129,6 +130,7 @@ class Pusher:
         self.client = client
         self.state = pulled.state
         self.pushed = pulled.pushed
+        self.plan = pulled.plan
         self.say = say
         self.dry_run = options.dry_run
         self.pace = pace_from_env() if options.pace is None else options.pace
@@ -253,8 +255,8 @@ class Pusher:
         values = outgoing(issue, self.config, self.login)
         values["body"] = outgoing_body(issue, self.login, marked=True)  # found after a crash
         if self.dry_run:
-            self.say(f"would create: {issue.id} {issue.title!r}"
-                     + (f" with {len(issue.comments)} comments" if issue.comments else ""))
+            self.plan.add(Step("create there", issue.id, title=issue.title,
+                               comments=len(issue.comments)))
             self.pushed.created += 1
             self.pushed.comments += len(issue.comments)
             return
@@ -280,8 +282,7 @@ class Pusher:
         base = self.state.base(number)
         if base is None:
             if self.dry_run:
-                self.say(f"would compare {issue.id} ({self.repo}#{number}) with GitHub "
-                         "(no last-synced values)")
+                self.plan.add(Step("compare", issue.id, number))
                 return
             found = self.forge.issue(number)
             if found is None:
@@ -304,7 +305,7 @@ class Pusher:
     def _patch(self, issue: Issue, number: int, values: dict[str, Any],
                changed: list[str]) -> None:
         if self.dry_run:
-            self.say(f"would update {issue.id} ({self.repo}#{number}): {', '.join(changed)}")
+            self.plan.add(Step("update there", issue.id, number, fields=tuple(changed)))
             self.pushed.updated += 1
             return
         made = self.forge.update_issue(number, values, changed)
@@ -322,7 +323,7 @@ class Pusher:
                 self._edit_comment(issue, comment, number)
                 continue
             if self.dry_run:
-                self.say(f"would comment on {self.repo}#{number} ({issue.id})")
+                self.plan.add(Step("comment there", issue.id, number))
                 self.pushed.comments += 1
                 continue
             body = outgoing_comment(comment, self.login)
@@ -343,7 +344,7 @@ class Pusher:
         if base is None or comment_unchanged(comment, base):
             return
         if self.dry_run:
-            self.say(f"would edit comment {comment.id} on {self.repo}#{number} ({issue.id})")
+            self.plan.add(Step("edit comment there", issue.id, number, comment=comment.id))
             self.pushed.edited += 1
             return
         body = outgoing_comment(comment, self.login)
@@ -385,9 +386,11 @@ def run_sync(ws: Workspace, repo: str, options: SyncOptions | None = None, *, sa
             importer = SyncImporter(ws, repo, client, options, pushed, say=say,
                                     progress=progress)
             summary = importer.run()
-            pulled = Pulled(importer.state, pushed, importer.overlay, importer.statuses_added)
+            pulled = Pulled(importer.state, pushed, importer.plan, importer.overlay,
+                            importer.statuses_added)
         else:
-            pulled = Pulled(state_mod.load(ws.root, "github", repo), pushed)
+            pulled = Pulled(state_mod.load(ws.root, "github", repo), pushed,
+                            Plan("GitHub", repo, say))
         if options.push:
             Pusher(ws, repo, client, options, pulled, say=say, progress=progress).run()
     return summary, pulled.pushed
