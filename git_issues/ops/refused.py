@@ -210,7 +210,7 @@ class RefusedEdit:
 def _merged(base: bytes, mine: str, current: bytes, shown: str) -> str | None:
     """``mine`` merged field by field with what changed from ``base`` to ``current``;
     None when one of them is not a valid issue."""
-    from git_issues.gitint.merge import merge_issues  # lazy: startup
+    from git_issues.fileformat.mergetext import merge_issues  # lazy: startup
 
     try:
         versions = [load_text(data, shown) for data in (base, mine.encode("utf-8"), current)]

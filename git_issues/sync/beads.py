@@ -30,14 +30,12 @@ from git_issues.core.model import (
 )
 from git_issues.errors import GitIssuesError
 from git_issues.fileformat.issuefile import open_named_file
-from git_issues.sync.apply import (
-    Summary,
-    Writer,
+from git_issues.index.query import open_index
+from git_issues.sync.apply import Summary, Writer, ensure_statuses, mint_comment_id
+from git_issues.sync.text import (
     body_text,
-    ensure_statuses,
     fit,
     latest_time,
-    mint_comment_id,
     not_future,
     one_line,
     short_title,
@@ -105,8 +103,6 @@ def status_of(record: dict[str, Any]) -> str:
 
 def _existing(ws: Workspace) -> dict[str, str]:
     """beads id -> local id of what an earlier run imported (through the index)."""
-    from git_issues.index.query import open_index
-
     with open_index(ws.sources) as view:
         return view.ids_by_beads_id()
 
