@@ -19,7 +19,7 @@ import pytest
 
 import git_issues
 from git_issues.core.filters import SORTS, Filters, moment, priority_range, until_moment
-from git_issues.errors import GitIssuesError
+from git_issues.errors import FieldError, GitIssuesError
 from git_issues.index.query import ORDER_BY, open_index, read_index
 from git_issues.repo.workspace import Sources
 
@@ -69,7 +69,8 @@ def test_the_view_hands_out_no_connection(seven: Path):
 
 
 # Where the index's own tables or its connection would show outside index/.
-INDEX_SQL = re.compile(r"\.conn\b|json_extract\(|\bFROM issues\b|\blist_sql\b")
+INDEX_SQL = re.compile(r"\.conn\b|json_extract\(|\bFROM issues\b|\blist_sql\b"
+                       r"|\bindex\.engine\b|IndexView\(")
 
 
 def test_no_module_outside_the_index_speaks_sql_to_it():
@@ -161,6 +162,17 @@ def test_read_index_reads_what_is_there_without_a_refresh(seven: Path):
     with open_index(sources(seven)) as view:
         assert view.count(Filters(status="all")) == 6
         assert [line.split(":")[0] for line in view.problems()] == [".issues/broken.yml"]
+
+
+def test_an_empty_search_is_refused_by_its_field_and_said_as_its_flag(seven: Path, invoke):
+    """The library names the field (``text``); ``ls`` and ``export`` say ``-q``."""
+    with open_index(sources(seven)) as view, pytest.raises(FieldError) as refused:
+        view.list(Filters(text="  "))
+    assert (refused.value.field, refused.value.reason) == ("text", "needs some text to search for")
+    for command in ("ls", "export"):
+        result = invoke(command, "-q", " ")
+        assert (result.exit_code, result.output) == (
+            1, "error: -q: needs some text to search for\n"), command
 
 
 def test_every_sort_order_has_its_sql():

@@ -9,8 +9,7 @@ import click
 from git_issues.cli.app import cli, report_problems
 from git_issues.cli.output import is_tty
 from git_issues.gitint import project
-from git_issues.index.engine import connect
-from git_issues.index.query import IndexView
+from git_issues.index.query import read_index
 from git_issues.index.rebuild import rebuild
 from git_issues.index.scan import scan
 from git_issues.repo import registration
@@ -48,8 +47,8 @@ def reindex() -> None:
                 count = rebuild(ws.sources, progress=bar.update)
         else:
             count = rebuild(ws.sources)
-        with connect(ws.db_path) as conn:  # just rebuilt: no freshness check needed
-            problems = IndexView(conn).problems()
+        with read_index(ws.db_path) as view:  # just rebuilt: no freshness check needed
+            problems = view.problems()
     indexed = count - len(problems)
     click.echo(f"indexed {indexed} issue{'' if indexed == 1 else 's'}", err=True)
     report_problems(problems)

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from git_issues.cli.app import cli
+from git_issues.cli.fields import as_flags
 from git_issues.cli.listing import filter_options
 from git_issues.cli.progress import Bar, report, say
 from git_issues.repo.workspace import open_workspace
@@ -97,7 +98,7 @@ def export(status: str, **filters: Any) -> None:
     from git_issues.ops.export import export_lines
 
     filters.pop("as_json", None)
-    with open_workspace() as ws:
+    with open_workspace() as ws, as_flags(text="-q"):
         problems = export_lines(ws, status=status, write=_write_line, **filters)
     from git_issues.cli.app import report_problems
 

@@ -23,6 +23,7 @@ from git_issues.cli.app import (
     report_problems,
     split_commas,
 )
+from git_issues.cli.fields import as_flags
 from git_issues.cli.output import echo_paged, emit_json, is_tty, print_rows, table_text
 from git_issues.core.filters import SORTS, Filters, moment, priority_range, until_moment
 from git_issues.core.ids import abbreviations
@@ -92,13 +93,12 @@ def _list(ready: bool, status: str, labels: tuple[str, ...],
         limit = SCREENFUL
     with open_workspace() as ws:
         if assignee == "@me" or author == "@me":
-
             assignee, author = resolve_who(ws, assignee), resolve_who(ws, author)
         filters = Filters(status=status, labels=tuple(split_commas(labels)), assignee=assignee,
                           milestone=milestone, author=author, text=text, sort=sort,
                           limit=limit, priority=priority, since=since, until=until,
                           no_label=no_label)
-        with open_index(ws.sources) as view:
+        with open_index(ws.sources) as view, as_flags(text="-q"):
             try:
                 rows, total = _rows(view, ready, filters, as_json, counted=for_person)
             except UnknownStatusError as exc:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from git_issues.core.filters import SORTS, Filters
 from git_issues.core.rules import DEFAULT_STATUSES
-from git_issues.errors import GitIssuesError
+from git_issues.errors import FieldError, GitIssuesError
 from git_issues.index import schema
 from git_issues.index.engine import connect
 from git_issues.index.records import json_codec, order_key
@@ -64,7 +64,7 @@ def fts_query(text: str) -> str:
     """Each word as a quoted prefix term, all required: user text never hits FTS syntax."""
     words = text.split()
     if not words:
-        raise GitIssuesError("-q needs some text to search for")
+        raise FieldError("text", "needs some text to search for")
     return " ".join('"' + w.replace('"', '""') + '"*' for w in words)
 
 
