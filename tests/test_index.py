@@ -464,7 +464,7 @@ def test_a_fresh_read_imports_nothing_heavy(run, three: Path):
 
 
 # What a fresh ``ls`` leaves to the commands that need it (docs/architecture.md,
-# "Imports: lazy only at the boundaries").
+# "Imports: at the top, but for a few that say why").
 BOUNDARIES = ("yaml", "git_issues.fileformat.issuefile", "json", "multiprocessing",
               "dataclasses", "concurrent.futures", "git_issues.core.model",
               "git_issues.ops.write", "git_issues.ops.history", "git_issues.ops.review",

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 import pytest
 from github_standin import Repo, StandIn, make_comment, make_issue, serving
 
+from git_issues.errors import FieldError
 from git_issues.sync.engine import Conflict, Plan, Step, as_base, changed_here, compare
 from git_issues.sync.github.adapter import GitHubForge
 from git_issues.sync.github.client import Client
 from git_issues.sync.github.mapping import RemoteComment, RemoteIssue
-from git_issues.sync.github.push import OptionError, SyncOptions
+from git_issues.sync.github.push import SyncOptions
 
 TOKEN = "ghp_standInToken0123456789"
 REPO = "acme/rocket"
@@ -38,10 +39,10 @@ def test_without_a_base_every_difference_is_held():
 
 
 def test_the_issue_rule_is_checked_once_and_names_fields():
-    with pytest.raises(OptionError) as caught:
+    with pytest.raises(FieldError) as caught:
         SyncOptions(prefer_ids=["abcd2345"])
     assert caught.value.field == "prefer_ids" and "--" not in str(caught.value)
-    with pytest.raises(OptionError) as caught:
+    with pytest.raises(FieldError) as caught:
         SyncOptions(prefer="theirs")
     assert caught.value.field == "prefer"
     assert SyncOptions(prefer="local", prefer_ids=["abcd2345"]).prefer_ids == ["abcd2345"]

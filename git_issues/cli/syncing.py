@@ -14,6 +14,7 @@ import click
 from git_issues.cli.app import cli, complete_ids
 from git_issues.cli.importing import api_url_option
 from git_issues.cli.progress import Bar, report, say
+from git_issues.errors import FieldError
 from git_issues.repo.workspace import open_workspace
 
 # The library's option errors name fields; here they are said in flags.
@@ -50,12 +51,12 @@ def sync_github(repo: str, api_url: str | None, dry_run: bool, mode: str | None,
     creations (default 0.8; GitHub allows about 80 a minute) and
     GIT_ISSUES_SYNC_HOURLY the creations allowed in an hour (default 500).
     """
-    from git_issues.sync.github.push import OptionError, SyncOptions, run_sync  # lazy: startup
+    from git_issues.sync.github.push import SyncOptions, run_sync  # lazy: startup
 
     try:
         options = SyncOptions(prefer=prefer, prefer_ids=issues or None, pull=mode != "push",
                               push=mode != "pull", dry_run=dry_run, api_url=api_url)
-    except OptionError as exc:
+    except FieldError as exc:
         raise click.UsageError(USAGE.get(exc.field, str(exc))) from None
     counter = Bar(f"Syncing {repo}")
     try:

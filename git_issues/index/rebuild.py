@@ -5,7 +5,7 @@ the full-text table's own DDL) and inserts every file's rows in one
 transaction; the files are parsed by ``index.pool``.  It runs when there is no
 index, when its schema version or the project's config changed, when the
 file is corrupt, and on ``git issues reindex``.  The rows are inserted with
-the same SQL the standard-library refresh uses (``refresh.insert_records``).
+the same SQL the standard-library refresh uses (``rows.insert_records``).
 Only a rebuild imports this module (and SQLAlchemy with it): a refresh that
 re-reads a few edited files does not.
 """
@@ -26,7 +26,7 @@ from git_issues.index.alchemy import metadata, open_engine
 from git_issues.index.failures import discard, index_errors, is_corrupt, make_parent
 from git_issues.index.pool import parsed
 from git_issues.index.records import Record, StatSig, config_sig
-from git_issues.index.refresh import insert_records, meta_rows
+from git_issues.index.rows import insert_records, meta_rows
 from git_issues.index.scan import list_names
 from git_issues.index.statcache import store_stats
 from git_issues.repo import config as config_mod

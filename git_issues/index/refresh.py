@@ -19,20 +19,19 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from git_issues.index import schema
 from git_issues.index.engine import connect
 from git_issues.index.failures import discard, index_errors, is_corrupt, make_parent
 from git_issues.index.records import (
-    Record,
     StatSig,
     config_sig,
     digest,
     json_codec,
     read_many,
-    table_rows,
 )
+from git_issues.index.rows import insert_records, meta_rows
 from git_issues.index.scan import scan
 from git_issues.index.statcache import ExecuteMany, recorded_stats, store_stats
 
@@ -127,29 +126,6 @@ def _delete(execute_many: ExecuteMany, names: list[str]) -> None:
 
 def _statuses(meta: dict[str, str]) -> dict[str, str]:
     return json_codec().loads(meta.get("statuses", "{}"))
-
-
-_INSERTS = (
-    (schema.FILES.name, schema.FILES.insert_sql("INSERT OR REPLACE")),
-    (schema.ISSUES.name, schema.ISSUES.insert_sql()),
-    (schema.LABELS.name, schema.LABELS.insert_sql()),
-    (schema.ASSIGNEES.name, schema.ASSIGNEES.insert_sql()),
-    (schema.LINKS.name, schema.LINKS.insert_sql()),
-    (schema.TEXT_TABLE, schema.TEXT_INSERT),
-)
-
-
-def insert_records(execute_many: ExecuteMany, records: list[Record], next_num: int) -> int:
-    """Store records, numbering their issues from ``next_num``; returns the next free number."""
-    by_table, next_num = table_rows(records, next_num)
-    for table, sql in _INSERTS:
-        if by_table[table]:
-            execute_many(sql, by_table[table])
-    return next_num
-
-
-def meta_rows(values: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(k, str(v)) for k, v in values.items()]
 
 
 def _apply(conn: sqlite3.Connection, sources: Sources, todo: Plan, meta: dict[str, str]) -> None:

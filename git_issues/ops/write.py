@@ -29,6 +29,7 @@ from git_issues.core.model import (
     now,
     parse_priority,
 )
+from git_issues.core.rules import block_text
 from git_issues.errors import FieldError, GitIssuesError
 from git_issues.repo import gitutil, issues
 from git_issues.repo.people import resolve_who
@@ -44,10 +45,9 @@ def normalize_body(text: str) -> str:
     """Trailing blanks dropped; multi-line text ends in one newline, so it writes as '|'.
 
     A pasted build log's colour sequences go, other control characters show as
-    their pictures (``model.clean_text``): the file stays readable, the text kept.
+    their pictures (``rules.clean_text``): the file stays readable, the text kept.
     """
-    text = clean_text(text)[0].rstrip()
-    return text + "\n" if "\n" in text else text
+    return block_text(clean_text(text)[0])
 
 
 def _checked(check: Callable[[Any], Any], value: Any, field: str) -> Any:

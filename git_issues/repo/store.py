@@ -252,18 +252,21 @@ def _check_writable(text: str, data: bytes, shown: str, *, thorough: bool = True
                                  "nothing was written") from None
 
 
-def write_atomic(path: Path, data: bytes, *, sync: bool = True) -> None:
+def write_atomic(path: Path, data: bytes, *, sync: bool = True, mode: int | None = None) -> None:
     """Replace ``path`` with ``data`` whole: the one atomic write of the package.
 
     A temporary beside the file (dot-named, so no listing takes it for an issue,
     and ``sweep_temporaries`` finds a killed writer's), written, fsynced unless
-    ``sync`` is False (a bulk import), then renamed over the file with the
-    retrying ``replace``.  A reader sees the old bytes or the new, never a part;
-    a failure leaves no temporary and raises the ``OSError``.
+    ``sync`` is False (a bulk import), given ``mode`` if asked (a hook script's
+    0o755, whatever the umask), then renamed over the file with the retrying
+    ``replace``.  A reader sees the old bytes or the new, never a part; a
+    failure leaves no temporary and raises the ``OSError``.
     """
     tmp = _temporary(path)
     try:
         _write_bytes(tmp, data, sync=sync)
+        if mode is not None:
+            os.chmod(tmp, mode)
         replace(tmp, path)
     except BaseException:
         with suppress(OSError):

@@ -36,7 +36,7 @@ from git_issues.errors import GitIssuesError
 from git_issues.fileformat.issuefile import read_bytes
 from git_issues.repo import config as config_mod
 from git_issues.repo import gitutil, issues
-from git_issues.repo.store import file_name, replace
+from git_issues.repo.store import file_name, write_atomic
 from git_issues.sync.journal import (
     JOURNAL,
     Recovered,
@@ -284,8 +284,6 @@ def ensure_statuses(ws: Workspace, wanted: dict[str, str],
     ws.store.ensure_dir()
     if writer is not None:
         writer.journal(path, file_digest(data))
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    replace(tmp, path)  # the store's rename, retried while Windows refuses it
+    write_atomic(path, data, sync=False)
     gitutil.add(ws.root, [path])
     return list(missing)

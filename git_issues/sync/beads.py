@@ -31,6 +31,7 @@ from git_issues.core.model import (
 from git_issues.errors import GitIssuesError
 from git_issues.fileformat.issuefile import open_named_file
 from git_issues.index.query import open_index
+from git_issues.repo.store import CONFIG_PATH
 from git_issues.sync.apply import Summary, Writer, ensure_statuses, mint_comment_id
 from git_issues.sync.text import (
     body_text,
@@ -163,8 +164,7 @@ def _add_statuses(ws: Workspace, records: list[dict[str, Any]], summary: Summary
     wanted = {status_of(r): "open" for r in records if status_of(r) != "closed"}
     added = ensure_statuses(ws, wanted, writer)
     if added:
-        summary.notes.append(f"added the statuses {', '.join(added)} (open) to "
-                             ".issues/config.yml")
+        summary.notes.append(f"added the statuses {', '.join(added)} (open) to {CONFIG_PATH}")
 
 
 def to_issue(record: dict[str, Any], ids: dict[str, str], summary: Summary,

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from typing import Any
 
 from git_issues.errors import GitIssuesError
 from git_issues.fileformat.issuefile import read_bytes
-from git_issues.repo.store import ISSUES_DIR, replace, sweep_temporaries
+from git_issues.repo.store import ISSUES_DIR, sweep_temporaries, write_atomic
 
 SYNC_DIR = "sync"
 VERSION = 1
@@ -232,12 +231,9 @@ class SyncState:
         yield "}}\n"
 
     def save(self) -> Path:
-        """Write atomically (temp file + the store's rename), like an issue file."""
+        """Write atomically (the store's one atomic write), like an issue file."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
-            handle.writelines(self._lines())
-        replace(tmp, self.path)
+        write_atomic(self.path, "".join(self._lines()).encode("utf-8"), sync=False)
         sweep_temporaries(self.path.parent)  # a killed save's, in a committed folder
         return self.path
 

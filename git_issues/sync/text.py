@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from git_issues.core.model import MAX_TITLE, format_timestamp, now
+from git_issues.core.rules import block_text
 from git_issues.errors import GitIssuesError
 from git_issues.fileformat.issuefile import MAX_FILE_BYTES, check_writable, dump_document
 from git_issues.ops.validation import FUTURE_SLACK
@@ -134,9 +135,8 @@ def _writable(text: str) -> bool:
 
 
 def body_text(text: Any) -> str:
-    """A body or comment the way ``lifecycle.normalize_body`` writes typed text."""
-    text = clean_text(text).rstrip()
-    return text + "\n" if "\n" in text else text
+    """A body or comment the way ``ops.write.normalize_body`` writes typed text."""
+    return block_text(clean_text(text))
 
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from git_issues.core.rules import split_commas
 from git_issues.errors import GitIssuesError
 from git_issues.ops import write
 from git_issues.repo import issues
@@ -64,5 +65,5 @@ def create(ws: Workspace, form: dict[str, Any]) -> Issue:
 
 
 def _items(text: str) -> list[str]:
-    """A comma-separated field: its non-empty items, stripped."""
-    return [item.strip() for item in text.split(",") if item.strip()]
+    """A comma-separated field, as ``-l a,b`` reads: its non-empty items, stripped."""
+    return [item.strip() for item in split_commas([text]) if item.strip()]

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, abort, redirect, render_template, request
 from werkzeug.exceptions import Forbidden, HTTPException
 
+from git_issues.core.rules import priority_name
 from git_issues.core.visible import visible
 from git_issues.errors import GitIssuesError, NoSuchIssue
 from git_issues.repo import gitutil
@@ -110,7 +111,7 @@ def _shown(value: Any) -> Any:
 
 
 def _priority(value: int | None) -> str:
-    return "" if value is None else f"P{value}"
+    return "" if value is None else priority_name(value)
 
 
 def _guard(app: Flask, guard: Guard) -> None:

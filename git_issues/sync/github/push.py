@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from dataclasses import field as default
 from typing import TYPE_CHECKING, Any
 
-from git_issues.errors import GitIssuesError, IssueFileError
+from git_issues.errors import FieldError, GitIssuesError, IssueFileError
 from git_issues.repo import gitutil
 from git_issues.sync import state as state_mod
 from git_issues.sync.apply import Summary, Writer, canonical_text
@@ -63,15 +63,6 @@ PUSHED_FIELDS = ("title", "status", "labels", "assignees", "milestone", "body")
 SAVE_EVERY = 50  # creations between two saves of the state file
 
 
-class OptionError(GitIssuesError):
-    """Options that do not go together; names the option (a field), never a flag."""
-
-    def __init__(self, name: str, reason: str) -> None:
-        super().__init__(f"{name}: {reason}")
-        self.field = name
-        self.reason = reason
-
-
 @dataclass(frozen=True)
 class SyncOptions:
     """How one ``sync`` runs; checked once, here, when made.
@@ -97,9 +88,9 @@ class SyncOptions:
 
     def __post_init__(self) -> None:
         if self.prefer not in (None, "local", "remote"):
-            raise OptionError("prefer", "takes local or remote")
+            raise FieldError("prefer", "takes local or remote")
         if self.prefer_ids is not None and self.prefer is None:
-            raise OptionError("prefer_ids", "says whose conflicts prefer settles: "
+            raise FieldError("prefer_ids", "says whose conflicts prefer settles: "
                                             "give prefer too")
 
 
