@@ -14,10 +14,11 @@ from typing import Any
 
 import click
 
-from git_issues.cli.app import cli
+from git_issues.cli.app import cli, report_problems
 from git_issues.cli.fields import as_flags
 from git_issues.cli.listing import filter_options
 from git_issues.cli.progress import Bar, report, say
+from git_issues.ops.export import export_lines
 from git_issues.repo.workspace import open_workspace
 
 
@@ -95,13 +96,9 @@ def import_jsonl(path: str) -> None:
 @filter_options
 def export(status: str, **filters: Any) -> None:
     """Every issue as JSON Lines on stdout, comments included (the ls filters apply)."""
-    from git_issues.ops.export import export_lines
-
     filters.pop("as_json", None)
     with open_workspace() as ws, as_flags(text="-q"):
         problems = export_lines(ws, status=status, write=_write_line, **filters)
-    from git_issues.cli.app import report_problems
-
     report_problems(problems)
 
 
