@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git
+from helpers import staged
 from webserver import Served
 
 pytest.importorskip("flask", reason="the web extra is not installed")
@@ -60,10 +61,6 @@ def browser():
 def shot(driver, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
-
-
-def staged(repo: Path) -> list[str]:
-    return git(repo, "diff", "--cached", "--name-only").split()
 
 
 def test_click_through_list_filter_issue_comment_close_and_new(browser, invoke, repo: Path):

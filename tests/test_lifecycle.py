@@ -8,24 +8,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
 from conftest import GIT_ISSUES, git
-
-
-def new(run, title: str, *args: str) -> str:
-    return run("new", title, *args).stdout.strip()
-
-
-def issue_path(repo: Path, issue_id: str) -> Path:
-    return repo / ".issues" / f"{issue_id}.yml"
-
-
-def load(repo: Path, issue_id: str) -> dict:
-    return yaml.safe_load(issue_path(repo, issue_id).read_text())
-
-
-def staged(repo: Path) -> set[str]:
-    return set(git(repo, "diff", "--cached", "--name-only").split())
+from helpers import load, new, staged
+from helpers import path_of as issue_path
 
 
 def editor_script(tmp_path: Path, body: str) -> str:
