@@ -22,6 +22,8 @@ from git_issues.index.engine import connect
 from git_issues.index.refresh import plan, read_meta
 from git_issues.repo.workspace import open_workspace
 
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
+
 CREATED = "'2026-01-01T00:00:00Z'"
 
 
