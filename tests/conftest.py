@@ -7,6 +7,7 @@ settings (hooks paths, aliases, editors) can neither help nor break a test.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ import hypothesis
 import pytest
 import sealed
 from click.testing import CliRunner, Result
-from helpers import GIT_ISSUES, SCRIPTS, git, make_repo  # noqa: F401 - git: tests import it here
+from helpers import GIT_ISSUES, SCRIPTS, git, make_repo
 
 from git_issues.cli import COMPLETE_VAR, cli
 
@@ -44,9 +45,19 @@ def sealed_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
 
 
 @pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A real repository with one commit; the test runs inside it."""
-    path = make_repo(tmp_path / "repo")
+def repo(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
+         monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A real repository with one commit; the test runs inside it.
+
+    A copy of one made by git for this worker (make_repo) costs half of making
+    it again; git's index is refreshed after the copy, so that the stat data
+    in it are the copy's own, as in a repository git made."""
+    template = tmp_path_factory.getbasetemp() / "template-repo"
+    if not template.exists():
+        make_repo(tmp_path_factory.mktemp("template") / "repo").rename(template)
+    path = tmp_path / "repo"
+    shutil.copytree(template, path, symlinks=True)
+    git(path, "update-index", "-q", "--refresh")
     monkeypatch.chdir(path)
     return path
 
