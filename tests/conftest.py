@@ -30,6 +30,34 @@ hypothesis.settings.register_profile("explore", derandomize=False, database=None
 hypothesis.settings.load_profile("deterministic")
 
 
+# The longest tests, measured (--durations), start first: pytest-xdist hands the
+# tests out in collection order, so one that starts last would keep the whole
+# run waiting for it while the other workers sit idle.  Prefixes of test ids; a
+# renamed test merely loses its place.
+LONGEST_FIRST = (
+    "tests/test_leaks.py::test_two_hundred_workspaces_leak_nothing",
+    "tests/test_serve_leaks.py::",
+    "tests/test_format.py::test_any_valid_issue_round_trips",
+    "tests/test_fuzz.py::test_random_operations_match_a_model",
+    "tests/test_import_kill.py::",
+    "tests/test_sync_kill.py::",
+    "tests/test_import_fastyaml.py::test_the_plain_rule_is_pyyamls",
+    "tests/test_crash.py::",
+    "tests/test_import_files.py::test_a_real_beads_tracker",
+    "tests/test_import_limits.py::test_an_issue_over_a_mebibyte",
+    "tests/test_index.py::test_concurrent_writers_and_readers",
+    "tests/test_concurrency.py::",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the longest tests first (LONGEST_FIRST order), the rest as collected."""
+    def rank(item: pytest.Item) -> int:
+        return next((n for n, prefix in enumerate(LONGEST_FIRST)
+                     if item.nodeid.startswith(prefix)), len(LONGEST_FIRST))
+    items.sort(key=rank)
+
+
 @pytest.fixture(autouse=True)
 def sealed_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path_factory.mktemp("home")
