@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import hypothesis
+import hypothesis.configuration
 import pytest
 import sealed
 from click.testing import CliRunner, Result
@@ -28,6 +30,14 @@ hypothesis.settings.register_profile("deterministic", derandomize=True, database
                                      print_blob=False)
 hypothesis.settings.register_profile("explore", derandomize=False, database=None)
 hypothesis.settings.load_profile("deterministic")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis keeps its Unicode tables in a folder of its own: a temporary one,
+    never .hypothesis/ in the source tree (a run writes nothing outside tmp)."""
+    folder = tempfile.mkdtemp(prefix="git-issues-hypothesis-")
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    hypothesis.configuration.set_hypothesis_home_dir(folder)
 
 
 # The longest tests, measured (--durations), start first: pytest-xdist hands the
