@@ -12,9 +12,9 @@ import pytest
 from conftest import on_terminal
 from helpers import ids, staged
 
-from git_issues.cli.new_show import NEW_INSTRUCTIONS, parse_new_text
+from git_issues.cli.editor import with_instructions
+from git_issues.cli.new import NEW_INSTRUCTIONS, parse_new_text
 from git_issues.core.model import COMMENT_KEYS, ISSUE_KEYS
-from git_issues.ops.editor import with_instructions
 
 pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
 

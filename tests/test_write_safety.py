@@ -22,7 +22,7 @@ import pytest
 from conftest import GIT_ISSUES
 
 from git_issues.errors import GitIssuesError
-from git_issues.ops import lifecycle
+from git_issues.ops import write
 from git_issues.repo import store
 from git_issues.repo.workspace import open_workspace
 
@@ -63,10 +63,10 @@ def test_a_pasted_coloured_log_is_written_readably_everywhere(run, repo):
 
 
 def test_the_web_view_writes_pasted_text_readably(repo, run):
-    """The web forms write through lifecycle, as the CLI does."""
+    """The web forms write through the write library, as the CLI does."""
     issue_id = run("new", "From the web").stdout.strip()
     with open_workspace(repo) as ws:
-        lifecycle.comment(ws, issue_id, "\x1b[31mred\x1b[0m bell\x07 nel\x85 esc\x1b")
+        write.comment(ws, issue_id, "\x1b[31mred\x1b[0m bell\x07 nel\x85 esc\x1b")
     shown = run("show", issue_id).stdout
     assert "red bell\u2407 nel\ufffd esc\u241b" in shown
 
@@ -264,7 +264,7 @@ def test_a_lock_of_a_live_writer_is_waited_for_not_taken(run, repo, monkeypatch)
         with open_workspace(repo) as ws:
             monkeypatch.setattr(store, "LOCK_TIMEOUT", 0.3)
             with pytest.raises(store.LockTimeout):
-                lifecycle.comment(ws, issue_id, "must wait")
+                write.comment(ws, issue_id, "must wait")
         assert lock.exists()
     finally:
         holder.kill()

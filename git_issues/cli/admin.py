@@ -8,6 +8,7 @@ import click
 
 from git_issues.cli.app import cli, report_problems
 from git_issues.cli.output import is_tty
+from git_issues.gitint import project
 from git_issues.index.engine import connect
 from git_issues.index.query import IndexView
 from git_issues.index.rebuild import rebuild
@@ -24,8 +25,6 @@ _PROGRESS_MIN = 2000  # below this a rebuild is too quick for a bar to help
               help="Only register the merge driver once for your user (like git lfs install).")
 def init(no_hooks: bool, global_: bool) -> None:
     """Set this repository up for issues (safe to run again)."""
-    from git_issues.gitint import project
-
     if global_:
         for line in registration.register_global() or ["the merge driver is already registered"]:
             click.echo(line, err=True)

@@ -1,7 +1,8 @@
 """Commands that change an issue: edit, close, reopen, comment, link, unlink.
 
-Thin on purpose: each parses its flags, calls one function of
-``git_issues.ops.lifecycle`` and says what happened on stderr.  Write commands
+Thin on purpose: each parses its flags, calls one function of the write
+library (``ops/write.py``, ``ops/links.py``) and says what happened on stderr;
+a field the library refuses is said as its flag (``cli/fields.py``).  Write commands
 print nothing on stdout and never touch the index: the next read notices the
 staged file by itself.
 """
@@ -27,12 +28,17 @@ from git_issues.cli.app import (
     report_error,
     split_commas,
 )
+from git_issues.cli.editor import cut_at_scissors, edit_in_editor, edit_text, with_instructions
+from git_issues.cli.fields import as_flags
 from git_issues.cli.output import is_tty, visible
 from git_issues.errors import GitIssuesError
+from git_issues.ops import commits, links, write
+from git_issues.ops.refused import keeping_typed_text
+from git_issues.repo import issues
 from git_issues.repo.workspace import open_workspace
 
 if TYPE_CHECKING:
-    from git_issues.ops.lifecycle import Outcome
+    from git_issues.ops.write import Outcome
     from git_issues.repo.workspace import Workspace
 
 COMMENT_INSTRUCTIONS = """\
@@ -72,10 +78,8 @@ def edit(issue_id: str, title: str | None, body: str | None, body_file: str | No
          add_assignees: tuple[str, ...], remove_assignees: tuple[str, ...],
          milestone: str | None, priority: str | None, use_editor: bool) -> None:
     """Change fields of an issue; with no option, edit its YAML in your editor."""
-    from git_issues.ops import lifecycle
-
-    with open_workspace() as ws:
-        fields = lifecycle.Fields(
+    with open_workspace() as ws, as_flags():
+        fields = write.Fields(
             title=title, body=read_text_option(body, body_file, "the body"), status=status,
             add_labels=split_commas(add_labels), remove_labels=split_commas(remove_labels),
             add_assignees=list(add_assignees), remove_assignees=list(remove_assignees),
@@ -87,9 +91,9 @@ def edit(issue_id: str, title: str | None, body: str | None, body_file: str | No
             raise GitIssuesError(f"say what to change: {EDIT_OPTIONS} "
                                  "(off a terminal the editor opens only with --editor)")
         if fields.empty():
-            outcome = lifecycle.edit_in_editor(ws, issue_id)
+            outcome = edit_in_editor(ws, issue_id)
         else:
-            outcome = lifecycle.edit(ws, issue_id, fields)
+            outcome = write.edit(ws, issue_id, fields)
     if outcome.changed:
         _say(f"Updated {outcome.issue.id} ({', '.join(outcome.changed)})")
     else:
@@ -105,8 +109,6 @@ def edit(issue_id: str, title: str | None, body: str | None, body_file: str | No
 def comment(issue_id: str, body: str | None, body_file: str | None, edit_id: str | None,
             delete_id: str | None) -> None:
     """Add a comment (no -m on a terminal: write it in your editor); or edit or delete one."""
-    from git_issues.ops import lifecycle
-
     if edit_id is not None and delete_id is not None:
         raise click.UsageError("give --edit or --delete, not both")
     if delete_id is not None and (body is not None or body_file is not None):
@@ -114,15 +116,14 @@ def comment(issue_id: str, body: str | None, body_file: str | None, edit_id: str
     with open_workspace() as ws:
         full_id = ws.store.resolve(issue_id)
         if delete_id is not None:
-            outcome = lifecycle.delete_comment(ws, full_id, delete_id)
+            outcome = write.delete_comment(ws, full_id, delete_id)
             _say(f"Deleted comment {outcome.comment.id} from {outcome.issue.id}")
             return
         if edit_id is not None:
             _edit_comment(ws, full_id, edit_id, body, body_file)
             return
         text, typed = _comment_text(ws, full_id, body, body_file, "Comment on", required=True)
-        outcome = lifecycle.keeping_typed_text(ws, full_id, typed,
-                                               lambda: lifecycle.comment(ws, full_id, text))
+        outcome = keeping_typed_text(ws, full_id, typed, lambda: write.comment(ws, full_id, text))
     _say(f"Commented on {outcome.issue.id} (comment {outcome.comment.id})")
 
 
@@ -135,21 +136,17 @@ def _edit_comment(ws: Workspace, issue_id: str, comment_id: str, body: str | Non
     against the version the editor opened on: if the file changed meanwhile,
     the typed text is saved and the error names where.
     """
-    from git_issues.ops import lifecycle
-
-    base = lifecycle.read(ws, issue_id)
-    target = lifecycle.resolve_comment(base[0], comment_id)  # refuse a bad CID before typing
+    issue, data = issues.get(ws, issue_id)
+    target = write.resolve_comment(issue, comment_id)  # refuse a bad CID before typing
     text = read_text_option(body, body_file, "the comment")
     typed = text is None
     if typed:
         if not (is_tty(sys.stdin) and is_tty(sys.stdout)):
             raise GitIssuesError("the new text is needed: -m TEXT, -m - (stdin) or -F FILE")
-        from git_issues.ops.editor import edit_text
-
         text = edit_text(ws.root, target.body, f"COMMENT-{target.id}.md")
-    outcome = lifecycle.keeping_typed_text(
+    outcome = keeping_typed_text(
         ws, issue_id, text if typed else "",
-        lambda: lifecycle.edit_comment(ws, issue_id, target.id, text, base))
+        lambda: write.edit_comment(ws, issue_id, target.id, text, expect=issues.digest(data)))
     if outcome.changed:
         _say(f"Edited comment {target.id} on {issue_id}")
     else:
@@ -169,9 +166,7 @@ def _ids_argument(func: Callable) -> Callable:
 def close(issue_ids: tuple[str, ...], body: str | None, body_file: str | None,
           rev: str | None) -> None:
     """Close issues, with an optional comment saying why."""
-    from git_issues.ops import lifecycle
-
-    _state_command(issue_ids, body, body_file, lifecycle.close, ("Close", "Closed", "closed"),
+    _state_command(issue_ids, body, body_file, write.close, ("Close", "Closed", "closed"),
                    rev)
 
 
@@ -180,9 +175,7 @@ def close(issue_ids: tuple[str, ...], body: str | None, body_file: str | None,
 @body_options
 def reopen(issue_ids: tuple[str, ...], body: str | None, body_file: str | None) -> None:
     """Reopen closed issues, with an optional comment."""
-    from git_issues.ops import lifecycle
-
-    _state_command(issue_ids, body, body_file, lifecycle.reopen, ("Reopen", "Reopened", "open"))
+    _state_command(issue_ids, body, body_file, write.reopen, ("Reopen", "Reopened", "open"))
 
 
 def _state_command(issue_ids: tuple[str, ...], body: str | None, body_file: str | None,
@@ -200,8 +193,6 @@ def _state_command(issue_ids: tuple[str, ...], body: str | None, body_file: str 
     with open_workspace() as ws:
         text = read_text_option(body, body_file, "the comment")
         if rev is not None:
-            from git_issues.ops import commits
-
             text = commits.closing_text(commits.resolve(ws.root, rev), text)
         for issue_id in issue_ids:
             try:
@@ -220,8 +211,6 @@ def _change_one(ws: Workspace, issue_id: str, text: str | None, may_edit: bool,
                 change: Callable[[Workspace, str, str | None], Outcome],
                 words: tuple[str, str, str]) -> None:
     """Close or reopen one issue; with ``may_edit`` and no text, ask for it in the editor."""
-    from git_issues.ops.lifecycle import keeping_typed_text
-
     verb, done, state = words
     full_id = ws.store.resolve(issue_id)
     typed = ""
@@ -247,8 +236,6 @@ def _comment_text(ws: Workspace, issue_id: str, body: str | None, body_file: str
         if required:
             raise GitIssuesError("a comment text is needed: -m TEXT, -m - (stdin) or -F FILE")
         return None, ""
-    from git_issues.ops.editor import cut_at_scissors, edit_text, with_instructions
-
     issue = ws.store.read(issue_id)
     empty = "An empty comment aborts." if required else "Leave it empty for no comment."
     notes = COMMENT_INSTRUCTIONS.format(what=what, issue_id=issue_id, title=issue.title,
@@ -297,11 +284,9 @@ def _one_link(blocks: str | None, blocked_by: str | None, related: str | None) -
 def link(issue_id: str, blocks: str | None, blocked_by: str | None,
          related: str | None) -> None:
     """Link two issues (stored once, in ID's file; shown from both sides)."""
-    from git_issues.ops import lifecycle
-
     kind, other = _one_link(blocks, blocked_by, related)
-    with open_workspace() as ws:
-        outcome = lifecycle.link(ws, issue_id, kind, other)
+    with open_workspace() as ws, as_flags():
+        outcome = links.link(ws, issue_id, kind, other)
     relation = f"{outcome.issue.id} {kind.replace('_', ' ')} {outcome.other}"
     _say(f"Linked: {relation}" if outcome.changed else f"Already linked: {relation}")
     if outcome.cycle:
@@ -315,9 +300,7 @@ def link(issue_id: str, blocks: str | None, blocked_by: str | None,
 def unlink(issue_id: str, blocks: str | None, blocked_by: str | None,
            related: str | None) -> None:
     """Remove a link, from whichever file stores it."""
-    from git_issues.ops import lifecycle
-
     kind, other = _one_link(blocks, blocked_by, related)
-    with open_workspace() as ws:
-        outcome = lifecycle.unlink(ws, issue_id, kind, other)
+    with open_workspace() as ws, as_flags():
+        outcome = links.unlink(ws, issue_id, kind, other)
     _say(f"Unlinked: {outcome.issue.id} {kind.replace('_', ' ')} {outcome.other}")

@@ -1,7 +1,7 @@
 """Commands: ``hooks install | uninstall | status``, and the hidden ``hooks run`` the scripts call.
 
-The library (``git_issues.gitint.githooks``) is imported inside each command: the CLI
-starts for every read, and only these commands need it.
+Loaded only when ``hooks`` is named (``cli.app.COMMAND_MODULES``), so the library
+is imported at the top.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from git_issues.cli.app import cli
+from git_issues.gitint import githooks
 from git_issues.repo.workspace import open_workspace
 
 
@@ -20,8 +21,6 @@ def hooks() -> None:
 @hooks.command()
 def install() -> None:
     """Install the hooks; hooks already there keep running, before ours."""
-    from git_issues.gitint import githooks
-
     with open_workspace() as ws:
         done = githooks.install(ws)
         where = githooks.hooks_dir(ws)
@@ -34,8 +33,6 @@ def install() -> None:
 @hooks.command()
 def uninstall() -> None:
     """Remove the hooks and put back exactly what was there before."""
-    from git_issues.gitint import githooks
-
     with open_workspace() as ws:
         done = githooks.uninstall(ws)
     for line in done:
@@ -47,8 +44,6 @@ def uninstall() -> None:
 @hooks.command()
 def status() -> None:
     """Say for each hook: ours, chained (ours after another), foreign or missing."""
-    from git_issues.gitint import githooks
-
     with open_workspace() as ws:
         states = githooks.status(ws)
     for hook in states:
@@ -72,8 +67,6 @@ def run_hook(name: str, args: tuple[str, ...]) -> None:
     --staged`` on the files the commit changes, and fails the commit on any
     problem.
     """
-    from git_issues.gitint import githooks
-
     if name not in githooks.HOOK_NAMES:
         raise click.UsageError(f"no hook named '{name}'")
     if name == "pre-commit":
@@ -89,8 +82,6 @@ def run_hook(name: str, args: tuple[str, ...]) -> None:
 
 
 def _pre_commit() -> None:
-    from git_issues.gitint import githooks
-
     with open_workspace() as ws:
         problems = githooks.validate_staged(ws)
     for line in problems:

@@ -42,7 +42,7 @@ def import_github(repo: str, api_url: str | None) -> None:
     The token comes from GITHUB_TOKEN, GH_TOKEN or `gh auth token`, never from
     the command line.
     """
-    from git_issues.sync.github.importer import run_import
+    from git_issues.sync.github.importer import run_import  # lazy: startup
 
     bar = Bar(f"Importing {repo}")
     try:
@@ -57,7 +57,7 @@ def import_github(repo: str, api_url: str | None) -> None:
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
 def import_beads(path: str) -> None:
     """Import beads' .beads/issues.jsonl (deleted issues are left out)."""
-    from git_issues.sync.beads import import_file
+    from git_issues.sync.beads import import_file  # lazy: startup
 
     with open_workspace() as ws:
         summary = import_file(ws, path)
@@ -70,7 +70,7 @@ def import_beads(path: str) -> None:
               help="The repository (read from each issue's url when not given).")
 def import_gh_json(path: str, repo: str | None) -> None:
     """Import the output of `gh issue list --state all --json ...` (see docs/import.md)."""
-    from git_issues.sync.ghjson import import_file
+    from git_issues.sync.ghjson import import_file  # lazy: startup
 
     with open_workspace() as ws:
         summary = import_file(ws, path, repo=repo)
@@ -81,7 +81,7 @@ def import_gh_json(path: str, repo: str | None) -> None:
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))
 def import_jsonl(path: str) -> None:
     """Import what `git issues export` wrote ('-' reads stdin)."""
-    from git_issues.sync.jsonl import import_file
+    from git_issues.sync.jsonl import import_file  # lazy: startup
 
     with open_workspace() as ws:
         summary = import_file(ws, path)

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from git_issues.cli.app import cli, id_argument, json_option
 from git_issues.cli.output import echo_paged, emit_json, style
+from git_issues.core.changes import phrase
+from git_issues.ops import history
 from git_issues.repo.workspace import open_workspace
 
 if TYPE_CHECKING:
@@ -19,8 +21,6 @@ _HEADINGS = {"staged": "Staged, not committed", "unstaged": "Not staged (work tr
 @json_option
 def log_(issue_id: str, as_json: bool) -> None:
     """Show an issue's history from git: who changed which field, commit by commit."""
-    from git_issues.ops import history
-
     with open_workspace() as ws:
         entries = history.history(ws, issue_id)
     if as_json:
@@ -32,8 +32,6 @@ def log_(issue_id: str, as_json: bool) -> None:
 def entry_text(entry: Entry) -> str:
     """One entry the way ``git log`` shows a commit, then its changes in the words
     ``diff`` uses for them (``changes.phrase``)."""
-    from git_issues.core.changes import phrase
-
     if entry.commit:
         when = (entry.date or "")[:16].replace("T", " ")
         lines = [f"{style('commit ' + entry.commit[:10], 'yellow')}  {when}  {entry.author}",

@@ -19,10 +19,13 @@ origin (``GitHub acme/rocket#5``).
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from git_issues.core.rules import DEFAULT_STATUSES
+from git_issues.core.rules import DEFAULT_STATUSES, priority_name
 
 if TYPE_CHECKING:
     from git_issues.core.model import Comment, Issue
@@ -49,10 +52,8 @@ class Change:
     file's key it concerns (None for ``opened``/``deleted``/``unreadable``),
     ``old`` and ``new`` its values as the file holds them, and ``facts`` what
     a reader wants derived from them (labels added, lines removed, a
-    comment's author and first line).  Plain class, not a dataclass: see
-    ``model._Plain``.
+    comment's author and first line).
     """
-
     __slots__ = ("type", "field", "old", "new", "facts")
 
     def __init__(self, type: str, field: str | None = None, old: Any = None, new: Any = None,
@@ -149,7 +150,7 @@ def _opened_with_content(issue: Issue) -> list[Change]:
 
 
 def _field_order(cls: type) -> list[str]:
-    names = [n for n in cls._FIELDS if n not in _NOT_COMPARED]  # type: ignore[attr-defined]
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in _NOT_COMPARED]
     middle = [n for n in names if n not in _LEAD and n not in _TAIL]
     return [*(n for n in _LEAD if n in names), *middle, *(n for n in _TAIL if n in names)]
 
@@ -193,8 +194,6 @@ def _is_list(value: Any) -> bool:
 def line_counts(before: str, after: str) -> tuple[int, int]:
     """Lines added and removed; autojunk off, or lines frequent in a long text
     (blank lines, list markers) would be counted as changed."""
-    import difflib  # only when a body changed
-
     plus = minus = 0
     matcher = difflib.SequenceMatcher(None, before.splitlines(), after.splitlines(),
                                       autojunk=False)
@@ -261,7 +260,6 @@ class Style:
     ``quote`` for free text (titles, comments, values with spaces), ``code``
     for words (labels, ids, statuses, milestones), ``name`` for people.
     """
-
     __slots__ = ("quote", "code", "name")
 
     def __init__(self, quote: Callable[[str], str], code: Callable[[str], str],
@@ -270,7 +268,6 @@ class Style:
 
 
 def _json_quote(text: str) -> str:
-    import json  # only when there is text to quote
 
     return json.dumps(text, ensure_ascii=False)
 
@@ -359,7 +356,7 @@ def _comment_words(change: Change, s: Style) -> str:
 
 
 def _priority(value: int | None) -> str:
-    return EMPTY if value is None else f"P{value}"
+    return EMPTY if value is None else priority_name(value)
 
 
 def _value(value: Any, s: Style) -> str:

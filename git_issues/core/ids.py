@@ -11,7 +11,7 @@ import random
 import re
 from collections.abc import Callable, Iterable
 
-from git_issues.errors import GitIssuesError
+from git_issues.errors import GitIssuesError, NoSuchIssue
 
 ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 LENGTH = 8
@@ -52,7 +52,7 @@ def resolve(prefix: str, ids: Iterable[str]) -> str:
     if prefix in matches:
         return prefix
     if not matches:
-        raise GitIssuesError(f"no issue matches '{prefix}'")
+        raise NoSuchIssue(f"no issue matches '{prefix}'")
     if len(matches) > 1:
         raise AmbiguousIdError(prefix, matches)
     return matches[0]

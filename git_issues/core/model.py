@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from git_issues.core.ids import ID_RE  # noqa: E402,F401  (re-exported)
+from git_issues.core.rules import (  # noqa: F401 - clean_text: the write path's name for it
+    CANONICAL_TIME_RE,
+    CONTROL_RE,
+    STATUS_RE,
+    clean_text,
+)
 
-STATUS_RE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 PRIORITIES = range(0, 5)
 LINK_KINDS = ("blocks", "blocked_by", "related")
 # Kinds an import brings along (beads' dependency types, by their own names);
@@ -39,48 +45,28 @@ COMMENT_KEYS = ("id", "author", "date", "github_id", "body")
 REPO_RE = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
 
 
+_EMPTY_LISTS = ("labels", "assignees", "comments")
+_EMPTY_MAPS = ("links", "origin", "extra")
+
+
 class ValidationError(ValueError):
     """A field that breaks the rules; the message names the field."""
 
 
-class _Plain:
-    """Equality and repr by fields, as a dataclass gives them.
+@dataclass
+class Comment:
+    """One comment; keys this version does not know travel in ``extra``."""
 
-    Not a dataclass: importing ``dataclasses`` and generating the code of each
-    class is start-up time that every command that reads an issue would pay
-    for Issue, Comment, Config, Fields and Outcome (figures in
-    docs/performance.md, "Import costs").
-    """
+    id: str
+    date: str
+    body: str = ""
+    author: str | None = None
+    github_id: int | None = field(default=None, kw_only=True)
+    extra: dict[str, Any] = field(default_factory=dict, kw_only=True)
 
-    __slots__ = ()
-    _FIELDS: tuple[str, ...] = ()
-
-    def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self._FIELDS)
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return self._values() == other._values()  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._FIELDS)
-        return f"{type(self).__name__}({shown})"
-
-
-class Comment(_Plain):
-    _FIELDS = ("id", "date", "body", "author", "github_id", "extra")
-
-    def __init__(self, id: str, date: str, body: str = "", author: str | None = None,
-                 extra: dict[str, Any] | None = None, github_id: int | None = None) -> None:
-        self.id = id
-        self.date = date
-        self.body = body
-        self.author = author
-        self.github_id = github_id
-        self.extra: dict[str, Any] = {} if extra is None else extra
+    def __post_init__(self) -> None:
+        if self.extra is None:  # what callers that build from optional data pass
+            self.extra = {}
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id}
@@ -95,34 +81,34 @@ class Comment(_Plain):
         return data
 
 
-class Issue(_Plain):
-    _FIELDS = ("id", "title", "status", "created", "priority", "labels", "assignees",
-               "milestone", "author", "closed", "links", "body", "comments", "origin", "extra")
+@dataclass
+class Issue:
+    """One issue as its file holds it.  An empty list or mapping may be given as None."""
 
-    def __init__(self, id: str, title: str, status: str, created: str,
-                 priority: int | None = None, labels: list[str] | None = None,
-                 assignees: list[str] | None = None, milestone: str | None = None,
-                 author: str | None = None,
-                 closed: str | None = None, links: dict[str, list[str]] | None = None,
-                 body: str = "", comments: list[Comment] | None = None,
-                 extra: dict[str, Any] | None = None,
-                 origin: dict[str, Any] | None = None) -> None:
-        self.id = id
-        self.title = title
-        self.status = status
-        self.created = created
-        self.priority = priority
-        self.labels: list[str] = [] if labels is None else labels
-        self.assignees: list[str] = [] if assignees is None else assignees
-        self.milestone = milestone
-        self.author = author
-        self.closed = closed
-        self.links: dict[str, list[str]] = {} if links is None else links
-        self.body = body
-        self.comments: list[Comment] = [] if comments is None else comments
-        # {"github": {"repo", "number", "url"}} or {"beads": "bd-6df0"}: never rewritten.
-        self.origin: dict[str, Any] = {} if origin is None else origin
-        self.extra: dict[str, Any] = {} if extra is None else extra
+    id: str
+    title: str
+    status: str
+    created: str
+    priority: int | None = None
+    labels: list[str] = field(default_factory=list)
+    assignees: list[str] = field(default_factory=list)
+    milestone: str | None = None
+    author: str | None = None
+    closed: str | None = None
+    links: dict[str, list[str]] = field(default_factory=dict)
+    body: str = ""
+    comments: list[Comment] = field(default_factory=list)
+    # {"github": {"repo", "number", "url"}} or {"beads": "bd-6df0"}: never rewritten.
+    origin: dict[str, Any] = field(default_factory=dict, kw_only=True)
+    extra: dict[str, Any] = field(default_factory=dict, kw_only=True)
+
+    def __post_init__(self) -> None:
+        for name in _EMPTY_LISTS:
+            if getattr(self, name) is None:
+                setattr(self, name, [])
+        for name in _EMPTY_MAPS:
+            if getattr(self, name) is None:
+                setattr(self, name, {})
 
     def to_dict(self) -> dict[str, Any]:
         """The file's mapping, in canonical key order, empty fields omitted."""
@@ -183,13 +169,6 @@ def format_timestamp(moment: _dt.datetime) -> str:
     return utc.isoformat() + "Z"
 
 
-# The form the writer produces; such a text only needs its date checked.  [0-9],
-# not \d: \d also matches other scripts' digits, which no timestamp parser reads.
-# Whole seconds, or milliseconds (``now(millis=True)``); both are kept as written.
-CANONICAL_TIME_RE = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{3})?Z")
-
-
 def parse_timestamp(value: Any, name: str) -> str:
     """Accept what a person may write by hand and return the canonical form."""
     if type(value) is str and CANONICAL_TIME_RE.fullmatch(value):
@@ -230,38 +209,6 @@ def parse_priority(value: Any) -> int:
     return int(text)
 
 
-# Control characters other than tab and line ends: YAML refuses them raw, but a
-# quoted "\e" escape gets them through, and ls/show print text to terminals.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-# What a terminal makes of a pasted build log: colour and cursor sequences (CSI,
-# ``ESC [ ... letter``), titles and links (OSC, ``ESC ] ... BEL`` or ``ESC \\``),
-# and two-character escapes (``ESC (B``, ``ESC =``).
-_ESCAPE_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]"
-                        r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]")
-# Every other C0 control shows as its Unicode picture (BEL as U+2407), DEL as U+2421;
-# a C1 control, which has none (and is mostly mis-decoded Windows text), as U+FFFD.
-_PICTURES = {code: 0x2400 + code for code in range(0x20) if chr(code) not in "\t\n\r"}
-_PICTURES[0x7F] = 0x2421
-_PICTURES.update((code, 0xFFFD) for code in range(0x80, 0xA0))
-
-
-def clean_text(text: str) -> tuple[str, bool]:
-    """Body or comment text as a file may hold it, and whether escape sequences went.
-
-    A pasted build log is full of colour sequences; refusing it would lose the
-    user's text, and writing it would make a file the reader refuses (a
-    terminal must not be driven by whoever wrote an issue).  So terminal
-    escape sequences are removed, and any other control character becomes
-    visible (a bell shows as U+2407).
-    """
-    if text.isprintable() or not _CONTROL_RE.search(text):
-        return text, False
-    stripped = _ESCAPE_RE.sub("", text)
-    return stripped.translate(_PICTURES), stripped != text
-
-
 def _text(value: Any, name: str, *, required: bool = False, one_line: bool = False) -> str:
     if value is None and not required:
         return ""
@@ -275,7 +222,7 @@ def _text(value: Any, name: str, *, required: bool = False, one_line: bool = Fal
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValidationError(f"{name} is not valid Unicode text") from None
-    control = _CONTROL_RE.search(value)
+    control = CONTROL_RE.search(value)
     if control:  # "\e]0;..." in a title would drive the terminal of whoever lists it
         raise ValidationError(f"{name} holds the control character {control.group()!r}")
     return value

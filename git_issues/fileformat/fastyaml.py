@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from git_issues.core.rules import CANONICAL_TIME_RE
 from git_issues.fileformat.plainyaml import NOT_TEXT, reads_as_text
 
 # Characters PyYAML writes as they are (allow_unicode), without the other line breaks.
@@ -40,7 +41,7 @@ _EASY_PLAIN = re.compile(r"[A-Za-z0-9_(/][A-Za-z0-9 _.,/()+=~<>@-]*")
 _NOT_PLAIN = re.compile(r"^(?:---|\.\.\.|[#,\[\]{}&*!|>'\"%@`]|[?:-](?: |$))|: |:$| #|^ | $")
 # A timestamp as the file format writes it: PyYAML's resolver reads it as a time,
 # so the text is single-quoted.
-_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{3})?Z")
+_TIMESTAMP = CANONICAL_TIME_RE
 _MAX_SIMPLE_KEY = 100  # PyYAML writes longer keys in the '? key' form
 # Keys, authors, labels, statuses and repositories repeat in every issue: their
 # written form is memoised (a pure function of the text; bounded, short texts only).

@@ -18,6 +18,7 @@ that field's lines.
 from __future__ import annotations
 
 import re
+from types import ModuleType
 from typing import Any
 
 from git_issues.core.model import Issue, ValidationError, issue_from_dict
@@ -29,94 +30,24 @@ from git_issues.fileformat.guarded import (  # noqa: F401 - the reader's public 
     read_bytes,
     read_named_file,
 )
+from git_issues.fileformat.limits import (  # noqa: F401 - the limits, named here too
+    MAX_DEPTH,
+    MAX_NODES,
+    few_marks,
+    value_problem,
+)
 from git_issues.fileformat.plainyaml import parse as plain_document
-
-MAX_DEPTH = 32  # canonical files nest 4 deep; hand-made extras get room, bombs do not.
-MAX_NODES = 100_000
-# Every nesting level and every value after the first needs one of these
-# characters, so a text with few of them can neither nest deeply enough to
-# overflow the C composer's stack (~300 bytes a level: 4,000 levels, which
-# 8 KiB of '[' holds, crash a 1 MiB thread stack) nor hold many values.  Such
-# a text goes straight to the loader; any other has its events checked first.
-_MARKS = "[{-:?,"
-_FEW_MARKS = 256
 
 # The lines git leaves in a file whose merge conflicted (``|||||||`` with diff3).
 CONFLICT_RE = re.compile(rb"^(?:<{7}(?: .*)?|\|{7}(?: .*)?|={7}|>{7}(?: .*)?)\r?$", re.M)
 
-def few_marks(text: str) -> bool:
-    """True when the text cannot nest deeper or hold more values than is harmless."""
-    total = 0
-    for mark in _MARKS:
-        total += text.count(mark)
-        if total > _FEW_MARKS:
-            return False
-    return True
 
+def _pyyaml() -> ModuleType:
+    """The PyYAML codec, imported on first need: a canonical file is read by
+    ``plainyaml`` and written by ``fastyaml``, and PyYAML costs ~12 ms a start."""
+    from git_issues.fileformat import yamlcodec  # lazy: startup
 
-
-def check_tree(data: Any, text_len: int, may_alias: bool = True) -> None:
-    """Walk the loaded document once, bounded, refusing shared nodes (aliases).
-
-    Without an '&' in the text there is no anchor, so no alias: then only the
-    collections need a visit (depth, keys), which is what almost every file is.
-    The number of values was bounded before loading (``few_marks`` or the
-    event check), so it needs no count here.
-    """
-    if not may_alias:
-        _check_collections(data)
-        return
-    seen: set[int] = set()
-    chars = 0
-    nodes = 0
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        nodes += 1
-        if nodes > MAX_NODES:
-            raise ValidationError(f"more than {MAX_NODES} values")
-        if isinstance(value, (dict, list)):
-            if id(value) in seen:
-                raise ValidationError("YAML aliases are not allowed")
-            seen.add(id(value))
-            if depth > MAX_DEPTH:
-                raise ValidationError(f"nested deeper than {MAX_DEPTH} levels")
-            if isinstance(value, dict):
-                _check_keys(value)
-                for key, item in value.items():
-                    stack.append((key, depth + 1))
-                    stack.append((item, depth + 1))
-            else:  # a list's positions are no values: count as the event check does
-                stack.extend((item, depth + 1) for item in value)
-        elif isinstance(value, str):
-            chars += len(value)
-            # Text can only shrink on loading; growth means a scalar was aliased.
-            if chars > text_len:
-                raise ValidationError("YAML aliases are not allowed")
-
-
-def _check_collections(data: Any) -> None:
-    stack: list[tuple[Any, int]] = [(data, 1)] if isinstance(data, (dict, list)) else []
-    while stack:
-        value, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise ValidationError(f"nested deeper than {MAX_DEPTH} levels")
-        if isinstance(value, dict):
-            _check_keys(value)
-            for key, item in value.items():
-                if isinstance(item, (dict, list)):
-                    stack.append((item, depth + 1))
-                if isinstance(key, (dict, list)):
-                    stack.append((key, depth + 1))
-        else:
-            stack.extend((item, depth + 1) for item in value if isinstance(item, (dict, list)))
-
-
-def _check_keys(mapping: dict) -> None:
-    """Keys must be what JSON can hold (the index and ``--json`` carry unknown keys)."""
-    for key in mapping:
-        if not isinstance(key, (str, int, float, type(None))):
-            raise ValidationError(f"the key {str(key)!r} is not text; quote it")
+    return yamlcodec
 
 
 def load_document(data: bytes, path: str) -> Any:
@@ -140,16 +71,7 @@ def load_document(data: bytes, path: str) -> Any:
     document = plain_document(text)
     if document is not None:
         return document
-    from git_issues.fileformat.yamlcodec import load_checked
-
-    return load_checked(text, path)
-
-
-def value_problem(exc: Exception) -> str:
-    """PyYAML and the model build dates and integers with Python's own checks:
-    2026-02-30, year 0 after a time zone shift, a 5,000-digit number."""
-    reason = str(exc).split(";")[0]  # not Python's hint about its own settings
-    return f"a value cannot be read: {reason}"
+    return _pyyaml().load_checked(text, path)
 
 
 def load_text(data: bytes, path: str) -> Issue:
@@ -173,13 +95,11 @@ def dump_issue(issue: Issue) -> str:
 def dump_document(data: dict[str, Any]) -> str:
     """The canonical text of an issue's fields: written directly when ``fastyaml`` can
     (the same bytes, without importing PyYAML: ~20 ms of every write), else by PyYAML."""
-    from git_issues.fileformat.fastyaml import dump
+    from git_issues.fileformat.fastyaml import dump  # lazy: startup (writes only: ~2 ms of regexes)
 
     text = dump(data)
     if text is None:
-        from git_issues.fileformat.yamlcodec import dump_mapping
-
-        text = dump_mapping(data)
+        text = _pyyaml().dump_mapping(data)
     return text
 
 
@@ -197,10 +117,8 @@ def check_writable(text: str, shown: str, size: int | None = None) -> None:
             f"{shown} would be {_kib(size)} KiB, over the limit of {MAX_FILE_BYTES // 1024} KiB "
             "an issue file may hold; nothing was written")
     if not few_marks(text):
-        from git_issues.fileformat.yamlcodec import check_nesting
-
         try:
-            check_nesting(text)
+            _pyyaml().check_nesting(text)
         except ValidationError as exc:
             raise GitIssuesError(f"{shown} would hold {exc}, over the reader's limit; "
                                  "nothing was written") from None

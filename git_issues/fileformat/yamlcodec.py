@@ -14,7 +14,7 @@ import yaml
 
 from git_issues.core.model import ValidationError
 from git_issues.errors import IssueFileError
-from git_issues.fileformat.issuefile import (
+from git_issues.fileformat.limits import (
     MAX_DEPTH,
     MAX_NODES,
     check_tree,

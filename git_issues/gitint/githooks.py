@@ -31,7 +31,7 @@ from git_issues.index.refresh import ensure_fresh
 from git_issues.ops import validation
 from git_issues.repo import gitutil
 from git_issues.repo.registration import ensure_merge_driver
-from git_issues.repo.store import CONFIG_PATH, ISSUES_DIR, path_stem, replace
+from git_issues.repo.store import CONFIG_PATH, ISSUES_DIR, path_stem, write_atomic
 from git_issues.repo.workspace import Workspace
 
 HOOK_NAMES = ("post-checkout", "post-merge", "post-rewrite", "pre-commit")
@@ -179,12 +179,9 @@ def _tracked(ws: Workspace, paths: list[Path]) -> set[Path]:
 
 
 def _write(path: Path, text: str) -> None:
-    """Replace ``path`` atomically with an executable script."""
-    tmp = path.with_name(f".{path.name}.git-issues.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
-    os.chmod(tmp, _MODE)
-    replace(tmp, path)  # retried while Windows refuses (a hook running holds it open)
+    """Replace ``path`` atomically with an executable script (the rename is retried
+    while Windows refuses it: a hook running holds it open)."""
+    write_atomic(path, text.encode("utf-8"), mode=_MODE)
 
 
 # -- install / uninstall ----------------------------------------------------

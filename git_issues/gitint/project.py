@@ -6,6 +6,7 @@ Idempotent: running it again repairs what is missing and changes nothing else.
 from __future__ import annotations
 
 from git_issues.gitint import githooks
+from git_issues.ops import templates
 from git_issues.repo import gitutil, registration
 from git_issues.repo.config import DEFAULT_TEXT
 from git_issues.repo.workspace import Workspace
@@ -43,8 +44,6 @@ def _config(ws: Workspace, done: list[str]) -> None:
 
 def _templates(ws: Workspace, done: list[str]) -> None:
     """A bug and a feature template for ``new --template``, in a project that has none."""
-    from git_issues.ops import templates
-
     written = templates.write_defaults(ws.store.dir)
     if written:
         gitutil.add(ws.root, written)

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from git_issues.errors import GitIssuesError, IssueFileError
 from git_issues.fileformat.issuefile import CONFLICT_RE, read_bytes
-from git_issues.gitint import merge
-from git_issues.ops.lifecycle import lock_dir
+from git_issues.gitint import mergedriver as merge
 from git_issues.repo import gitutil
+from git_issues.repo.issues import lock_dir
 from git_issues.repo.store import path_stem
 
 if TYPE_CHECKING:

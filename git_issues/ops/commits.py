@@ -19,9 +19,9 @@ import subprocess
 from pathlib import Path
 from typing import NamedTuple
 
-from git_issues.core.model import _CONTROL_RE
+from git_issues.core.rules import CONTROL_RE
 from git_issues.errors import GitIssuesError
-from git_issues.fileformat.issuefile import read_bytes
+from git_issues.fileformat.issuefile import load_document, read_bytes
 from git_issues.repo import gitutil
 
 TRAILERS = ("fixes", "fixed", "closes", "closed", "resolves", "resolved", "refs", "ref",
@@ -119,26 +119,26 @@ def _parse(out: bytes, issue_id: str, limit: int) -> tuple[list[Reference], int]
     for record in out.decode("utf-8", "replace").split("\x1e"):
         parts = record.strip("\n").split("\x00")
         if len(parts) == 4 and mentions(parts[3], issue_id):
-            subject = _CONTROL_RE.sub("?", parts[2])  # a subject must not drive the terminal
+            subject = CONTROL_RE.sub("?", parts[2])  # a subject must not drive the terminal
             found.append(Reference(parts[0], subject, _short_ref(parts[1])))
     return found[:limit], len(found)
 
 
-_CREATED_RE = re.compile(rb"^created: '?([0-9T:-]{19}(?:\.[0-9]{3})?Z)'?[ \t]*\r?$", re.M)
-
-
 def created_in(path: Path) -> str | None:
-    """The ``created`` time written in an issue file, without parsing the YAML.
+    """The ``created`` time written in an issue file, read by the file reader.
 
     Only bounds the search (an issue is not mentioned before it exists); None,
-    for a file written some other way, makes the search walk all of history.
+    for a file the reader refuses, makes the search walk all of history.  A
+    canonical file is read by ``plainyaml`` (no PyYAML), about as fast as the
+    regular expression that scraped the line before.
     """
     try:  # the guarded read: a link or a FIFO posing as an issue is refused, not opened
         data, _ = read_bytes(str(path))
+        document = load_document(data, str(path))
     except (OSError, GitIssuesError):
         return None
-    match = _CREATED_RE.search(data, 0, 16384)  # the keys before the body
-    return match.group(1).decode("ascii") if match else None
+    created = document.get("created") if isinstance(document, dict) else None
+    return created if isinstance(created, str) else None
 
 
 def _since(created: str) -> str:

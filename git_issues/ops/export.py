@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from git_issues.core.filters import Filters
+from git_issues.index.query import open_index
+from git_issues.repo.people import resolve_who
+
 if TYPE_CHECKING:
     from git_issues.repo.workspace import Workspace
 
@@ -22,15 +26,10 @@ def export_lines(ws: Workspace, *, status: str, write: Callable[[str], None],
     ``filters`` are the rest of ``ls``'s (``Filters`` fields), passed on as they
     are, so a filter added to ``ls`` works here without a change.
     """
-    from git_issues.index.query import Filters, open_index
-    from git_issues.ops.lifecycle import resolve_who
-
     assignee, author = resolve_who(ws, assignee), resolve_who(ws, author)
     chosen = Filters(status=status, labels=tuple(labels), assignee=assignee, author=author,
                      **filters)
     with open_index(ws.sources) as view:
-        columns, sql, params = view.list_sql(chosen, with_doc=True)
-        at = columns.index("doc")
-        for row in view.conn.execute(sql, params):
-            write(row[at])  # already compact JSON, in the file's key order
+        for doc in view.documents(chosen):
+            write(doc)  # already compact JSON, in the file's key order
         return view.problems()

@@ -25,7 +25,7 @@ from git_issues.core import ids as ids_mod
 from git_issues.core.changes import Change, compare
 from git_issues.core.ids import ID_RE
 from git_issues.core.model import Issue
-from git_issues.errors import GitIssuesError, IssueFileError
+from git_issues.errors import IssueFileError, NoSuchIssue
 from git_issues.fileformat.issuefile import load_text, read_bytes
 from git_issues.repo import gitutil
 from git_issues.repo.config import statuses_or_defaults
@@ -145,7 +145,7 @@ def history(ws: Workspace, prefix: str) -> list[Entry]:
     entries = _uncommitted(ws, issue_id, path, blobs, has_head, statuses)
     entries += _committed(commits, blobs, statuses)
     if not entries:
-        raise GitIssuesError(f"no issue '{issue_id}' in the work tree or in git's history")
+        raise NoSuchIssue(f"no issue '{issue_id}' in the work tree or in git's history")
     return entries
 
 

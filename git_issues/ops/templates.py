@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from git_issues.core.model import (
     ValidationError,
-    _Plain,
     _text,
     check_assignees,
     check_label,
     parse_priority,
 )
 from git_issues.errors import GitIssuesError, IssueFileError
+from git_issues.fileformat.issuefile import load_document, read_bytes
 
 TEMPLATES_DIR = "templates"
 SUFFIX = ".yml"
@@ -65,21 +66,21 @@ body: |
 }
 
 
-class Template(_Plain):
+@dataclass
+class Template:
     """The parts of an issue a template fills in; empty ones fill in nothing."""
 
-    _FIELDS = ("name", "about", "title", "labels", "priority", "assignees", "body")
+    name: str
+    about: str = ""
+    title: str = ""
+    labels: list[str] = field(default_factory=list)
+    priority: int | None = None
+    assignees: list[str] = field(default_factory=list)
+    body: str = ""
 
-    def __init__(self, name: str, about: str = "", title: str = "",
-                 labels: list[str] | None = None, priority: int | None = None,
-                 assignees: list[str] | None = None, body: str = "") -> None:
-        self.name = name
-        self.about = about
-        self.title = title
-        self.labels = labels or []
-        self.priority = priority
-        self.assignees = assignees or []
-        self.body = body
+    def __post_init__(self) -> None:
+        self.labels = self.labels or []
+        self.assignees = self.assignees or []
 
 
 def folder(issues_dir: Path) -> Path:
@@ -102,8 +103,6 @@ def names(issues_dir: Path) -> list[str]:
 
 def load(issues_dir: Path, name: str) -> Template:
     """The template ``name``; an unknown or broken one is an error naming it."""
-    from git_issues.fileformat.issuefile import read_bytes
-
     if not NAME_RE.fullmatch(name):
         raise GitIssuesError(f"--template: '{name}' is not a template name "
                              "(letters, digits, '-' and '_')")
@@ -117,8 +116,6 @@ def load(issues_dir: Path, name: str) -> Template:
 
 def parse(data: bytes, name: str) -> Template:
     """A template from its bytes, checked field by field like an issue."""
-    from git_issues.fileformat.issuefile import load_document
-
     where = shown(name)
     document = load_document(data, where)
     try:
@@ -153,8 +150,6 @@ def _from_document(document: Any, name: str) -> Template:
 
 def check_folder(issues_dir: Path) -> list[str]:
     """One line per broken template (for ``check``); every template is read."""
-    from git_issues.fileformat.issuefile import read_bytes
-
     problems = []
     try:
         entries = sorted(os.listdir(folder(issues_dir)))

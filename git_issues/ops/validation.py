@@ -21,9 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from git_issues.core.model import CANONICAL_TIME_RE, ID_RE, IMPORTED_LINK_KINDS, LINK_KINDS
+from git_issues.core.model import ID_RE, IMPORTED_LINK_KINDS, LINK_KINDS
+from git_issues.core.rules import CANONICAL_TIME_RE
 from git_issues.errors import GitIssuesError, IssueFileError
 from git_issues.fileformat.issuefile import CONFLICT_RE, load_document, load_text, read_bytes
+from git_issues.ops import templates
+from git_issues.ops.templates import TEMPLATES_DIR
 from git_issues.repo import config as config_mod
 from git_issues.repo import gitutil
 from git_issues.repo.config import Config
@@ -138,15 +141,11 @@ def _in_folder(path: str) -> bool:
 
 def is_template(path: str) -> bool:
     """``.issues/templates/NAME.yml``: checked as a template, not as an issue."""
-    from git_issues.ops.templates import TEMPLATES_DIR
-
     folder, _, name = path.rpartition("/")
     return folder == f"{ISSUES_DIR}/{TEMPLATES_DIR}" and name.endswith(SUFFIX)
 
 
 def _template_files(directory: Path) -> list[str]:
-    from git_issues.ops.templates import TEMPLATES_DIR
-
     try:
         names = os.listdir(directory / TEMPLATES_DIR)
     except (FileNotFoundError, NotADirectoryError):
@@ -156,8 +155,6 @@ def _template_files(directory: Path) -> list[str]:
 
 def _check_template(source: Source) -> list[str]:
     """A template is a partial issue: the reader's limits and each field's rules."""
-    from git_issues.ops import templates
-
     name = source.path.rpartition("/")[2][: -len(SUFFIX)]
     if not templates.NAME_RE.fullmatch(name):
         return ["the name is not a template name (letters, digits, '-' and '_')"]

@@ -8,12 +8,15 @@ committed with the issues, so every clone agrees on what a status means.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from git_issues.core.rules import DEFAULT_STATUSES
+from git_issues.core.rules import DEFAULT_STATUSES, STATUS_RE
 from git_issues.errors import GitIssuesError
+from git_issues.fileformat.issuefile import load_document, read_bytes
+from git_issues.repo.store import CONFIG_PATH
 
-SHOWN = ".issues/config.yml"
+SHOWN = CONFIG_PATH
 STATES = ("open", "closed")
 
 DEFAULT_TEXT = """\
@@ -27,11 +30,11 @@ statuses:
 """
 
 
+@dataclass
 class Config:
-    """The settings (a plain class: see ``model._Plain`` on dataclasses)."""
+    """The settings: each status and its state (open or closed)."""
 
-    def __init__(self, statuses: dict[str, str] | None = None) -> None:
-        self.statuses = dict(DEFAULT_STATUSES) if statuses is None else statuses
+    statuses: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_STATUSES))
 
     def state_of(self, status: str) -> str:
         """Open or closed; an unknown status counts as open so it is never hidden."""
@@ -58,8 +61,6 @@ def load(path: Path) -> Config:
     """Read the config, or the defaults when there is none."""
     # The config arrives in pull requests like the issues: the same guarded reader
     # (no symlink to /dev/zero, no FIFO, size cap, nesting/alias/value limits).
-    from git_issues.fileformat.issuefile import read_bytes  # yaml only when needed
-
     try:
         data, _ = read_bytes(str(path), SHOWN)
     except FileNotFoundError:
@@ -69,9 +70,6 @@ def load(path: Path) -> Config:
 
 def parse(data: bytes) -> Config:
     """The config from its bytes: a file on disk, or a version git holds (``check --staged``)."""
-    from git_issues.core.model import STATUS_RE  # not at import: ``ls`` reads the defaults only
-    from git_issues.fileformat.issuefile import load_document
-
     shown = SHOWN
     doc = load_document(data, shown) or {}
     raw = doc.get("statuses", DEFAULT_STATUSES) if isinstance(doc, dict) else None

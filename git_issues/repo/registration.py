@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from git_issues.errors import GitIssuesError
+from git_issues.fileformat.guarded import read_bytes
 from git_issues.repo import gitutil
 from git_issues.repo.store import ISSUES_DIR, SUFFIX
 
@@ -53,8 +54,6 @@ def attributes_name_driver(root: Path) -> bool:
 def _read_attributes(root: Path) -> bytes:
     """``.gitattributes`` through the guarded reader: it is committed, so it can be a
     link to ``/dev/zero`` or a FIFO; git itself ignores one over 100 MB."""
-    from git_issues.fileformat.guarded import read_bytes
-
     return read_bytes(str(root / ATTRIBUTES_FILE), ATTRIBUTES_FILE, ATTRIBUTES_MAX_BYTES)[0]
 
 

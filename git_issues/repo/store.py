@@ -14,11 +14,12 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from git_issues.core import ids as ids_mod
 from git_issues.core.ids import ID_RE
-from git_issues.errors import GitIssuesError, IssueFileError
+from git_issues.errors import GitIssuesError, IssueFileError, NoSuchIssue
 from git_issues.fastpaths import can_open_nofollow
 
 if TYPE_CHECKING:
@@ -112,14 +113,12 @@ class Store:
 
     def read_with_bytes(self, issue_id: str) -> tuple[Issue, bytes]:
         """The issue and the exact bytes it came from (the base of a compare-and-swap write)."""
-        from git_issues.fileformat.issuefile import load_text, read_bytes  # PyYAML only when read
-
         shown = self.display(issue_id)
         try:
-            data, _ = read_bytes(str(self.path(issue_id)), shown)
+            data, _ = _reader().read_bytes(str(self.path(issue_id)), shown)
         except FileNotFoundError:
-            raise GitIssuesError(f"no issue '{issue_id}' ({shown} is gone)") from None
-        issue = load_text(data, shown)
+            raise NoSuchIssue(f"no issue '{issue_id}' ({shown} is gone)") from None
+        issue = _reader().load_text(data, shown)
         if issue.id != issue_id:
             raise IssueFileError(shown, f"id '{issue.id}' does not match the file name")
         return issue, data
@@ -139,9 +138,7 @@ class Store:
         return ids_mod.mint(lambda candidate: os.path.lexists(self.path(candidate)))
 
     def write(self, issue: Issue) -> Path:
-        from git_issues.fileformat.issuefile import dump_issue
-
-        return self.write_text(issue.id, dump_issue(issue))
+        return self.write_text(issue.id, _reader().dump_issue(issue))
 
     def write_text(self, issue_id: str, text: str, *, bulk: bool = False) -> Path:
         """Atomically replace the issue's file with ``text``.
@@ -153,12 +150,10 @@ class Store:
         target = self.path(issue_id)
         data = text.encode("utf-8")
         _check_writable(text, data, self.display(issue_id), thorough=not bulk)
-        tmp = f"{self.dir}{os.sep}.{file_name(issue_id)}.{os.getpid()}.tmp"
-        with _writing(self.display(issue_id), tmp):
+        with _writing(self.display(issue_id), _temporary(target)):
             if not bulk:
                 self.ensure_dir()
-            _write_bytes(tmp, data, sync=not bulk)
-            replace(tmp, target)
+            write_atomic(target, data, sync=not bulk)
         if not bulk:
             self.sweep_temporaries()
         return target
@@ -194,7 +189,7 @@ class Store:
         target = self.path(issue_id)
         data = text.encode("utf-8")
         _check_writable(text, data, self.display(issue_id))
-        tmp = f"{self.dir}{os.sep}.{file_name(issue_id)}.{os.getpid()}.tmp"
+        tmp = _temporary(target)
         # '<file>.lock' as git names its locks ('<id>.lock' was the flock of old versions).
         with _writing(self.display(issue_id), tmp), \
                 lock(lock_dir / f"{file_name(issue_id)}.lock"):
@@ -212,6 +207,14 @@ class Store:
                     os.unlink(tmp)
         self.sweep_temporaries()
         return target
+
+
+def _reader() -> ModuleType:
+    """The file reader and writer (``fileformat.issuefile``), imported on first need:
+    ``ls`` lists ``.issues/`` through the store but reads the index, not the files."""
+    from git_issues.fileformat import issuefile  # lazy: startup
+
+    return issuefile
 
 
 @contextmanager
@@ -238,16 +241,42 @@ def _check_writable(text: str, data: bytes, shown: str, *, thorough: bool = True
     of a line is ``resolve`` leaving a field conflict for the user, on purpose:
     no value can put one there (text is indented in a block, a title is one line).
     """
-    from git_issues.fileformat.issuefile import CONFLICT_RE, check_writable, load_text
-
-    check_writable(text, shown, len(data))
-    conflicted = b"<<<<<<<" in data and CONFLICT_RE.search(data)
+    fileformat = _reader()
+    fileformat.check_writable(text, shown, len(data))
+    conflicted = b"<<<<<<<" in data and fileformat.CONFLICT_RE.search(data)
     if (thorough or "\\" in text) and not conflicted:
         try:
-            load_text(data, shown)
+            fileformat.load_text(data, shown)
         except IssueFileError as exc:
             raise GitIssuesError(f"{shown} would not be readable ({exc.problem}); "
                                  "nothing was written") from None
+
+
+def write_atomic(path: Path, data: bytes, *, sync: bool = True, mode: int | None = None) -> None:
+    """Replace ``path`` with ``data`` whole: the one atomic write of the package.
+
+    A temporary beside the file (dot-named, so no listing takes it for an issue,
+    and ``sweep_temporaries`` finds a killed writer's), written, fsynced unless
+    ``sync`` is False (a bulk import), given ``mode`` if asked (a hook script's
+    0o755, whatever the umask), then renamed over the file with the retrying
+    ``replace``.  A reader sees the old bytes or the new, never a part; a
+    failure leaves no temporary and raises the ``OSError``.
+    """
+    tmp = _temporary(path)
+    try:
+        _write_bytes(tmp, data, sync=sync)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _temporary(path: Path) -> str:
+    """The temporary a writer of ``path`` uses: beside it, dot-named, this process's."""
+    return f"{path.parent}{os.sep}.{path.name}.{os.getpid()}.tmp"
 
 
 def _write_bytes(path: str, data: bytes, *, sync: bool) -> None:
@@ -367,7 +396,7 @@ def sweep_dead_spills(folder: Path) -> None:
 
 def _host() -> str:
     """This machine's name, as a lock records it (``socket`` only when a write locks)."""
-    import socket
+    import socket  # lazy: startup (~2 ms; only a write that locks)
 
     return socket.gethostname()
 

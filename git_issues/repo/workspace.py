@@ -65,7 +65,7 @@ class Workspace:
         return Sources(issues_dir=self.store.dir, db_path=self.db_path)
 
     def config(self) -> Config:
-        from git_issues.repo import config  # PyYAML only when the config is needed
+        from git_issues.repo import config  # lazy: startup (the file reader: not ls's)
 
         return config.load(self.sources.config_path)
 

@@ -30,14 +30,13 @@ from git_issues.core.model import (
 )
 from git_issues.errors import GitIssuesError
 from git_issues.fileformat.issuefile import open_named_file
-from git_issues.sync.apply import (
-    Summary,
-    Writer,
+from git_issues.index.query import open_index
+from git_issues.repo.store import CONFIG_PATH
+from git_issues.sync.apply import Summary, Writer, ensure_statuses, mint_comment_id
+from git_issues.sync.text import (
     body_text,
-    ensure_statuses,
     fit,
     latest_time,
-    mint_comment_id,
     not_future,
     one_line,
     short_title,
@@ -105,12 +104,8 @@ def status_of(record: dict[str, Any]) -> str:
 
 def _existing(ws: Workspace) -> dict[str, str]:
     """beads id -> local id of what an earlier run imported (through the index)."""
-    from git_issues.index.query import open_index
-
     with open_index(ws.sources) as view:
-        rows = view.conn.execute("SELECT id, json_extract(doc, '$.beads') FROM issues "
-                                 "WHERE json_extract(doc, '$.beads') IS NOT NULL").fetchall()
-    return {beads_id: issue_id for issue_id, beads_id in rows}
+        return view.ids_by_beads_id()
 
 
 def import_file(ws: Workspace, path: str) -> Summary:
@@ -169,8 +164,7 @@ def _add_statuses(ws: Workspace, records: list[dict[str, Any]], summary: Summary
     wanted = {status_of(r): "open" for r in records if status_of(r) != "closed"}
     added = ensure_statuses(ws, wanted, writer)
     if added:
-        summary.notes.append(f"added the statuses {', '.join(added)} (open) to "
-                             ".issues/config.yml")
+        summary.notes.append(f"added the statuses {', '.join(added)} (open) to {CONFIG_PATH}")
 
 
 def to_issue(record: dict[str, Any], ids: dict[str, str], summary: Summary,

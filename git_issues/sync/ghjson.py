@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from git_issues.core.model import REPO_RE
 from git_issues.errors import GitIssuesError
 from git_issues.fileformat.issuefile import open_named_file
+from git_issues.sync.github.importer import Importer
 
 if TYPE_CHECKING:
     from git_issues.repo.workspace import Workspace
@@ -114,8 +115,6 @@ def repo_of(records: list[dict[str, Any]], given: str | None, path: str) -> str:
 
 
 def import_file(ws: Workspace, path: str, *, repo: str | None = None) -> Summary:
-    from git_issues.sync.github.importer import Importer
-
     records = load(path)
     repo = repo_of(records, repo, path) if records else (repo or "unknown/unknown")
     capped = sum(1 for r in records if len(r.get("comments") or []) >= GH_COMMENT_CAP)

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 
 from git_issues.core.model import ValidationError, issue_from_dict
 from git_issues.errors import GitIssuesError
-from git_issues.fileformat.issuefile import open_named_file
-from git_issues.sync.apply import Summary, Writer, ensure_statuses, latest_time
+from git_issues.fileformat.issuefile import dump_issue, open_named_file, read_bytes
+from git_issues.sync.apply import Summary, Writer, ensure_statuses
+from git_issues.sync.text import latest_time
 
 if TYPE_CHECKING:
     from git_issues.core.model import Issue
@@ -105,8 +106,6 @@ def _statuses(ws: Workspace, issues, writer: Writer) -> None:
 
 
 def _one(ws: Workspace, writer: Writer, issue: Issue, summary: Summary) -> None:
-    from git_issues.fileformat.issuefile import dump_issue, read_bytes
-
     text = dump_issue(issue)
     path = ws.store.path(issue.id)
     try:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import queue
 import shutil
 import socket
 import subprocess
@@ -35,13 +34,13 @@ import urllib3
 
 from git_issues import __version__
 from git_issues.errors import GitIssuesError
+from git_issues.sync.prefetch import Prefetch
 
 DEFAULT_API_URL = "https://api.github.com"
 API_URL_ENV = "GITHUB_API_URL"
 TOKEN_ENVS = ("GITHUB_TOKEN", "GH_TOKEN")
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 RETRIES = 5
-PREFETCH = 2  # pages fetched ahead of the one being imported
 MAX_WAIT = 15 * 60  # a rate limit resetting later than this stops the run instead
 # The bounds a broken server meets, each overridable for a run (tests use small ones):
 DEADLINE_ENV, DEADLINE = "GIT_ISSUES_FORGE_DEADLINE", 300.0  # s for one whole request
@@ -335,65 +334,6 @@ class Client:
         """Sleep, unless the fetch thread doing it is being closed (Ctrl-C in the import)."""
         if self._interrupt.wait(seconds):
             raise GitIssuesError("stopped while waiting for GitHub")
-
-
-class Prefetch:
-    """A thread that runs a page iterator ahead of its consumer; closed by ``with``.
-
-    The thread hands pages (and the error that ended them, raised again in the
-    consumer) over a queue of ``PREFETCH`` places, so at most that many pages
-    wait in memory.  Leaving the ``with`` early (Ctrl-C, an error while
-    importing a page) stops the thread at its next hand-over or wait; a request
-    in progress is given a few seconds, then left to the daemon thread.
-    """
-
-    JOIN_TIMEOUT = 5.0
-
-    def __init__(self, source: Iterator[list[Any]], interrupt: threading.Event) -> None:
-        self._source = source
-        self._interrupt = interrupt
-        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(PREFETCH)
-        self._closing = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="fetch", daemon=True)
-
-    def __enter__(self) -> Prefetch:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._closing.set()
-        if self._thread.is_alive():
-            self._interrupt.set()
-            self._thread.join(self.JOIN_TIMEOUT)
-            self._interrupt.clear()
-
-    def __iter__(self) -> Iterator[list[Any]]:
-        while True:
-            kind, value = self._queue.get()
-            if kind == "page":
-                yield value
-            elif kind == "end":
-                return
-            else:
-                raise value
-
-    def _run(self) -> None:
-        try:
-            for page in self._source:
-                if not self._hand_over(("page", page)):
-                    return
-            self._hand_over(("end", None))
-        except BaseException as exc:  # given to the consumer, raised in its thread
-            self._hand_over(("error", exc))
-
-    def _hand_over(self, entry: tuple[str, Any]) -> bool:
-        while not self._closing.is_set():
-            try:
-                self._queue.put(entry, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
 
 
 def _cut(response: urllib3.BaseHTTPResponse, expired: threading.Event) -> None:

@@ -28,155 +28,51 @@ import contextlib
 import copy
 import datetime as _dt
 import os
-import sqlite3
+import shlex
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from git_issues.core.model import (
-    CANONICAL_TIME_RE,
-    REPO_RE,
     Comment,
     Issue,
     ValidationError,
     format_timestamp,
+    issue_from_dict,
     now,
 )
-from git_issues.errors import GitIssuesError, IssueFileError
+from git_issues.errors import IssueFileError
+from git_issues.index.query import open_index
+from git_issues.index.spill import CommentSpill, open_spill
 from git_issues.repo.store import sweep_dead_spills
 from git_issues.sync import state as state_mod
-from git_issues.sync.apply import (
-    SPILL,
-    Summary,
-    Writer,
-    body_text,
-    clean_text,
-    ensure_statuses,
-    fit,
-    latest_time,
-    mint_comment_id,
-    not_future,
-    one_line,
-    short_title,
+from git_issues.sync.apply import Summary, Writer, ensure_statuses, mint_comment_id
+from git_issues.sync.engine import as_base, compare, local_values, set_value
+from git_issues.sync.github.adapter import PER_PAGE, GitHubForge
+from git_issues.sync.github.client import Client, find_token
+from git_issues.sync.github.client import api_url as resolve_url
+from git_issues.sync.github.mapping import (
+    NEW_STATUSES,
+    RemoteComment,
+    RemoteIssue,
+    check_repo,
 )
+from git_issues.sync.journal import SPILL
+from git_issues.sync.text import fit, latest_time, not_future
 
 if TYPE_CHECKING:
     from random import Random
 
     from git_issues.repo.workspace import Workspace
-    from git_issues.sync.github.client import Client
 
 MARGIN = _dt.timedelta(minutes=10)  # clocks differ; fetching a little twice is harmless
-PER_PAGE = 100
 # Issues between two saves of the sync state while a run goes on (for a run killed
 # hard: Ctrl-C and errors save it anyway), growing by half with the run so that
 # the saves of a state of 100,000 issues cost about two saves in all.
 CHECKPOINT_EVERY = 5000
-REASON_STATUS = {"not_planned": "not_planned", "duplicate": "duplicate"}
-NEW_STATUSES = {"not_planned": "closed", "duplicate": "closed"}
-LIST_FIELDS = ("labels", "assignees")
 LEFT_OUT = ""  # the sync state's digest of a GitHub comment the file cannot hold
 # progress(done, estimated_total): the total is an estimate (the pages of the list,
 # pull requests included), None when unknown.
 Progress = Callable[..., None]
-
-
-def check_repo(repo: str) -> str:
-    if not REPO_RE.fullmatch(repo) or repo.split("/")[1] in (".", ".."):
-        raise GitIssuesError(f"'{repo}' is not a repository name like OWNER/REPO")
-    return repo
-
-
-def author_of(user: Any) -> str:
-    """A stable author string from a GitHub login (a deleted account is 'ghost')."""
-    login = user.get("login") if isinstance(user, dict) else None
-    login = one_line(login) or "ghost"
-    return f"{login} <{login}@users.noreply.github.com>"
-
-
-def login_of(user: Any) -> str | None:
-    login = user.get("login") if isinstance(user, dict) else None
-    return one_line(login) or None
-
-
-def stamp(value: Any, fallback: str | None = None) -> str:
-    """GitHub's '2024-01-02T03:04:05Z' as the file format writes it; ``fallback`` (by
-    default the current time) for a missing or unreadable one."""
-    found = _timestamp(value)
-    if found is not None:
-        return found
-    return now() if fallback is None else fallback
-
-
-def _timestamp(value: Any) -> str | None:
-    if not value:
-        return None
-    if type(value) is str and CANONICAL_TIME_RE.fullmatch(value):
-        try:  # already the file's form (GitHub's always is): only the date is checked
-            _dt.datetime.fromisoformat(value[:-1])
-            return value
-        except ValueError:
-            return None
-    try:
-        return format_timestamp(_dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")))
-    except ValueError:
-        return None
-
-
-def remote_values(item: dict[str, Any]) -> dict[str, Any]:
-    """The fields a re-run compares, as the file would hold them (body as text)."""
-    created = stamp(item.get("created_at"))
-    closed = item.get("state") == "closed"
-    status = REASON_STATUS.get(item.get("state_reason") or "", "closed") if closed else "open"
-    labels: list[str] = []
-    for label in item.get("labels") or []:
-        name = one_line(label.get("name") if isinstance(label, dict) else label)
-        if name and name not in labels:
-            labels.append(name)
-    assignees: list[str] = []
-    for user in item.get("assignees") or []:
-        login = login_of(user)
-        if login and login not in assignees:
-            assignees.append(login)
-    milestone = item.get("milestone")
-    return {
-        "title": short_title(one_line(item.get("title")) or f"(untitled #{item.get('number')})"),
-        "status": status,
-        "closed": stamp(item.get("closed_at"), created) if closed else None,
-        "labels": labels,
-        "assignees": assignees[:10],
-        "milestone": one_line(milestone.get("title")) or None
-        if isinstance(milestone, dict) else None,
-        "body": body_text(item.get("body")),
-    }
-
-
-def local_values(issue: Issue) -> dict[str, Any]:
-    return {"title": issue.title, "status": issue.status, "closed": issue.closed,
-            "labels": list(issue.labels), "assignees": list(issue.assignees),
-            "milestone": issue.milestone, "body": issue.body}
-
-
-def as_base(values: dict[str, Any]) -> dict[str, Any]:
-    """What the sync state keeps of a value set: bodies as digests."""
-    return {**values, "body": state_mod.digest(values["body"])}
-
-
-def _same(field: str, a: Any, b: Any) -> bool:
-    if field in LIST_FIELDS:
-        return sorted(a or []) == sorted(b or [])
-    return a == b
-
-
-def _is_base(field: str, value: Any, base: dict[str, Any]) -> bool:
-    """Whether ``value`` is what the field held at the last import (bodies by digest)."""
-    if field == "body":
-        return state_mod.digest(value) == base["body"]
-    return _same(field, value, base[field])
-
-
-def set_value(issue: Issue, field: str, value: Any) -> None:
-    setattr(issue, field, list(value) if field in LIST_FIELDS else value)
 
 
 class Importer:
@@ -187,6 +83,7 @@ class Importer:
         self.ws = ws
         self.repo = check_repo(repo)
         self.client = client
+        self.forge = GitHubForge(client, self.repo)
         self.say = say
         self.progress = progress or (lambda done, total=None, unit="issues": None)
         self.summary = Summary()
@@ -245,76 +142,48 @@ class Importer:
         known = self.state.issues.local_ids()
         if not self.ws.store.ids():
             return known  # no issue files: nothing to look up (and no index to build)
-        from git_issues.index.query import open_index
-
         with open_index(self.ws.sources) as view:
-            rows = view.conn.execute(
-                "SELECT id, json_extract(doc, '$.github.number') FROM issues "
-                "WHERE json_extract(doc, '$.github.repo') = ? COLLATE NOCASE",
-                (self.repo,)).fetchall()
-        known.update((number, issue_id) for issue_id, number in rows if number)
+            known.update(view.ids_by_github_number(self.repo))
         return known
 
     # --- step 1: comments into the spill ----------------------------------------
 
-    def _fetch_comments(self, spill: sqlite3.Connection, since: str | None) -> None:
-        params: dict[str, Any] = {"sort": "updated", "direction": "asc", "per_page": PER_PAGE}
-        if since:
-            params["since"] = since
-        path = f"/repos/{self.repo}/issues/comments"
+    def _fetch_comments(self, spill: CommentSpill, since: str | None) -> None:
         fetched = 0
-        with self._pages(path, params) as pages:
+        with self.forge.comment_pages(since) as pages:
             for page in pages:
-                rows = [self._in_time(row) for c in page if (row := _comment_row(c)) is not None]
-                with _transaction(spill):  # one write of the file a page, not one a row
-                    spill.executemany("INSERT OR REPLACE INTO c VALUES (?, ?, ?, ?, ?)", rows)
+                spill.put(self._in_time(comment).row() for comment in page)
                 fetched += len(page)
-                total = getattr(self.client, "last_page", None)
+                total = self.forge.total_pages
                 self.progress(fetched, total * PER_PAGE if total else None, "comments")
 
-    def _in_time(self, row: tuple) -> tuple:
-        """A spill row whose date ``check`` accepts (see ``apply.not_future``)."""
-        if row[3] <= self.latest:
-            return row
-        where = f"{self.repo}#{row[1]} comment {row[0]}: created"
-        return (*row[:3], not_future(row[3], self.latest, where, self.summary), *row[4:])
-
-    def _pages(self, path: str, params: dict[str, Any]) -> Any:
-        """The list's pages, fetched ahead by a thread when the source is the network."""
-        what = f"repository {self.repo}"
-        prefetch = getattr(self.client, "prefetch", None)
-        if prefetch is None:  # a file (gh-json): nothing to wait for
-            return contextlib.nullcontext(self.client.pages(path, params, what=what))
-        return prefetch(path, params, what=what)
+    def _in_time(self, comment: RemoteComment) -> RemoteComment:
+        """The comment with a date ``check`` accepts (see ``text.not_future``)."""
+        if comment.created > self.latest:
+            where = f"{self.repo}#{comment.number} comment {comment.id}: created"
+            comment.created = not_future(comment.created, self.latest, where, self.summary)
+        return comment
 
     # --- step 2: issues, oldest change first -------------------------------------
 
-    def _import_issues(self, spill: sqlite3.Connection, since: str | None) -> None:
-        params: dict[str, Any] = {"state": "all", "sort": "updated", "direction": "asc",
-                                  "per_page": PER_PAGE}
-        if since:
-            params["since"] = since
-        path = f"/repos/{self.repo}/issues"
-        with self._pages(path, params) as pages:
+    def _import_issues(self, spill: CommentSpill, since: str | None) -> None:
+        with self.forge.issue_pages(since) as pages:
             for page in pages:
                 self._import_page(spill, page)
 
-    def _import_page(self, spill: sqlite3.Connection, page: list[Any]) -> None:
+    def _import_page(self, spill: CommentSpill, items: list[RemoteIssue]) -> None:
         """One page of issues, their comments taken from the spill in one query."""
-        items = [item for item in page
-                 if isinstance(item, dict) and isinstance(item.get("number"), int)]
-        comments = _take_comments(spill, [item["number"] for item in items])
-        total = getattr(self.client, "last_page", None)
-        for item in items:
-            number = item["number"]
-            if "pull_request" in item:
+        comments = _take_comments(spill, [remote.number for remote in items])
+        total = self.forge.total_pages
+        for remote in items:
+            if remote.is_pull:
                 self.summary.skip("pull requests")
                 continue
-            if not self.statuses_checked and item.get("state") == "closed":
+            if not self.statuses_checked and remote.status != "open":
                 self._add_statuses()
                 self.statuses_checked = True
-            self._one_issue(item, comments.get(number, []))
-            self.state.partial["issues_through"] = item.get("updated_at")
+            self._one_issue(remote, comments.get(remote.number, []))
+            self.state.partial["issues_through"] = remote.updated
             self.done += 1
             self.progress(self.done, total * PER_PAGE if total else None)
             if self.done >= self.checkpoint:
@@ -329,15 +198,14 @@ class Importer:
                 f"added the statuses {', '.join(added)} (closed) to .issues/config.yml "
                 "for GitHub's close reasons")
 
-    def _one_issue(self, item: dict[str, Any], comments: list[tuple]) -> None:
-        number = item["number"]
+    def _one_issue(self, remote: RemoteIssue, comments: list[RemoteComment]) -> None:
+        number = remote.number
         local_id = self.known.get(number)
-        remote = remote_values(item)
-        if remote["closed"] and remote["closed"] > self.latest:
-            remote["closed"] = not_future(remote["closed"], self.latest,
-                                          f"{self.repo}#{number}: closed", self.summary)
+        if remote.closed and remote.closed > self.latest:
+            remote.closed = not_future(remote.closed, self.latest,
+                                       f"{self.repo}#{number}: closed", self.summary)
         if local_id is None:
-            self._create(item, remote, comments)
+            self._create(remote, comments)
             return
         if not self.ws.store.exists(local_id):
             self.summary.skip("deleted here")
@@ -349,12 +217,12 @@ class Importer:
             self.summary.notes.append(f"not updated: {exc}")
             return
         after = copy.deepcopy(issue)
-        self._merge_fields(after, remote, number)
+        self._merge_fields(after, remote.values(), number)
         self._merge_comments(after, number, comments)
         left_out = self._fit(after, number)
         if left_out is None:
             return
-        self.state.record(number, local_id, as_base(remote),
+        self.state.record(number, local_id, as_base(remote.values()),
                           self._digests(number, comments, left_out))
         self._save_if_changed(issue, after, data)
 
@@ -377,32 +245,32 @@ class Importer:
                 f"file would be over 1 MiB; all of them: {github.get('url')}")
         return {c.github_id for c in left if c.github_id is not None}
 
-    def _digests(self, number: int, rows: list[tuple], left_out: set[int]) -> dict[str, str]:
+    def _digests(self, number: int, rows: list[RemoteComment],
+                 left_out: set[int]) -> dict[str, str]:
         """The comments' digests for the sync state; LEFT_OUT for those not stored, now
         or before (a re-run skips them rather than bringing them back)."""
         digests = _digests(rows)
         for github_id in left_out:
             digests[str(github_id)] = LEFT_OUT
-        entry = self.state.issues.peek(number)  # decoded once, not once a comment
-        before = entry[-1] if entry else {}
+        before = self.state.comment_bases(number)  # decoded once, not once a comment
         if LEFT_OUT in before.values():
             digests.update((key, LEFT_OUT) for key in digests if before.get(key) == LEFT_OUT)
         return digests
 
-    def _create(self, item: dict[str, Any], remote: dict[str, Any], comments: list[tuple]) -> None:
-        number = item["number"]
-        created = not_future(stamp(item.get("created_at")), self.latest,
+    def _create(self, remote: RemoteIssue, comments: list[RemoteComment]) -> None:
+        number = remote.number
+        created = not_future(remote.created, self.latest,
                              f"{self.repo}#{number}: created", self.summary)
-        if len(one_line(item.get("title"))) > len(remote["title"]):
+        if remote.title_length > len(remote.title):
             self.summary.notes.append(f"{self.repo}#{number}: the title is cut to "
-                                      f"{len(remote['title'])} characters")
-        issue = Issue(id=self.writer.mint_id(), title=remote["title"], status=remote["status"],
-                      created=created, author=author_of(item.get("user")),
-                      closed=remote["closed"], body=remote["body"],
-                      labels=remote["labels"], assignees=remote["assignees"],
-                      milestone=remote["milestone"],
+                                      f"{len(remote.title)} characters")
+        issue = Issue(id=self.writer.mint_id(), title=remote.title, status=remote.status,
+                      created=created, author=remote.author,
+                      closed=remote.closed, body=remote.body,
+                      labels=remote.labels, assignees=remote.assignees,
+                      milestone=remote.milestone,
                       origin={"github": {"repo": self.repo, "number": number,
-                                         "url": one_line(item.get("html_url"))}})
+                                         "url": remote.url}})
         if issue.closed and issue.closed < issue.created:
             issue.closed = issue.created
         taken: set[str] = set()
@@ -416,7 +284,7 @@ class Importer:
             return
         digests = {str(c.github_id): state_mod.digest(c.body) for c in issue.comments}
         digests.update((str(github_id), LEFT_OUT) for github_id in left_out)
-        entry = self.state.entry(number, issue.id, as_base(remote), digests)
+        entry = self.state.entry(number, issue.id, as_base(remote.values()), digests)
         base = self.state.journal_base(number, entry)
         self.writer.create(issue, data, base=base)
         self.known[number] = issue.id
@@ -425,22 +293,13 @@ class Importer:
 
     def _merge_fields(self, after: Issue, remote: dict[str, Any], number: int) -> None:
         """Three-way, field by field: base (last import), local (the file), remote."""
-        base = self.state.base(number)
-        local = local_values(after)
-        for field in state_mod.FIELDS:
-            if field == "closed":
-                continue  # follows status, below
-            mine, theirs = local[field], remote[field]
-            if _same(field, mine, theirs):
-                continue
-            if base is not None and _is_base(field, theirs, base):
-                continue  # only changed here: never undone
-            if base is not None and _is_base(field, mine, base):
-                set_value(after, field, theirs)  # only changed on GitHub
-                if field == "status":
-                    after.closed = remote["closed"]
-                continue
-            self._conflict(after, field, mine, theirs, number)
+        plan = compare(self.state.base(number), local_values(after), remote)
+        for name, value in plan.take.items():  # only changed on GitHub
+            set_value(after, name, value)
+            if name == "status":
+                after.closed = remote["closed"]
+        for conflict in plan.conflicts:
+            self._conflict(after, conflict.field, conflict.mine, conflict.theirs, number)
 
     def _conflict(self, issue: Issue, field: str, mine: Any, theirs: Any, number: int) -> None:
         where = f"{issue.id} ({self.repo}#{number}) {field}"
@@ -454,18 +313,18 @@ class Importer:
         self.summary.conflicts.append(f"{where}: changed on both sides: {shown}; kept yours; "
                                       f"{how}")
 
-    def _merge_comments(self, after: Issue, number: int, rows: list[tuple]) -> None:
+    def _merge_comments(self, after: Issue, number: int, rows: list[RemoteComment]) -> None:
         by_github = {c.github_id: c for c in after.comments if c.github_id is not None}
         taken = {c.id for c in after.comments}
         for row in rows:
-            github_id, _, _, _, body = row
+            github_id = row.id
             mine = by_github.get(github_id)
             if mine is None and self.state.comment_base(number, github_id) == LEFT_OUT:
                 continue  # left out before: the file cannot hold it
             if mine is None:
                 after.comments.append(_new_comment(row, taken, self.writer.random))
                 continue
-            theirs = body_text(body)
+            theirs = row.text
             if mine.body == theirs:
                 continue
             base = self.state.comment_base(number, github_id)
@@ -488,16 +347,15 @@ class Importer:
         self.writer.replace(after, data, base=self._journal_base(after))
         self.summary.updated += 1
 
-    def _journal_base(self, issue: Issue) -> state_mod.Base | None:
+    def _journal_base(self, issue: Issue) -> state_mod.JournalBase | None:
         """The base recorded for the issue, for the journal of its write."""
         number = (issue.origin.get("github") or {}).get("number")
         return self.state.journal_base(number) if number in self.state.issues else None
 
     # --- step 3: comments on issues that did not change -------------------------
 
-    def _leftover_comments(self, spill: sqlite3.Connection) -> None:
-        numbers = [n for (n,) in spill.execute("SELECT DISTINCT number FROM c ORDER BY number")]
-        for number in numbers:
+    def _leftover_comments(self, spill: CommentSpill) -> None:
+        for number in spill.numbers():
             rows = _take_comments(spill, [number]).get(number, [])
             local_id = self.known.get(number)
             if local_id is None or not self.ws.store.exists(local_id):
@@ -533,8 +391,6 @@ def _checked(issue: Issue, summary: Summary, *,
     texts through ``clean_text``), so only the issue's own fields are checked:
     checking 300,000 comments again was a tenth of an import's time.
     """
-    from git_issues.core.model import issue_from_dict
-
     data = issue.to_dict()
     try:
         issue_from_dict({**data, "comments": None} if new_comments else data)
@@ -545,82 +401,30 @@ def _checked(issue: Issue, summary: Summary, *,
     return data
 
 
-def _digests(rows: list[tuple]) -> dict[str, str]:
+def _digests(rows: list[RemoteComment]) -> dict[str, str]:
     """GitHub comment id (as the state's text key) -> digest of the body as written."""
-    return {str(row[0]): state_mod.digest(body_text(row[4])) for row in rows}
+    return {str(row.id): state_mod.digest(row.text) for row in rows}
 
 
-def _new_comment(row: tuple, taken: set[str], rng: Random | None = None) -> Comment:
-    github_id, author, created, _updated, body = row
-    return Comment(id=mint_comment_id(taken, rng), author=author, date=created,
-                   body=body_text(body), github_id=github_id)
+def _new_comment(row: RemoteComment, taken: set[str], rng: Random | None = None) -> Comment:
+    return Comment(id=mint_comment_id(taken, rng), author=row.author, date=row.created,
+                   body=row.text, github_id=row.id)
 
 
-def _comment_row(comment: Any) -> tuple | None:
-    """A comment of the list endpoint as a spill row, with its issue's number."""
-    if not isinstance(comment, dict) or type(comment.get("id")) is not int or comment["id"] <= 0:
-        return None
-    number = str(comment.get("issue_url", "")).rstrip("/").rpartition("/")[2]
-    if not number.isdigit():
-        return None
-    created = stamp(comment.get("created_at"))
-    return (comment["id"], int(number), author_of(comment.get("user")), created,
-            clean_text(comment.get("body")))  # SQLite takes no lone surrogate
-
-
-def _take_comments(spill: sqlite3.Connection, numbers: list[int]) -> dict[int, list[tuple]]:
-    """The spilled comments of these issues (a page: one query), by number, oldest first;
-    taken out of the spill, so what is left at the end belongs to issues not listed."""
-    if not numbers:
-        return {}
-    marks = ",".join("?" * len(numbers))
-    taken: dict[int, list[tuple]] = {}
-    for number, *row in spill.execute(
-            f"SELECT number, id, author, created, 0, body FROM c WHERE number IN ({marks}) "
-            "ORDER BY number, created, id", numbers):
-        taken.setdefault(number, []).append(tuple(row))
-    if taken:
-        spill.execute(f"DELETE FROM c WHERE number IN ({marks})", numbers)
-    return taken
+def _take_comments(spill: CommentSpill, numbers: list[int]) -> dict[int, list[RemoteComment]]:
+    """The spilled comments of these issues, by number, oldest first (``CommentSpill.take``)."""
+    return {number: [RemoteComment(*row) for row in rows]
+            for number, rows in spill.take(numbers).items()}
 
 
 @contextlib.contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """One transaction (the connection is in autocommit mode, ``isolation_level=None``)."""
-    conn.execute("BEGIN")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
-@contextlib.contextmanager
-def _spill(ws: Workspace) -> Iterator[sqlite3.Connection]:
-    """A temporary SQLite file in the git dir, closed and removed on leaving."""
+def _spill(ws: Workspace) -> Iterator[CommentSpill]:
+    """The run's comment spill, a temporary file in the git dir, removed on leaving."""
     folder = ws.state_dir
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / SPILL.format(pid=os.getpid())
-    _remove(path)
     sweep_dead_spills(folder)  # those of imports killed before they could remove theirs
-    try:
-        with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
-            conn.execute("PRAGMA journal_mode = OFF")
-            conn.execute("PRAGMA synchronous = OFF")
-            # One process ever opens it: no file lock taken and dropped per statement.
-            conn.execute("PRAGMA locking_mode = EXCLUSIVE")
-            conn.execute("CREATE TABLE c (id INTEGER PRIMARY KEY, number INTEGER, author TEXT, "
-                         "created TEXT, body TEXT)")
-            conn.execute("CREATE INDEX c_number ON c (number)")
-            yield conn
-    finally:
-        _remove(path)
-
-
-def _remove(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
+    with open_spill(folder / SPILL.format(pid=os.getpid())) as spill:
+        yield spill
 
 
 def _minus_margin(since: str | None) -> str | None:
@@ -637,8 +441,6 @@ def _show(value: Any) -> str:
 
 
 def _edit_args(field: str, value: Any) -> str:
-    import shlex
-
     if field == "title":
         return f"--title {shlex.quote(value)}"
     if field == "status":
@@ -655,9 +457,6 @@ def _edit_args(field: str, value: Any) -> str:
 def run_import(ws: Workspace, repo: str, *, api_url: str | None, say: Callable[[str], None],
                progress: Progress | None = None, backoff: float = 1.0) -> Summary:
     """Open the client for the run and import; the library entry point of the command."""
-    from git_issues.sync.github.client import Client, find_token
-    from git_issues.sync.github.client import api_url as resolve_url
-
     check_repo(repo)
     with Client(resolve_url(api_url), find_token(), say=say, backoff=backoff) as client:
         return Importer(ws, repo, client, say=say, progress=progress).run()

@@ -1,4 +1,9 @@
-"""Letting the user write text in their editor, chosen the way git chooses it."""
+"""Letting the user write text in their editor, chosen the way git chooses it.
+
+The editor is the CLI's business: the library says what to open and what to
+make of the text that comes back (``ops/refused.py``), this module starts
+``$EDITOR`` and waits for it.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,16 @@ import os
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from git_issues.errors import GitIssuesError
 from git_issues.fastpaths import git_sh
+from git_issues.ops.refused import TextEdit
 from git_issues.repo import gitutil
+
+if TYPE_CHECKING:
+    from git_issues.ops.write import Outcome
+    from git_issues.repo.workspace import Workspace
 
 
 def run_editor(root: Path, path: Path) -> None:
@@ -33,6 +44,18 @@ def edit_text(root: Path, initial: str, name: str) -> str:
             return handle.read()
     finally:
         os.unlink(tmp)
+
+
+def edit_in_editor(ws: Workspace, prefix: str) -> Outcome:
+    """Open the issue's YAML in the user's editor and apply it if it is still a valid issue.
+
+    The file changes only after the edited text has passed every check, and
+    only if nobody wrote the file in the meantime; otherwise the user's text is
+    kept in a file the error names, so minutes of typing are never lost, and
+    the next ``edit`` of the issue opens that text again (``RefusedEdit``).
+    """
+    edit = TextEdit(ws, prefix)
+    return edit.finish(edit_text(ws.root, edit.text, f"{edit.issue_id}.yml"))
 
 
 # git's scissors line (``git commit --cleanup=scissors``): everything from it down

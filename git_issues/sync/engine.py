@@ -1,0 +1,196 @@
+"""The sync engine: a three-way compare over typed values, with no forge in it.
+
+A sync meets three versions of each field of an issue: the *base* (the value
+both sides agreed on at the last sync, kept in the sync state), the *local*
+value (the issue file) and the *remote* one (the forge, already turned into a
+``RemoteIssue`` by its adapter's mapping).  For each field the engine decides
+once, the same way for every forge:
+
+- equal on both sides: nothing to do;
+- changed only on the forge: *take* it here;
+- changed only here: *send* it there (the push's business);
+- changed on both: a *conflict*, held back (or settled by ``--prefer``).
+
+An adapter (``sync/github/`` first; GitLab and Gitea/Forgejo next) does only
+what differs between forges, behind ``Forge``: list the issues and comments
+changed since a time, read one, create one, update some fields, add or edit a
+comment.  Its mapping turns the forge's shapes into ``RemoteIssue`` /
+``RemoteComment`` and back (GitLab: ``iid`` as the number, ``state_event``
+close/reopen, labels as one comma string, notes as comments; Gitea: GitHub's
+paths under ``/api/v1``, labels set by id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from git_issues.sync.state import FIELDS, digest
+
+if TYPE_CHECKING:
+    from git_issues.core.model import Issue
+
+LIST_FIELDS = ("labels", "assignees")  # compared as sets: the order is not a change
+COMPARED = tuple(name for name in FIELDS if name != "closed")  # closed follows status
+
+
+@dataclass
+class Conflict:
+    """A field changed on both sides since the last sync."""
+
+    field: str
+    mine: Any
+    theirs: Any
+
+
+@dataclass
+class FieldPlan:
+    """What the compare of one issue decided, field by field."""
+
+    take: dict[str, Any] = field(default_factory=dict)  # changed there only: set here
+    send: list[str] = field(default_factory=list)  # changed here only: the push sends it
+    conflicts: list[Conflict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a plan: what a run does, or a dry run would do, to one issue."""
+
+    kind: str  # a key of STEP_LINES
+    local_id: str = ""
+    number: int | None = None
+    title: str = ""
+    fields: tuple[str, ...] = ()
+    comment: str = ""  # a comment's local id
+    comments: int = 0  # comments created with the issue
+
+
+# How a dry run tells each kind of step; {forge} is the adapter's name for people.
+STEP_LINES = {
+    "create here": "would import {repo}#{number} {title!r}",
+    "update here": "would update {local_id} ({repo}#{number}) from {forge}: {fields}",
+    "create there": "would create: {local_id} {title!r}{with_comments}",
+    "compare": "would compare {local_id} ({repo}#{number}) with {forge} (no last-synced values)",
+    "update there": "would update {local_id} ({repo}#{number}): {fields}",
+    "comment there": "would comment on {repo}#{number} ({local_id})",
+    "edit comment there": "would edit comment {comment} on {repo}#{number} ({local_id})",
+}
+
+
+class Plan:
+    """The steps a dry run decided: create here, update here, create there, update
+    there, comments to send; the conflicts held are reported beside them.
+
+    Each step is told (``say``) as it is decided, in the order of the run, and kept
+    in ``steps``; a run that writes applies each step instead of adding it.
+    """
+
+    def __init__(self, forge: str, repo: str, say: Callable[[str], None]) -> None:
+        self.forge = forge
+        self.repo = repo
+        self.say = say
+        self.steps: list[Step] = []
+
+    def add(self, step: Step) -> None:
+        self.steps.append(step)
+        self.say(self.line(step))
+
+    def line(self, step: Step) -> str:
+        return STEP_LINES[step.kind].format(
+            repo=self.repo, forge=self.forge, number=step.number, title=step.title,
+            local_id=step.local_id, fields=", ".join(step.fields), comment=step.comment,
+            with_comments=f" with {step.comments} comments" if step.comments else "")
+
+
+def local_values(issue: Issue) -> dict[str, Any]:
+    """An issue's compared fields, as the file holds them (body as text)."""
+    return {"title": issue.title, "status": issue.status, "closed": issue.closed,
+            "labels": list(issue.labels), "assignees": list(issue.assignees),
+            "milestone": issue.milestone, "body": issue.body}
+
+
+def as_base(values: dict[str, Any]) -> dict[str, Any]:
+    """What the sync state keeps of a value set: bodies as digests."""
+    return {**values, "body": digest(values["body"])}
+
+
+def same(name: str, a: Any, b: Any) -> bool:
+    if name in LIST_FIELDS:
+        return sorted(a or []) == sorted(b or [])
+    return a == b
+
+
+def is_base(name: str, value: Any, base: dict[str, Any]) -> bool:
+    """Whether ``value`` is what the field held at the last sync (bodies by digest)."""
+    if name == "body":
+        return digest(value) == base["body"]
+    return same(name, value, base[name])
+
+
+def differs(name: str, value: Any, base: dict[str, Any]) -> bool:
+    """Whether a value to send differs from the last-synced one (empty is empty)."""
+    if name == "body":
+        return digest(value) != base["body"]
+    if name in LIST_FIELDS:
+        return sorted(value or []) != sorted(base[name] or [])
+    return (value or None) != (base[name] or None)
+
+
+def set_value(issue: Issue, name: str, value: Any) -> None:
+    setattr(issue, name, list(value) if name in LIST_FIELDS else value)
+
+
+def compare(base: dict[str, Any] | None, local: dict[str, Any],
+            remote: dict[str, Any]) -> FieldPlan:
+    """The three-way decision for each compared field (see the module docstring).
+
+    Without a base (never synced, or the state deleted) a difference cannot be
+    placed on one side: it is a conflict, and the local value is kept.
+    """
+    plan = FieldPlan()
+    for name in COMPARED:
+        mine, theirs = local[name], remote[name]
+        if same(name, mine, theirs):
+            continue
+        if base is not None and is_base(name, theirs, base):
+            plan.send.append(name)  # only changed here: never undone
+        elif base is not None and is_base(name, mine, base):
+            plan.take[name] = theirs  # only changed there
+        else:
+            plan.conflicts.append(Conflict(name, mine, theirs))
+    return plan
+
+
+def changed_here(base: dict[str, Any], values: dict[str, Any], names: Iterable[str],
+                 held: Iterable[str] = ()) -> list[str]:
+    """The fields whose value to send differs from the last-synced one, less those held."""
+    kept = set(held)
+    return [name for name in names if name not in kept and differs(name, values[name], base)]
+
+
+class Forge(Protocol):
+    """What an adapter does for the engine; values are typed (``RemoteIssue``,
+    ``RemoteComment`` of the adapter's mapping), never the forge's raw shapes."""
+
+    def issue_pages(self, since: str | None) -> AbstractContextManager[Iterator[list[Any]]]:
+        """Issues changed since ``since`` (all when None), oldest change first, by page."""
+
+    def comment_pages(self, since: str | None) -> AbstractContextManager[Iterator[list[Any]]]:
+        """The repository's comments changed since ``since``, by page."""
+
+    def issue(self, number: int) -> Any:
+        """One issue, or None if the answer is not one."""
+
+    def create_issue(self, values: dict[str, Any]) -> Any:
+        """Create an issue from the compared fields; the forge's copy comes back."""
+
+    def update_issue(self, number: int, values: dict[str, Any], names: list[str]) -> Any:
+        """Send the fields ``names`` of ``values``; the forge's copy comes back."""
+
+    def add_comment(self, number: int, body: str) -> Any:
+        """Add a comment; the forge's copy comes back."""
+
+    def edit_comment(self, comment_id: int, body: str) -> Any:
+        """Change a comment's text; the forge's copy comes back."""
