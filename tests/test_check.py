@@ -10,6 +10,8 @@ from conftest import git
 from git_issues.core.model import Comment, Issue
 from git_issues.fileformat.issuefile import dump_issue
 
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
+
 T0 = "2026-11-26T12:00:00Z"
 GOOD = "id: {id}\ntitle: Fine\nstatus: open\ncreated: '2026-11-26T12:00:00Z'\n"
 

@@ -8,8 +8,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
 from conftest import GIT_ISSUES, git
+from helpers import load, new, staged
+from helpers import path_of as issue_path
 
 from git_issues.errors import FieldError, NoSuchIssue
 from git_issues.ops import write
@@ -17,22 +18,6 @@ from git_issues.repo import issues
 from git_issues.repo.store import StaleWriteError
 from git_issues.repo.workspace import open_workspace
 from git_issues.web import actions
-
-
-def new(run, title: str, *args: str) -> str:
-    return run("new", title, *args).stdout.strip()
-
-
-def issue_path(repo: Path, issue_id: str) -> Path:
-    return repo / ".issues" / f"{issue_id}.yml"
-
-
-def load(repo: Path, issue_id: str) -> dict:
-    return yaml.safe_load(issue_path(repo, issue_id).read_text())
-
-
-def staged(repo: Path) -> set[str]:
-    return set(git(repo, "diff", "--cached", "--name-only").split())
 
 
 def editor_script(tmp_path: Path, body: str) -> str:

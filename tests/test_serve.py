@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import GIT_ISSUES, git, make_repo
+from helpers import staged
 from webserver import Served
 
 pytest.importorskip("flask", reason="the web extra is not installed")
@@ -41,10 +42,6 @@ def issues(invoke, repo: Path) -> dict[str, str]:
 def served(repo: Path, issues: dict[str, str]):
     with Served(repo) as server:
         yield server
-
-
-def staged(repo: Path) -> list[str]:
-    return git(repo, "diff", "--cached", "--name-only").split()
 
 
 def canonical(path: Path) -> bool:
