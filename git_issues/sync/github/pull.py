@@ -22,7 +22,14 @@ from git_issues.errors import GitIssuesError, IssueFileError
 from git_issues.index.spill import CommentSpill
 from git_issues.sync import state as state_mod
 from git_issues.sync.apply import Writer
-from git_issues.sync.engine import Plan, Step, as_base, local_values, set_value
+from git_issues.sync.engine import (
+    COMMENT_HELD,
+    Plan,
+    Step,
+    as_base,
+    local_values,
+    set_value,
+)
 from git_issues.sync.github.client import RateLimited
 from git_issues.sync.github.importer import Importer, Progress
 from git_issues.sync.github.mapping import (
@@ -31,7 +38,6 @@ from git_issues.sync.github.mapping import (
     RemoteIssue,
 )
 from git_issues.sync.github.outgoing import (
-    COMMENT_HELD,
     MARKER_RE,
     Pushed,
     Say,
