@@ -20,6 +20,7 @@ from git_issues.sync.engine import (
     changed_here,
     compare,
     plan_push,
+    settle,
 )
 from git_issues.sync.github.adapter import GitHubForge
 from git_issues.sync.github.client import Client
@@ -146,11 +147,17 @@ def test_a_conflict_the_pull_held_is_not_sent():
     assert plan.held == [Held("abcd2345", 7, ("title",))]
 
 
-def test_prefer_local_settles_a_conflict_by_sending_ours():
-    theirs = {**BASE, "title": "Theirs"}
+def test_prefer_settles_a_conflict_local_by_sending_ours_remote_by_taking_theirs():
+    theirs = {**BASE, "title": "Theirs", "labels": ["ui"]}
     mine = {**BASE, "title": "Mine"}
-    # --prefer local: nothing held, GitHub's value becomes the base, ours is sent
-    plan = plan_push([local(7, mine)], {7: entry(theirs)}, {})
+    compared = compare(as_base(BASE), mine, theirs)
+    assert settle(compared, None) == compared  # held
+    local_wins = settle(compared, "local")
+    assert local_wins.conflicts == [] and local_wins.take == {"labels": ["ui"]}
+    assert settle(compared, "remote").take == {"title": "Theirs", "labels": ["ui"]}
+    # settled locally by the pull: GitHub's values are the base, the push sends ours
+    pulled = {**mine, **local_wins.take}
+    plan = plan_push([local(7, pulled)], {7: entry(theirs)}, {})
     assert plan.steps == [Step("update there", "abcd2345", 7, fields=("title",))]
 
 

@@ -174,6 +174,18 @@ def compare(base: dict[str, Any] | None, local: dict[str, Any],
     return plan
 
 
+def settle(plan: FieldPlan, prefer: str | None) -> FieldPlan:
+    """``--prefer`` applied to a compare: ``remote`` takes the forge's value of each
+    conflict here; ``local`` keeps ours (the forge's value becomes the base, so the
+    push sends ours); None holds them."""
+    if prefer is None or not plan.conflicts:
+        return plan
+    take = dict(plan.take)
+    if prefer == "remote":
+        take.update((c.field, c.theirs) for c in plan.conflicts)
+    return FieldPlan(take, list(plan.send), [])
+
+
 def changed_here(base: dict[str, Any], values: dict[str, Any], names: Iterable[str],
                  held: Iterable[str] = ()) -> list[str]:
     """The fields whose value to send differs from the last-synced one, less those held."""

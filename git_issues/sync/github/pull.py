@@ -28,7 +28,6 @@ from git_issues.sync.engine import (
     Step,
     as_base,
     local_values,
-    set_value,
 )
 from git_issues.sync.github.client import RateLimited
 from git_issues.sync.github.importer import Importer, Progress
@@ -97,7 +96,6 @@ class SyncImporter(Importer):
         self.seen: set[int] = set()
         self.seen_comments: set[int] = set()
         self.kept_bases: dict[tuple[int, int], str | None] = {}  # held comments' old bases
-        self._remote: RemoteIssue | None = None
         self.overlay: dict[str, Issue] = {}  # --dry-run: the files as the pull would leave them
         self.statuses_added: dict[str, str] = {}  # --dry-run: what config.yml would gain
 
@@ -172,7 +170,6 @@ class SyncImporter(Importer):
             return
         self._base_of_our_own(remote)
         old = copy.deepcopy(self.state.issues.get(number))
-        self._remote = remote
         super()._one_issue(remote, comments)
         held = self.state.held.get(str(number), [])
         entry = self.state.issues.get(number)
@@ -220,14 +217,7 @@ class SyncImporter(Importer):
             self.state.record(number, match[1], as_base(remote.values()))
 
     def _conflict(self, issue: Issue, field: str, mine: Any, theirs: Any, number: int) -> None:
-        settle = self.settles(issue.id)
-        if settle == "remote":
-            set_value(issue, field, theirs)
-            if field == "status":
-                issue.closed = self._remote.closed if self._remote else None
-            return
-        if settle == "local":
-            return  # the base becomes GitHub's value: the push sends ours
+        """A conflict ``prefer`` did not settle (``engine.settle``): held back."""
         self.state.held.setdefault(str(number), []).append(field)
         self.pushed.conflicts.append(
             f"{issue.id} ({self.repo}#{number}) {field}: changed here and on GitHub: "
