@@ -19,6 +19,7 @@ from git_issues.sync.engine import (
     as_base,
     changed_here,
     compare,
+    compare_text,
     plan_push,
     settle,
 )
@@ -171,3 +172,15 @@ def test_a_new_issue_is_created_there_and_one_never_synced_is_compared_first():
     Plan("GitHub", REPO, said.append).tell(plan.steps)
     assert said == ["would create: abcd2345 'Crash' with 1 comments",
                     f"would compare abcd2345 ({REPO}#8) with GitHub (no last-synced values)"]
+
+
+def test_a_comments_text_is_compared_three_ways():
+    sent = digest("Sent\n")
+    mine = ["Sent\n", "*From Ann on 2024-01-02 in the repository:*\n\nSent\n"]
+    assert compare_text(sent, mine, mine[1]) == "same"  # our attribution line is no edit
+    assert compare_text(sent, ["Edited here\n"], "Sent\n") == "send"
+    assert compare_text(sent, mine, "Edited there\n") == "take"
+    assert compare_text(sent, ["Mine\n"], "Theirs\n") == "hold"
+    assert compare_text(None, mine, "Theirs\n") == "hold"  # no base: neither side known
+    assert compare_text(sent, ["Mine\n"], "Theirs\n", prefer="local") == "send"
+    assert compare_text(sent, ["Mine\n"], "Theirs\n", prefer="remote") == "take"

@@ -186,6 +186,25 @@ def settle(plan: FieldPlan, prefer: str | None) -> FieldPlan:
     return FieldPlan(take, list(plan.send), [])
 
 
+def compare_text(base: str | None, mine: Iterable[str], theirs: str,
+                 prefer: str | None = None) -> str:
+    """The three-way decision for a comment's text: ``same``, ``send`` (edited here
+    only: the push sends it), ``take`` (edited there only) or ``hold`` (edited on
+    both, unless ``prefer`` settles it: ``local`` sends ours, ``remote`` takes theirs).
+
+    ``mine``: the texts the forge may hold of the comment here (an adapter may add
+    an attribution line when sending); ``base``: the digest of the last-synced text.
+    """
+    forms = list(mine)
+    if theirs in forms:
+        return "same"
+    if base is not None and digest(theirs) == base:
+        return "send"
+    if sent_unchanged(forms, base):
+        return "take"
+    return {"local": "send", "remote": "take"}.get(prefer or "", "hold")
+
+
 def changed_here(base: dict[str, Any], values: dict[str, Any], names: Iterable[str],
                  held: Iterable[str] = ()) -> list[str]:
     """The fields whose value to send differs from the last-synced one, less those held."""

@@ -46,7 +46,14 @@ from git_issues.index.spill import CommentSpill, open_spill
 from git_issues.repo.store import sweep_dead_spills
 from git_issues.sync import state as state_mod
 from git_issues.sync.apply import Summary, Writer, ensure_statuses, mint_comment_id
-from git_issues.sync.engine import as_base, compare, local_values, set_value, settle
+from git_issues.sync.engine import (
+    as_base,
+    compare,
+    compare_text,
+    local_values,
+    set_value,
+    settle,
+)
 from git_issues.sync.github.adapter import PER_PAGE, GitHubForge
 from git_issues.sync.github.client import Client, find_token
 from git_issues.sync.github.client import api_url as resolve_url
@@ -332,12 +339,12 @@ class Importer:
                 continue
             theirs = row.text
             if mine.body == theirs:
-                continue
+                continue  # the common case, told without decoding the issue's base
             base = self.state.comment_base(number, github_id)
-            if base is not None and state_mod.digest(theirs) == base:
-                continue  # edited here only
-            if base is not None and state_mod.digest(mine.body) == base:
+            decided = compare_text(base, [mine.body], theirs)
+            if decided == "take":  # edited on GitHub only
                 mine.body = theirs
+            if decided != "hold":
                 continue
             self.summary.conflicts.append(
                 f"{after.id} ({self.repo}#{number}) comment {mine.id}: edited here and on "

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from git_issues.errors import GitIssuesError
-from git_issues.sync import state as state_mod
 from git_issues.sync.engine import LocalComment, Outgoing
 from git_issues.sync.text import body_text
 
@@ -156,11 +155,6 @@ def comment_texts(comment: Comment) -> set[str]:
     """What GitHub holds of a comment sent from here: with or without attribution."""
     line = f"*From {comment.author} on {comment.date[:10]} in the repository:*"
     return {body_text(comment.body), body_text(f"{line}\n\n{comment.body}")}
-
-
-def comment_unchanged(comment: Comment, base: str) -> bool:
-    """Whether the comment here is still what GitHub held at the last sync."""
-    return any(state_mod.digest(text) == base for text in comment_texts(comment))
 
 
 def without_attribution(comment: Comment, theirs: str) -> str:

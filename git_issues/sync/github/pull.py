@@ -27,6 +27,7 @@ from git_issues.sync.engine import (
     Plan,
     Step,
     as_base,
+    compare_text,
     local_values,
 )
 from git_issues.sync.github.client import RateLimited
@@ -41,7 +42,6 @@ from git_issues.sync.github.outgoing import (
     Pushed,
     Say,
     comment_texts,
-    comment_unchanged,
     shorten,
     without_attribution,
 )
@@ -247,21 +247,16 @@ class SyncImporter(Importer):
         super()._merge_comments(after, number, [r for r in rows if r.id not in by_github])
 
     def _merge_comment(self, after: Issue, number: int, mine: Comment, theirs: str) -> None:
-        if theirs in comment_texts(mine):
-            return
+        forms = comment_texts(mine)
+        if theirs in forms:
+            return  # the common case, told without decoding the issue's base
         assert mine.github_id is not None
         base = self.state.comment_base(number, mine.github_id)
-        if base is not None and state_mod.digest(theirs) == base:
-            return  # edited here only: the push sends it
-        if base is not None and comment_unchanged(mine, base):
-            mine.body = without_attribution(mine, theirs)  # edited on GitHub only
-            return
-        settle = self.settles(after.id)
-        if settle == "remote":
+        decided = compare_text(base, forms, theirs, self.settles(after.id))
+        if decided == "take":  # edited on GitHub only, or --prefer remote
             mine.body = without_attribution(mine, theirs)
-            return
-        if settle == "local":
-            return  # the base becomes GitHub's text: the push sends ours
+        if decided != "hold":
+            return  # same, or ours to send (edited here only, or --prefer local)
         self.state.held.setdefault(str(number), []).append(f"{COMMENT_HELD}{mine.github_id}")
         self.kept_bases[(number, mine.github_id)] = base
         url = after.origin.get("github", {}).get("url", "")
