@@ -9,7 +9,16 @@ once, the same way for every forge:
 - equal on both sides: nothing to do;
 - changed only on the forge: *take* it here;
 - changed only here: *send* it there (the push's business);
-- changed on both: a *conflict*, held back (or settled by ``--prefer``).
+- changed on both: a *conflict*, held back (or settled by ``--prefer``,
+  ``settle``).
+
+A comment's text is compared the same way (``compare_text``).  The push is
+planned whole before anything is sent (``plan_push``): from the local issues
+as the adapter sees them (``Outgoing``), their last-synced entries and the
+conflicts the pull held, the steps in the order of the writes (create there
+with its comments, compare first when there is no base, update the fields
+changed here, add or edit comments) and the conflicts held; no I/O.  The push
+walks that plan with the forge; ``--dry-run`` tells it.
 
 An adapter (``sync/github/`` first; GitLab and Gitea/Forgejo next) does only
 what differs between forges, behind ``Forge``: list the issues and comments
@@ -88,8 +97,9 @@ class Plan:
     """The steps a dry run decided: create here, update here, create there, update
     there, comments to send; the conflicts held are reported beside them.
 
-    Each step is told (``say``) as it is decided, in the order of the run, and kept
-    in ``steps``; a run that writes applies each step instead of adding it.
+    The pull's steps are told (``say``) as they are decided, in the order of the
+    run; the push's plan, made whole by ``plan_push``, is told at once (``tell``).
+    Both are kept in ``steps``.
     """
 
     def __init__(self, forge: str, repo: str, say: Callable[[str], None]) -> None:

@@ -1,12 +1,13 @@
 """``git issues sync github OWNER/REPO``: the import (the pull), then the push.
 
 The pull (pull.py) is ``import github`` that adopts issues created by a
-killed push and holds conflicts back.  The push compares what would be sent
-with the last-synced values in the same state file
-(``.issues/sync/github/OWNER/REPO.json``) and sends only what changed here: a
-POST for an issue without a GitHub number (its number is written into its
-file at once), a POST per new comment (its id written back), one PATCH per
-changed issue, one PATCH per comment edited here.  After each write the state
+killed push and holds conflicts back.  The push asks the engine for its plan
+(``engine.plan_push``: what would be sent compared with the last-synced values
+in the same state file, ``.issues/sync/github/OWNER/REPO.json``), then walks
+it with the forge, sending only what changed here: a POST for an issue
+without a GitHub number (its number is written into its file at once), a POST
+per new comment (its id written back), one PATCH per changed issue, one PATCH
+per comment edited here.  After each write the state
 records what GitHub answered as the new last-synced values.
 
 GitHub's secondary limits on creating content (about 80 a minute, 500 an
