@@ -9,11 +9,25 @@ import pytest
 from github_standin import Repo, StandIn, make_comment, make_issue, serving
 
 from git_issues.errors import FieldError
-from git_issues.sync.engine import Conflict, Plan, Step, as_base, changed_here, compare
+from git_issues.sync.engine import (
+    Conflict,
+    Held,
+    LocalComment,
+    Outgoing,
+    Plan,
+    Step,
+    as_base,
+    changed_here,
+    compare,
+    compare_text,
+    plan_push,
+    settle,
+)
 from git_issues.sync.github.adapter import GitHubForge
 from git_issues.sync.github.client import Client
 from git_issues.sync.github.mapping import RemoteComment, RemoteIssue
 from git_issues.sync.github.push import SyncOptions
+from git_issues.sync.state import Entry, digest
 
 TOKEN = "ghp_standInToken0123456789"
 REPO = "acme/rocket"
@@ -92,3 +106,81 @@ def test_a_dry_runs_plan_is_told_step_by_step():
                     "would create: efgh6789 'Made here' with 2 comments",
                     f"would edit comment t3w8k2ab on {REPO}#6 (efgh6789)"]
     assert [step.kind for step in plan.steps][-1] == "edit comment there"
+
+
+# --- the push's plan, made whole from typed values (no forge, no file) ---------------
+
+
+def entry(values: dict, comments: dict | None = None) -> Entry:
+    """The last-synced values of an issue, as the sync state holds them."""
+    return Entry(**as_base(values), local_id="abcd2345", comments=comments or {})
+
+
+def local(number: int | None, values: dict, *comments: LocalComment) -> Outgoing:
+    """A local issue as the push sees it (its body as sent: no marker, no attribution)."""
+    return Outgoing("abcd2345", values["title"], number, values, (values["body"],), comments)
+
+
+def test_an_unchanged_issue_makes_an_empty_plan():
+    sent = LocalComment("t3w8k2ab", 501, ("Sent\n",))
+    plan = plan_push([local(7, BASE, sent)], {7: entry(BASE, {"501": digest("Sent\n")})}, {})
+    assert plan.steps == [] and plan.held == []
+
+
+def test_a_field_edited_here_is_sent_there_with_the_comments():
+    mine = {**BASE, "title": "Crash on start", "labels": ["ui", "bug"], "body": "New\n"}
+    edited = LocalComment("t3w8k2ab", 501, ("Edited\n",))
+    new = LocalComment("q9r7m3cd", None, ("Another\n",))
+    plan = plan_push([local(7, mine, edited, new)],
+                     {7: entry(BASE, {"501": digest("Sent\n")})}, {})
+    assert plan.steps == [
+        Step("update there", "abcd2345", 7, fields=("title", "body")),  # label order: no edit
+        Step("edit comment there", "abcd2345", 7, comment="t3w8k2ab"),
+        Step("comment there", "abcd2345", 7, comment="q9r7m3cd")]
+
+
+def test_a_conflict_the_pull_held_is_not_sent():
+    theirs = {**BASE, "title": "Theirs"}
+    mine = {**BASE, "title": "Mine", "milestone": "v2"}
+    held = [c.field for c in compare(as_base(BASE), mine, theirs).conflicts]
+    plan = plan_push([local(7, mine)], {7: entry(BASE)}, {7: set(held)})
+    assert plan.steps == [Step("update there", "abcd2345", 7, fields=("milestone",))]
+    assert plan.held == [Held("abcd2345", 7, ("title",))]
+
+
+def test_prefer_settles_a_conflict_local_by_sending_ours_remote_by_taking_theirs():
+    theirs = {**BASE, "title": "Theirs", "labels": ["ui"]}
+    mine = {**BASE, "title": "Mine"}
+    compared = compare(as_base(BASE), mine, theirs)
+    assert settle(compared, None) == compared  # held
+    local_wins = settle(compared, "local")
+    assert local_wins.conflicts == [] and local_wins.take == {"labels": ["ui"]}
+    assert settle(compared, "remote").take == {"title": "Theirs", "labels": ["ui"]}
+    # settled locally by the pull: GitHub's values are the base, the push sends ours
+    pulled = {**mine, **local_wins.take}
+    plan = plan_push([local(7, pulled)], {7: entry(theirs)}, {})
+    assert plan.steps == [Step("update there", "abcd2345", 7, fields=("title",))]
+
+
+def test_a_new_issue_is_created_there_and_one_never_synced_is_compared_first():
+    new = LocalComment("t3w8k2ab", None, ("First\n",))
+    plan = plan_push([local(None, BASE, new), local(8, BASE)], {}, {})
+    assert plan.steps == [Step("create there", "abcd2345", title="Crash", comments=1),
+                          Step("comment with it", "abcd2345", comment="t3w8k2ab"),
+                          Step("compare", "abcd2345", 8)]
+    said: list[str] = []
+    Plan("GitHub", REPO, said.append).tell(plan.steps)
+    assert said == ["would create: abcd2345 'Crash' with 1 comments",
+                    f"would compare abcd2345 ({REPO}#8) with GitHub (no last-synced values)"]
+
+
+def test_a_comments_text_is_compared_three_ways():
+    sent = digest("Sent\n")
+    mine = ["Sent\n", "*From Ann on 2024-01-02 in the repository:*\n\nSent\n"]
+    assert compare_text(sent, mine, mine[1]) == "same"  # our attribution line is no edit
+    assert compare_text(sent, ["Edited here\n"], "Sent\n") == "send"
+    assert compare_text(sent, mine, "Edited there\n") == "take"
+    assert compare_text(sent, ["Mine\n"], "Theirs\n") == "hold"
+    assert compare_text(None, mine, "Theirs\n") == "hold"  # no base: neither side known
+    assert compare_text(sent, ["Mine\n"], "Theirs\n", prefer="local") == "send"
+    assert compare_text(sent, ["Mine\n"], "Theirs\n", prefer="remote") == "take"

@@ -46,7 +46,14 @@ from git_issues.index.spill import CommentSpill, open_spill
 from git_issues.repo.store import sweep_dead_spills
 from git_issues.sync import state as state_mod
 from git_issues.sync.apply import Summary, Writer, ensure_statuses, mint_comment_id
-from git_issues.sync.engine import as_base, compare, local_values, set_value
+from git_issues.sync.engine import (
+    as_base,
+    compare,
+    compare_text,
+    local_values,
+    set_value,
+    settle,
+)
 from git_issues.sync.github.adapter import PER_PAGE, GitHubForge
 from git_issues.sync.github.client import Client, find_token
 from git_issues.sync.github.client import api_url as resolve_url
@@ -293,13 +300,19 @@ class Importer:
 
     def _merge_fields(self, after: Issue, remote: dict[str, Any], number: int) -> None:
         """Three-way, field by field: base (last import), local (the file), remote."""
-        plan = compare(self.state.base(number), local_values(after), remote)
+        plan = settle(compare(self.state.base(number), local_values(after), remote),
+                      self.settles(after.id))
         for name, value in plan.take.items():  # only changed on GitHub
             set_value(after, name, value)
             if name == "status":
                 after.closed = remote["closed"]
         for conflict in plan.conflicts:
             self._conflict(after, conflict.field, conflict.mine, conflict.theirs, number)
+
+    def settles(self, issue_id: str) -> str | None:
+        """How this run settles an issue's conflicts (``engine.settle``): the import
+        never does (it keeps yours and says so); ``sync``'s ``prefer`` may."""
+        return None
 
     def _conflict(self, issue: Issue, field: str, mine: Any, theirs: Any, number: int) -> None:
         where = f"{issue.id} ({self.repo}#{number}) {field}"
@@ -326,12 +339,12 @@ class Importer:
                 continue
             theirs = row.text
             if mine.body == theirs:
-                continue
+                continue  # the common case, told without decoding the issue's base
             base = self.state.comment_base(number, github_id)
-            if base is not None and state_mod.digest(theirs) == base:
-                continue  # edited here only
-            if base is not None and state_mod.digest(mine.body) == base:
+            decided = compare_text(base, [mine.body], theirs)
+            if decided == "take":  # edited on GitHub only
                 mine.body = theirs
+            if decided != "hold":
                 continue
             self.summary.conflicts.append(
                 f"{after.id} ({self.repo}#{number}) comment {mine.id}: edited here and on "

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from git_issues.errors import GitIssuesError
-from git_issues.sync import state as state_mod
+from git_issues.sync.engine import LocalComment, Outgoing
 from git_issues.sync.text import body_text
 
 if TYPE_CHECKING:
@@ -32,7 +32,6 @@ DEFAULT_PACE = 0.8  # seconds between two POSTs: GitHub's ~80 creations a minute
 NOREPLY = "@users.noreply.github.com"
 HOURLY_ENV = "GIT_ISSUES_SYNC_HOURLY"
 DEFAULT_HOURLY = 500  # GitHub: "no more than 500 content-generating requests per hour"
-COMMENT_HELD = "comment:"  # a held comment in the state's ``held``: "comment:<github id>"
 Say = Callable[[str], None]
 
 
@@ -158,11 +157,6 @@ def comment_texts(comment: Comment) -> set[str]:
     return {body_text(comment.body), body_text(f"{line}\n\n{comment.body}")}
 
 
-def comment_unchanged(comment: Comment, base: str) -> bool:
-    """Whether the comment here is still what GitHub held at the last sync."""
-    return any(state_mod.digest(text) == base for text in comment_texts(comment))
-
-
 def without_attribution(comment: Comment, theirs: str) -> str:
     """GitHub's text of a comment sent from here, less the attribution line we added."""
     line = f"*From {comment.author} on {comment.date[:10]} in the repository:*\n\n"
@@ -182,16 +176,31 @@ def outgoing(issue: Issue, config: Config, login: str) -> dict[str, Any]:
             "milestone": issue.milestone, "body": outgoing_body(issue, login)}
 
 
-def body_unchanged(issue: Issue, base: dict[str, Any]) -> bool:
-    """Whether GitHub holds this body already, with or without our marker and the
-    attribution line: no need to ask whose token this is (``GET /user``) to know
-    that nothing changed, and an author with a noreply address (who looks
-    imported) must not cost a PATCH a sync."""
+def body_forms(issue: Issue) -> tuple[str, ...]:
+    """The texts GitHub may hold of this body as sent from here: with or without our
+    marker and the attribution line (whoever the token's owner is: no need to ask
+    ``GET /user`` to know that nothing changed, and an author with a noreply
+    address, who looks imported, must not cost a PATCH a sync)."""
     line = f"*From {issue.author} on {issue.created[:10]} in the repository:*"
-    texts = {issue.body, f"{line}\n\n{issue.body}"}
+    texts = [issue.body, f"{line}\n\n{issue.body}"]
     marker = MARKER.format(issue.id)
-    texts |= {f"{t.rstrip()}\n\n{marker}" for t in texts}
-    return any(state_mod.digest(body_text(t)) == base["body"] for t in texts)
+    texts += [f"{t.rstrip()}\n\n{marker}" for t in texts]
+    return tuple(body_text(t) for t in texts)
+
+
+def outgoing_view(issue: Issue, config: Config, repo: str) -> Outgoing | None:
+    """The engine's view of a local issue for a push to ``repo``; None when it was
+    imported from another repository (not ours to send)."""
+    github = issue.origin.get("github")
+    number = None
+    if github is not None:
+        if str(github.get("repo", "")).lower() != repo.lower():
+            return None
+        number = int(github["number"])
+    comments = tuple(LocalComment(c.id, c.github_id, tuple(sorted(comment_texts(c))))
+                     for c in issue.comments)
+    return Outgoing(issue.id, issue.title, number, outgoing(issue, config, ""),
+                    body_forms(issue), comments)
 
 
 def shorten(value: Any) -> str:

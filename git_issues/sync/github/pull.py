@@ -22,7 +22,14 @@ from git_issues.errors import GitIssuesError, IssueFileError
 from git_issues.index.spill import CommentSpill
 from git_issues.sync import state as state_mod
 from git_issues.sync.apply import Writer
-from git_issues.sync.engine import Plan, Step, as_base, local_values, set_value
+from git_issues.sync.engine import (
+    COMMENT_HELD,
+    Plan,
+    Step,
+    as_base,
+    compare_text,
+    local_values,
+)
 from git_issues.sync.github.client import RateLimited
 from git_issues.sync.github.importer import Importer, Progress
 from git_issues.sync.github.mapping import (
@@ -31,12 +38,10 @@ from git_issues.sync.github.mapping import (
     RemoteIssue,
 )
 from git_issues.sync.github.outgoing import (
-    COMMENT_HELD,
     MARKER_RE,
     Pushed,
     Say,
     comment_texts,
-    comment_unchanged,
     shorten,
     without_attribution,
 )
@@ -91,7 +96,6 @@ class SyncImporter(Importer):
         self.seen: set[int] = set()
         self.seen_comments: set[int] = set()
         self.kept_bases: dict[tuple[int, int], str | None] = {}  # held comments' old bases
-        self._remote: RemoteIssue | None = None
         self.overlay: dict[str, Issue] = {}  # --dry-run: the files as the pull would leave them
         self.statuses_added: dict[str, str] = {}  # --dry-run: what config.yml would gain
 
@@ -166,7 +170,6 @@ class SyncImporter(Importer):
             return
         self._base_of_our_own(remote)
         old = copy.deepcopy(self.state.issues.get(number))
-        self._remote = remote
         super()._one_issue(remote, comments)
         held = self.state.held.get(str(number), [])
         entry = self.state.issues.get(number)
@@ -214,14 +217,7 @@ class SyncImporter(Importer):
             self.state.record(number, match[1], as_base(remote.values()))
 
     def _conflict(self, issue: Issue, field: str, mine: Any, theirs: Any, number: int) -> None:
-        settle = self.settles(issue.id)
-        if settle == "remote":
-            set_value(issue, field, theirs)
-            if field == "status":
-                issue.closed = self._remote.closed if self._remote else None
-            return
-        if settle == "local":
-            return  # the base becomes GitHub's value: the push sends ours
+        """A conflict ``prefer`` did not settle (``engine.settle``): held back."""
         self.state.held.setdefault(str(number), []).append(field)
         self.pushed.conflicts.append(
             f"{issue.id} ({self.repo}#{number}) {field}: changed here and on GitHub: "
@@ -251,21 +247,16 @@ class SyncImporter(Importer):
         super()._merge_comments(after, number, [r for r in rows if r.id not in by_github])
 
     def _merge_comment(self, after: Issue, number: int, mine: Comment, theirs: str) -> None:
-        if theirs in comment_texts(mine):
-            return
+        forms = comment_texts(mine)
+        if theirs in forms:
+            return  # the common case, told without decoding the issue's base
         assert mine.github_id is not None
         base = self.state.comment_base(number, mine.github_id)
-        if base is not None and state_mod.digest(theirs) == base:
-            return  # edited here only: the push sends it
-        if base is not None and comment_unchanged(mine, base):
-            mine.body = without_attribution(mine, theirs)  # edited on GitHub only
-            return
-        settle = self.settles(after.id)
-        if settle == "remote":
+        decided = compare_text(base, forms, theirs, self.settles(after.id))
+        if decided == "take":  # edited on GitHub only, or --prefer remote
             mine.body = without_attribution(mine, theirs)
-            return
-        if settle == "local":
-            return  # the base becomes GitHub's text: the push sends ours
+        if decided != "hold":
+            return  # same, or ours to send (edited here only, or --prefer local)
         self.state.held.setdefault(str(number), []).append(f"{COMMENT_HELD}{mine.github_id}")
         self.kept_bases[(number, mine.github_id)] = base
         url = after.origin.get("github", {}).get("url", "")

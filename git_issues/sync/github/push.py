@@ -1,12 +1,13 @@
 """``git issues sync github OWNER/REPO``: the import (the pull), then the push.
 
 The pull (pull.py) is ``import github`` that adopts issues created by a
-killed push and holds conflicts back.  The push compares what would be sent
-with the last-synced values in the same state file
-(``.issues/sync/github/OWNER/REPO.json``) and sends only what changed here: a
-POST for an issue without a GitHub number (its number is written into its
-file at once), a POST per new comment (its id written back), one PATCH per
-changed issue, one PATCH per comment edited here.  After each write the state
+killed push and holds conflicts back.  The push asks the engine for its plan
+(``engine.plan_push``: what would be sent compared with the last-synced values
+in the same state file, ``.issues/sync/github/OWNER/REPO.json``), then walks
+it with the forge, sending only what changed here: a POST for an issue
+without a GitHub number (its number is written into its file at once), a POST
+per new comment (its id written back), one PATCH per changed issue, one PATCH
+per comment edited here.  After each write the state
 records what GitHub answered as the new last-synced values.
 
 GitHub's secondary limits on creating content (about 80 a minute, 500 an
@@ -19,8 +20,9 @@ from __future__ import annotations
 
 import calendar
 import copy
+import itertools
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from dataclasses import field as default
 from typing import TYPE_CHECKING, Any
@@ -29,19 +31,24 @@ from git_issues.errors import FieldError, GitIssuesError, IssueFileError
 from git_issues.repo import gitutil
 from git_issues.sync import state as state_mod
 from git_issues.sync.apply import Summary, Writer, canonical_text
-from git_issues.sync.engine import Plan, Step, as_base, changed_here, differs
+from git_issues.sync.engine import (
+    COMMENT_HELD,
+    Outgoing,
+    Plan,
+    Step,
+    as_base,
+    plan_push,
+    push_steps,
+)
 from git_issues.sync.github.adapter import GitHubForge
 from git_issues.sync.github.client import MAX_WAIT, Client, RateLimited, find_token
 from git_issues.sync.github.client import api_url as resolve_url
 from git_issues.sync.github.importer import Progress
 from git_issues.sync.github.mapping import check_repo
 from git_issues.sync.github.outgoing import (
-    COMMENT_HELD,
     HOURLY_ENV,
     Pushed,
     Say,
-    body_unchanged,
-    comment_unchanged,
     hourly_from_env,
     is_imported,
     is_owner,
@@ -49,6 +56,7 @@ from git_issues.sync.github.outgoing import (
     outgoing,
     outgoing_body,
     outgoing_comment,
+    outgoing_view,
     pace_from_env,
     plural,
     posted_within_hour,
@@ -59,7 +67,6 @@ if TYPE_CHECKING:
     from git_issues.core.model import Comment, Issue
     from git_issues.repo.workspace import Workspace
 
-PUSHED_FIELDS = ("title", "status", "labels", "assignees", "milestone", "body")
 SAVE_EVERY = 50  # creations between two saves of the state file
 
 
@@ -148,17 +155,51 @@ class Pusher:
             self.writer = writer
             for number, entry in writer.recovered.get(self.state.shown, {}).items():
                 self.state.issues.keep(number, entry)  # a killed run's (--push-only)
-            try:
-                for index, issue_id in enumerate(ids):
-                    try:
-                        self._one(issue_id)
-                    except OutOfBudget:
-                        raise GitIssuesError(self._stop_line(ids[index:])) from None
-            finally:
-                if not self.dry_run:
+            plan = plan_push(self._views(ids), _Peek(self.state.issues), self.held)
+            if self.dry_run:
+                self._tell(plan.steps)
+            else:
+                try:
+                    self._apply(plan.steps, ids)
+                finally:
                     self._save()
         if self.dry_run:
             self._budget_note()
+
+    def _views(self, ids: list[str]) -> Iterator[Outgoing]:
+        """The engine's view of each local issue of this repository (or never sent),
+        one at a time: a file is read again when its steps are applied."""
+        for issue_id in ids:
+            try:
+                issue, _ = self._read(issue_id)
+            except (IssueFileError, GitIssuesError):
+                continue
+            view = outgoing_view(issue, self.config, self.repo)
+            if view is not None:
+                yield view
+
+    def _tell(self, steps: list[Step]) -> None:
+        """``--dry-run``: the plan, told line by line, and what it would count."""
+        for step in steps:
+            if step.kind == "create there":
+                self.pushed.created += 1
+                self.pushed.comments += step.comments
+            elif step.kind == "update there":
+                self.pushed.updated += 1
+            elif step.kind == "comment there":
+                self.pushed.comments += 1
+            elif step.kind == "edit comment there":
+                self.pushed.edited += 1
+        self.plan.tell(steps)
+
+    def _apply(self, steps: list[Step], ids: list[str]) -> None:
+        """Walk the plan with the forge, one issue's steps after another."""
+        for issue_id, group in itertools.groupby(steps, key=lambda step: step.local_id):
+            try:
+                self._apply_issue(issue_id, list(group))
+            except OutOfBudget:
+                rest = [other for other in ids if other >= issue_id]
+                raise GitIssuesError(self._stop_line(rest)) from None
 
     def _save(self) -> None:
         self.state.posted = posted_within_hour(self.state.posted, time.time())
@@ -170,16 +211,31 @@ class Pusher:
             return copy.deepcopy(self.overlay[issue_id]), b""
         return self.ws.store.read_with_bytes(issue_id)
 
-    def _one(self, issue_id: str) -> None:
+    def _apply_issue(self, issue_id: str, steps: list[Step]) -> None:
         try:
             issue, data = self._read(issue_id)
         except (IssueFileError, GitIssuesError):
             return
-        github = issue.origin.get("github")
-        if github is None:
-            self._create(issue, data)
-        elif str(github.get("repo", "")).lower() == self.repo.lower():
-            self._update(issue, data, int(github["number"]))
+        for step in steps:
+            data = self._apply_step(issue, data, step)
+        if steps[0].kind == "create there" and self.pushed.created % SAVE_EVERY == 0:
+            self._save()
+
+    def _apply_step(self, issue: Issue, data: bytes, step: Step) -> bytes:
+        """One step's writes; the file's bytes as they are afterwards."""
+        if step.kind == "create there":
+            return self._create(issue, data)
+        number = int(issue.origin["github"]["number"])
+        if step.kind == "compare":
+            return self._compare(issue, data, number)
+        if step.kind == "update there":
+            self._patch(issue, number, list(step.fields))
+            return data
+        comment = next(c for c in issue.comments if c.id == step.comment)
+        if step.kind == "edit comment there":
+            self._edit_comment(issue, comment, number)
+            return data
+        return self._add_comment(issue, data, number, comment)
 
     # --- the hour's budget of creations ------------------------------------------
 
@@ -242,15 +298,9 @@ class Pusher:
         self.writer.replace(issue, data, base)
         return canonical_text(issue).encode("utf-8")
 
-    def _create(self, issue: Issue, data: bytes) -> None:
+    def _create(self, issue: Issue, data: bytes) -> bytes:
         values = outgoing(issue, self.config, self.login)
         values["body"] = outgoing_body(issue, self.login, marked=True)  # found after a crash
-        if self.dry_run:
-            self.plan.add(Step("create there", issue.id, title=issue.title,
-                               comments=len(issue.comments)))
-            self.pushed.created += 1
-            self.pushed.comments += len(issue.comments)
-            return
         made = self.forge.create_issue(values)
         number = made.number
         issue.origin["github"] = {"repo": self.repo, "number": number, "url": made.url}
@@ -265,40 +315,26 @@ class Pusher:
         self.state.record(number, issue.id, as_base(made.values()))
         self.pushed.created += 1
         self.progress(self.pushed.created)
-        self._comments(issue, data, number)
-        if self.pushed.created % SAVE_EVERY == 0:
-            self._save()
+        return data
 
-    def _update(self, issue: Issue, data: bytes, number: int) -> None:
-        base = self.state.base(number)
-        if base is None:
-            if self.dry_run:
-                self.plan.add(Step("compare", issue.id, number))
-                return
-            found = self.forge.issue(number)
-            if found is None:
-                raise GitIssuesError(f"GitHub's answer about {self.repo}#{number} is not an issue")
-            self.state.record(number, issue.id, as_base(found.values()))
-            base = self.state.base(number)
-            assert base is not None
+    def _compare(self, issue: Issue, data: bytes, number: int) -> bytes:
+        """No last-synced values: GitHub's copy becomes the base, then the engine
+        plans this issue again against it."""
+        found = self.forge.issue(number)
+        if found is None:
+            raise GitIssuesError(f"GitHub's answer about {self.repo}#{number} is not an issue")
+        self.state.record(number, issue.id, as_base(found.values()))
+        view = outgoing_view(issue, self.config, self.repo)
+        assert view is not None
+        for step in push_steps(view, self.state.issues.peek(number),
+                               self.held.get(number, ())):
+            data = self._apply_step(issue, data, step)
+        return data
+
+    def _patch(self, issue: Issue, number: int, changed: list[str]) -> None:
         values = outgoing(issue, self.config, "")
-        held = self.held.get(number, set())
-        changed = [f for f in changed_here(base, values, PUSHED_FIELDS, held)
-                   if not (f == "body" and body_unchanged(issue, base))]
         if "body" in changed:
             values["body"] = outgoing_body(issue, self.login)
-            if not differs("body", values["body"], base):
-                changed.remove("body")
-        if changed:
-            self._patch(issue, number, values, changed)
-        self._comments(issue, data, number)
-
-    def _patch(self, issue: Issue, number: int, values: dict[str, Any],
-               changed: list[str]) -> None:
-        if self.dry_run:
-            self.plan.add(Step("update there", issue.id, number, fields=tuple(changed)))
-            self.pushed.updated += 1
-            return
         made = self.forge.update_issue(number, values, changed)
         old = copy.deepcopy(self.state.issues[number])
         self.state.record(number, issue.id, as_base(made.values()))
@@ -308,36 +344,20 @@ class Pusher:
                 entry.keep_from(old, name)
         self.pushed.updated += 1
 
-    def _comments(self, issue: Issue, data: bytes, number: int) -> None:
-        for comment in issue.comments:
-            if comment.github_id is not None:
-                self._edit_comment(issue, comment, number)
-                continue
-            if self.dry_run:
-                self.plan.add(Step("comment there", issue.id, number))
-                self.pushed.comments += 1
-                continue
-            body = outgoing_comment(comment, self.login)
-            made = self.forge.add_comment(number, body)
-            comment.github_id = made.id
-            data = self._write(issue, data)
-            if number in self.state.issues:
-                self.state.record_comment(number, made.id, state_mod.digest(made.text))
-            self.pushed.comments += 1
+    def _add_comment(self, issue: Issue, data: bytes, number: int, comment: Comment) -> bytes:
+        body = outgoing_comment(comment, self.login)
+        made = self.forge.add_comment(number, body)
+        comment.github_id = made.id
+        data = self._write(issue, data)
+        if number in self.state.issues:
+            self.state.record_comment(number, made.id, state_mod.digest(made.text))
+        self.pushed.comments += 1
+        return data
 
     def _edit_comment(self, issue: Issue, comment: Comment, number: int) -> None:
         """A comment already on GitHub, edited here since the last sync: one PATCH."""
         github_id = comment.github_id
         assert github_id is not None
-        if f"{COMMENT_HELD}{github_id}" in self.held.get(number, set()):
-            return
-        base = self.state.comment_base(number, github_id)
-        if base is None or comment_unchanged(comment, base):
-            return
-        if self.dry_run:
-            self.plan.add(Step("edit comment there", issue.id, number, comment=comment.id))
-            self.pushed.edited += 1
-            return
         body = outgoing_comment(comment, self.login)
         try:
             text = self.forge.edit_comment(github_id, body)
@@ -357,6 +377,25 @@ class Pusher:
             raise
         self.state.record_comment(number, github_id, state_mod.digest(text))
         self.pushed.edited += 1
+
+
+class _Peek(Mapping[int, state_mod.Entry]):
+    """The state's entries as the engine reads them: decoded one by one, not kept."""
+
+    def __init__(self, entries: state_mod.Entries) -> None:
+        self.entries = entries
+
+    def __getitem__(self, number: int) -> state_mod.Entry:
+        entry = self.entries.peek(number)
+        if entry is None:
+            raise KeyError(number)
+        return entry
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
 
 
 def run_sync(ws: Workspace, repo: str, options: SyncOptions | None = None, *, say: Say,
