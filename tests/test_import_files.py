@@ -7,9 +7,12 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import make_repo
 from helpers import last_line
+
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
 
 
 def issues(repo: Path) -> list[dict]:

@@ -15,6 +15,8 @@ import pytest
 import yaml
 from github_standin import Repo, StandIn, make_comment, make_issue, serving
 
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
+
 TOKEN = "ghp_standInToken0123456789"
 REPO = "acme/rocket"
 LATER = "2025-06-01T00:00:00Z"

@@ -13,6 +13,8 @@ from conftest import git
 from github_standin import Repo, StandIn, make_comment, make_issue, serving
 from helpers import last_line
 
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
+
 TOKEN = "ghp_standInToken0123456789"
 REPO = "acme/rocket"
 

@@ -25,6 +25,8 @@ from git_issues.index.scan import scan
 from git_issues.index.statcache import recorded_stats
 from git_issues.repo.workspace import Sources
 
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
+
 ISSUE = """\
 id: {id}
 title: {title}
@@ -473,6 +475,7 @@ BOUNDARIES = ("yaml", "git_issues.fileformat.issuefile", "json", "multiprocessin
               "git_issues.index.pool", "git_issues.ops.templates", "click.shell_completion")
 
 
+@pytest.mark.subprocess  # its first `ls` builds the index as a user's would, in a process
 def test_a_fresh_read_stays_behind_the_import_boundaries(run, three: Path):
     run("ls")
     assert imported_by(three, "ls", "-s", "all", watched=BOUNDARIES) == []

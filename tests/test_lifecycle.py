@@ -19,6 +19,8 @@ from git_issues.repo.store import StaleWriteError
 from git_issues.repo.workspace import open_workspace
 from git_issues.web import actions
 
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
+
 
 def editor_script(tmp_path: Path, body: str) -> str:
     """A GIT_EDITOR: a Python script that gets the file to edit as sys.argv[1]."""

@@ -22,6 +22,8 @@ from git_issues.fileformat.issuefile import dump_issue, load_text
 from git_issues.gitint import mergedriver as merge
 from git_issues.repo import registration
 
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
+
 T0 = "2026-11-26T12:00:00Z"
 
 

@@ -19,6 +19,8 @@ from git_issues.core.model import Comment
 from git_issues.fileformat.issuefile import dump_issue, load_text
 from git_issues.repo import registration
 
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
+
 ISSUE = "shar1234"
 ISSUE_PATH = f".issues/{ISSUE}.yml"
 T0 = "2026-11-26T12:00:00Z"

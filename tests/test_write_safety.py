@@ -26,6 +26,8 @@ from git_issues.ops import write
 from git_issues.repo import store
 from git_issues.repo.workspace import open_workspace
 
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
+
 COLOURED_LOG = ("\x1b[1m\x1b[31mERROR\x1b[0m test_x failed\r\n"
                 "\x1b]0;build\x07progress \x1b[2K\x1b[1G42%\x07\n")
 GUARD_S = 60  # hang guard on a shared machine, not a timing assert
