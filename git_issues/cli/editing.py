@@ -32,7 +32,7 @@ from git_issues.cli.editor import cut_at_scissors, edit_in_editor, edit_text, wi
 from git_issues.cli.fields import as_flags
 from git_issues.cli.output import is_tty, visible
 from git_issues.errors import GitIssuesError
-from git_issues.ops import commits, links, write
+from git_issues.ops import links, write
 from git_issues.ops.refused import keeping_typed_text
 from git_issues.repo import issues
 from git_issues.repo.workspace import open_workspace
@@ -193,6 +193,8 @@ def _state_command(issue_ids: tuple[str, ...], body: str | None, body_file: str 
     with open_workspace() as ws:
         text = read_text_option(body, body_file, "the comment")
         if rev is not None:
+            from git_issues.ops import commits  # lazy: startup (close --commit only)
+
             text = commits.closing_text(commits.resolve(ws.root, rev), text)
         for issue_id in issue_ids:
             try:
