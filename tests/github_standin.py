@@ -192,11 +192,16 @@ class Handler(BaseHTTPRequestHandler):
             status, headers, body = fault
             self._send(status, body, headers)
             return True
-        if stand_in.token is not None and \
-                self.headers.get("Authorization") != f"Bearer {stand_in.token}":
-            self._send(401, {"message": "Bad credentials"})
+        if stand_in.token is not None and not self.authorized(stand_in.token):
+            self._send(401, self.unauthorized)
             return True
         return False
+
+    unauthorized = {"message": "Bad credentials"}
+
+    def authorized(self, token: str) -> bool:
+        """Whether the request carries the token, the way this forge takes it."""
+        return self.headers.get("Authorization") == f"Bearer {token}"
 
     def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
         self._write("POST")
@@ -248,6 +253,11 @@ class Handler(BaseHTTPRequestHandler):
         headers = {"Link": ", ".join(links)} if links else {}
         self._send(200, chunk, headers)
 
+    def rate_headers(self, remaining: int) -> dict[str, str]:
+        """The rate-limit headers every answer carries (GitLab's stand-in names its own)."""
+        return {"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": str(remaining),
+                "X-RateLimit-Reset": str(int(time.time()) + 3600)}
+
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         stand_in: StandIn = self.server.stand_in
@@ -257,9 +267,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
-        defaults = {"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": str(remaining),
-                    "X-RateLimit-Reset": str(int(time.time()) + 3600)}
-        for key, value in {**defaults, **(headers or {})}.items():
+        for key, value in {**self.rate_headers(remaining), **(headers or {})}.items():
             self.send_header(key, value)
         self.end_headers()
         if not stand_in.trickle:
@@ -352,9 +360,9 @@ def _patch_issue(repo: Repo, issue: dict[str, Any], payload: dict[str, Any]) -> 
 
 
 @contextmanager
-def serving(stand_in: StandIn) -> Iterator[StandIn]:
+def serving(stand_in: StandIn, handler: type[Handler] = Handler) -> Iterator[StandIn]:
     """Serve on 127.0.0.1, a free port, in a thread; always shut down on leaving."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     server.stand_in = stand_in  # type: ignore[attr-defined]
     stand_in.url = f"http://127.0.0.1:{server.server_address[1]}"

@@ -1,4 +1,4 @@
-"""Commands: ``import github|beads|gh-json|jsonl`` and ``export``.
+"""Commands: ``import github|gitlab|beads|gh-json|jsonl`` and ``export``.
 
 Thin: each opens the workspace, calls one importer and prints what it did
 (cli/progress.py draws the bar on a terminal and prints the summary line).
@@ -32,7 +32,7 @@ def api_url_option(func: Callable) -> Callable:
 
 @cli.group("import")
 def import_() -> None:
-    """Bring issues in from GitHub, beads, gh's JSON or an export (files are staged)."""
+    """Bring issues in from GitHub, GitLab, beads, gh's JSON or an export (files are staged)."""
 
 
 @import_.command("github")
@@ -46,10 +46,32 @@ def import_github(repo: str, api_url: str | None) -> None:
     """
     from git_issues.sync.github.importer import run_import  # lazy: startup
 
-    bar = Bar(f"Importing {repo}")
+    _with_bar(repo, lambda ws, bar: run_import(ws, repo, api_url=api_url, say=say,
+                                               progress=bar))
+
+
+@import_.command("gitlab")
+@click.argument("project", metavar="GROUP/PROJECT")
+@click.option("--url", metavar="URL",
+              help="The GitLab server (default: $GITLAB_URL or https://gitlab.com).")
+def import_gitlab(project: str, url: str | None) -> None:
+    """Import a GitLab project's issues and notes (read-only); re-runs fetch only what changed.
+
+    Nested groups are written as they are (group/subgroup/project). The token
+    comes from GITLAB_TOKEN, never from the command line; system notes are left out.
+    """
+    from git_issues.sync.gitlab.importer import run_import  # lazy: startup
+
+    _with_bar(project, lambda ws, bar: run_import(ws, project, url=url, say=say,
+                                                  progress=bar))
+
+
+def _with_bar(name: str, start: Callable[[Any, Bar], Any]) -> None:
+    """Run a forge's import with its progress bar, ended before the summary is printed."""
+    bar = Bar(f"Importing {name}")
     try:
         with open_workspace() as ws:
-            summary = run_import(ws, repo, api_url=api_url, say=say, progress=bar)
+            summary = start(ws, bar)
     finally:
         bar.end()
     report(summary)

@@ -120,6 +120,12 @@ def issue_text(issue, state: str, links: list[tuple[str, str]], titles: dict[str
         if github.get("left_out"):  # an import's: the thread passed the size of a file
             out.append(f"{github['left_out']} older comments are not stored here: "
                        f"{github.get('url')}")
+    gitlab = issue.origin.get("gitlab")
+    if gitlab:  # confidential there: said before the repository goes anywhere public
+        secret = " (confidential on GitLab)" if gitlab.get("confidential") else ""
+        out.append(f"GitLab {gitlab['project']}#{gitlab['iid']}{secret}  {gitlab.get('url')}")
+        if gitlab.get("left_out"):
+            out.append(f"{gitlab['left_out']} older comments are not stored here")
     if issue.origin.get("beads"):
         out.append(f"beads {issue.origin['beads']}")
     for relation, other in links:

@@ -39,10 +39,12 @@ ISSUE_KEYS = (
 # The first format's single ``assignee``: read as one assignee, never written.
 LEGACY_KEYS = ("assignee",)
 # Where an issue came from, written once on import and never rewritten (DESIGN §1);
-# in the file they follow ``closed``.  A comment's GitHub id follows its ``date``.
-ORIGIN_KEYS = ("github", "beads")
-COMMENT_KEYS = ("id", "author", "date", "github_id", "body")
+# in the file they follow ``closed``.  A comment's forge id follows its ``date``.
+ORIGIN_KEYS = ("github", "gitlab", "beads")
+COMMENT_KEYS = ("id", "author", "date", "github_id", "gitlab_id", "body")
 REPO_RE = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
+# A GitLab project's path: a group, any subgroups, the project.
+PROJECT_RE = re.compile(r"[A-Za-z0-9_.-]{1,255}(/[A-Za-z0-9_.-]{1,255}){1,20}")
 
 
 _EMPTY_LISTS = ("labels", "assignees", "comments")
@@ -62,6 +64,7 @@ class Comment:
     body: str = ""
     author: str | None = None
     github_id: int | None = field(default=None, kw_only=True)
+    gitlab_id: int | None = field(default=None, kw_only=True)  # a GitLab note's id
     extra: dict[str, Any] = field(default_factory=dict, kw_only=True)
 
     def __post_init__(self) -> None:
@@ -75,6 +78,8 @@ class Comment:
         data["date"] = self.date
         if self.github_id is not None:
             data["github_id"] = self.github_id
+        if self.gitlab_id is not None:
+            data["gitlab_id"] = self.gitlab_id
         if self.body:
             data["body"] = self.body
         data.update(self.extra)
@@ -98,7 +103,8 @@ class Issue:
     links: dict[str, list[str]] = field(default_factory=dict)
     body: str = ""
     comments: list[Comment] = field(default_factory=list)
-    # {"github": {"repo", "number", "url"}} or {"beads": "bd-6df0"}: never rewritten.
+    # {"github": {"repo", "number", "url"}}, {"gitlab": {"project", "iid", "url"}}
+    # or {"beads": "bd-6df0"}: never rewritten.
     origin: dict[str, Any] = field(default_factory=dict, kw_only=True)
     extra: dict[str, Any] = field(default_factory=dict, kw_only=True)
 
@@ -320,16 +326,18 @@ def _comment(value: Any, index: int) -> Comment:
         raise ValidationError(f"{where} has a key that is not text")
     if "date" not in value:
         raise ValidationError(f"{where}.date is missing")
-    github_id = value.get("github_id")
-    if github_id is not None and (type(github_id) is not int or github_id <= 0):
-        raise ValidationError(f"{where}.github_id must be a positive number, got {github_id!r}")
+    for key in ("github_id", "gitlab_id"):
+        forge_id = value.get(key)
+        if forge_id is not None and (type(forge_id) is not int or forge_id <= 0):
+            raise ValidationError(f"{where}.{key} must be a positive number, got {forge_id!r}")
     return Comment(
         id=check_id(value.get("id"), f"{where}.id"),
         author=_text(value.get("author"), f"{where}.author", one_line=True) or None,
         date=parse_timestamp(value["date"], f"{where}.date"),
         body=_text(value.get("body"), f"{where}.body"),
         extra=extra,
-        github_id=github_id,
+        github_id=value.get("github_id"),
+        gitlab_id=value.get("gitlab_id"),
     )
 
 
@@ -386,6 +394,16 @@ def _origin(data: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError("github has a key that is not text")
         _text(github.get("url"), "github.url", one_line=True)
         origin["github"] = github
+    gitlab = data.get("gitlab")
+    if gitlab is not None:
+        if not isinstance(gitlab, dict) or not isinstance(gitlab.get("project"), str) \
+                or not PROJECT_RE.fullmatch(gitlab["project"]) \
+                or type(gitlab.get("iid")) is not int or gitlab["iid"] <= 0:
+            raise ValidationError("gitlab must be a mapping with project (group/name) and iid")
+        if any(not isinstance(k, str) for k in gitlab):
+            raise ValidationError("gitlab has a key that is not text")
+        _text(gitlab.get("url"), "gitlab.url", one_line=True)
+        origin["gitlab"] = gitlab
     beads = data.get("beads")
     if beads is not None:
         origin["beads"] = _text(beads, "beads", required=True, one_line=True)

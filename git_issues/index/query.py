@@ -202,26 +202,28 @@ class IndexView:
         return json_codec().loads(row[0]) if row else None
 
     def ids_by_origin(self, key: str, repo: str | None = None,
-                      numbers: Collection[int] | None = None) -> dict[Any, str]:
+                      numbers: Collection[int] | None = None, *, repo_key: str = "repo",
+                      number_key: str = "number") -> dict[Any, str]:
         """Where imported issues came from -> their local ids.
 
         A forge's origin is a mapping of the repository and the issue's number
-        there (``github: {repo, number}``; GitLab's and Gitea's take the same
-        shape): with ``repo``, the numbers in that repository (named in any case,
-        as the forges compare names), only ``numbers`` if given.  A plain origin
+        there (``github: {repo, number}``; GitLab's ``gitlab: {project, iid}``,
+        named by ``repo_key`` and ``number_key``): with ``repo``, the numbers in
+        that repository (named in any case, as the forges compare names), only
+        ``numbers`` if given.  A plain origin
         (``beads: bd-12``) without ``repo`` maps its value.
         """
-        if not key.isidentifier():
+        if not all(name.isidentifier() for name in (key, repo_key, number_key)):
             raise ValueError(f"not an origin key: {key!r}")
         if numbers is not None and not numbers:
             return {}
         value = f"json_extract({_I.doc}, ?)"
-        params: list[Any] = [f"$.{key}" if repo is None else f"$.{key}.number"]
+        params: list[Any] = [f"$.{key}" if repo is None else f"$.{key}.{number_key}"]
         sql = f"SELECT {value}, {_I.id} FROM {_ISSUES} WHERE {value} IS NOT NULL"
         params.append(params[0])
         if repo is not None:
             sql += f" AND json_extract({_I.doc}, ?) = ? COLLATE NOCASE"
-            params += [f"$.{key}.repo", repo]
+            params += [f"$.{key}.{repo_key}", repo]
         if numbers is not None:
             sql += f" AND {value} IN ({', '.join('?' * len(numbers))})"
             params += [params[0], *numbers]

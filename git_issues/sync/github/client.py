@@ -122,7 +122,18 @@ def _link(header: str | None, rel: str) -> str | None:
 
 
 class Client:
-    """One repository's API conversation: ``with Client(url, token) as gh: gh.pages(...)``."""
+    """One repository's API conversation: ``with Client(url, token) as gh: gh.pages(...)``.
+
+    Another forge's client is a subclass (``sync/gitlab/client.py``) that names
+    the forge, sends its own headers and reads its own pagination; the retry
+    loop, the waits, the limits and the refusals are these."""
+
+    FORGE = "GitHub"
+    TOKEN_HINT = "check GITHUB_TOKEN, GH_TOKEN or `gh auth status`"
+    UNAUTHORIZED = "401 Bad credentials"
+    ANONYMOUS_HINT = _ANONYMOUS_HINT
+    WRITE_HINT = ("the token needs write access to issues (scope 'repo', or "
+                  "'Issues: Read and write' for a fine-grained token)")
 
     def __init__(self, base_url: str, token: str | None, *, say: Say | None = None,
                  backoff: float = 1.0, max_wait: float = MAX_WAIT,
@@ -147,7 +158,7 @@ class Client:
             num_pools=2, maxsize=2, retries=False,
             timeout=urllib3.Timeout(connect=min(self.timeout, 15.0), read=self.timeout))
         if self._token is None:
-            self.say(f"note: {_ANONYMOUS_HINT}")
+            self.say(f"note: {self.ANONYMOUS_HINT}")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -178,17 +189,23 @@ class Client:
         while url:
             seen.add(url)
             response = self.get(url, what)
-            data = _page(_json(response, url), url)
-            link = response.headers.get("Link")
-            self.last_page = last_page(link) or self.last_page
+            data = _page(_json(response, url, self.FORGE), url, self.FORGE)
+            self.last_page = self.total_pages(response) or self.last_page
             yield data
-            url = next_link(link)
+            url = self.next_url(response, url)
             if url and _origin_of(url) != self._origin:  # the token stays with its origin
-                raise GitIssuesError(f"GitHub's next page points to another host, port or "
-                                     f"scheme: {_origin(url)}; nothing was sent there")
+                raise GitIssuesError(f"{self.FORGE}'s next page points to another host, port "
+                                     f"or scheme: {_origin(url)}; nothing was sent there")
             if url in seen:
-                raise GitIssuesError(f"GitHub's next page points back to a page already read "
-                                     f"({_shown(url)}): the list was not read to its end")
+                raise GitIssuesError(f"{self.FORGE}'s next page points back to a page already "
+                                     f"read ({_shown(url)}): the list was not read to its end")
+
+    def next_url(self, response: urllib3.BaseHTTPResponse, url: str) -> str | None:
+        """The next page's URL: GitHub gives it in ``Link: rel="next"``."""
+        return next_link(response.headers.get("Link"))
+
+    def total_pages(self, response: urllib3.BaseHTTPResponse) -> int | None:
+        return last_page(response.headers.get("Link"))
 
     def prefetch(self, path: str, params: dict[str, Any] | None = None,
                  what: str = "") -> Prefetch:
@@ -214,8 +231,9 @@ class Client:
         rate limit means the token may read but not write.
         """
         url = self.url(path)
-        data = _json(self._request(method, url, body=json.dumps(payload).encode("utf-8")), url)
-        return _checked(data, url) if isinstance(data, dict) else data
+        data = _json(self._request(method, url, body=json.dumps(payload).encode("utf-8")), url,
+                     self.FORGE)
+        return _checked(data, url, self.FORGE) if isinstance(data, dict) else data
 
     def _request(self, method: str, url: str, *, body: bytes | None = None,
                  what: str = "") -> urllib3.BaseHTTPResponse:
@@ -233,7 +251,7 @@ class Client:
             except urllib3.exceptions.HTTPError as exc:
                 if once:
                     raise GitIssuesError(
-                        f"GitHub did not answer {method} {_shown(url)} ({_reason(exc)}); "
+                        f"{self.FORGE} did not answer {method} {_shown(url)} ({_reason(exc)}); "
                         "run the same command again: it finds what was created") from None
                 failures = self._retry(failures, f"{_shown(url)}: {_reason(exc)}")
                 continue
@@ -247,16 +265,15 @@ class Client:
             if wait is not None:
                 waits += 1
                 if waits > RATE_WAITS:
-                    raise GitIssuesError(f"GitHub kept answering {_shown(url)} with a rate "
+                    raise GitIssuesError(f"{self.FORGE} kept answering {_shown(url)} with a rate "
                                          f"limit after {RATE_WAITS} waits; run the same command "
                                          "again later: it continues")
                 self._wait_out(wait)
                 continue
             if status == 403 and method != "GET":
-                raise GitIssuesError(f"GitHub refused to write ({method} {_shown(url)}): the "
-                                     "token needs write access to issues (scope 'repo', or "
-                                     "'Issues: Read and write' for a fine-grained token)")
-            raise GitIssuesError(_refusal(status, response, url, what, self._token is not None))
+                raise GitIssuesError(f"{self.FORGE} refused to write ({method} {_shown(url)}): "
+                                     f"{self.WRITE_HINT}")
+            raise GitIssuesError(self._refusal(status, response, url, what))
 
     def _fetch(self, method: str, url: str, body: bytes | None,
                headers: dict[str, str]) -> urllib3.BaseHTTPResponse:
@@ -277,7 +294,7 @@ class Client:
         watchdog.daemon = True
         watchdog.start()
         try:
-            data = _read_capped(response, url)
+            data = _read_capped(response, url, self.FORGE)
         except urllib3.exceptions.HTTPError:
             response.close()
             if expired.is_set():
@@ -301,20 +318,20 @@ class Client:
     def get_json(self, path: str, what: str = "") -> Any:
         """One GET of a single object (``/user``, one issue)."""
         url = self.url(path)
-        return _checked(_json(self.get(url, what), url), url)
+        return _checked(_json(self.get(url, what), url, self.FORGE), url, self.FORGE)
 
     def _spend(self, problem: str) -> None:
         """One retry or wait out of the run's budget: a server failing forever ends the run."""
         self.budget -= 1
         if self.budget < 0:
-            raise GitIssuesError(f"GitHub needed too many retries and waits in this run "
+            raise GitIssuesError(f"{self.FORGE} needed too many retries and waits in this run "
                                  f"({problem}); run the same command again later: it continues")
 
     def _retry(self, failures: int, problem: str) -> int:
         failures += 1
         if failures >= RETRIES:
-            raise GitIssuesError(f"GitHub is not answering ({problem}) after {RETRIES} tries; "
-                                 "run the same command again later: it continues")
+            raise GitIssuesError(f"{self.FORGE} is not answering ({problem}) after {RETRIES} "
+                                 "tries; run the same command again later: it continues")
         self._spend(problem)
         delay = self.backoff * 2 ** (failures - 1)
         self.say(f"{problem}; retrying in {delay:g} s")
@@ -323,17 +340,27 @@ class Client:
 
     def _wait_out(self, wait: float) -> None:
         if not wait <= self.max_wait:  # also NaN and infinity
-            raise RateLimited(f"GitHub's rate limit is used up {_until(wait)}; run the same "
+            raise RateLimited(f"{self.FORGE}'s rate limit is used up {_until(wait)}; run the same "
                               "command again then: it continues where it stopped")
         wait = max(wait, self.min_wait)
         self._spend("rate limit")
-        self.say(f"GitHub's rate limit is used up: waiting {_until(wait)} ({wait:.0f} s)")
+        self.say(f"{self.FORGE}'s rate limit is used up: waiting {_until(wait)} ({wait:.0f} s)")
         self._pause(wait)
+
+    def _refusal(self, status: int, response: urllib3.BaseHTTPResponse, url: str,
+                 what: str) -> str:
+        message, forge = _message(response), self.FORGE
+        if status == 401:
+            return f"{forge} refused the token ({self.UNAUTHORIZED}): {self.TOKEN_HINT}"
+        if status == 404:
+            hint = "" if self._token is not None else " (a private one needs a token)"
+            return f"{forge} has no {what or _shown(url)} at {_origin(url)}{hint}"
+        return f"{forge} refused {_shown(url)}: HTTP {status}{': ' + message if message else ''}"
 
     def _pause(self, seconds: float) -> None:
         """Sleep, unless the fetch thread doing it is being closed (Ctrl-C in the import)."""
         if self._interrupt.wait(seconds):
-            raise GitIssuesError("stopped while waiting for GitHub")
+            raise GitIssuesError(f"stopped while waiting for {self.FORGE}")
 
 
 def _cut(response: urllib3.BaseHTTPResponse, expired: threading.Event) -> None:
@@ -347,43 +374,44 @@ def _cut(response: urllib3.BaseHTTPResponse, expired: threading.Event) -> None:
         pass
 
 
-def _read_capped(response: urllib3.BaseHTTPResponse, url: str) -> bytes:
+def _read_capped(response: urllib3.BaseHTTPResponse, url: str, forge: str) -> bytes:
     """The whole body, refused past ``MAX_BODY`` bytes (memory is not the server's to fill)."""
     chunks, size = [], 0
     while chunk := response.read(1024 * 1024):
         size += len(chunk)
         if size > MAX_BODY:
             response.close()
-            raise GitIssuesError(f"GitHub's answer to {_shown(url)} is larger than "
+            raise GitIssuesError(f"{forge}'s answer to {_shown(url)} is larger than "
                                  f"{MAX_BODY // 2**20} MiB; nothing of it was used")
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def _page(data: Any, url: str) -> list[Any]:
-    """A list page as GitHub gives it: at most ``per_page`` objects with sane numbers."""
+def _page(data: Any, url: str, forge: str) -> list[Any]:
+    """A list page as the forge gives it: at most ``per_page`` objects with sane numbers."""
     if not isinstance(data, list):
-        raise GitIssuesError(f"GitHub answered {_shown(url)} with something that is not a list")
+        raise GitIssuesError(f"{forge} answered {_shown(url)} with something that is not a list")
     asked = parse_qs(urlsplit(url).query).get("per_page", ["30"])[0]
     most = min(int(asked), 100) if asked.isdigit() else 100
     if len(data) > most:
-        raise GitIssuesError(f"GitHub answered {_shown(url)} with {len(data):,} items, more "
+        raise GitIssuesError(f"{forge} answered {_shown(url)} with {len(data):,} items, more "
                              f"than the {most} a page holds; nothing of it was used")
     for item in data:
-        _checked(item, url)
+        _checked(item, url, forge)
     return data
 
 
-def _checked(item: Any, url: str) -> Any:
-    """An object whose ``number`` and ``id`` are numbers GitHub gives (an int below 2**53)."""
+def _checked(item: Any, url: str, forge: str) -> Any:
+    """An object whose ``number``, ``iid`` and ``id`` are numbers a forge gives (an int
+    below 2**53)."""
     if not isinstance(item, dict):
-        raise GitIssuesError(f"GitHub answered {_shown(url)} with an item that is not an object")
-    for key in ("number", "id"):
+        raise GitIssuesError(f"{forge} answered {_shown(url)} with an item that is not an object")
+    for key in ("number", "iid", "id"):
         value = item.get(key)
         if value is not None and not (type(value) is int and 0 < value < MAX_ID):
             shown = str(value) if len(str(value)) <= 40 else f"{str(value)[:40]}…"
-            raise GitIssuesError(f"GitHub answered {_shown(url)} with an item whose {key} is "
-                                 f"not one GitHub gives: {shown}; nothing of the page was used")
+            raise GitIssuesError(f"{forge} answered {_shown(url)} with an item whose {key} is "
+                                 f"not one {forge} gives: {shown}; nothing of the page was used")
     return item
 
 
@@ -399,18 +427,18 @@ def _rate_limit_wait(response: urllib3.BaseHTTPResponse) -> float | None:
     """Seconds to wait when a 403/429 is a rate limit, else None."""
     if response.status not in (403, 429):
         return None
-    headers = {k: v.rpartition(",")[2].strip() for k, v in response.headers.items()
-               if k.lower() in ("retry-after", "x-ratelimit-remaining", "x-ratelimit-reset")}
-    headers = {k.lower(): v for k, v in headers.items()}
+    # GitHub's X-RateLimit-*, GitLab's RateLimit-* (the same meaning: epoch seconds)
+    headers = {k.lower().removeprefix("x-"): v.rpartition(",")[2].strip()
+               for k, v in response.headers.items()}
     retry_after = headers.get("retry-after")
     if retry_after is not None:
         try:
             return max(float(retry_after), 0.0)
         except ValueError:
             return 60.0
-    if headers.get("x-ratelimit-remaining") == "0":
+    if headers.get("ratelimit-remaining") == "0":
         try:
-            reset = float(headers.get("x-ratelimit-reset", ""))
+            reset = float(headers.get("ratelimit-reset", ""))
         except ValueError:
             return 60.0
         return max(reset - time.time(), 0.0) + 1.0
@@ -419,16 +447,6 @@ def _rate_limit_wait(response: urllib3.BaseHTTPResponse) -> float | None:
     return None
 
 
-def _refusal(status: int, response: urllib3.BaseHTTPResponse, url: str, what: str,
-             has_token: bool) -> str:
-    message = _message(response)
-    if status == 401:
-        return ("GitHub refused the token (401 Bad credentials): check GITHUB_TOKEN, "
-                "GH_TOKEN or `gh auth status`")
-    if status == 404:
-        hint = "" if has_token else " (a private one needs a token)"
-        return f"GitHub has no {what or _shown(url)} at {_origin(url)}{hint}"
-    return f"GitHub refused {_shown(url)}: HTTP {status}{': ' + message if message else ''}"
 
 
 def _message(response: urllib3.BaseHTTPResponse) -> str:
@@ -440,14 +458,14 @@ def _message(response: urllib3.BaseHTTPResponse) -> str:
     return " ".join(str(text).split())[:200]
 
 
-def _json(response: urllib3.BaseHTTPResponse, url: str) -> Any:
+def _json(response: urllib3.BaseHTTPResponse, url: str, forge: str) -> Any:
     try:
         return json.loads(response.data)
     except ValueError:
-        raise GitIssuesError(f"GitHub answered {_shown(url)} with something that is not "
+        raise GitIssuesError(f"{forge} answered {_shown(url)} with something that is not "
                              "JSON") from None
     except RecursionError:
-        raise GitIssuesError(f"GitHub answered {_shown(url)} with JSON nested too deep to "
+        raise GitIssuesError(f"{forge} answered {_shown(url)} with JSON nested too deep to "
                              "read") from None
 
 

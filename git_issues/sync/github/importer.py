@@ -64,11 +64,10 @@ from git_issues.sync.github.mapping import (
     check_repo,
 )
 from git_issues.sync.journal import SPILL
+from git_issues.sync.origins import GITHUB, ForgeKind
 from git_issues.sync.text import fit, latest_time, not_future
 
 if TYPE_CHECKING:
-    from random import Random
-
     from git_issues.repo.workspace import Workspace
 
 MARGIN = _dt.timedelta(minutes=10)  # clocks differ; fetching a little twice is harmless
@@ -83,18 +82,24 @@ Progress = Callable[..., None]
 
 
 class Importer:
-    """One run against one repository; see the module docstring for the steps."""
+    """One run against one repository; see the module docstring for the steps.
+
+    Another forge's import is a subclass that names its ``kind``, ``forge`` and
+    ``state`` (``sync/gitlab/importer.py``); the steps and the writes are these."""
+
+    kind: ForgeKind = GITHUB
+    new_statuses: dict[str, str] = NEW_STATUSES  # the forge's close reasons, as statuses
 
     def __init__(self, ws: Workspace, repo: str, client: Client, *,
                  say: Callable[[str], None], progress: Progress | None = None) -> None:
         self.ws = ws
-        self.repo = check_repo(repo)
+        self.repo = self.checked(repo)
         self.client = client
-        self.forge = GitHubForge(client, self.repo)
+        self.forge: Any = self.open_forge(client)
         self.say = say
         self.progress = progress or (lambda done, total=None, unit="issues": None)
         self.summary = Summary()
-        self.state = state_mod.load(ws.root, "github", repo)
+        self.state = self.load_state()
         self.known: dict[int, str] = {}
         self.started = now()
         self.done = 0
@@ -102,6 +107,15 @@ class Importer:
         self.checkpoint = CHECKPOINT_EVERY  # issues done at the next save of the state
         self.remember_since = True  # False for a file (gh-json): its data may be old
         self.latest = latest_time()  # times past it are clamped: check would refuse them
+
+    def checked(self, repo: str) -> str:
+        return check_repo(repo)
+
+    def open_forge(self, client: Any) -> Any:
+        return GitHubForge(client, self.repo)
+
+    def load_state(self) -> state_mod.SyncState:
+        return state_mod.load(self.ws.root, "github", self.repo)
 
     # --- the run ---------------------------------------------------------------
 
@@ -150,7 +164,9 @@ class Importer:
         if not self.ws.store.ids():
             return known  # no issue files: nothing to look up (and no index to build)
         with open_index(self.ws.sources) as view:
-            known.update(view.ids_by_github_number(self.repo))
+            kind = self.kind
+            known.update(view.ids_by_origin(kind.key, self.repo, repo_key=kind.repo_key,
+                                            number_key=kind.number_key))
         return known
 
     # --- step 1: comments into the spill ----------------------------------------
@@ -199,11 +215,11 @@ class Importer:
                 self.checkpoint = max(self.done + CHECKPOINT_EVERY, self.done * 3 // 2)
 
     def _add_statuses(self) -> None:
-        added = ensure_statuses(self.ws, NEW_STATUSES, self.writer)
+        added = ensure_statuses(self.ws, self.new_statuses, self.writer)
         if added:
             self.summary.notes.append(
                 f"added the statuses {', '.join(added)} (closed) to .issues/config.yml "
-                "for GitHub's close reasons")
+                f"for {self.kind.name}'s close reasons")
 
     def _one_issue(self, remote: RemoteIssue, comments: list[RemoteComment]) -> None:
         number = remote.number
@@ -237,20 +253,21 @@ class Importer:
         """Leave out the oldest GitHub comments the file cannot hold (``apply.fit``), named
         by number in a note; the ids left out, or None (and a note) when the issue cannot
         be stored even without them: skipped, the rest of the import goes on."""
-        left = fit(issue, [c for c in issue.comments if c.github_id is not None])
-        github = issue.origin["github"]
+        remote_id = self.kind.comment_id
+        left = fit(issue, [c for c in issue.comments if remote_id(c) is not None])
+        github = self.kind.origin(issue)
         if left is None:
             self.summary.skip("too big to store")
             self.summary.notes.append(
                 f"not stored: {self.repo}#{number} ({github.get('url')}): its file would be "
-                "over 1 MiB even without its GitHub comments")
+                f"over 1 MiB even without its {self.kind.name} comments")
             return None
         if left:
             github["left_out"] = github.get("left_out", 0) + len(left)
             self.summary.notes.append(
                 f"{self.repo}#{number}: {github['left_out']} older comments left out, the "
                 f"file would be over 1 MiB; all of them: {github.get('url')}")
-        return {c.github_id for c in left if c.github_id is not None}
+        return {found for c in left if (found := remote_id(c)) is not None}
 
     def _digests(self, number: int, rows: list[RemoteComment],
                  left_out: set[int]) -> dict[str, str]:
@@ -276,20 +293,20 @@ class Importer:
                       closed=remote.closed, body=remote.body,
                       labels=remote.labels, assignees=remote.assignees,
                       milestone=remote.milestone,
-                      origin={"github": {"repo": self.repo, "number": number,
-                                         "url": remote.url}})
+                      origin=self.new_origin(remote))
         if issue.closed and issue.closed < issue.created:
             issue.closed = issue.created
         taken: set[str] = set()
         for row in comments:
-            issue.comments.append(_new_comment(row, taken, self.writer.random))
+            issue.comments.append(self._new_comment(row, taken))
         left_out = self._fit(issue, number)
         if left_out is None:
             return
         data = _checked(issue, self.summary, new_comments=True)
         if data is None:
             return
-        digests = {str(c.github_id): state_mod.digest(c.body) for c in issue.comments}
+        digests = {str(self.kind.comment_id(c)): state_mod.digest(c.body)
+                   for c in issue.comments}
         digests.update((str(github_id), LEFT_OUT) for github_id in left_out)
         entry = self.state.entry(number, issue.id, as_base(remote.values()), digests)
         base = self.state.journal_base(number, entry)
@@ -298,11 +315,15 @@ class Importer:
         self.state.issues.keep_text(number, base[2])
         self.summary.imported += 1
 
+    def new_origin(self, remote: RemoteIssue) -> dict[str, Any]:
+        """The origin key a new issue's file gets, written once."""
+        return self.kind.new_origin(self.repo, remote.number, remote.url)
+
     def _merge_fields(self, after: Issue, remote: dict[str, Any], number: int) -> None:
         """Three-way, field by field: base (last import), local (the file), remote."""
         plan = settle(compare(self.state.base(number), local_values(after), remote),
                       self.settles(after.id))
-        for name, value in plan.take.items():  # only changed on GitHub
+        for name, value in plan.take.items():  # only changed on the forge
             set_value(after, name, value)
             if name == "status":
                 after.closed = remote["closed"]
@@ -315,19 +336,20 @@ class Importer:
         return None
 
     def _conflict(self, issue: Issue, field: str, mine: Any, theirs: Any, number: int) -> None:
-        where = f"{issue.id} ({self.repo}#{number}) {field}"
+        where, forge = f"{issue.id} ({self.repo}#{number}) {field}", self.kind.name
         if field == "body":
-            how = (f"to take GitHub's, copy it from {issue.origin['github'].get('url')} "
+            how = (f"to take {forge}'s, copy it from {self.kind.origin(issue).get('url')} "
                    f"into git issues edit {issue.id}")
             shown = "the body differs"
         else:
-            shown = f"here {_show(mine)}, on GitHub {_show(theirs)}"
-            how = f"to take GitHub's: git issues edit {issue.id} {_edit_args(field, theirs)}"
+            shown = f"here {_show(mine)}, on {forge} {_show(theirs)}"
+            how = f"to take {forge}'s: git issues edit {issue.id} {_edit_args(field, theirs)}"
         self.summary.conflicts.append(f"{where}: changed on both sides: {shown}; kept yours; "
                                       f"{how}")
 
     def _merge_comments(self, after: Issue, number: int, rows: list[RemoteComment]) -> None:
-        by_github = {c.github_id: c for c in after.comments if c.github_id is not None}
+        remote_id = self.kind.comment_id
+        by_github = {remote_id(c): c for c in after.comments if remote_id(c) is not None}
         taken = {c.id for c in after.comments}
         for row in rows:
             github_id = row.id
@@ -335,7 +357,7 @@ class Importer:
             if mine is None and self.state.comment_base(number, github_id) == LEFT_OUT:
                 continue  # left out before: the file cannot hold it
             if mine is None:
-                after.comments.append(_new_comment(row, taken, self.writer.random))
+                after.comments.append(self._new_comment(row, taken))
                 continue
             theirs = row.text
             if mine.body == theirs:
@@ -348,8 +370,12 @@ class Importer:
                 continue
             self.summary.conflicts.append(
                 f"{after.id} ({self.repo}#{number}) comment {mine.id}: edited here and on "
-                f"GitHub; kept yours; GitHub's: {after.origin['github'].get('url')}"
-                f"#issuecomment-{github_id}")
+                f"{self.kind.name}; kept yours; {self.kind.name}'s: "
+                f"{self.kind.comment_url(after, github_id)}")
+
+    def _new_comment(self, row: RemoteComment, taken: set[str]) -> Comment:
+        return self.kind.comment(row.id, id=mint_comment_id(taken, self.writer.random),
+                                 author=row.author, date=row.created, body=row.text)
 
     def _save_if_changed(self, before: Issue, after: Issue, data: bytes) -> None:
         if after == before:
@@ -362,7 +388,7 @@ class Importer:
 
     def _journal_base(self, issue: Issue) -> state_mod.JournalBase | None:
         """The base recorded for the issue, for the journal of its write."""
-        number = (issue.origin.get("github") or {}).get("number")
+        number = self.kind.number(issue)
         return self.state.journal_base(number) if number in self.state.issues else None
 
     # --- step 3: comments on issues that did not change -------------------------
@@ -419,9 +445,6 @@ def _digests(rows: list[RemoteComment]) -> dict[str, str]:
     return {str(row.id): state_mod.digest(row.text) for row in rows}
 
 
-def _new_comment(row: RemoteComment, taken: set[str], rng: Random | None = None) -> Comment:
-    return Comment(id=mint_comment_id(taken, rng), author=row.author, date=row.created,
-                   body=row.text, github_id=row.id)
 
 
 def _take_comments(spill: CommentSpill, numbers: list[int]) -> dict[int, list[RemoteComment]]:

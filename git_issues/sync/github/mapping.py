@@ -9,6 +9,7 @@ label given as a name or an object, a time in year 9999) settled once.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +72,21 @@ def login_of(user: Any) -> str | None:
     return one_line(login) or None
 
 
+def label_name(label: Any) -> str:
+    """A label given as a name (GitLab, gh's JSON) or as an object with one (GitHub)."""
+    return one_line(label.get("name") if isinstance(label, dict) else label)
+
+
+def unique_names(items: Any, name_of: Callable[[Any], str | None]) -> list[str]:
+    """The names of a forge's list (labels, people), each once, in the forge's order."""
+    names: list[str] = []
+    for item in items or []:
+        name = name_of(item)
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
 def stamp(value: Any, fallback: str | None = None) -> str:
     """GitHub's '2024-01-02T03:04:05Z' as the file format writes it; ``fallback`` (by
     default the current time) for a missing or unreadable one."""
@@ -102,16 +118,8 @@ def remote_issue(item: Any) -> RemoteIssue | None:
     created = stamp(item.get("created_at"))
     closed = item.get("state") == "closed"
     status = REASON_STATUS.get(item.get("state_reason") or "", "closed") if closed else "open"
-    labels: list[str] = []
-    for label in item.get("labels") or []:
-        name = one_line(label.get("name") if isinstance(label, dict) else label)
-        if name and name not in labels:
-            labels.append(name)
-    assignees: list[str] = []
-    for user in item.get("assignees") or []:
-        login = login_of(user)
-        if login and login not in assignees:
-            assignees.append(login)
+    labels = unique_names(item.get("labels"), label_name)
+    assignees = unique_names(item.get("assignees"), login_of)
     milestone = item.get("milestone")
     title = one_line(item.get("title"))
     return RemoteIssue(
