@@ -127,7 +127,7 @@ def run_child(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, A
 
 BARE = """\
 import json, sys
-from git_issues.forge.github import Client
+from git_issues.sync.github.client import Client
 url, repo = sys.argv[1], sys.argv[2]
 pages = 0
 with Client(url, "bench-token") as gh:

@@ -49,9 +49,9 @@ def sentence(rng: random.Random, low: int, high: int) -> str:
 
 def generate(root: Path, n: int, seed: int = 16) -> list[str]:
     """Write N issues with the package's writer and commit them; returns their ids."""
-    from git_issues.fileformat import dump_issue
-    from git_issues.model import Comment, Issue
-    from git_issues.store import Store
+    from git_issues.core.model import Comment, Issue
+    from git_issues.fileformat.issuefile import dump_issue
+    from git_issues.repo.store import Store
 
     rng = random.Random(seed)
     store = Store(root)

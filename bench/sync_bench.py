@@ -41,9 +41,9 @@ def git(cwd: Path, *args: str) -> None:
 
 def make_local(path: Path, count: int) -> None:
     """A repository with ``count`` issues written by the package's own writer."""
-    from git_issues import ids
-    from git_issues.importers.apply import canonical_text
-    from git_issues.model import Comment, Issue
+    from git_issues.core import ids
+    from git_issues.core.model import Comment, Issue
+    from git_issues.sync.text import canonical_text
 
     path.mkdir(parents=True)
     git(path, "init", "-q", "-b", "main")

@@ -57,7 +57,7 @@ def git_sh() -> str:
     """
     if os.name != "nt" and not portable():
         return "sh"
-    import shutil
+    import shutil  # lazy: startup (Windows only)
 
     roots = []
     git = shutil.which("git")

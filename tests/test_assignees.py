@@ -12,31 +12,14 @@ from pathlib import Path
 
 import click
 import pytest
-import yaml
 from conftest import GIT_ISSUES, git
+from helpers import ids, load, new, snapshot
 from test_lifecycle import assert_one_error, editor_script
 from test_merge import path_of, read, two_branches
 
-from git_issues.model import Issue
+from git_issues.core.model import Issue
 
-
-def new(run, title: str, *args: str) -> str:
-    return run("new", title, *args).stdout.strip()
-
-
-def load(repo: Path, issue_id: str) -> dict:
-    return yaml.safe_load((repo / ".issues" / f"{issue_id}.yml").read_text())
-
-
-def snapshot(repo: Path) -> dict[str, bytes]:
-    """Every issue file's bytes and the staged index: what a refused command must not touch."""
-    files = {p.name: p.read_bytes() for p in (repo / ".issues").glob("*.yml")}
-    files["<index>"] = git(repo, "ls-files", "-s").encode()
-    return files
-
-
-def ids(proc: subprocess.CompletedProcess) -> list[str]:
-    return [line.split("\t")[0] for line in proc.stdout.splitlines()]
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
 
 
 def answer_on_terminal(repo: Path, args: list[str], answer: str) -> tuple[int, str]:
@@ -366,7 +349,7 @@ def project(invoke, repo):
 
 
 def _dump(issue: Issue) -> str:
-    from git_issues.fileformat import dump_issue
+    from git_issues.fileformat.issuefile import dump_issue
 
     return dump_issue(issue)
 

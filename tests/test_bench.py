@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from git_issues.fileformat import dump_issue, load_text
+from git_issues.fileformat.issuefile import dump_issue, load_text
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 

@@ -3,8 +3,9 @@
 Debian's ``chromium`` and ``chromium-driver`` packages, driven by Selenium
 through /usr/bin/chromedriver (Selenium never downloads a driver here). The
 test opens the list, filters, opens an issue, comments, closes it and creates
-one from a template, checking the files on disk after each step; a screenshot
-of each page goes to tests/artifacts/browser/ (git-ignored). It skips, saying
+one from a template, checking the files on disk after each step; with GIT_ISSUES_ARTIFACTS set, a
+screenshot of each page goes to $GIT_ISSUES_ARTIFACTS/browser/ (a test writes
+nothing outside its temporary folder otherwise). It skips, saying
 why, only when no browser can be had.
 """
 
@@ -12,11 +13,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 from conftest import git
+from helpers import staged
 from webserver import Served
 
 pytest.importorskip("flask", reason="the web extra is not installed")
@@ -29,19 +30,19 @@ pytestmark = pytest.mark.skipif(
     not (CHROMIUM and DRIVER),
     reason="no headless browser: install Debian's chromium and chromium-driver "
            "(apt-get install -y chromium chromium-driver)")
-ARTIFACTS = Path(os.environ.get("GIT_ISSUES_ARTIFACTS",
-                                Path(__file__).parent / "artifacts")) / "browser"
+ARTIFACTS = (Path(os.environ["GIT_ISSUES_ARTIFACTS"]) / "browser"
+             if os.environ.get("GIT_ISSUES_ARTIFACTS") else None)
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-dev-shm-usage", "--window-size=1280,900")
 
 
 @pytest.fixture
-def browser():
+def browser(tmp_path: Path):
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
 
-    profile = tempfile.mkdtemp(prefix="git-issues-chromium-")
+    profile = tmp_path / "chromium-profile"
     options = Options()
     options.binary_location = CHROMIUM
     for flag in FLAGS:
@@ -54,16 +55,14 @@ def browser():
         yield driver
     finally:
         driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def shot(driver, name: str) -> None:
+    """A screenshot of the page, kept when GIT_ISSUES_ARTIFACTS asks for them."""
+    if ARTIFACTS is None:
+        return
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
-
-
-def staged(repo: Path) -> list[str]:
-    return git(repo, "diff", "--cached", "--name-only").split()
 
 
 def test_click_through_list_filter_issue_comment_close_and_new(browser, invoke, repo: Path):
@@ -129,17 +128,18 @@ def test_click_through_list_filter_issue_comment_close_and_new(browser, invoke, 
 
         errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
         assert errors == [], errors  # no CSP violation, no failed script or style
-    print(f"\nscreenshots in {ARTIFACTS}")
+    if ARTIFACTS:
+        print(f"\nscreenshots in {ARTIFACTS}")
 
 
-def test_reading_works_with_javascript_off(invoke, repo: Path):
+def test_reading_works_with_javascript_off(invoke, repo: Path, tmp_path: Path):
     """The list and an issue page are whole without app.js: a browser with JS off."""
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
     issue = invoke("new", "Readable", "-m", "Plain *text*.").stdout.strip()
-    profile = tempfile.mkdtemp(prefix="git-issues-chromium-")
+    profile = tmp_path / "chromium-profile"
     options = Options()
     options.binary_location = CHROMIUM
     for flag in FLAGS:
@@ -158,7 +158,6 @@ def test_reading_works_with_javascript_off(invoke, repo: Path):
             shot(driver, "09-no-js-history")
     finally:
         driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 class _Recorder:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import git
 
-from git_issues.changes import MARKDOWN, compare, phrase
-from git_issues.model import Comment, Issue
+from git_issues.core.changes import MARKDOWN, compare, phrase
+from git_issues.core.model import Comment, Issue
+
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
 
 ADA = "Ada Tester <ada@example.com>"
 LONG = "A comment whose first line is long enough to be cut: " + "word " * 30

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 from conftest import git
 
-from git_issues.fileformat import dump_issue
-from git_issues.model import Comment, Issue
+from git_issues.core.model import Comment, Issue
+from git_issues.fileformat.issuefile import dump_issue
+
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
 
 T0 = "2026-11-26T12:00:00Z"
 GOOD = "id: {id}\ntitle: Fine\nstatus: open\ncreated: '2026-11-26T12:00:00Z'\n"

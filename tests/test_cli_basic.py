@@ -9,11 +9,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import git, on_terminal
+from conftest import on_terminal
+from helpers import ids, staged
 
-from git_issues.cli.single import NEW_INSTRUCTIONS, parse_new_text
-from git_issues.editor import with_instructions
-from git_issues.model import COMMENT_KEYS, ISSUE_KEYS
+from git_issues.cli.editor import with_instructions
+from git_issues.cli.new import NEW_INSTRUCTIONS, parse_new_text
+from git_issues.core.model import COMMENT_KEYS, ISSUE_KEYS
+
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
 
 NEW_TEMPLATE = with_instructions("", NEW_INSTRUCTIONS.format(templates=""))
 
@@ -34,10 +37,6 @@ def hand_written(repo: Path, issue_id: str, title: str, *, status: str = "open",
     return path
 
 
-def ids(proc: subprocess.CompletedProcess) -> list[str]:
-    return [line.split("\t")[0] for line in proc.stdout.splitlines()]
-
-
 def no_traceback(proc: subprocess.CompletedProcess) -> None:
     assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout, proc.stderr
 
@@ -51,10 +50,6 @@ def fails(run, *args: str, code: int = 1, **kwargs) -> str:
         assert proc.stderr.startswith("error: "), proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     return proc.stderr
-
-
-def staged(repo: Path) -> list[str]:
-    return git(repo, "diff", "--cached", "--name-only").split()
 
 
 # --- version and entry points ------------------------------------------------------

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import new
 
-
-def new(run, title: str, *args: str) -> str:
-    return run("new", title, *args).stdout.strip()
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
 
 
 def status(repo: Path, issue_id: str) -> str:

@@ -17,13 +17,15 @@ from pathlib import Path
 
 import pytest
 from conftest import GIT_ISSUES
+from helpers import write_issue
 
+from git_issues.core.model import Issue
 from git_issues.fastpaths import can_fork
-from git_issues.fileformat import dump_issue, load_text
-from git_issues.model import Issue
+from git_issues.fileformat.issuefile import dump_issue, load_text
 
 GUARD_S = 60  # hang guard on a shared machine, not a timing assert
 MANY = 3000  # above the parallel-rebuild threshold: worker processes are involved
+BULK = {"labels": ["bulk"], "body": "Some text\n" * 5}  # a few lines each, as real issues
 
 
 def start(repo: Path, *args: str) -> subprocess.Popen:
@@ -61,12 +63,6 @@ def alive(pid: int) -> bool:
             return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
-
-
-def write_issue(issues: Path, issue_id: str, title: str) -> None:
-    issue = Issue(id=issue_id, title=title, status="open", created="2026-01-01T00:00:00Z",
-                  labels=["bulk"], body="Some text\n" * 5)
-    (issues / f"{issue_id}.yml").write_text(dump_issue(issue), encoding="utf-8")
 
 
 def on_disk(repo: Path) -> dict[str, str]:
@@ -115,7 +111,7 @@ def many(repo: Path, invoke) -> Path:
     assert invoke("init", "--no-hooks").exit_code == 0
     issues = repo / ".issues"
     for n in range(MANY):
-        write_issue(issues, f"k{n:07d}", f"Bulk issue {n}")
+        write_issue(issues, f"k{n:07d}", f"Bulk issue {n}", **BULK)
     return issues
 
 
@@ -129,8 +125,9 @@ def test_kill_9_during_a_rebuild_or_refresh(command, many, repo, run):
     for round_, (wait_for_workers, delay) in enumerate(moments):
         # Make the old index wrong in three ways, so a crash that kept it would show.
         (many / f"k{round_:07d}.yml").unlink()
-        write_issue(many, f"n{round_:07d}", f"New in round {round_}")
-        write_issue(many, f"k{MANY - 1 - round_:07d}", f"Retitled in round {round_}")
+        write_issue(many, f"n{round_:07d}", f"New in round {round_}", **BULK)
+        write_issue(many, f"k{MANY - 1 - round_:07d}", f"Retitled in round {round_}",
+                    **BULK)
         if command == "ls":  # every file changed: a long incremental refresh
             for path in list(many.glob("k00001*.yml")):
                 path.write_text(path.read_text().replace("Bulk issue", "Touched issue"))

@@ -10,16 +10,15 @@ from pathlib import Path
 
 import pytest
 from conftest import git
+from helpers import path_of
 
-from git_issues.fileformat import dump_issue, load_text
-from git_issues.model import Comment, Issue
+from git_issues.core.model import Comment, Issue
+from git_issues.fileformat.issuefile import dump_issue, load_text
+
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
 
 T0 = "2026-11-26T12:00:00Z"
 ADA = "Ada Tester <ada@example.com>"
-
-
-def path_of(repo: Path, issue_id: str) -> Path:
-    return repo / ".issues" / f"{issue_id}.yml"
 
 
 def write(repo: Path, issue: Issue) -> None:

@@ -13,16 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import git, on_terminal
+from helpers import load, snapshot
+
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
 
 ISSUES = ".issues"
-
-
-def snapshot(repo: Path) -> dict[str, bytes]:
-    """Every file under .issues/ and git's index: what a refused write must not change."""
-    files = {str(p.relative_to(repo)): p.read_bytes()
-             for p in (repo / ISSUES).rglob("*") if p.is_file()} if (repo / ISSUES).exists() else {}
-    files["git-index"] = (repo / ".git" / "index").read_bytes()
-    return files
 
 
 def one_error(proc) -> str:
@@ -31,10 +26,6 @@ def one_error(proc) -> str:
     assert lines[0].startswith("error: ") or lines[0].startswith("Error: ") \
         or lines[0].startswith("Usage:"), proc.stderr
     return lines[0]
-
-
-def load(repo: Path, issue_id: str) -> dict:
-    return yaml.safe_load((repo / ISSUES / f"{issue_id}.yml").read_text(encoding="utf-8"))
 
 
 # --- bug 1: a write never makes a file the reader refuses -----------------------
@@ -380,7 +371,7 @@ def test_the_mention_search_reads_the_created_time_and_leaves_no_process(run, re
     (a broken file, Ctrl-C) must not leave git running."""
     import os
 
-    from git_issues.commits import MentionSearch, created_in
+    from git_issues.ops.commits import MentionSearch, created_in
 
     issue_id = run("new", "Pager resize").stdout.strip()
     created = yaml.safe_load((repo / ".issues" / f"{issue_id}.yml").read_text())["created"]

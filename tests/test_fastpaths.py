@@ -21,13 +21,14 @@ from pathlib import Path
 
 import pytest
 from conftest import GIT_ISSUES, on_terminal
+from helpers import write_issue
 
-from git_issues import fastpaths, store
+from git_issues import fastpaths
 from git_issues.errors import GitIssuesError, IssueFileError
-from git_issues.fileformat import MAX_FILE_BYTES, dump_issue, read_bytes
+from git_issues.fileformat.issuefile import MAX_FILE_BYTES, read_bytes
 from git_issues.index import pool
 from git_issues.index.scan import list_names, scan
-from git_issues.model import Issue
+from git_issues.repo import store
 
 MODES = ("fast", "portable")
 
@@ -63,11 +64,6 @@ def hang_guard(seconds: int = 20) -> Iterator[None]:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-
-
-def write_issue(folder: Path, issue_id: str, title: str) -> None:
-    issue = Issue(id=issue_id, title=title, status="open", created="2026-01-01T00:00:00Z")
-    (folder / f"{issue_id}.yml").write_text(dump_issue(issue), encoding="utf-8")
 
 
 @pytest.fixture

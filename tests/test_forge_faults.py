@@ -22,7 +22,7 @@ import pytest
 from github_standin import Repo, StandIn, make_issue, serving
 
 from git_issues.errors import GitIssuesError
-from git_issues.forge.github import Client
+from git_issues.sync.github.client import Client
 
 TOKEN = "ghp_standInToken0123456789"
 REPO = "acme/rocket"

@@ -15,26 +15,22 @@ from pathlib import Path
 
 import pytest
 from conftest import GIT_ISSUES, git
+from helpers import write_issue
 
-from git_issues import githooks
+from git_issues.gitint import githooks
 from git_issues.index.engine import connect
 from git_issues.index.refresh import plan, read_meta
-from git_issues.workspace import open_workspace
+from git_issues.repo.workspace import open_workspace
+
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
 
 CREATED = "'2026-01-01T00:00:00Z'"
 
 
 # -- helpers ----------------------------------------------------------------
 
-def write_issue(repo: Path, issue_id: str, title: str) -> Path:
-    path = repo / ".issues" / f"{issue_id}.yml"
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(f"id: {issue_id}\ntitle: {title}\nstatus: open\ncreated: {CREATED}\n")
-    return path
-
-
 def commit_issue(repo: Path, issue_id: str, title: str) -> None:
-    write_issue(repo, issue_id, title)
+    write_issue(repo / ".issues", issue_id, title)
     git(repo, "add", ".issues")
     git(repo, "commit", "-q", "-m", f"issue {title}")
 
@@ -180,7 +176,7 @@ def test_amend_refreshes_the_index(run, hooked: Path) -> None:
     commit_issue(hooked, "dddd4444", "first title")
     assert listed(run, hooked) == {"dddd4444"}
     before = generation(hooked)
-    write_issue(hooked, "dddd4444", "second title")
+    write_issue(hooked / ".issues", "dddd4444", "second title")
     git(hooked, "add", ".issues")
 
     git(hooked, "commit", "-q", "--amend", "--no-edit")
@@ -270,13 +266,13 @@ def test_git_commands_that_touch_issue_files_call_git_issues(recorded) -> None:
     assert calls(log) == ["hooks run pre-commit"]
     git(repo, "checkout", "-q", "main")
     assert [c.split()[-1] for c in calls(log)] == ["1"]  # post-checkout, branch flag
-    write_issue(repo, "aaaa1111", "edited")
+    write_issue(repo / ".issues", "aaaa1111", "edited")
     git(repo, "checkout", "-q", "--", ".issues/aaaa1111.yml")
     assert [c.split()[:3] + c.split()[-1:] for c in calls(log)] == [
         ["hooks", "run", "post-checkout", "0"]]
     git(repo, "merge", "-q", "--no-edit", "topic")
     assert calls(log) == ["hooks run post-merge 0"]
-    write_issue(repo, "aaaa1111", "amended")
+    write_issue(repo / ".issues", "aaaa1111", "amended")
     git(repo, "commit", "-q", "-a", "--amend", "--no-edit")
     assert calls(log) == ["hooks run pre-commit", "hooks run post-rewrite amend"]
     git(repo, "checkout", "-q", "topic")
@@ -425,7 +421,7 @@ def test_a_missing_git_issues_makes_the_hooks_do_nothing_quietly(
         write_hook(baked, f"#!{tmp_path / 'venv' / 'bin' / 'python'}\nimport sys\n")
     install(hooked, [str(baked)])
     git(hooked, "checkout", "-q", "-b", "topic")
-    write_issue(hooked, "aaaa1111", "x")
+    write_issue(hooked / ".issues", "aaaa1111", "x")
     (hooked / ".issues" / "bbbb2222.yml").write_text("title: [broken\n")
     git(hooked, "add", ".issues")
 
@@ -484,7 +480,7 @@ def test_pre_commit_refuses_an_invalid_issue_file_and_stages_nothing(hooked: Pat
     assert ".issues/abcd1234.yml" in proc.stderr
     assert git(hooked, "diff", "--cached", "--name-only") == staged_before
     assert broken.read_text() == "id: abcd1234\ntitle: [unclosed\n"
-    write_issue(hooked, "abcd1234", "fixed")
+    write_issue(hooked / ".issues", "abcd1234", "fixed")
     git(hooked, "add", ".issues")
     git(hooked, "commit", "-q", "-m", "fixed")
     broken.write_text("id: abcd1234\ntitle: [broken again, not staged\n")
@@ -497,7 +493,7 @@ def test_pre_commit_checks_only_what_the_commit_changes(hooked: Path) -> None:
     (hooked / ".issues" / "abcd1234.yml").write_text("id: abcd1234\ntitle: [unclosed\n")
     git(hooked, "add", ".issues")
     git(hooked, "commit", "-q", "--no-verify", "-m", "broken, on purpose")
-    write_issue(hooked, "bbbb2222", "unrelated")
+    write_issue(hooked / ".issues", "bbbb2222", "unrelated")
     git(hooked, "add", ".issues")
 
     git(hooked, "commit", "-q", "-m", "another issue")  # not refused for the old file
@@ -509,14 +505,14 @@ def test_validate_staged_reads_what_the_commit_will_hold(run, repo: Path) -> Non
     run("init", "--no-hooks")
     issues = repo / ".issues"
     (issues / "aaaa1111.yml").write_text("id: aaaa1111\ntitle: [unclosed\n")
-    write_issue(repo, "bbbb2222", "fine")
+    write_issue(repo / ".issues", "bbbb2222", "fine")
     (issues / "cccc3333.yml").write_text(
         f"id: dddd4444\ntitle: wrong name\nstatus: open\ncreated: {CREATED}\n")
     (issues / "eeee5555.yml").symlink_to("bbbb2222.yml")
     (issues / "notes").mkdir()
     (issues / "notes" / "x.yml").write_text("not an issue: [\n")  # not directly in .issues/
     git(repo, "add", ".issues")
-    write_issue(repo, "aaaa1111", "fixed in the work tree only")
+    write_issue(repo / ".issues", "aaaa1111", "fixed in the work tree only")
     (issues / "config.yml").write_text("statuses: [open]\n")
     (issues / "bbbb2222.yml").write_text("broken: [ in the work tree only\n")
 

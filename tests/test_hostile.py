@@ -449,7 +449,7 @@ def test_files_just_inside_the_limits_still_work(run, repo, good):
     """The limits refuse bombs, not big honest issues: a body of almost 1 MiB full of
     markdown lists (so the event pre-check runs), unknown keys nested 32 levels deep
     and holding a date, all list, show and print as JSON."""
-    from git_issues.fileformat import MAX_DEPTH, MAX_FILE_BYTES
+    from git_issues.fileformat.issuefile import MAX_DEPTH, MAX_FILE_BYTES
 
     head = header("bigok001", "Big but honest") + "due: 2026-12-01\n"
     head += "extra: " + "[" * (MAX_DEPTH - 1) + "1" + "]" * (MAX_DEPTH - 1) + "\n"
@@ -465,7 +465,7 @@ def test_files_just_inside_the_limits_still_work(run, repo, good):
 def test_the_biggest_document_the_limits_let_through_stays_bounded(repo, good):
     """Just under the value limit, in the costliest shape (empty mappings): accepted,
     listed, and still well under the memory bound (about 110 MB measured)."""
-    from git_issues.fileformat import MAX_NODES
+    from git_issues.fileformat.issuefile import MAX_NODES
 
     extra = "[" + ",".join(["{}"] * (MAX_NODES - 100)) + "]"
     (repo / ".issues" / "most0001.yml").write_text(header("most0001") + f"extra: {extra}\n")

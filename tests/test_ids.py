@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from git_issues import ids
+from git_issues.core import ids
 from git_issues.errors import GitIssuesError
-from git_issues.store import Store
+from git_issues.repo.store import Store
 
 ISSUE = "id: {id}\ntitle: T {id}\nstatus: open\ncreated: '2026-11-26T12:00:00Z'\n"
 

@@ -7,10 +7,10 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from git_issues.fastyaml import dump
-from git_issues.fileformat import dump_issue, load_text
-from git_issues.model import Comment, Issue
-from git_issues.yamlcodec import dump_mapping
+from git_issues.core.model import Comment, Issue
+from git_issues.fileformat.fastyaml import dump
+from git_issues.fileformat.issuefile import dump_issue, load_text
+from git_issues.fileformat.yamlcodec import dump_mapping
 
 TRICKY = ["no", "yes", "Off", "null", "~", "1.0", "0x1f", "1_000", "2026-11-26", "12:30",
           "- item", "-x", "? q", "?q", ": c", "a: b", "a:b", "a #b", "a#b", "#12 broken",
@@ -80,7 +80,7 @@ def test_the_plain_rule_is_pyyamls(text):
     """The regular expression that stands in for ``analyze_scalar`` decides as it does."""
     from yaml.emitter import Emitter
 
-    from git_issues.fastyaml import _NOT_PLAIN, _PRINTABLE
+    from git_issues.fileformat.fastyaml import _NOT_PLAIN, _PRINTABLE
 
     if "\n" in text or not re.fullmatch(_PRINTABLE, text):
         return  # not a text this rule is asked about
@@ -90,8 +90,8 @@ def test_the_plain_rule_is_pyyamls(text):
 
 
 def test_timestamps_and_repeated_texts_are_written_as_pyyaml_writes_them():
-    from git_issues.fastyaml import _scalar
-    from git_issues.yamlcodec import dump_mapping
+    from git_issues.fileformat.fastyaml import _scalar
+    from git_issues.fileformat.yamlcodec import dump_mapping
 
     for text in ("2026-01-02T03:04:05Z", "bug", "a: b", "yes", "null", "user <u@example.com>") * 2:
         assert f"k: {_scalar(text)}\n" == dump_mapping({"k": text})
@@ -109,8 +109,8 @@ def test_the_resolver_rule_is_pyyamls(text):
     where it is unsure the fast writer steps aside."""
     from yaml import ScalarNode
 
-    from git_issues.fastyaml import _RESOLVED_EXACTLY, _RESOLVED_FIRST, _resolves_to_text
-    from git_issues.yamlcodec import Dumper
+    from git_issues.fileformat.fastyaml import _RESOLVED_EXACTLY, _RESOLVED_FIRST, _resolves_to_text
+    from git_issues.fileformat.yamlcodec import Dumper
 
     assert set(Dumper.yaml_implicit_resolvers) - {""} == _RESOLVED_FIRST
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import make_repo
+from helpers import last_line
+
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
 
 
 def issues(repo: Path) -> list[dict]:
@@ -19,10 +22,6 @@ def issues(repo: Path) -> list[dict]:
 
 def by_origin(repo: Path, key: str) -> dict[str, dict]:
     return {str(i[key] if key == "beads" else i[key]["number"]): i for i in issues(repo)}
-
-
-def last_line(proc: subprocess.CompletedProcess) -> str:
-    return proc.stderr.strip().splitlines()[-1]
 
 
 # --- beads --------------------------------------------------------------------

@@ -15,6 +15,8 @@ import pytest
 import yaml
 from github_standin import Repo, StandIn, make_comment, make_issue, serving
 
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
+
 TOKEN = "ghp_standInToken0123456789"
 REPO = "acme/rocket"
 LATER = "2025-06-01T00:00:00Z"
@@ -233,7 +235,7 @@ def test_a_long_rate_limit_stops_cleanly_and_the_same_command_continues(run, rep
 
 def test_the_library_gives_up_on_a_server_that_keeps_failing(repo, github):
     from git_issues.errors import GitIssuesError
-    from git_issues.forge.github import Client
+    from git_issues.sync.github.client import Client
 
     github.fail(502, times=10)
     said: list[str] = []
@@ -315,7 +317,7 @@ def test_a_terminal_shows_a_progress_bar_and_a_pipe_only_the_summary(run, repo, 
 def test_pages_fetched_ahead_stop_with_the_block_that_reads_them(repo, github):
     import threading
 
-    from git_issues.forge.github import Client
+    from git_issues.sync.github.client import Client
 
     seed(github, count=350)  # four pages
     with Client(github.url, TOKEN) as client:

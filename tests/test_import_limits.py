@@ -11,6 +11,9 @@ import pytest
 import yaml
 from conftest import git
 from github_standin import Repo, StandIn, make_comment, make_issue, serving
+from helpers import last_line
+
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
 
 TOKEN = "ghp_standInToken0123456789"
 REPO = "acme/rocket"
@@ -34,10 +37,6 @@ def by_number(repo: Path) -> dict[int, dict]:
             data = yaml.safe_load(path.read_text())
             out[data["github"]["number"]] = data
     return out
-
-
-def last_line(proc) -> str:
-    return proc.stderr.strip().splitlines()[-1]
 
 
 # --- import jsonl: refused lines ------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from git_issues.errors import GitIssuesError
-from git_issues.importers import state as state_mod
+from git_issues.sync import state as state_mod
 
 VALUES = {"title": "Crash \"quoted\" é", "status": "closed", "closed": "2024-01-02T00:00:00Z",
           "labels": ["bug"], "assignees": [], "milestone": None, "body": "0123456789abcdef"}
@@ -29,8 +29,8 @@ def test_a_state_is_written_a_line_an_issue_and_read_back_byte_for_byte(tmp_path
     assert again.dump() == text
     assert again.issues.local_ids() == {3: "efgh6789", 12: "abcd2345"}
     assert again.base(12)["status"] == "open" and again.comment_base(12, 9002) == "bbbb"
-    entry = again.issues[12]  # the list, kept: a caller may change it in place
-    entry[2] = "not_planned"
+    entry = again.issues[12]  # the entry, kept: a caller may change it in place
+    entry.status = "not_planned"
     assert again.base(12)["status"] == "not_planned"
     assert '"not_planned"' in again.dump()
 
@@ -44,7 +44,7 @@ def test_an_empty_state_and_a_hand_edited_one_are_read(tmp_path: Path):
     entry = ["abcd2345", "T", "open", None, [], [], None, "d", {}]
     state.path.write_text(json.dumps({"version": 1, "since": None, "partial": None,
                                       "issues": {"7": entry}}, indent=2))
-    assert state_mod.load(tmp_path, "github", "acme/rocket").issues[7] == entry
+    assert state_mod.load(tmp_path, "github", "acme/rocket").issues[7].row() == entry
 
 
 def test_a_broken_line_is_refused_with_the_way_out(tmp_path: Path):

@@ -14,7 +14,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from git_issues.importers.apply import body_text, clean_text, one_line
+from git_issues.sync.text import body_text, clean_text, one_line
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _AWKWARD = "ab \t\n\r\x1b\x85\xa0\u2028\u3000\ud800\udfffé€😀"

@@ -8,24 +8,18 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
 from conftest import GIT_ISSUES, git
+from helpers import load, new, staged
+from helpers import path_of as issue_path
 
+from git_issues.errors import FieldError, NoSuchIssue
+from git_issues.ops import write
+from git_issues.repo import issues
+from git_issues.repo.store import StaleWriteError
+from git_issues.repo.workspace import open_workspace
+from git_issues.web import actions
 
-def new(run, title: str, *args: str) -> str:
-    return run("new", title, *args).stdout.strip()
-
-
-def issue_path(repo: Path, issue_id: str) -> Path:
-    return repo / ".issues" / f"{issue_id}.yml"
-
-
-def load(repo: Path, issue_id: str) -> dict:
-    return yaml.safe_load(issue_path(repo, issue_id).read_text())
-
-
-def staged(repo: Path) -> set[str]:
-    return set(git(repo, "diff", "--cached", "--name-only").split())
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
 
 
 def editor_script(tmp_path: Path, body: str) -> str:
@@ -350,10 +344,13 @@ def test_comment_adds_only_its_lines(run, repo):
 def test_the_write_library_does_not_load_the_index_package(repo):
     """Writes never touch the index, so their modules do not import it (``Sources``,
     which the index is given, lives in workspace.py); only ``link``'s cycle check
-    imports it, inside the function."""
+    imports it, inside the function, and ``rm``'s module (it finds the links to the
+    issue it deletes in the index)."""
     probe = textwrap.dedent("""
         import sys
-        from git_issues import lifecycle, workspace
+        from git_issues.cli import editor
+        from git_issues.ops import links, refused, write
+        from git_issues.repo import issues, workspace
         with workspace.open_workspace() as ws:
             ws.sources, ws.state_dir
         print(sorted(m for m in sys.modules if m.startswith("git_issues.index")))
@@ -402,11 +399,12 @@ def test_change_commands_have_help(run):
 def test_a_lost_race_is_retried_unless_the_same_field_changed(run, repo, theirs, mine,
                                                               refused):
     """Another real process writes the issue between this write's read and its save."""
-    from git_issues import lifecycle, workspace
-    from git_issues.store import StaleWriteError
+    from git_issues.ops import write
+    from git_issues.repo import issues, workspace
+    from git_issues.repo.store import StaleWriteError
 
     issue_id = new(run, "Raced")
-    fields = lifecycle.Fields(**mine)
+    fields = write.Fields(**mine)
     tries: list[str] = []
     with workspace.open_workspace(repo) as ws:
         def change(issue) -> None:  # what ``edit`` applies, with the race made certain
@@ -414,14 +412,14 @@ def test_a_lost_race_is_retried_unless_the_same_field_changed(run, repo, theirs,
                 subprocess.run([GIT_ISSUES, "edit", issue_id, *theirs], cwd=repo,
                                check=True, capture_output=True)
             tries.append(issue.title)
-            lifecycle.apply_fields(ws, issue, fields)
+            write.apply_fields(ws, issue, fields)
 
         sets = ["title"] if fields.title is not None else []
         if refused:
             with pytest.raises(StaleWriteError, match="title changed by someone else"):
-                lifecycle.changing(ws, issue_id, change, sets=sets)
+                issues.update(ws, issue_id, change, sets=sets)
         else:
-            lifecycle.changing(ws, issue_id, change, sets=sets)
+            issues.update(ws, issue_id, change, sets=sets)
     data = load(repo, issue_id)
     if refused:
         assert data["title"] == "Theirs" and tries == ["Raced"]
@@ -528,3 +526,135 @@ def test_an_edit_refused_because_the_file_changed_reopens_merged_with_the_change
     assert data["title"] == "Mine" and [c["body"] for c in data["comments"]] == ["theirs"]
     run("edit", issue_id, "--editor", env={"GIT_EDITOR": editor})
     assert "was refused" not in seen.read_text()
+
+
+# --- the library, in-process: one primitive for "change one issue" --------------------
+
+def staged_blob(repo: Path, issue_id: str) -> str:
+    """What git's index holds for the file ('' when it is not staged)."""
+    return git(repo, "ls-files", "-s", "--", f".issues/{issue_id}.yml")
+
+
+def test_a_change_reports_the_fields_it_changed_and_stages_the_file(repo):
+    with open_workspace(repo) as ws:
+        issue = write.create(ws, "Before", labels=["bug"], stage=False)
+        with issues.change(ws, issue.id) as draft:
+            draft.issue.title = "After"
+            draft.issue.labels.append("ui")
+            draft.issue.priority = 1
+    assert draft.changed == ["title", "labels", "priority"]  # the file's, then new ones
+    data = load(repo, issue.id)
+    assert (data["title"], data["priority"], data["labels"]) == ("After", 1, ["bug", "ui"])
+    assert f".issues/{issue.id}.yml" in staged(repo)
+
+
+def test_a_change_that_changes_nothing_writes_nothing(repo):
+    """Not even a hand-formatted file is rewritten, nor staged; an error in the block
+    writes nothing either."""
+    path = issue_path(repo, "abcd2345")
+    path.parent.mkdir()
+    path.write_text("id: abcd2345\ntitle:   \"Hand made\"\nstatus: open\n"
+                    "created: '2026-11-26T12:00:00Z'\n")
+    before = path.read_bytes(), path.stat().st_mtime_ns
+    with open_workspace(repo) as ws:
+        with issues.change(ws, "abcd2345") as draft:
+            draft.issue.title = "Hand made"
+        draft_again, _ = issues.update(ws, "abcd2345", lambda issue: None)
+        with pytest.raises(RuntimeError), issues.change(ws, "abcd2345") as failed:
+            failed.issue.title = "Half done"
+            raise RuntimeError("the change failed half-way")
+    assert draft.changed == [] and draft_again.changed == [] and failed.changed == []
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+    assert staged_blob(repo, "abcd2345") == ""
+
+
+def test_a_change_against_a_version_no_longer_there_writes_nothing(repo):
+    """``expect``: the digest of what the user was shown (the web page); someone wrote
+    the file since, so the change is refused whole, and no second try is made."""
+    with open_workspace(repo) as ws:
+        issue = write.create(ws, "Shown")
+        path = ws.store.path(issue.id)
+        shown = issues.digest(path.read_bytes())
+        write.comment(ws, issue.id, "Someone else's comment.")  # after the page was shown
+        now, in_git = path.read_bytes(), staged_blob(repo, issue.id)
+        with pytest.raises(StaleWriteError, match="changed by someone else"), \
+                issues.change(ws, issue.id, expect=shown) as draft:
+            draft.issue.title = "Mine"
+        for refused in (lambda: write.edit(ws, issue.id, write.Fields(title="Mine"), expect=shown),
+                        lambda: write.comment(ws, issue.id, "Mine", expect=shown),
+                        lambda: write.close(ws, issue.id, expect=shown)):
+            with pytest.raises(StaleWriteError, match="nothing was written"):
+                refused()
+        assert (path.read_bytes(), staged_blob(repo, issue.id)) == (now, in_git)
+        outcome = write.close(ws, issue.id, expect=issues.digest(now))  # the version there
+    assert outcome.changed == ["status", "closed"]
+    assert load(repo, issue.id)["status"] == "closed"
+
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"title": "  "}, "title"),
+    ({"status": "No such"}, "status"),
+    ({"priority": "7"}, "priority"),
+    ({"milestone": "two\nlines"}, "milestone"),
+    ({"add_labels": ["two\nlines"]}, "labels"),
+    ({"remove_labels": ["nope"]}, "remove_labels"),
+    ({"add_assignees": ["two\nlines"]}, "assignees"),
+    ({"add_assignees": [f"p{i}" for i in range(11)]}, "assignees"),
+    ({"remove_assignees": ["zed"]}, "remove_assignees"),
+])
+def test_the_library_names_the_field_not_the_flag(repo, fields, field):
+    with open_workspace(repo) as ws:
+        issue = write.create(ws, "Target", labels=["bug"])
+        before = ws.store.path(issue.id).read_bytes()
+        with pytest.raises(FieldError) as caught:
+            write.edit(ws, issue.id, write.Fields(**fields))
+        assert ws.store.path(issue.id).read_bytes() == before
+    assert caught.value.field == field
+    assert str(caught.value) == f"{field}: {caught.value.reason}" and "--" not in str(caught.value)
+
+
+def test_the_web_form_names_the_field(repo):
+    with open_workspace(repo) as ws:
+        issue = write.create(ws, "From the web")
+        shown = issues.digest(ws.store.path(issue.id).read_bytes())
+        with pytest.raises(FieldError, match=r"^labels: label must be a single line$"):
+            actions.edit(ws, issue.id, shown, {"title": "From the web",
+                                               "labels": "ok, two\nlines"})
+        with pytest.raises(FieldError, match=r"^priority: "):
+            actions.create(ws, {"title": "New", "priority": "9"})
+
+
+@pytest.mark.parametrize(("args", "flag"), [
+    (("edit", "{id}", "--title", " "), "--title"),
+    (("edit", "{id}", "-s", "No such"), "--status"),
+    (("edit", "{id}", "-p", "7"), "--priority"),
+    (("edit", "{id}", "-M", "two\nlines"), "--milestone"),
+    (("edit", "{id}", "-l", "two\nlines"), "--label"),
+    (("edit", "{id}", "-L", "nope"), "--remove-label"),
+    (("edit", "{id}", "-a", "two\nlines"), "--assignee"),
+    (("edit", "{id}", "-A", "zed"), "--remove-assignee"),
+    (("new", "x" * 300), "TITLE"),
+    (("new", "Fine", "-l", " padded "), "--label"),
+    (("new", "Fine", "-p", "high"), "--priority"),
+    (("link", "{id}", "--blocks", "zzzz"), "--blocks"),
+    (("link", "{id}", "--related", "{id}"), "--related"),
+    (("unlink", "{id}", "--blocked-by", "{id}"), "--blocked-by"),
+])
+def test_the_cli_says_a_refused_field_as_its_flag(repo, invoke, args, flag):
+    """What the terminal prints is what it printed when the library spoke in flags."""
+    with open_workspace(repo) as ws:
+        issue_id = write.create(ws, "Target", labels=["bug"]).id
+    result = invoke(*(arg.format(id=issue_id) for arg in args))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {flag}: ") and result.stderr.count("\n") == 1
+
+
+def test_an_issue_that_is_not_there_is_its_own_kind_of_error(repo):
+    """The web view answers 404 by the error's kind, not by reading its words."""
+    with open_workspace(repo) as ws:
+        issue = write.create(ws, "Here")
+        with pytest.raises(NoSuchIssue, match="no issue matches 'zzzz'"):
+            write.comment(ws, "zzzz", "Lost.")
+        ws.store.path(issue.id).unlink()
+        with pytest.raises(NoSuchIssue, match="is gone"):
+            issues.get(ws, issue.id)

@@ -1,4 +1,4 @@
-"""link, unlink and ready through the installed console script."""
+"""link, unlink and ready, run as a user types them (in this process: see conftest.run)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import new, path_of
 
-
-def new(run, title: str, *args: str) -> str:
-    return run("new", title, *args).stdout.strip()
-
-
-def path_of(repo: Path, issue_id: str) -> Path:
-    return repo / ".issues" / f"{issue_id}.yml"
+pytestmark = pytest.mark.in_process
 
 
 def links(repo: Path, issue_id: str) -> dict:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import git
+
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
 
 BOB = {"GIT_AUTHOR_NAME": "Bob Dev", "GIT_AUTHOR_EMAIL": "bob@example.com"}
 

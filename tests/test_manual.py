@@ -16,6 +16,8 @@ import pytest
 from git_issues.cli import cli
 from git_issues.cli.app import COMMAND_MODULES, all_commands
 
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
+
 ROOT = Path(__file__).resolve().parent.parent
 MAN_PAGE = ROOT / "git_issues" / "man" / "git-issues.1"
 GUIDE = ROOT / "docs" / "guide.md"

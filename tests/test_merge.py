@@ -17,9 +17,12 @@ from conftest import git
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from git_issues import merge, registration
-from git_issues.fileformat import dump_issue, load_text
-from git_issues.model import Comment, Issue
+from git_issues.core.model import Comment, Issue
+from git_issues.fileformat.issuefile import dump_issue, load_text
+from git_issues.gitint import mergedriver as merge
+from git_issues.repo import registration
+
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
 
 T0 = "2026-11-26T12:00:00Z"
 
@@ -461,3 +464,21 @@ def test_the_config_file_is_merged_line_by_line():
     result = merge.merge_bytes(base, ours, theirs, ".issues/config.yml")
     assert result.clean
     assert result.text == b"# ours\nstatuses:\n  open: open\n  closed: closed\n  wontfix: closed\n"
+
+
+def test_the_field_merge_is_pure_and_works_on_plain_mappings():
+    """core.merge needs no file, text or git: three mappings in, merged fields and
+    each clash's two sides out, in file order (the driver and ``resolve`` write them)."""
+    from git_issues.core.merge import merge_fields
+
+    old = {"id": "abcd1234", "title": "T", "status": "open", "labels": ["a", "b"]}
+    ours = {**old, "title": "Ours", "labels": ["a", "b", "c"], "priority": 1}
+    theirs = {**old, "title": "Theirs", "labels": ["b"], "milestone": "v1"}
+    merged, conflicts, order = merge_fields(old, ours, theirs)
+    assert order == ["id", "title", "status", "priority", "labels", "milestone"]
+    assert conflicts == {"title": ("Ours", "Theirs")}
+    assert merged == {"id": "abcd1234", "status": "open", "priority": 1, "labels": ["b", "c"],
+                      "milestone": "v1"}
+    # add/add: no ancestor, so every difference clashes (an id collision)
+    assert merge_fields(None, ours, theirs).conflicts.keys() == {"title", "labels", "priority",
+                                                                 "milestone"}

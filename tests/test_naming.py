@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from git_issues.index.scan import list_names, scan
-from git_issues.store import (
+from git_issues.repo.store import (
     CONFIG_PATH,
     Store,
     file_name,

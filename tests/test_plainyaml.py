@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from git_issues.fileformat import dump_issue
-from git_issues.model import Comment, Issue
-from git_issues.plainyaml import parse
-from git_issues.yamlcodec import Loader
+from git_issues.core.model import Comment, Issue
+from git_issues.fileformat.issuefile import dump_issue
+from git_issues.fileformat.plainyaml import parse
+from git_issues.fileformat.yamlcodec import Loader
 
 TITLES = ["Plain words", "Fix: colon", "it's quoted", "#12 first", "Fix #12", "yes", "No",
           "null", "123", "0x1f", "1e5", "1.5", "2026-01-02", "- dash", "  padded", "trailing ",

@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 from conftest import git
 
-from git_issues import registration
-from git_issues.fileformat import dump_issue, load_text
-from git_issues.model import Comment
+from git_issues.core.model import Comment
+from git_issues.fileformat.issuefile import dump_issue, load_text
+from git_issues.repo import registration
+
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
 
 ISSUE = "shar1234"
 ISSUE_PATH = f".issues/{ISSUE}.yml"

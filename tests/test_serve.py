@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import GIT_ISSUES, git, make_repo
+from helpers import staged
 from webserver import Served
 
 pytest.importorskip("flask", reason="the web extra is not installed")
@@ -43,12 +44,8 @@ def served(repo: Path, issues: dict[str, str]):
         yield server
 
 
-def staged(repo: Path) -> list[str]:
-    return git(repo, "diff", "--cached", "--name-only").split()
-
-
 def canonical(path: Path) -> bool:
-    from git_issues.fileformat import dump_issue, load_text
+    from git_issues.fileformat.issuefile import dump_issue, load_text
 
     data = path.read_bytes()
     return dump_issue(load_text(data, path.name)).encode() == data
@@ -472,8 +469,8 @@ def test_a_blocked_object_read_ends_at_the_time_limit(repo: Path):
     import os
     import time
 
-    from git_issues import gitutil
     from git_issues.errors import GitIssuesError
+    from git_issues.repo import gitutil
 
     blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=repo, input=b"held\n",
                           capture_output=True, check=True).stdout.decode().strip()

@@ -25,8 +25,8 @@ WARM_UP = 300
 
 def fill(repo: Path, count: int, tag: str) -> list[str]:
     """``count`` issues written through the store, committed in one commit."""
-    from git_issues.model import Comment, Issue
-    from git_issues.store import Store
+    from git_issues.core.model import Comment, Issue
+    from git_issues.repo.store import Store
 
     store = Store(repo)
     ids = []
@@ -51,8 +51,8 @@ def change(repo: Path, ids: list[str], step: int) -> None:
         path = repo / ".issues" / f"{ids[step % len(ids)]}.yml"
         path.write_text(path.read_text().replace("title: ", f"title: edit {step} ", 1))
     elif kind == 1:
-        from git_issues.model import Issue
-        from git_issues.store import Store
+        from git_issues.core.model import Issue
+        from git_issues.repo.store import Store
 
         store = Store(repo)
         issue = Issue(id=store.mint_id(), title=f"arrived {step}", status="open",

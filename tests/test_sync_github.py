@@ -13,6 +13,8 @@ import yaml
 from conftest import git
 from github_standin import Repo, StandIn, make_comment, make_issue, serving
 
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
+
 TOKEN = "ghp_standInToken0123456789"
 REPO = "acme/rocket"
 
@@ -407,8 +409,8 @@ def test_a_long_secondary_rate_limit_stops_and_resumes(run, repo, github):
 
 def test_a_secondary_limit_without_headers_waits_a_minute_or_stops(repo, github, monkeypatch):
     from git_issues.errors import GitIssuesError
-    from git_issues.importers.push import run_sync
-    from git_issues.workspace import open_workspace
+    from git_issues.repo.workspace import open_workspace
+    from git_issues.sync.github.push import SyncOptions, run_sync
 
     subprocess.run([sys.executable, "-m", "git_issues", "init"], check=True, cwd=repo,
                    capture_output=True)
@@ -419,7 +421,7 @@ def test_a_secondary_limit_without_headers_waits_a_minute_or_stops(repo, github,
     github.fail(403, {}, {"message": "You have exceeded a secondary rate limit."},
                 when=lambda p: p.startswith("POST"))
     with open_workspace(repo) as ws, pytest.raises(GitIssuesError, match="rate limit"):
-        run_sync(ws, REPO, api_url=None, say=lambda m: None, max_wait=0.5)
+        run_sync(ws, REPO, SyncOptions(max_wait=0.5), say=lambda m: None)
     assert len(github.repos[REPO].issues) == 1  # refused, so nothing was created
 
 

@@ -15,6 +15,8 @@ import pytest
 import yaml
 from conftest import on_terminal as terminal
 
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
+
 
 def on_terminal(repo: Path, *args: str, env: dict[str, str]) -> tuple[int, str]:
     """These tests read plain text on an 80-column screen."""

@@ -21,9 +21,12 @@ from pathlib import Path
 import pytest
 from conftest import GIT_ISSUES
 
-from git_issues import lifecycle, store
 from git_issues.errors import GitIssuesError
-from git_issues.workspace import open_workspace
+from git_issues.ops import write
+from git_issues.repo import store
+from git_issues.repo.workspace import open_workspace
+
+pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
 
 COLOURED_LOG = ("\x1b[1m\x1b[31mERROR\x1b[0m test_x failed\r\n"
                 "\x1b]0;build\x07progress \x1b[2K\x1b[1G42%\x07\n")
@@ -62,10 +65,10 @@ def test_a_pasted_coloured_log_is_written_readably_everywhere(run, repo):
 
 
 def test_the_web_view_writes_pasted_text_readably(repo, run):
-    """The web forms write through lifecycle, as the CLI does."""
+    """The web forms write through the write library, as the CLI does."""
     issue_id = run("new", "From the web").stdout.strip()
     with open_workspace(repo) as ws:
-        lifecycle.comment(ws, issue_id, "\x1b[31mred\x1b[0m bell\x07 nel\x85 esc\x1b")
+        write.comment(ws, issue_id, "\x1b[31mred\x1b[0m bell\x07 nel\x85 esc\x1b")
     shown = run("show", issue_id).stdout
     assert "red bell\u2407 nel\ufffd esc\u241b" in shown
 
@@ -225,7 +228,7 @@ def test_a_read_only_checkout_is_one_error(small_issues, run):
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from git_issues import store
+from git_issues.repo import store
 with store.lock(Path(sys.argv[1])):
     print("held", flush=True)
     time.sleep(60)
@@ -263,7 +266,7 @@ def test_a_lock_of_a_live_writer_is_waited_for_not_taken(run, repo, monkeypatch)
         with open_workspace(repo) as ws:
             monkeypatch.setattr(store, "LOCK_TIMEOUT", 0.3)
             with pytest.raises(store.LockTimeout):
-                lifecycle.comment(ws, issue_id, "must wait")
+                write.comment(ws, issue_id, "must wait")
         assert lock.exists()
     finally:
         holder.kill()
@@ -333,7 +336,7 @@ def test_leftovers_of_killed_writers_are_swept(run, repo, tmp_path):
 def test_a_killed_sync_state_save_leaves_no_temporary_to_commit(repo):
     """The sync state lives in a committed folder: a killed save's temporary would be
     committed with ``git add .issues`` unless the next save sweeps it."""
-    from git_issues.importers import state as state_mod
+    from git_issues.sync import state as state_mod
 
     saved = state_mod.load(repo, "github", "octo/demo")
     folder = saved.path.parent

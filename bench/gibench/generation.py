@@ -88,7 +88,7 @@ def new_id(rng: random.Random, alphabet: str, taken: set[str]) -> str:
 def make_issue(rng: random.Random, issue_id: str, earlier: list[str], alphabet: str,
                taken: set[str]):
     """A plausible issue: a few-line body, 0-3 labels and comments, some closed."""
-    from git_issues.model import Comment, Issue
+    from git_issues.core.model import Comment, Issue
 
     created = BASE_EPOCH + rng.randrange(SPAN)
     title = f"{rng.choice(TITLE_VERBS)} {sentence(rng, 2, 8)}"
@@ -117,7 +117,7 @@ def make_issue(rng: random.Random, issue_id: str, earlier: list[str], alphabet: 
 
 
 def generate_issues(n: int, seed: int) -> list:
-    from git_issues.ids import ALPHABET
+    from git_issues.core.ids import ALPHABET
 
     rng = random.Random(seed)
     taken: set[str] = set()
@@ -126,7 +126,7 @@ def generate_issues(n: int, seed: int) -> list:
 
 
 def write_issues(issues_dir: Path, issues: Iterable) -> None:
-    from git_issues.fileformat import dump_issue
+    from git_issues.fileformat.issuefile import dump_issue
 
     for issue in issues:
         (issues_dir / f"{issue.id}.yml").write_text(dump_issue(issue), encoding="utf-8")
@@ -156,9 +156,9 @@ def build_repo(n: int, target: Path, env: dict[str, str]) -> Spec:
       checkout the hooks must let through almost for free);
     * ``bench-ff10``: FF_FILES issues get a comment (a fast-forward merge).
     """
-    from git_issues.config import DEFAULT_TEXT
-    from git_issues.fileformat import dump_issue
-    from git_issues.model import Comment
+    from git_issues.core.model import Comment
+    from git_issues.fileformat.issuefile import dump_issue
+    from git_issues.repo.config import DEFAULT_TEXT
 
     rng = random.Random(SEED + 1)
     issues = generate_issues(n, SEED)

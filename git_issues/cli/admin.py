@@ -6,14 +6,14 @@ import sys
 
 import click
 
-from git_issues import registration
 from git_issues.cli.app import cli, report_problems
 from git_issues.cli.output import is_tty
-from git_issues.index.engine import connect
-from git_issues.index.query import IndexView
+from git_issues.gitint import project
+from git_issues.index.query import read_index
 from git_issues.index.rebuild import rebuild
 from git_issues.index.scan import scan
-from git_issues.workspace import open_workspace
+from git_issues.repo import registration
+from git_issues.repo.workspace import open_workspace
 
 _PROGRESS_MIN = 2000  # below this a rebuild is too quick for a bar to help
 
@@ -24,8 +24,6 @@ _PROGRESS_MIN = 2000  # below this a rebuild is too quick for a bar to help
               help="Only register the merge driver once for your user (like git lfs install).")
 def init(no_hooks: bool, global_: bool) -> None:
     """Set this repository up for issues (safe to run again)."""
-    from git_issues import project
-
     if global_:
         for line in registration.register_global() or ["the merge driver is already registered"]:
             click.echo(line, err=True)
@@ -49,8 +47,8 @@ def reindex() -> None:
                 count = rebuild(ws.sources, progress=bar.update)
         else:
             count = rebuild(ws.sources)
-        with connect(ws.db_path) as conn:  # just rebuilt: no freshness check needed
-            problems = IndexView(conn).problems()
+        with read_index(ws.db_path) as view:  # just rebuilt: no freshness check needed
+            problems = view.problems()
     indexed = count - len(problems)
     click.echo(f"indexed {indexed} issue{'' if indexed == 1 else 's'}", err=True)
     report_problems(problems)

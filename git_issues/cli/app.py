@@ -7,6 +7,7 @@ User errors from the library (``GitIssuesError``) become one line on stderr,
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -14,8 +15,11 @@ from typing import Any
 import click
 
 from git_issues import __version__
+from git_issues.cli.output import visible
+from git_issues.core.rules import clean_text, split_commas  # noqa: F401 - split_commas: the commands' name
 from git_issues.errors import GitIssuesError
-from git_issues.workspace import open_workspace
+from git_issues.fileformat.guarded import MAX_FILE_BYTES, read_named_file
+from git_issues.repo.workspace import open_workspace
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -47,8 +51,6 @@ def error_hints(exc: GitIssuesError) -> list[str]:
     candidates = getattr(exc, "candidates", None)
     if not candidates:
         return []
-    from git_issues.cli.output import visible
-
     titles: dict[str, str] = {}
     try:
         with open_workspace() as ws:
@@ -75,14 +77,14 @@ HINTS = {"delete": "to delete an issue: git issues rm ID"}
 # tests/test_manual.py checks this table against what the modules register.
 COMMAND_MODULES = {
     "init": "admin", "reindex": "admin",
-    "new": "single", "show": "single",
+    "new": "new", "show": "show",
     "ls": "listing", "ready": "listing",
-    "edit": "changes", "comment": "changes", "close": "changes", "reopen": "changes",
-    "link": "changes", "unlink": "changes",
-    "rm": "remove", "log": "history", "milestones": "milestones",
-    "diff": "review", "check": "review", "merge-driver": "review",
-    "hooks": "hookscmd", "import": "importing", "export": "importing",
-    "sync": "syncing", "serve": "serve", "resolve": "resolving",
+    "edit": "editing", "comment": "editing", "close": "editing", "reopen": "editing",
+    "link": "editing", "unlink": "editing",
+    "rm": "remove", "log": "log", "milestones": "milestones",
+    "diff": "review", "check": "review", "merge-driver": "merging",
+    "hooks": "hooks", "import": "importing", "export": "importing",
+    "sync": "syncing", "serve": "serve", "resolve": "merging",
 }
 
 
@@ -108,7 +110,7 @@ class Group(click.Group):
         name = args[0] if args else ""
         if name and not name.startswith("-") and not ctx.resilient_parsing \
                 and self.get_command(ctx, name) is None:
-            import difflib
+            import difflib  # lazy: startup (a mistyped command only)
 
             close = difflib.get_close_matches(name, [*self.list_commands(ctx), *ALIASES], n=1)
             if close:
@@ -142,19 +144,8 @@ class Group(click.Group):
 
 def first_line(command: click.Command) -> str:
     """The first paragraph of a command's help, as one line."""
-    import inspect
-
     text = inspect.cleandoc(command.short_help or command.help or "")
     return " ".join(text.split("\n\n")[0].split())
-
-
-def split_commas(values: tuple[str, ...] | list[str]) -> list[str]:
-    """``-l a,b`` is ``-l a -l b``, as in ``gh``; a value without a comma stays as it is."""
-    out: list[str] = []
-    for value in values:
-        out.extend(part.strip() for part in value.split(",")) if "," in value \
-            else out.append(value)
-    return out
 
 
 def all_commands() -> dict[str, click.Command]:
@@ -187,8 +178,6 @@ def read_text_option(value: str | None, file: str | None, what: str) -> str | No
     escape sequences (a pasted coloured log) will not be written."""
     text = _read_text_option(value, file, what)
     if text is not None:
-        from git_issues.model import clean_text
-
         if clean_text(text)[1]:
             click.echo(f"note: {what} held terminal escape sequences (colours); "
                        "they were left out", err=True)
@@ -198,8 +187,6 @@ def read_text_option(value: str | None, file: str | None, what: str) -> str | No
 def _read_text_option(value: str | None, file: str | None, what: str) -> str | None:
     if value is not None and file is not None:
         raise GitIssuesError(f"give {what} with -m or -F, not both")
-    from git_issues.fileformat import MAX_FILE_BYTES, read_named_file
-
     if file is not None and file != "-":
         try:  # a regular file within an issue file's size: not /dev/zero, not a FIFO
             return read_named_file(file).decode("utf-8")
@@ -224,59 +211,22 @@ def body_options(func: Callable) -> Callable:
     return func
 
 
-def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
-    """Shell completion for ids: the stems in ``.issues/``, titles from the index if it exists.
+def _completion(name: str, *args: object) -> Callable:
+    """A shell-completion callback whose work lives in ``cli.completion``: loaded on a
+    <TAB> only, so that no command's start pays for it (or for ``click.shell_completion``)."""
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from git_issues.cli import completion  # lazy: startup
 
-    Runs on every <TAB>, so it lists one folder and never refreshes or builds
-    the index; a stale title is harmless here.  Any failure completes nothing.
-    """
-    from click.shell_completion import CompletionItem
-
-    from git_issues.index.query import indexed_titles
-
-    try:
-        with open_workspace() as ws:
-            ids = sorted(i for i in ws.store.ids() if i.startswith(incomplete.lower()))
-            titles = indexed_titles(ws.db_path, ids)
-    except Exception:  # noqa: BLE001 - completion must never print a traceback
-        return []
-    return [CompletionItem(i, help=titles.get(i)) for i in ids]
-
-
-def _index_values(what: str) -> list[str]:
-    """Values from the index for completion; never builds or refreshes it, never raises."""
-    from git_issues.index.query import indexed_values
-
-    try:
-        with open_workspace() as ws:
-            return indexed_values(ws.db_path, what)
-    except (GitIssuesError, OSError):
-        return []
-
-
-def _completer(what: str, *, negatable: bool = False) -> Callable:
-    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-        sign = "~" if negatable and incomplete.startswith("~") else ""
-        word = incomplete[len(sign):]
-        return [sign + value for value in _index_values(what) if value.startswith(word)]
+        return getattr(completion, name)(*args, ctx=ctx, incomplete=incomplete)
     return complete
 
 
-complete_labels = _completer("labels")
-complete_label_filters = _completer("labels", negatable=True)
-complete_assignees = _completer("assignees")
-complete_milestones = _completer("milestones")
-
-
-def complete_statuses(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-    """The configured statuses (kept in the index), the states, and ``all`` where it fits."""
-    import json
-
-    stored = _index_values("statuses")
-    statuses = list(json.loads(stored[0])) if stored else ["open", "closed"]
-    if ctx.command.name in ("ls", "export"):
-        statuses.append("all")
-    return [status for status in dict.fromkeys(statuses) if status.startswith(incomplete)]
+complete_ids = _completion("ids")
+complete_labels = _completion("values", "labels")
+complete_label_filters = _completion("values", "labels", True)
+complete_assignees = _completion("values", "assignees")
+complete_milestones = _completion("values", "milestones")
+complete_statuses = _completion("statuses")
 
 
 def id_argument(func: Callable) -> Callable:

@@ -14,10 +14,12 @@ from typing import Any
 
 import click
 
-from git_issues.cli.app import cli
+from git_issues.cli.app import cli, report_problems
+from git_issues.cli.fields import as_flags
 from git_issues.cli.listing import filter_options
 from git_issues.cli.progress import Bar, report, say
-from git_issues.workspace import open_workspace
+from git_issues.ops.export import export_lines
+from git_issues.repo.workspace import open_workspace
 
 
 def api_url_option(func: Callable) -> Callable:
@@ -42,7 +44,7 @@ def import_github(repo: str, api_url: str | None) -> None:
     The token comes from GITHUB_TOKEN, GH_TOKEN or `gh auth token`, never from
     the command line.
     """
-    from git_issues.importers.github import run_import
+    from git_issues.sync.github.importer import run_import  # lazy: startup
 
     bar = Bar(f"Importing {repo}")
     try:
@@ -57,7 +59,7 @@ def import_github(repo: str, api_url: str | None) -> None:
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
 def import_beads(path: str) -> None:
     """Import beads' .beads/issues.jsonl (deleted issues are left out)."""
-    from git_issues.importers.beads import import_file
+    from git_issues.sync.beads import import_file  # lazy: startup
 
     with open_workspace() as ws:
         summary = import_file(ws, path)
@@ -70,7 +72,7 @@ def import_beads(path: str) -> None:
               help="The repository (read from each issue's url when not given).")
 def import_gh_json(path: str, repo: str | None) -> None:
     """Import the output of `gh issue list --state all --json ...` (see docs/import.md)."""
-    from git_issues.importers.ghjson import import_file
+    from git_issues.sync.ghjson import import_file  # lazy: startup
 
     with open_workspace() as ws:
         summary = import_file(ws, path, repo=repo)
@@ -81,7 +83,7 @@ def import_gh_json(path: str, repo: str | None) -> None:
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))
 def import_jsonl(path: str) -> None:
     """Import what `git issues export` wrote ('-' reads stdin)."""
-    from git_issues.importers.jsonl import import_file
+    from git_issues.sync.jsonl import import_file  # lazy: startup
 
     with open_workspace() as ws:
         summary = import_file(ws, path)
@@ -94,13 +96,9 @@ def import_jsonl(path: str) -> None:
 @filter_options
 def export(status: str, **filters: Any) -> None:
     """Every issue as JSON Lines on stdout, comments included (the ls filters apply)."""
-    from git_issues.export import export_lines
-
     filters.pop("as_json", None)
-    with open_workspace() as ws:
+    with open_workspace() as ws, as_flags(text="-q"):
         problems = export_lines(ws, status=status, write=_write_line, **filters)
-    from git_issues.cli.app import report_problems
-
     report_problems(problems)
 
 

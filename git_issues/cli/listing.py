@@ -23,18 +23,14 @@ from git_issues.cli.app import (
     report_problems,
     split_commas,
 )
+from git_issues.cli.fields import as_flags
 from git_issues.cli.output import echo_paged, emit_json, is_tty, print_rows, table_text
+from git_issues.core.filters import SORTS, Filters, moment, priority_range, until_moment
+from git_issues.core.ids import abbreviations
 from git_issues.errors import GitIssuesError
-from git_issues.ids import abbreviations
-from git_issues.index.query import (
-    SORTS,
-    Filters,
-    UnknownStatusError,
-    moment,
-    open_index,
-    priority_range,
-)
-from git_issues.workspace import open_workspace
+from git_issues.index.query import UnknownStatusError, open_index
+from git_issues.repo.people import resolve_who
+from git_issues.repo.workspace import open_workspace
 
 SCREENFUL = 30  # gh's default: what a terminal shows without -n
 
@@ -69,7 +65,7 @@ def filter_options(func: Callable) -> Callable:
         click.option("--since", metavar="DATE", callback=_converted(moment),
                      help="Only issues created on or after DATE (2026-11-01 or a timestamp)."),
         click.option("--until", metavar="DATE",
-                     callback=_converted(lambda v: moment(v, end_of_day=True)),
+                     callback=_converted(until_moment),
                      help="Only issues created on or before DATE."),
         click.option("-q", "--query", "text",
                      help="Full text over titles, bodies and comments."),
@@ -97,14 +93,12 @@ def _list(ready: bool, status: str, labels: tuple[str, ...],
         limit = SCREENFUL
     with open_workspace() as ws:
         if assignee == "@me" or author == "@me":
-            from git_issues.lifecycle import resolve_who
-
             assignee, author = resolve_who(ws, assignee), resolve_who(ws, author)
         filters = Filters(status=status, labels=tuple(split_commas(labels)), assignee=assignee,
                           milestone=milestone, author=author, text=text, sort=sort,
                           limit=limit, priority=priority, since=since, until=until,
                           no_label=no_label)
-        with open_index(ws.sources) as view:
+        with open_index(ws.sources) as view, as_flags(text="-q"):
             try:
                 rows, total = _rows(view, ready, filters, as_json, counted=for_person)
             except UnknownStatusError as exc:
@@ -112,9 +106,7 @@ def _list(ready: bool, status: str, labels: tuple[str, ...],
             problems = view.problems()
         shown_ids = abbreviations((r["id"] for r in rows), ws.store.ids()) if for_person else {}
     if as_json:
-        import json  # not at module level: a table does not need it
-
-        emit_json([json.loads(row["doc"]) for row in rows])
+        emit_json([row["doc"] for row in rows])
     elif for_person:
         _show_table(rows, total, "ready" if ready else status, shown_ids)
     else:

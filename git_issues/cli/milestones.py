@@ -6,15 +6,14 @@ import click
 
 from git_issues.cli.app import cli, json_option, report_problems
 from git_issues.cli.output import emit_json, is_tty, style
-from git_issues.workspace import open_workspace
+from git_issues.index.query import open_index
+from git_issues.repo.workspace import open_workspace
 
 
 @cli.command()
 @json_option
 def milestones(as_json: bool) -> None:
     """List milestones with their open and closed issue counts."""
-    from git_issues.index.query import open_index
-
     with open_workspace() as ws, open_index(ws.sources) as view:
         rows = view.milestones()
         problems = view.problems()

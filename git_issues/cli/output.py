@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from typing import Any
 
 import click
 
-from git_issues.visible import visible  # noqa: F401 - the CLI's name for it
+from git_issues.core.rules import priority_name
+from git_issues.core.visible import visible  # noqa: F401 - the CLI's name for it
+from git_issues.fastpaths import git_sh
+from git_issues.repo import gitutil
 
 STATE_COLOURS = {"open": "green", "closed": "magenta"}
 PRIORITY_COLOURS = {0: "red", 1: "yellow"}
@@ -36,13 +40,13 @@ def style(text: str, colour: str | None = None, **kwargs: Any) -> str:
 
 
 def priority_text(priority: int | None) -> str:
-    return "" if priority is None else f"P{priority}"
+    return "" if priority is None else priority_name(priority)
 
 
 def emit_json(value: Any) -> None:
     # default=str: a hand-written unknown key may hold a YAML date (``due: 2026-12-01``);
     # the index stores the same text, so ``show --json`` and ``ls --json`` agree.
-    import json
+    import json  # lazy: startup (ls prints no JSON unless asked)
 
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
@@ -73,7 +77,7 @@ def table_text(rows: list[dict[str, Any]], shown_ids: dict[str, str] | None = No
     out of line.  Imported here, where only a terminal's listing pays for it.
     ``shown_ids``: the abbreviation to show for each id (``ids.abbreviations``).
     """
-    from wcwidth import wcswidth, wcwidth
+    from wcwidth import wcswidth, wcwidth  # lazy: startup (a terminal's table only)
 
     def width(text: str) -> int:
         measured = wcswidth(text)
@@ -170,8 +174,6 @@ def echo_paged(text: str) -> None:
     if not is_tty() or _screen_lines(text, size.columns) < size.lines:
         click.echo(text, nl=False)
         return
-    from git_issues import gitutil
-
     pager = gitutil.output(["var", "GIT_PAGER"], check=False).strip()
     if not pager or pager == "cat":
         click.echo(text, nl=False)
@@ -186,10 +188,6 @@ def _screen_lines(text: str, columns: int) -> int:
 
 
 def _run_pager(pager: str, text: str) -> None:
-    import subprocess
-
-    from git_issues.fastpaths import git_sh
-
     env = dict(os.environ)
     env.setdefault("LESS", "FRX")
     env.setdefault("LV", "-c")

@@ -21,7 +21,7 @@ def serve(paths: tuple[str, ...], host: str, port: int, no_open: bool) -> None:
     Prints the URL to open, with its access token, on stdout.
     """
     try:
-        from git_issues.web.server import serve as run_server
+        from git_issues.web.server import serve as run_server  # lazy: optional
     except ImportError as exc:
         raise GitIssuesError(f"serve needs {exc.name}, which is missing from this "
                              "installation: reinstall git-issues-cli (pipx reinstall "

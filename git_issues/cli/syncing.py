@@ -1,18 +1,26 @@
 """Command: ``sync github OWNER/REPO``: the import, then the push of what changed here.
 
-Thin, like ``import github`` next door: the library (importers/push.py) does
+Thin, like ``import github`` next door: the library (sync/github/push.py) does
 the work; this prints its notes, conflicts and summary on stderr and exits 1
 when a conflict was held back.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import click
 
 from git_issues.cli.app import cli, complete_ids
 from git_issues.cli.importing import api_url_option
 from git_issues.cli.progress import Bar, report, say
-from git_issues.workspace import open_workspace
+from git_issues.errors import FieldError
+from git_issues.repo.workspace import open_workspace
+
+# The library's option errors name fields; here they are said in flags.
+USAGE = {"prefer_ids": "--issue says whose conflicts --prefer settles: "
+                       "give --prefer local or --prefer remote too",
+         "prefer": "--prefer takes local or remote"}
 
 
 @cli.group("sync")
@@ -43,19 +51,19 @@ def sync_github(repo: str, api_url: str | None, dry_run: bool, mode: str | None,
     creations (default 0.8; GitHub allows about 80 a minute) and
     GIT_ISSUES_SYNC_HOURLY the creations allowed in an hour (default 500).
     """
-    from git_issues.importers.push import run_sync
+    from git_issues.sync.github.push import SyncOptions, run_sync  # lazy: startup
 
-    if issues and prefer is None:
-        raise click.UsageError("--issue says whose conflicts --prefer settles: "
-                               "give --prefer local or --prefer remote too")
+    try:
+        options = SyncOptions(prefer=prefer, prefer_ids=issues or None, pull=mode != "push",
+                              push=mode != "pull", dry_run=dry_run, api_url=api_url)
+    except FieldError as exc:
+        raise click.UsageError(USAGE.get(exc.field, str(exc))) from None
     counter = Bar(f"Syncing {repo}")
     try:
         with open_workspace() as ws:
-            chosen = [ws.store.resolve(i) for i in issues] if issues else None
-            summary, pushed = run_sync(ws, repo, api_url=api_url, say=say, progress=counter,
-                                       prefer=prefer, prefer_ids=chosen,
-                                       pull=mode != "push", push=mode != "pull",
-                                       dry_run=dry_run)
+            if issues:
+                options = replace(options, prefer_ids=[ws.store.resolve(i) for i in issues])
+            summary, pushed = run_sync(ws, repo, options, say=say, progress=counter)
     finally:
         counter.end()
     for conflict in pushed.conflicts:

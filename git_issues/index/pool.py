@@ -10,11 +10,13 @@ it saves, and the chunks are parsed in this process.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from git_issues.fastpaths import can_fork
 from git_issues.index.records import Record, read_many
 
 _PARALLEL_MIN = 2000  # below this, starting worker processes costs more than it saves
@@ -28,8 +30,6 @@ def _exit_with_parent(parent: int) -> None:
     never sees end-of-file and would wait on the queue forever.  A daemon
     thread notices the parent is gone and ends the worker.
     """
-    import threading
-
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.2)
@@ -47,15 +47,14 @@ def parsed(directory: Path, names: list[str], statuses: dict[str, str],
     and the pool is shut down when the block ends.  Without ``fork`` (Windows,
     or ``GIT_ISSUES_PORTABLE=1``) this process parses every chunk itself.
     """
-    from git_issues.fastpaths import can_fork
-
     chunks = [names[i:i + _CHUNK] for i in range(0, len(names), _CHUNK)]
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs < 2 or len(names) < _PARALLEL_MIN or not can_fork():
         yield (read_many(str(directory), chunk, statuses) for chunk in chunks)
         return
-    import multiprocessing  # only a large rebuild pays these imports (docs/performance.md)
-    from concurrent.futures import ProcessPoolExecutor
+    # Only a large rebuild pays these imports (docs/performance.md).
+    import multiprocessing  # lazy: fork
+    from concurrent.futures import ProcessPoolExecutor  # lazy: fork
 
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_exit_with_parent,

@@ -1,26 +1,30 @@
-"""Reading the index: listing with filters, full-text search, links.
+"""Reading the index: listing with filters, paging, counts, documents, origins, links.
 
 Runs on a standard-library connection opened by ``index.engine.connect``,
 after ``refresh.ensure_fresh`` has brought the index up to date.  The SQL is
-plain text, built from the names in ``index/schema.py``.
+plain text, built from the names in ``index/schema.py``, and it stays here:
+``open_index`` yields an ``IndexView`` whose methods take filters
+(``core.filters.Filters``), ids and origins, never SQL or a connection.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from git_issues.errors import GitIssuesError
+from git_issues.core.filters import SORTS, Filters
+from git_issues.core.rules import DEFAULT_STATUSES
+from git_issues.errors import FieldError, GitIssuesError
 from git_issues.index import schema
 from git_issues.index.engine import connect
-from git_issues.index.records import order_key
+from git_issues.index.records import json_codec, order_key
 from git_issues.index.refresh import ensure_fresh
 
 if TYPE_CHECKING:
-    from git_issues.workspace import Sources
+    from git_issues.repo.workspace import Sources
 
 # Table names and their columns (``_I.title == "title"``), from the schema.
 _ISSUES, _FILES, _LABELS, _ASSIGNEES, _LINKS, _META = (
@@ -32,7 +36,7 @@ _I, _F, _L, _A, _K, _M = (schema.ISSUES.c, schema.FILES.c, schema.LABELS.c, sche
 # Far more than anyone types; each is one subquery, and SQLite refuses a WHERE
 # more than 1,000 deep (an error, not a traceback, past this).
 MAX_LABEL_FILTERS = 100
-SORTS = {
+ORDER_BY = {  # one for each of core.filters.SORTS (tests/test_index_view.py checks)
     "created": f"{_I.created_order} DESC, {_I.id}",
     "activity": f"{_I.activity} DESC, {_I.id}",
     "priority": f"{_I.priority} IS NULL, {_I.priority}, {_I.created_order} DESC, {_I.id}",
@@ -40,93 +44,48 @@ SORTS = {
 }
 ROW_COLUMNS = (_I.id, _I.title, _I.status, _I.is_open, _I.priority, _I.labels, _I.assignees,
                _I.milestone, _I.author, _I.created, _I.closed, _I.activity, _I.comment_count,
-               _I.created_order)  # the web view sorts a page of these rows again
-
-
-class Filters(NamedTuple):
-    status: str = "open"  # a state (open/closed), a configured status, or "all"
-    labels: tuple[str, ...] = ()  # '~label' excludes that label
-    assignee: str | None = None  # any of the assignees contains it (case-insensitive)
-    author: str | None = None
-    milestone: str | None = None  # exactly this milestone; '' means none
-    text: str | None = None
-    sort: str = "created"
-    limit: int | None = None
-    priority: tuple[int, int] | None = None  # lowest and highest, inclusive
-    since: str | None = None  # created at or after (a canonical timestamp)
-    until: str | None = None  # created before
-    no_label: bool = False
+               _I.created_order)  # a listed row's keys
 
 
 class UnknownStatusError(GitIssuesError):
     """``ls -s bogus``: a usage error, which the command line reports as one."""
 
 
-def priority_range(text: str) -> tuple[int, int]:
-    """``2``, ``P2``, ``0-1`` or ``P0-P1``: the lowest and highest priority, inclusive."""
-    from git_issues.model import ValidationError, parse_priority
+class Page(NamedTuple):
+    """One page of a listing: its rows, how many there are in all, and where it is."""
 
-    low, dash, high = text.strip().partition("-")
-    try:
-        bounds = (parse_priority(low), parse_priority(high if dash else low))
-    except ValidationError:
-        raise GitIssuesError(f"'{text}' is not a priority or a range like 0-1 "
-                             "(0 critical .. 4 backlog)") from None
-    if bounds[0] > bounds[1]:
-        raise GitIssuesError(f"'{text}': the range runs backwards (write {bounds[1]}-{bounds[0]})")
-    return bounds
-
-
-def moment(text: str, *, end_of_day: bool = False) -> str:
-    """A date (``2026-11-01``) or timestamp as the canonical stamp the index compares.
-
-    A bare date as an upper bound means the end of that day, as people mean it.
-    """
-    import datetime as dt
-
-    from git_issues.model import format_timestamp
-
-    value = text.strip()
-    try:
-        if len(value) == 10:
-            day = dt.date.fromisoformat(value)
-            start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-            return format_timestamp(start + dt.timedelta(days=1) if end_of_day else start)
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise GitIssuesError(f"'{text}' is not a date like 2026-11-01 "
-                             "or a timestamp like 2026-11-01T12:00:00Z") from None
-    return format_timestamp(parsed)
+    rows: list[dict[str, Any]]
+    total: int
+    number: int  # 1-based, within 1..pages
+    pages: int
 
 
 def fts_query(text: str) -> str:
     """Each word as a quoted prefix term, all required: user text never hits FTS syntax."""
     words = text.split()
     if not words:
-        raise GitIssuesError("-q needs some text to search for")
+        raise FieldError("text", "needs some text to search for")
     return " ".join('"' + w.replace('"', '""') + '"*' for w in words)
 
 
 class IndexView:
-    """Queries over one open connection to a fresh index."""
+    """Queries over one open connection to a fresh index.
+
+    The connection stays in here: callers ask by filters, ids and origins, and
+    get rows, counts and documents back (no SQL leaves ``index/``).
+    """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+        self._conn = conn
 
     def statuses(self) -> dict[str, str]:
-        row = self.conn.execute(
+        row = self._conn.execute(
             f"SELECT {_M.value} FROM {_META} WHERE {_M.key} = 'statuses'").fetchone()
-        import json  # not at module level: a fresh read does not need it
-
-        if row:
-            return json.loads(row[0])
-        from git_issues.config import DEFAULT_STATUSES  # rare: not on every read's path
-
-        return dict(DEFAULT_STATUSES)
+        return json_codec().loads(row[0]) if row else dict(DEFAULT_STATUSES)
 
     def problems(self) -> list[str]:
         """One line per broken file, as recorded when it was last read."""
-        rows = self.conn.execute(
+        rows = self._conn.execute(
             f"SELECT {_F.error} FROM {_FILES} WHERE {_F.error} IS NOT NULL ORDER BY {_F.name}"
         )
         return [error for (error,) in rows]
@@ -142,15 +101,59 @@ class IndexView:
             raise UnknownStatusError(f"unknown status '{status}' (known: {known})")
         return f"{_I.status} = ?", [status]
 
-    def list(self, filters: Filters, *, with_doc: bool = False) -> list[dict[str, Any]]:
-        columns, sql, params = self.list_sql(filters, with_doc=with_doc)
-        return [dict(zip(columns, row, strict=True)) for row in self.conn.execute(sql, params)]
+    def list(self, filters: Filters, *, with_doc: bool = False,
+             offset: int = 0) -> list[dict[str, Any]]:
+        """The rows of a listing (``ROW_COLUMNS``, and ``doc``, the file's fields, if
+        asked), in its order, from ``offset`` on, at most its limit."""
+        columns = ROW_COLUMNS + ((_I.doc,) if with_doc else ())
+        sql, params = self._select(filters, columns, offset)
+        rows = [dict(zip(columns, row, strict=True)) for row in self._conn.execute(sql, params)]
+        if with_doc:
+            loads = json_codec().loads
+            for row in rows:
+                row[_I.doc] = loads(row[_I.doc])
+        return rows
 
-    def list_sql(self, filters: Filters, *, with_doc: bool = False
-                 ) -> tuple[tuple[str, ...], str, list[Any]]:
-        """The columns, SQL and parameters of a listing (tests check its query plan)."""
-        if filters.sort not in SORTS:
+    def documents(self, filters: Filters) -> Iterator[str]:
+        """Each listed issue's fields as compact JSON in its file's key order (``export``)."""
+        sql, params = self._select(filters, (_I.doc,), 0)
+        for (doc,) in self._conn.execute(sql, params):
+            yield doc
+
+    def count(self, filters: Filters) -> int:
+        """How many issues the listing has without its limit (``Showing 30 of 2,000``)."""
+        where, params = self._where(filters)
+        return self._conn.execute(f"SELECT count(*) FROM {_ISSUES}{where}", params).fetchone()[0]
+
+    def page(self, filters: Filters, number: int, size: int) -> Page:
+        """Page ``number`` (kept within the pages there are) of ``size`` rows."""
+        total = self.count(filters)
+        pages = max(1, -(-total // size))
+        number = min(max(number, 1), pages)
+        rows = self.list(filters._replace(limit=size), offset=(number - 1) * size)
+        return Page(rows, total, number, pages)
+
+    def plan(self, filters: Filters) -> str:
+        """SQLite's query plan of a listing, its steps joined by `` | `` (tests check
+        that a limited listing reads an index in order instead of sorting)."""
+        sql, params = self._select(filters, ROW_COLUMNS, 0)
+        return " | ".join(row[3] for row in self._conn.execute("EXPLAIN QUERY PLAN " + sql,
+                                                               params))
+
+    def _select(self, filters: Filters, columns: tuple[str, ...],
+                offset: int) -> tuple[str, list[Any]]:
+        """A listing's SQL and parameters: its filters, its order, its limit and offset."""
+        if filters.sort not in ORDER_BY:
             raise GitIssuesError(f"unknown sort '{filters.sort}' (known: {', '.join(SORTS)})")
+        where, params = self._where(filters)
+        sql = f"SELECT {', '.join(columns)} FROM {_ISSUES}{where} ORDER BY {ORDER_BY[filters.sort]}"
+        if filters.limit is not None or offset:
+            sql += " LIMIT ? OFFSET ?"
+            params += [-1 if filters.limit is None else filters.limit, offset]
+        return sql, params
+
+    def _where(self, filters: Filters) -> tuple[str, list[Any]]:
+        """The filters as a `` WHERE ...`` clause (empty for none) and its parameters."""
         if len(filters.labels) > MAX_LABEL_FILTERS:  # SQLite's expression depth is 1,000
             raise GitIssuesError(f"at most {MAX_LABEL_FILTERS} label filters at once "
                                  f"(got {len(filters.labels)})")
@@ -189,54 +192,64 @@ class IndexView:
             where.append(f"{_I.num} IN (SELECT rowid FROM {schema.TEXT_TABLE} "
                          f"WHERE {schema.TEXT_TABLE} MATCH ?)")
             params.append(fts_query(filters.text))
-        columns = ROW_COLUMNS + ((_I.doc,) if with_doc else ())
-        sql = f"SELECT {', '.join(columns)} FROM {_ISSUES}"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY {SORTS[filters.sort]}"
-        if filters.limit is not None:
-            sql += " LIMIT ?"
-            params.append(filters.limit)
-        return columns, sql, params
-
-    def count(self, filters: Filters) -> int:
-        """How many issues the listing has without its limit (``Showing 30 of 2,000``)."""
-        _, sql, params = self.list_sql(filters._replace(limit=None, sort="title"))
-        sql = "SELECT count(*) FROM (" + sql.rsplit(" ORDER BY ", 1)[0] + ")"
-        return self.conn.execute(sql, params).fetchone()[0]
+        return (" WHERE " + " AND ".join(where) if where else ""), params
 
     def doc(self, issue_id: str) -> dict[str, Any] | None:
         """The issue as the fresh index holds it (its file's fields), or None if
         its file is broken or gone."""
-        import json
+        row = self._conn.execute(f"SELECT {_I.doc} FROM {_ISSUES} WHERE {_I.id} = ?",
+                                 (issue_id,)).fetchone()
+        return json_codec().loads(row[0]) if row else None
 
-        row = self.conn.execute(f"SELECT {_I.doc} FROM {_ISSUES} WHERE {_I.id} = ?",
-                                (issue_id,)).fetchone()
-        return json.loads(row[0]) if row else None
+    def ids_by_origin(self, key: str, repo: str | None = None,
+                      numbers: Collection[int] | None = None) -> dict[Any, str]:
+        """Where imported issues came from -> their local ids.
 
-    def ids_of_github_numbers(self, repo: str, numbers: list[int]) -> dict[int, str]:
-        """The local ids of the issues imported from ``repo``'s GitHub ``numbers``."""
-        if not numbers:
+        A forge's origin is a mapping of the repository and the issue's number
+        there (``github: {repo, number}``; GitLab's and Gitea's take the same
+        shape): with ``repo``, the numbers in that repository (named in any case,
+        as the forges compare names), only ``numbers`` if given.  A plain origin
+        (``beads: bd-12``) without ``repo`` maps its value.
+        """
+        if not key.isidentifier():
+            raise ValueError(f"not an origin key: {key!r}")
+        if numbers is not None and not numbers:
             return {}
-        marks = ", ".join("?" * len(numbers))
-        number = f"json_extract({_I.doc}, '$.github.number')"
-        rows = self.conn.execute(
-            f"SELECT {number}, {_I.id} FROM {_ISSUES} "
-            f"WHERE json_extract({_I.doc}, '$.github.repo') = ? AND {number} IN ({marks})",
-            [repo, *numbers])
-        return dict(rows.fetchall())
+        value = f"json_extract({_I.doc}, ?)"
+        params: list[Any] = [f"$.{key}" if repo is None else f"$.{key}.number"]
+        sql = f"SELECT {value}, {_I.id} FROM {_ISSUES} WHERE {value} IS NOT NULL"
+        params.append(params[0])
+        if repo is not None:
+            sql += f" AND json_extract({_I.doc}, ?) = ? COLLATE NOCASE"
+            params += [f"$.{key}.repo", repo]
+        if numbers is not None:
+            sql += f" AND {value} IN ({', '.join('?' * len(numbers))})"
+            params += [params[0], *numbers]
+        return dict(self._conn.execute(sql, params).fetchall())
+
+    def ids_of_github_numbers(self, repo: str, numbers: Collection[int]) -> dict[int, str]:
+        """The local ids of the issues imported from ``repo``'s GitHub ``numbers``."""
+        return self.ids_by_origin("github", repo, numbers)
+
+    def ids_by_github_number(self, repo: str) -> dict[int, str]:
+        """GitHub number -> local id of every issue imported from ``repo`` (any case)."""
+        return self.ids_by_origin("github", repo)
+
+    def ids_by_beads_id(self) -> dict[str, str]:
+        """beads id -> local id of every issue imported from beads."""
+        return self.ids_by_origin("beads")
 
     def titles(self, ids: list[str]) -> dict[str, str]:
         if not ids:
             return {}
         marks = ", ".join("?" * len(ids))
-        rows = self.conn.execute(
+        rows = self._conn.execute(
             f"SELECT {_I.id}, {_I.title} FROM {_ISSUES} WHERE {_I.id} IN ({marks})", ids)
         return dict(rows)
 
     def links_of(self, issue_id: str) -> list[tuple[str, str]]:
         """(relation, other id) pairs seen from this issue, whichever file stored them."""
-        rows = self.conn.execute(
+        rows = self._conn.execute(
             f"SELECT {_K.src}, {_K.kind}, {_K.dst} FROM {_LINKS} "
             f"WHERE {_K.src} = ? OR {_K.dst} = ? ORDER BY {_K.kind}, {_K.src}, {_K.dst}",
             (issue_id, issue_id),
@@ -251,7 +264,7 @@ class IndexView:
 
     def linking_ids(self, issue_id: str) -> list[str]:
         """Other issues whose own file stores a link to ``issue_id``."""
-        rows = self.conn.execute(
+        rows = self._conn.execute(
             f"SELECT DISTINCT i.{_I.id} FROM {_LINKS} l "
             f"JOIN {_ISSUES} i ON i.{_I.num} = l.{_K.num} "
             f"WHERE (l.{_K.src} = ? OR l.{_K.dst} = ?) AND i.{_I.id} != ? ORDER BY i.{_I.id}",
@@ -260,14 +273,14 @@ class IndexView:
 
     def label_names(self, prefix: str = "", limit: int = 500) -> list[str]:
         """The labels in use that start with ``prefix``, by name (a web form's choices)."""
-        rows = self.conn.execute(
+        rows = self._conn.execute(
             f"SELECT DISTINCT {_L.label} FROM {_LABELS} WHERE substr({_L.label}, 1, ?) = ? "
             f"ORDER BY {_L.label} LIMIT ?", (len(prefix), prefix, limit))
         return [label for (label,) in rows]
 
     def milestones(self) -> list[tuple[str, int, int]]:
         """Each milestone with its open and closed issue counts, by name."""
-        rows = self.conn.execute(
+        rows = self._conn.execute(
             f"SELECT {_I.milestone}, sum({_I.is_open}), sum(1 - {_I.is_open}) FROM {_ISSUES} "
             f"WHERE {_I.milestone} IS NOT NULL GROUP BY {_I.milestone} "
             f"ORDER BY {_I.milestone} COLLATE NOCASE, {_I.milestone}")
@@ -275,7 +288,7 @@ class IndexView:
 
     def blocked_ids(self) -> set[str]:
         """Ids that an open issue blocks (whichever file stored the link)."""
-        rows = self.conn.execute(
+        rows = self._conn.execute(
             f"SELECT l.{_K.dst} FROM {_LINKS} l JOIN {_ISSUES} b ON b.{_I.id} = l.{_K.src} "
             f"WHERE l.{_K.kind} = 'blocks' AND b.{_I.is_open} = 1"
         )
@@ -296,7 +309,7 @@ class IndexView:
     def blocks_path(self, start: str, goal: str) -> list[str] | None:
         """The shortest chain ``start blocks ... blocks goal``, or None (breadth first)."""
         edges: dict[str, list[str]] = {}
-        rows = self.conn.execute(
+        rows = self._conn.execute(
             f"SELECT {_K.src}, {_K.dst} FROM {_LINKS} WHERE {_K.kind} = 'blocks' "
             f"ORDER BY {_K.src}, {_K.dst}")
         for src, dst in rows:
@@ -324,6 +337,14 @@ def open_index(sources: Sources) -> Iterator[IndexView]:
     """A fresh index to read from; the connection is closed when the block ends."""
     ensure_fresh(sources)
     with connect(sources.db_path) as conn:
+        yield IndexView(conn)
+
+
+@contextmanager
+def read_index(db_path: Path) -> Iterator[IndexView]:
+    """The index as it is, without a freshness check: for the moment right after a
+    rebuild (``reindex`` reports the broken files it recorded)."""
+    with connect(db_path) as conn:
         yield IndexView(conn)
 
 

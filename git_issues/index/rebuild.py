@@ -1,56 +1,40 @@
 """Building the index from scratch, through the SQLAlchemy engine factory.
 
-A rebuild drops every table, creates them from ``schema.metadata()`` (plus
+A rebuild drops every table, creates them from ``alchemy.metadata()`` (plus
 the full-text table's own DDL) and inserts every file's rows in one
 transaction; the files are parsed by ``index.pool``.  It runs when there is no
 index, when its schema version or the project's config changed, when the
 file is corrupt, and on ``git issues reindex``.  The rows are inserted with
-the same SQL the standard-library refresh uses (``insert_records``).
+the same SQL the standard-library refresh uses (``rows.insert_records``).
+Only a rebuild imports this module (and SQLAlchemy with it): a refresh that
+re-reads a few edited files does not.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy.exc
+
 from git_issues.index import schema
-from git_issues.index.engine import open_engine
+from git_issues.index.alchemy import metadata, open_engine
 from git_issues.index.failures import discard, index_errors, is_corrupt, make_parent
 from git_issues.index.pool import parsed
-from git_issues.index.records import Record, StatSig, config_sig, table_rows
+from git_issues.index.records import Record, StatSig, config_sig
+from git_issues.index.rows import insert_records, meta_rows
 from git_issues.index.scan import list_names
-from git_issues.index.statcache import ExecuteMany, store_stats
+from git_issues.index.statcache import store_stats
+from git_issues.repo import config as config_mod
 
 if TYPE_CHECKING:
-    from git_issues.workspace import Sources
+    from git_issues.repo.workspace import Sources
 
 Progress = Callable[[int], None]
-
-_INSERTS = (
-    (schema.FILES.name, schema.FILES.insert_sql("INSERT OR REPLACE")),
-    (schema.ISSUES.name, schema.ISSUES.insert_sql()),
-    (schema.LABELS.name, schema.LABELS.insert_sql()),
-    (schema.ASSIGNEES.name, schema.ASSIGNEES.insert_sql()),
-    (schema.LINKS.name, schema.LINKS.insert_sql()),
-    (schema.TEXT_TABLE, schema.TEXT_INSERT),
-)
-
-
-def insert_records(execute_many: ExecuteMany, records: list[Record], next_num: int) -> int:
-    """Store records, numbering their issues from ``next_num``; returns the next free number."""
-    by_table, next_num = table_rows(records, next_num)
-    for table, sql in _INSERTS:
-        if by_table[table]:
-            execute_many(sql, by_table[table])
-    return next_num
-
-
-def meta_rows(values: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(k, str(v)) for k, v in values.items()]
-
 
 def _drop_all(conn: Any) -> None:
     rows = conn.exec_driver_sql(
@@ -63,8 +47,6 @@ def _drop_all(conn: Any) -> None:
 
 def rebuild(sources: Sources, progress: Progress | None = None, jobs: int | None = None) -> int:
     """Build the index from scratch through the SQLAlchemy engine; returns the issue count."""
-    from git_issues import config as config_mod  # PyYAML, when there is a config file
-
     config = config_mod.load(sources.config_path)
     signature = config_sig(sources.config_path)
     # Names only: each worker takes the stat data with the bytes it reads.
@@ -87,8 +69,6 @@ def rebuild(sources: Sources, progress: Progress | None = None, jobs: int | None
 
 def _rebuild_from(db_path: Path, chunks: Iterable[list[Record]], statuses: dict[str, str],
                   signature: str, progress: Progress | None) -> int:
-    import sqlalchemy.exc
-
     try:
         return _write_all(db_path, chunks, statuses, signature, progress)
     except sqlalchemy.exc.DBAPIError as exc:
@@ -99,15 +79,13 @@ def _rebuild_from(db_path: Path, chunks: Iterable[list[Record]], statuses: dict[
 
 def _write_all(db_path: Path, chunks: Iterable[list[Record]], statuses: dict[str, str],
                signature: str, progress: Progress | None) -> int:
-    import json
-
     count = 0
     with open_engine(db_path) as engine, engine.begin() as conn:
         def execute_many(sql: str, params: list[Any]) -> None:
             conn.exec_driver_sql(sql, params)
 
         _drop_all(conn)
-        schema.metadata().create_all(conn)
+        metadata().create_all(conn)
         conn.exec_driver_sql(schema.TEXT_DDL)
         next_num = 1
         stats: dict[str, StatSig] = {}

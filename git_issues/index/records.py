@@ -9,14 +9,15 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from git_issues.errors import IssueFileError
 from git_issues.index import schema
-from git_issues.store import ISSUES_DIR, file_name
+from git_issues.repo.store import ISSUES_DIR, file_name
 
 if TYPE_CHECKING:
-    from git_issues.model import Issue
+    from git_issues.core.model import Issue
 
 StatSig = tuple[int, int, int, int]  # mtime_ns, ctime_ns, size, inode
 STAT_COLUMNS = ("mtime_ns", "ctime_ns", "size", "ino")  # a StatSig's columns in ``files``
@@ -35,11 +36,19 @@ def digest(data: bytes) -> str:
     docs/performance.md, "Import costs").
     """
     try:
-        from _blake2 import blake2b
+        from _blake2 import blake2b  # lazy: startup
     except ImportError:  # a Python built without it
-        from hashlib import blake2b
+        from hashlib import blake2b  # lazy: startup
 
     return blake2b(data, digest_size=16).hexdigest()
+
+
+def json_codec() -> ModuleType:
+    """The standard library's ``json``, loaded the first time the index needs it
+    (the one door for it here): a fresh read never does."""
+    import json  # lazy: startup
+
+    return json
 
 
 def stat_sig(st: os.stat_result) -> StatSig:
@@ -97,7 +106,7 @@ def read_record(directory: str, name: str, statuses: dict[str, str]) -> Record |
     None means the file vanished between listing and reading (a checkout is
     under way): the next refresh sees the directory as it is then.
     """
-    from git_issues.fileformat import load_text, read_bytes  # PyYAML only when a file is read
+    from git_issues.fileformat.issuefile import load_text, read_bytes  # lazy: startup (PyYAML)
 
     checked_ns = time.time_ns()
     shown = f"{ISSUES_DIR}/{name}"
@@ -154,8 +163,6 @@ def created_order(issue: Issue) -> str:
 
 
 def issue_record(issue: Issue, file_row: dict[str, Any], statuses: dict[str, str]) -> Record:
-    import json  # not at module level: a fresh read never needs it
-
     doc = issue.to_dict()
     issue_row = {
         "num": None,
@@ -174,7 +181,7 @@ def issue_record(issue: Issue, file_row: dict[str, Any], statuses: dict[str, str
         "activity": issue.last_activity,
         "labels": ", ".join(issue.labels),
         "comment_count": len(issue.comments),
-        "doc": json.dumps(doc, ensure_ascii=False, default=str),
+        "doc": json_codec().dumps(doc, ensure_ascii=False, default=str),
     }
     links = []
     for kind, ids in issue.links.items():

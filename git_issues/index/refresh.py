@@ -24,12 +24,19 @@ from typing import TYPE_CHECKING
 from git_issues.index import schema
 from git_issues.index.engine import connect
 from git_issues.index.failures import discard, index_errors, is_corrupt, make_parent
-from git_issues.index.records import StatSig, config_sig, digest, read_many
+from git_issues.index.records import (
+    StatSig,
+    config_sig,
+    digest,
+    json_codec,
+    read_many,
+)
+from git_issues.index.rows import insert_records, meta_rows
 from git_issues.index.scan import scan
 from git_issues.index.statcache import ExecuteMany, recorded_stats, store_stats
 
 if TYPE_CHECKING:
-    from git_issues.workspace import Sources
+    from git_issues.repo.workspace import Sources
 
 _FINE_WINDOW_NS = 100_000_000  # kernels stamp files with a coarse clock: allow 100 ms
 _COARSE_WINDOW_NS = 2_000_000_000  # whole-second file systems (FAT: 2 s)
@@ -118,14 +125,10 @@ def _delete(execute_many: ExecuteMany, names: list[str]) -> None:
 
 
 def _statuses(meta: dict[str, str]) -> dict[str, str]:
-    import json  # not at module level: a fresh read does not need it
-
-    return json.loads(meta.get("statuses", "{}"))
+    return json_codec().loads(meta.get("statuses", "{}"))
 
 
 def _apply(conn: sqlite3.Connection, sources: Sources, todo: Plan, meta: dict[str, str]) -> None:
-    from git_issues.index.rebuild import insert_records, meta_rows  # not on a fresh read
-
     records = read_many(str(sources.issues_dir), todo.changed, _statuses(meta))
     _delete(conn.executemany, todo.changed + todo.removed)
     (next_num,) = conn.execute(_NEXT_NUM_SQL).fetchone()
@@ -188,6 +191,6 @@ def ensure_fresh(sources: Sources) -> None:
                 discard(sources.db_path)
             elif "no such table" not in str(exc):
                 raise
-    from git_issues.index.rebuild import rebuild
+    from git_issues.index.rebuild import rebuild  # lazy: startup (SQLAlchemy)
 
     rebuild(sources)

@@ -29,7 +29,7 @@ from pathlib import Path
 from git_issues.errors import GitIssuesError
 from git_issues.fastpaths import can_fork, can_use_dir_fd
 from git_issues.index.records import StatSig
-from git_issues.store import issue_names
+from git_issues.repo.store import issue_names
 
 PARALLEL_MIN = 20_000  # measured: at 10k files the fork saves nothing visible, at 100k 20%
 

@@ -2,18 +2,15 @@
 
 Tables are described as plain data so that the fast read path (standard
 library ``sqlite3``) can build its SQL from here without importing SQLAlchemy,
-which costs several times Python's start-up.  ``metadata()`` turns the same
-description into SQLAlchemy tables for the engine that creates and rebuilds
-the index.  Bump ``VERSION`` on any change: an index with another version is
+which costs several times Python's start-up.  ``alchemy.metadata()`` turns the
+same description into SQLAlchemy tables for the engine that creates and
+rebuilds the index.  Bump ``VERSION`` on any change: an index with another version is
 rebuilt without asking.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
-
-if TYPE_CHECKING:
-    import sqlalchemy
+from typing import Any, NamedTuple
 
 VERSION = 5
 
@@ -157,27 +154,3 @@ TEXT_INSERT = (
     f"INSERT INTO {TEXT_TABLE} (rowid, {', '.join(TEXT_COLUMNS)}) "
     f"VALUES (?, {', '.join('?' for _ in TEXT_COLUMNS)})"
 )
-
-
-def metadata() -> sqlalchemy.MetaData:
-    """The same tables as SQLAlchemy objects, built on demand."""
-    import sqlalchemy as sa
-
-    types = {"TEXT": sa.Text, "INTEGER": sa.Integer, "BLOB": sa.LargeBinary}
-    meta = sa.MetaData()
-    tables = {
-        table.name: sa.Table(
-            table.name,
-            meta,
-            *(
-                sa.Column(c.name, types[c.type], primary_key=c.primary_key, index=c.indexed)
-                for c in table.columns
-            ),
-        )
-        for table in TABLES
-    }
-    for table_name, columns in SORTED_INDEXES:
-        table = tables[table_name]
-        sa.Index(f"ix_{table_name}_by_{'_'.join(c.lstrip('-') for c in columns)}",
-                 *(table.c[c[1:]].desc() if c.startswith("-") else table.c[c] for c in columns))
-    return meta

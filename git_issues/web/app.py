@@ -17,16 +17,17 @@ from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from flask import Flask, Response, abort, redirect, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Forbidden, HTTPException
 
-from git_issues import gitutil
-from git_issues.errors import GitIssuesError
-from git_issues.store import StaleWriteError
-from git_issues.visible import visible
+from git_issues.core.rules import priority_name
+from git_issues.core.visible import visible
+from git_issues.errors import GitIssuesError, NoSuchIssue
+from git_issues.repo import gitutil
+from git_issues.repo.store import StaleWriteError
+from git_issues.repo.workspace import Workspace, open_workspace
 from git_issues.web import actions, views
 from git_issues.web.markdown import render as markdown
 from git_issues.web.security import HEADERS, Guard
-from git_issues.workspace import Workspace, open_workspace
 
 HERE = Path(__file__).parent
 MAX_FORM = 1024 * 1024  # an issue file is capped well below this
@@ -110,7 +111,7 @@ def _shown(value: Any) -> Any:
 
 
 def _priority(value: int | None) -> str:
-    return "" if value is None else f"P{value}"
+    return "" if value is None else priority_name(value)
 
 
 def _guard(app: Flask, guard: Guard) -> None:
@@ -142,7 +143,7 @@ def _guard(app: Flask, guard: Guard) -> None:
 def _errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[str, int]:
-        if exc.code == 403 and exc.description == _default_403():
+        if exc.code == 403 and exc.description == Forbidden.description:
             exc.description = ("open the address that 'git issues serve' printed "
                                "(it carries the access token)")
         return render_template("error.html", code=exc.code, name=exc.name,
@@ -150,15 +151,9 @@ def _errors(app: Flask) -> None:
 
     @app.errorhandler(GitIssuesError)
     def user_error(exc: GitIssuesError) -> tuple[str, int]:
-        code = 404 if str(exc).startswith("no issue") else 400
+        code = 404 if isinstance(exc, NoSuchIssue) else 400
         return render_template("error.html", code=code, name="Error", message=str(exc),
                                repo=None), code
-
-
-def _default_403() -> str:
-    from werkzeug.exceptions import Forbidden
-
-    return Forbidden.description
 
 
 @contextmanager

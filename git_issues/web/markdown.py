@@ -9,11 +9,10 @@ shared state in a threaded server.
 
 from __future__ import annotations
 
+from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 
 def render(text: str) -> Markup:
-    from markdown_it import MarkdownIt
-
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     return Markup(md.render(text or ""))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+import socket
 
 LOOPBACK_NAMES = ("localhost",)
 CAPABILITY = "/t/"  # the access token's place in every path: /t/<token>/...
@@ -57,8 +58,6 @@ def is_wildcard(host: str) -> bool:
 def public_name(host: str) -> str:
     """The name to print in the URL: the machine's name for a wildcard address."""
     if is_wildcard(host):
-        import socket
-
         return socket.gethostname()
     return host
 

@@ -10,11 +10,17 @@ from __future__ import annotations
 import os
 import sys
 import time
+import webbrowser
 from pathlib import Path
 from typing import IO, Any
 
+from waitress.channel import HTTPChannel
+from waitress.server import create_server
+
 from git_issues.errors import GitIssuesError
-from git_issues.web.app import MAX_FORM
+from git_issues.repo import gitutil
+from git_issues.repo.workspace import open_workspace
+from git_issues.web.app import MAX_FORM, create_app, git_limit, name_repos
 from git_issues.web.security import Guard, is_loopback, public_name, url_host
 
 THREADS = 4
@@ -34,10 +40,6 @@ class Server:
     """A bound server: ``url`` is known before ``run`` starts serving."""
 
     def __init__(self, paths: list[Path], host: str, port: int, token: str | None = None) -> None:
-        from waitress.server import create_server
-
-        from git_issues.web.app import create_app, name_repos
-
         repos = name_repos(paths)
         self.guard = Guard(host, port, token)
         try:
@@ -86,8 +88,6 @@ def _cut_slow_requests(server: Any, limit: float) -> None:
     idle: 101 such clients held every connection of the server.  Its periodic
     sweep is extended to cut them, and its channels note when a request began.
     """
-    from waitress.channel import HTTPChannel
-
     class Channel(HTTPChannel):
         started = 0.0
 
@@ -120,8 +120,6 @@ class _Late:
 
 def check_paths(paths: list[str]) -> list[Path]:
     """Each PATH's work-tree root, discovered once; an error names the bad PATH."""
-    from git_issues.workspace import open_workspace
-
     roots: list[Path] = []
     for path in paths or ["."]:
         if not Path(path).is_dir():
@@ -137,9 +135,6 @@ def check_paths(paths: list[str]) -> list[Path]:
 def serve(paths: list[str], host: str, port: int, open_browser: bool,
           out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> None:
     """Serve until interrupted; the URL goes to stdout, warnings to stderr."""
-    from git_issues import gitutil
-    from git_issues.web.app import git_limit
-
     with gitutil.time_limit(git_limit()):  # a FIFO at .git/HEAD must not hang the start
         roots = check_paths(paths)
     server = Server(roots, host, port)
@@ -148,8 +143,6 @@ def serve(paths: list[str], host: str, port: int, open_browser: bool,
               "URL can read and change these issues", file=err)
     print(server.url, file=out, flush=True)
     if open_browser:
-        import webbrowser
-
         webbrowser.open(server.url)
     try:
         server.run()

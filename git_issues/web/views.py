@@ -11,9 +11,14 @@ from __future__ import annotations
 import hashlib
 from typing import Any, NamedTuple
 
+from git_issues.core.changes import phrase
+from git_issues.core.filters import SORTS, Filters, priority_range
 from git_issues.errors import GitIssuesError
-from git_issues.index.query import ROW_COLUMNS, SORTS, Filters, open_index, priority_range
-from git_issues.workspace import Workspace
+from git_issues.index.query import open_index
+from git_issues.ops import commits
+from git_issues.ops import history as history_mod
+from git_issues.ops import templates as templates_mod
+from git_issues.repo.workspace import Workspace
 
 PAGE_SIZE = 50
 BOARD_CARDS = 50  # per column: a board of 10k issues stays a page, with counts
@@ -71,21 +76,14 @@ def listing(ws: Workspace, query: Query) -> dict[str, Any]:
     """One page of the list, the total, and what the filter menus offer."""
     filters = query.filters()
     with open_index(ws.sources) as view:
-        _, inner, params = view.list_sql(filters)
-        outer = f"FROM ({inner})"
-        total = view.conn.execute(f"SELECT count(*) {outer}", params).fetchone()[0]
-        pages = max(1, -(-total // PAGE_SIZE))
-        page = min(max(query.page, 1), pages)
-        sql = (f"SELECT {', '.join(ROW_COLUMNS)} {outer} ORDER BY {SORTS[filters.sort]} "
-               "LIMIT ? OFFSET ?")
-        rows = [dict(zip(ROW_COLUMNS, row, strict=True)) for row in
-                view.conn.execute(sql, [*params, PAGE_SIZE, (page - 1) * PAGE_SIZE])]
+        page = view.page(filters, query.page, PAGE_SIZE)
         menus = _menus(view)
         problems = view.problems()
+    rows = page.rows
     for row in rows:
         row["label_list"] = split_labels(row["labels"])
-    return {"rows": rows, "total": total, "page": page, "pages": pages, "menus": menus,
-            "problems": problems}
+    return {"rows": rows, "total": page.total, "page": page.number, "pages": page.pages,
+            "menus": menus, "problems": problems}
 
 
 def _menus(view: Any) -> dict[str, list[str]]:
@@ -117,18 +115,13 @@ def issue_page(ws: Workspace, prefix: str) -> IssuePage:
 
 def history(ws: Workspace, prefix: str) -> list[dict[str, Any]]:
     """``git issues log`` as data: each entry with its changes described in words."""
-    from git_issues import history as history_mod
-    from git_issues.changes import phrase  # the words ``log`` and ``diff`` use
-
     return [{"entry": entry, "lines": [phrase(c) for c in entry.changes]}
             for entry in history_mod.history(ws, prefix)]
 
 
 def mentions(ws: Workspace, issue_id: str) -> tuple[list[Any], int]:
     """The newest commits on any ref whose message names the issue, and how many there are
-    (``git_issues.commits``, as ``show`` gives them)."""
-    from git_issues import commits
-
+    (``git_issues.ops.commits``, as ``show`` gives them)."""
     try:
         issue = ws.store.read(ws.store.resolve(issue_id))
     except GitIssuesError:  # gone or broken: its history still shows
@@ -162,8 +155,6 @@ def _column(view: Any, filters: Filters, name: str) -> dict[str, Any]:
 def templates(ws: Workspace) -> dict[str, Any]:
     """``.issues/templates/NAME.yml`` by name, as ``new --template`` reads them; a broken
     template is left out (``check`` names it)."""
-    from git_issues import templates as templates_mod
-
     found = {}
     for name in templates_mod.names(ws.store.dir):
         try:

@@ -1,0 +1,1 @@
+"""Pure: the issue model, ids, comparisons; no I/O."""

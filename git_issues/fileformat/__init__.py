@@ -1,0 +1,1 @@
+"""The only door to bytes: the guarded read, the readers and writers of issue files."""

@@ -1,0 +1,1 @@
+"""Git integration: hooks, the merge driver and its registration."""

@@ -1,0 +1,1 @@
+"""One repository: the workspace, git's plumbing, the .issues/ folder, the config."""

@@ -1,0 +1,492 @@
+"""The ``.issues/`` folder: naming, listing, reading and atomic writing.
+
+Writes go to a temporary file beside the target and are renamed over it, so a
+reader (or a crash) never sees half an issue.  Temporary names start with a
+dot, which every listing skips; stale ones are swept on the next write.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from git_issues.core import ids as ids_mod
+from git_issues.core.ids import ID_RE
+from git_issues.errors import GitIssuesError, IssueFileError, NoSuchIssue
+from git_issues.fastpaths import can_open_nofollow
+
+if TYPE_CHECKING:
+    from git_issues.core.model import Issue
+
+ISSUES_DIR = ".issues"
+SUFFIX = ".yml"
+CONFIG_NAME = "config.yml"
+CONFIG_PATH = f"{ISSUES_DIR}/{CONFIG_NAME}"
+
+
+# --- naming: the one home of "is this an issue file?" --------------------------
+#
+# An issue lives in ``.issues/<id>.yml``.  Entries starting with a dot are a
+# writer's temporaries; ``config.yml`` is the project's config; a name that is
+# not printable (a newline, an escape, undecodable bytes) cannot hold an id.
+# ``is_listed`` is the wider question a whole-folder check asks (config and odd
+# names included, so that it can name them); everything else asks ``issue_names``
+# or one of its one-name forms.
+
+def is_listed(name: str) -> bool:
+    """A ``*.yml`` entry that is not a writer's temporary: what ``check`` looks at."""
+    return name.endswith(SUFFIX) and not name.startswith(".")
+
+
+def issue_names(names: Iterable[str]) -> list[str]:
+    """The names that could be issue files, in their order.
+
+    Every read lists ``.issues/`` through this (``index.scan``), so the test is
+    one comprehension with no Python call per name, as fast as the copy the
+    scan used to inline (a name is never empty in a listing: ``name[0]`` is safe).
+    """
+    return [name for name in names
+            if name.endswith(SUFFIX) and name[0] != "." and name != CONFIG_NAME
+            and name.isprintable()]
+
+
+def issue_stem(name: str) -> str | None:
+    """The id a directory entry would hold, or None for anything that is not an issue file."""
+    return name[: -len(SUFFIX)] if name and issue_names((name,)) else None
+
+
+def path_stem(path: str) -> str | None:
+    """The same for a repository path (``.issues/<name>``, as git prints it)."""
+    folder, _, name = path.rpartition("/")
+    return issue_stem(name) if folder == ISSUES_DIR else None
+
+
+def file_name(issue_id: str) -> str:
+    """The name of the file that holds ``issue_id``."""
+    return f"{issue_id}{SUFFIX}"
+
+
+class Store:
+    """One repository's issue folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.dir = root / ISSUES_DIR
+
+    def path(self, issue_id: str) -> Path:
+        if not ID_RE.fullmatch(issue_id):
+            raise GitIssuesError(f"'{issue_id}' is not an issue id")
+        return self.dir / file_name(issue_id)
+
+    def display(self, issue_id: str) -> str:
+        """The path as the user sees it, relative to the repository root."""
+        return f"{ISSUES_DIR}/{file_name(issue_id)}"
+
+    def ids(self) -> list[str]:
+        """Every id that has a file, valid or not, from one directory listing."""
+        try:
+            names = os.listdir(self.dir)
+        except FileNotFoundError:
+            return []
+        return [name[: -len(SUFFIX)] for name in issue_names(names)]
+
+    def exists(self, issue_id: str) -> bool:
+        return os.path.lexists(self.path(issue_id))
+
+    def resolve(self, prefix: str) -> str:
+        """The id a typed prefix names; a whole id that has a file needs no listing."""
+        whole = ids_mod.check_prefix(prefix)
+        if ID_RE.fullmatch(whole) and os.path.lexists(self.dir / file_name(whole)):
+            return whole  # an exact id wins over longer ids it begins, as in ids.resolve
+        # Only names that are ids: a stray 'abcd-old.yml' must not make 'abcd' ambiguous.
+        return ids_mod.resolve(prefix, (i for i in self.ids() if ID_RE.fullmatch(i)))
+
+    def read(self, issue_id: str) -> Issue:
+        return self.read_with_bytes(issue_id)[0]
+
+    def read_with_bytes(self, issue_id: str) -> tuple[Issue, bytes]:
+        """The issue and the exact bytes it came from (the base of a compare-and-swap write)."""
+        shown = self.display(issue_id)
+        try:
+            data, _ = _reader().read_bytes(str(self.path(issue_id)), shown)
+        except FileNotFoundError:
+            raise NoSuchIssue(f"no issue '{issue_id}' ({shown} is gone)") from None
+        issue = _reader().load_text(data, shown)
+        if issue.id != issue_id:
+            raise IssueFileError(shown, f"id '{issue.id}' does not match the file name")
+        return issue, data
+
+    def read_all(self) -> Iterator[Issue | IssueFileError]:
+        """Every issue, with broken files yielded as errors instead of stopping the rest."""
+        for issue_id in sorted(self.ids()):
+            if not ID_RE.fullmatch(issue_id):
+                yield IssueFileError(self.display(issue_id), "the file name is not an issue id")
+                continue
+            try:
+                yield self.read(issue_id)
+            except IssueFileError as exc:
+                yield exc
+
+    def mint_id(self) -> str:
+        return ids_mod.mint(lambda candidate: os.path.lexists(self.path(candidate)))
+
+    def write(self, issue: Issue) -> Path:
+        return self.write_text(issue.id, _reader().dump_issue(issue))
+
+    def write_text(self, issue_id: str, text: str, *, bulk: bool = False) -> Path:
+        """Atomically replace the issue's file with ``text``.
+
+        ``bulk`` (an import writing thousands): no fsync per file and no sweep of
+        the folder per file, which would make 100,000 writes quadratic.  The
+        rename still makes each file whole; the importer sweeps once at the end.
+        """
+        target = self.path(issue_id)
+        data = text.encode("utf-8")
+        _check_writable(text, data, self.display(issue_id), thorough=not bulk)
+        with _writing(self.display(issue_id), _temporary(target)):
+            if not bulk:
+                self.ensure_dir()
+            write_atomic(target, data, sync=not bulk)
+        if not bulk:
+            self.sweep_temporaries()
+        return target
+
+    def ensure_dir(self) -> None:
+        """Create ``.issues/`` if needed and refuse to write through anything but a directory.
+
+        A checkout can hold ``.issues`` as a symbolic link (to ``~/.ssh``, say):
+        following it would write issue files wherever a stranger chose.
+        """
+        try:
+            os.mkdir(self.dir)
+        except FileExistsError:
+            pass
+        if not stat.S_ISDIR(os.lstat(self.dir).st_mode):
+            raise GitIssuesError(f"{ISSUES_DIR} is not a directory (a symbolic link or a file); "
+                                 "nothing was written")
+
+    def sweep_temporaries(self) -> None:
+        """Remove temporary files left by a crashed writer."""
+        sweep_temporaries(self.dir)
+
+    def replace_if_unchanged(self, issue_id: str, expected: bytes, text: str,
+                             lock_dir: Path) -> Path:
+        """Write ``text`` only if the file still holds ``expected``: compare-and-swap.
+
+        Two commands (or a command and an editor session) that read the same
+        version must not both win: the second would silently undo the first.
+        Writers of one issue queue on a lock file in the git dir (``lock``), and
+        under it the file is compared with what the caller read right before the
+        rename; a mismatch refuses the write instead of losing someone's edit.
+        """
+        target = self.path(issue_id)
+        data = text.encode("utf-8")
+        _check_writable(text, data, self.display(issue_id))
+        tmp = _temporary(target)
+        # '<file>.lock' as git names its locks ('<id>.lock' was the flock of old versions).
+        with _writing(self.display(issue_id), tmp), \
+                lock(lock_dir / f"{file_name(issue_id)}.lock"):
+            self.ensure_dir()
+            _write_bytes(tmp, data, sync=True)
+            try:
+                if _current_bytes(target) != expected:
+                    raise StaleWriteError(
+                        f"{self.display(issue_id)}: changed by someone else since it was "
+                        "read; nothing was written"
+                    )
+                replace(tmp, target)
+            finally:
+                if os.path.lexists(tmp):
+                    os.unlink(tmp)
+        self.sweep_temporaries()
+        return target
+
+
+def _reader() -> ModuleType:
+    """The file reader and writer (``fileformat.issuefile``), imported on first need:
+    ``ls`` lists ``.issues/`` through the store but reads the index, not the files."""
+    from git_issues.fileformat import issuefile  # lazy: startup
+
+    return issuefile
+
+
+@contextmanager
+def _writing(shown: str, tmp: str) -> Iterator[None]:
+    """A write the system refuses (a full disk, a read-only checkout, no permission)
+    is one line that names the file, and leaves no temporary behind."""
+    try:
+        yield
+    except OSError as exc:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise GitIssuesError(f"{shown}: cannot be written ({exc.strerror or exc}); "
+                             "nothing was written") from None
+
+
+def _check_writable(text: str, data: bytes, shown: str, *, thorough: bool = True) -> None:
+    """What the reader would refuse is never written: it would vanish from ``ls`` and
+    fail ``show``, ``edit`` and ``close`` until someone mended the file by hand.
+
+    The final bytes go through the reader itself (~0.1 ms).  An import writing
+    100,000 files (``thorough`` False) has checked each issue with the model's
+    rules already; only a text with an escape (how YAML writes a control
+    character) is read back there.  A text with conflict markers at the start
+    of a line is ``resolve`` leaving a field conflict for the user, on purpose:
+    no value can put one there (text is indented in a block, a title is one line).
+    """
+    fileformat = _reader()
+    fileformat.check_writable(text, shown, len(data))
+    conflicted = b"<<<<<<<" in data and fileformat.CONFLICT_RE.search(data)
+    if (thorough or "\\" in text) and not conflicted:
+        try:
+            fileformat.load_text(data, shown)
+        except IssueFileError as exc:
+            raise GitIssuesError(f"{shown} would not be readable ({exc.problem}); "
+                                 "nothing was written") from None
+
+
+def write_atomic(path: Path, data: bytes, *, sync: bool = True, mode: int | None = None) -> None:
+    """Replace ``path`` with ``data`` whole: the one atomic write of the package.
+
+    A temporary beside the file (dot-named, so no listing takes it for an issue,
+    and ``sweep_temporaries`` finds a killed writer's), written, fsynced unless
+    ``sync`` is False (a bulk import), given ``mode`` if asked (a hook script's
+    0o755, whatever the umask), then renamed over the file with the retrying
+    ``replace``.  A reader sees the old bytes or the new, never a part; a
+    failure leaves no temporary and raises the ``OSError``.
+    """
+    tmp = _temporary(path)
+    try:
+        _write_bytes(tmp, data, sync=sync)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _temporary(path: Path) -> str:
+    """The temporary a writer of ``path`` uses: beside it, dot-named, this process's."""
+    return f"{path.parent}{os.sep}.{path.name}.{os.getpid()}.tmp"
+
+
+def _write_bytes(path: str, data: bytes, *, sync: bool) -> None:
+    """The writers' temporary file holding ``data``: through ``os`` itself, as an
+    import writes 100,000 (a text-mode ``open`` asks whether the file is a terminal
+    and wraps two buffers); binary, so Windows writes the same bytes."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        if sync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class StaleWriteError(GitIssuesError):
+    """The file changed between reading and writing; the write was refused."""
+
+
+def _current_bytes(path: Path) -> bytes | None:
+    """The file's bytes now, None when it is gone; a symlink never equals what was read."""
+    try:
+        if can_open_nofollow():
+            # O_NONBLOCK: a FIFO put there is opened at once, reads empty, and differs.
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        else:  # the portable way: lstat first, and only a regular file is opened
+            if not stat.S_ISREG(os.lstat(path).st_mode):
+                return None
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
+# How long a writer waits for another writer of the same issue, whose whole
+# turn (write a temporary file, fsync, compare, rename) takes milliseconds; a
+# lock still there after this was left by a writer that died holding it.
+LOCK_TIMEOUT = 10.0
+# A lock (or temporary) older than this outlived any write: its writer is gone,
+# wherever it ran.  One of this host whose process is dead is stale at once.
+STALE_SECONDS = 60.0
+# A writer creates its lock, then writes its process id into it: a lock still
+# empty after this was left by a writer killed in between.
+EMPTY_LOCK_SECONDS = 2.0
+# Windows refuses to rename over a file that another process has open (an
+# editor, a virus scanner, a reader of this very file), briefly: try again.
+REPLACE_TIMEOUT = 1.0
+
+
+@contextmanager
+def lock(path: Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold ``path`` (``<name>.lock``) as a lock file, the way git holds ``index.lock``.
+
+    Creating it with ``O_CREAT | O_EXCL`` succeeds for exactly one process on
+    every system (``fcntl.flock`` has no Windows equivalent), and leaving the
+    block removes it.  A writer that finds it waits, then gives up with an
+    error that names the file, as git does when a crash left one behind.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + (LOCK_TIMEOUT if timeout is None else timeout)
+    pause = 0.001
+    while True:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            break
+        except FileExistsError:
+            if take_over_stale_lock(path):
+                continue
+            if time.monotonic() >= deadline:
+                raise LockTimeout(path) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+    try:
+        os.write(fd, f"{os.getpid()} {_host()}\n".encode())
+        os.close(fd)
+        yield
+    finally:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:  # removed by hand meanwhile: nothing left to release
+            pass
+
+
+def sweep_temporaries(folder: str | Path) -> None:
+    """Remove the ``.<name>.<pid>.tmp`` files of writers killed before their rename:
+    one older than any write takes (a writer renames its own within milliseconds)."""
+    cutoff = time.time() - STALE_SECONDS
+    try:  # names only: a DirEntry for each of 10,000 issues costs a write ~5 ms
+        names = [n for n in os.listdir(folder) if n[0] == "." and n.endswith(".tmp")]
+    except FileNotFoundError:
+        return
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            if os.lstat(path).st_mtime < cutoff:
+                os.unlink(path)
+        except OSError:
+            pass
+
+
+def sweep_dead_spills(folder: Path) -> None:
+    """Remove the spill databases (``import-spill-<pid>.sqlite``) of imports killed
+    before they could: an import runs for minutes, so its process decides, not age."""
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith("import-spill-")]
+    except OSError:
+        return
+    for name in names:
+        pid = name.removeprefix("import-spill-").partition(".")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
+            with suppress(OSError):
+                os.unlink(os.path.join(folder, name))
+
+
+def _host() -> str:
+    """This machine's name, as a lock records it (``socket`` only when a write locks)."""
+    import socket  # lazy: startup (~2 ms; only a write that locks)
+
+    return socket.gethostname()
+
+
+def take_over_stale_lock(path: Path) -> bool:
+    """Remove ``path`` if the writer that holds it is gone, saying so; True if removed.
+
+    Gone: a process of this host that no longer runs, or a lock older than any
+    write takes (``STALE_SECONDS``; an empty one after ``EMPTY_LOCK_SECONDS``).
+    A ``kill -9`` at the wrong moment would otherwise block every write to the
+    issue until someone removed the file by hand.  The lock is renamed aside
+    first, so of two writers that judged it stale only one removes it; if the
+    one renamed aside is not the one judged (replaced in between), it is put back.
+    """
+    judged = _stale_lock(path)
+    if judged is None:
+        return False
+    aside = path.with_name(f"{path.name}.{os.getpid()}.stale")
+    try:
+        os.rename(path, aside)
+    except OSError:  # taken over by another writer already, or released
+        return False
+    if os.lstat(aside).st_ino != judged[0]:
+        with suppress(OSError):
+            os.link(aside, path)  # never over a lock taken since
+        os.unlink(aside)
+        return False
+    os.unlink(aside)
+    sys.stderr.write(f"note: {path} was left by {judged[1]}; taken over\n")
+    return True
+
+
+def _stale_lock(path: Path) -> tuple[int, str] | None:
+    """The lock's inode and who left it, if its writer is gone; else None."""
+    try:
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        words = os.read(fd, 256).decode("utf-8", "replace").split()
+    finally:
+        os.close(fd)
+    age = time.time() - st.st_mtime
+    if not words:
+        return (st.st_ino, "a writer killed while taking it") \
+            if age > EMPTY_LOCK_SECONDS else None
+    pid = int(words[0]) if words[0].isdigit() else 0
+    host = words[1] if len(words) > 1 else _host()  # older versions wrote the pid alone
+    if host == _host() and pid and not process_alive(pid):
+        return st.st_ino, f"process {pid}, which is no longer running"
+    if age > STALE_SECONDS:
+        return st.st_ino, f"process {words[0]} on {host}, {int(age)} s ago"
+    return None
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process of this host runs (or may: Windows has no signal 0 to ask)."""
+    if os.name == "nt":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it runs, as another user
+        return True
+    return True
+
+
+class LockTimeout(GitIssuesError):
+    """Another writer's lock file stayed in place past the wait."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} exists: another git issues is writing this issue; if none "
+                         "is running, one that crashed left it: remove it and try again. "
+                         "Nothing was written")
+        self.path = path
+
+
+def replace(source: str | Path, target: str | Path, timeout: float | None = None) -> None:
+    """``os.replace``, retried briefly while the system refuses it (Windows, file open)."""
+    deadline = time.monotonic() + (REPLACE_TIMEOUT if timeout is None else timeout)
+    pause = 0.005
+    while True:
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)

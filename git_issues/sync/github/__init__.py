@@ -1,0 +1,1 @@
+"""GitHub: the REST client, the import, the two-way sync."""

@@ -1,0 +1,158 @@
+"""GitHub, the first adapter of the sync engine (``engine.Forge``).
+
+Every REST path, parameter and payload of GitHub's issues is here, and only
+here: the import and the sync ask for typed values (``mapping.RemoteIssue``,
+``RemoteComment``) and hand over the compared fields, never a path or a raw
+answer.  The source of the pages is the REST client, or a file served in its
+shape (``import gh-json``).  Creations go through ``paced`` (the push's
+pacing and hourly budget), which an adapter for another forge takes too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from git_issues.errors import GitIssuesError
+from git_issues.sync.github.client import RateLimited
+from git_issues.sync.github.mapping import (
+    RemoteComment,
+    RemoteIssue,
+    remote_comment,
+    remote_issue,
+    state_payload,
+)
+from git_issues.sync.text import clean_text
+
+PER_PAGE = 100
+
+
+def _answer(item: Any) -> RemoteIssue:
+    """GitHub's answer about one issue, typed; one line if it is not one."""
+    found = remote_issue(item)
+    if found is None:
+        raise GitIssuesError("GitHub's answer is not an issue (no number)")
+    return found
+
+
+class GitHubForge:
+    """One repository's issues on GitHub, for the engine (see the module docstring)."""
+
+    def __init__(self, client: Any, repo: str, *,
+                 paced: Callable[[Callable[[], Any]], Any] | None = None) -> None:
+        self.client = client
+        self.repo = repo
+        self._paced = paced or (lambda send: send())
+        self._milestones: dict[str, int] | None = None
+
+    @property
+    def total_pages(self) -> int | None:
+        """Pages of the list being read (from its ``Link`` header), None when unknown."""
+        return getattr(self.client, "last_page", None)
+
+    # --- reads ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def issue_pages(self, since: str | None) -> Iterator[Iterator[list[RemoteIssue]]]:
+        """Issues and pull requests changed since ``since``, oldest change first."""
+        params: dict[str, Any] = {"state": "all", "sort": "updated", "direction": "asc",
+                                  "per_page": PER_PAGE}
+        if since:
+            params["since"] = since
+        with self._pages(f"/repos/{self.repo}/issues", params) as pages:
+            yield ([found for item in page if (found := remote_issue(item)) is not None]
+                   for page in pages)
+
+    @contextlib.contextmanager
+    def comment_pages(self, since: str | None) -> Iterator[Iterator[list[RemoteComment]]]:
+        """The repository's comments changed since ``since`` (100 a request)."""
+        params: dict[str, Any] = {"sort": "updated", "direction": "asc", "per_page": PER_PAGE}
+        if since:
+            params["since"] = since
+        with self._pages(f"/repos/{self.repo}/issues/comments", params) as pages:
+            yield ([found for item in page if (found := remote_comment(item)) is not None]
+                   for page in pages)
+
+    def _pages(self, path: str, params: dict[str, Any]) -> Any:
+        """The list's pages, fetched ahead by a thread when the source is the network."""
+        what = f"repository {self.repo}"
+        prefetch = getattr(self.client, "prefetch", None)
+        if prefetch is None:  # a file (gh-json): nothing to wait for
+            return contextlib.nullcontext(self.client.pages(path, params, what=what))
+        return prefetch(path, params, what=what)
+
+    def issue(self, number: int, what: str = "") -> RemoteIssue | None:
+        return remote_issue(self.client.get_json(f"/repos/{self.repo}/issues/{number}",
+                                                 what=what))
+
+    def comment(self, comment_id: int, number: int) -> RemoteComment | None:
+        item = self.client.get_json(f"/repos/{self.repo}/issues/comments/{comment_id}",
+                                    what=f"comment {comment_id} of {self.repo}#{number}")
+        return remote_comment(item)
+
+    def comment_exists(self, comment_id: int) -> bool:
+        """Whether GitHub still has the comment (asked after a write to it failed)."""
+        try:
+            self.client.get_json(f"/repos/{self.repo}/issues/comments/{comment_id}")
+        except RateLimited:
+            return True
+        except GitIssuesError:
+            return False
+        return True
+
+    def owner(self) -> str:
+        """The token owner's login, name and public email, joined by tabs (``GET /user``)."""
+        user = self.client.get_json("/user", what="user of the token")
+        user = user if isinstance(user, dict) else {}
+        return "\t".join(str(user.get(k) or "") for k in ("login", "name", "email"))
+
+    # --- writes -----------------------------------------------------------------------
+
+    def create_issue(self, values: dict[str, Any]) -> RemoteIssue:
+        """POST an issue (open: a status is sent by ``update_issue`` after the write-back)."""
+        payload: dict[str, Any] = {"title": values["title"], "body": values["body"],
+                                   "labels": values["labels"], "assignees": values["assignees"]}
+        if values["milestone"]:
+            payload["milestone"] = self._milestone_number(values["milestone"])
+        return _answer(self._post(f"/repos/{self.repo}/issues", payload))
+
+    def update_issue(self, number: int, values: dict[str, Any], names: list[str]) -> RemoteIssue:
+        payload: dict[str, Any] = {}
+        for name in names:
+            if name == "status":
+                payload.update(state_payload(values["status"]))
+            elif name == "milestone":
+                payload["milestone"] = self._milestone_number(values["milestone"])
+            else:
+                payload[name] = values[name]
+        return _answer(self.client.send("PATCH", f"/repos/{self.repo}/issues/{number}",
+                                        payload))
+
+    def add_comment(self, number: int, body: str) -> RemoteComment:
+        made = self._post(f"/repos/{self.repo}/issues/{number}/comments", {"body": body})
+        return RemoteComment(int(made["id"]), number, "", "", clean_text(made.get("body")))
+
+    def edit_comment(self, comment_id: int, body: str) -> str:
+        """PATCH a comment; the text GitHub holds now (as filed)."""
+        made = self.client.send("PATCH", f"/repos/{self.repo}/issues/comments/{comment_id}",
+                                {"body": body})
+        return RemoteComment(comment_id, 0, "", "", clean_text(made.get("body"))).text
+
+    def _post(self, path: str, payload: dict[str, Any]) -> Any:
+        return self._paced(lambda: self.client.send("POST", path, payload))
+
+    def _milestone_number(self, title: str | None) -> int | None:
+        if not title:
+            return None
+        if self._milestones is None:
+            self._milestones = {}
+            path = f"/repos/{self.repo}/milestones"
+            for page in self.client.pages(path, {"state": "all", "per_page": 100}):
+                for item in page:
+                    if isinstance(item, dict) and isinstance(item.get("number"), int):
+                        self._milestones[str(item.get("title"))] = item["number"]
+        if title not in self._milestones:
+            made = self._post(f"/repos/{self.repo}/milestones", {"title": title})
+            self._milestones[title] = made["number"]
+        return self._milestones[title]
