@@ -239,6 +239,10 @@ class IndexView:
         """beads id -> local id of every issue imported from beads."""
         return self.ids_by_origin("beads")
 
+    def ids(self) -> list[str]:
+        """Every issue's id, in order (what a prefix is resolved among)."""
+        return [i for (i,) in self._conn.execute(f"SELECT {_I.id} FROM {_ISSUES} ORDER BY {_I.id}")]
+
     def titles(self, ids: list[str]) -> dict[str, str]:
         if not ids:
             return {}
