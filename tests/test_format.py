@@ -96,6 +96,7 @@ def test_keys_follow_the_fixed_order_whatever_order_they_came_in():
     shuffled = """\
 comments:
 - body: hi
+  gitea_id: 78
   github_id: 77
   date: '2026-11-27T00:00:00Z'
   author: C <c@example.com>
@@ -105,6 +106,10 @@ links:
   related:
   - eeee2222
 beads: bd-6df0
+gitea:
+  host: codeberg.org
+  repo: acme/rocket
+  number: 3
 github:
   repo: acme/rocket
   number: 12

@@ -151,6 +151,9 @@ def issue_text(issue, state: str, links: list[tuple[str, str]], titles: dict[str
         if github.get("left_out"):  # an import's: the thread passed the size of a file
             out.append(f"{github['left_out']} older comments are not stored here: "
                        f"{github.get('url')}")
+    gitea = issue.origin.get("gitea")
+    if gitea:
+        out.append(f"Gitea {gitea['repo']}#{gitea['number']}  {one(str(gitea.get('url') or ''))}")
     if issue.origin.get("beads"):
         out.append(f"beads {issue.origin['beads']}")
     for relation, other in links:

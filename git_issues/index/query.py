@@ -202,13 +202,15 @@ class IndexView:
         return json_codec().loads(row[0]) if row else None
 
     def ids_by_origin(self, key: str, repo: str | None = None,
-                      numbers: Collection[int] | None = None) -> dict[Any, str]:
+                      numbers: Collection[int] | None = None, *,
+                      host: str | None = None) -> dict[Any, str]:
         """Where imported issues came from -> their local ids.
 
         A forge's origin is a mapping of the repository and the issue's number
         there (``github: {repo, number}``; GitLab's and Gitea's take the same
         shape): with ``repo``, the numbers in that repository (named in any case,
-        as the forges compare names), only ``numbers`` if given.  A plain origin
+        as the forges compare names), only ``numbers`` if given, only those of
+        ``host`` if given (Gitea's servers: ``gitea: {host, ...}``).  A plain origin
         (``beads: bd-12``) without ``repo`` maps its value.
         """
         if not key.isidentifier():
@@ -222,6 +224,9 @@ class IndexView:
         if repo is not None:
             sql += f" AND json_extract({_I.doc}, ?) = ? COLLATE NOCASE"
             params += [f"$.{key}.repo", repo]
+        if host is not None:
+            sql += f" AND json_extract({_I.doc}, ?) = ? COLLATE NOCASE"
+            params += [f"$.{key}.host", host]
         if numbers is not None:
             sql += f" AND {value} IN ({', '.join('?' * len(numbers))})"
             params += [params[0], *numbers]

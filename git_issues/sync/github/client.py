@@ -122,7 +122,14 @@ def _link(header: str | None, rel: str) -> str | None:
 
 
 class Client:
-    """One repository's API conversation: ``with Client(url, token) as gh: gh.pages(...)``."""
+    """One repository's API conversation: ``with Client(url, token) as gh: gh.pages(...)``.
+
+    Gitea's and Forgejo's client (``sync/gitea/client.py``) is this one with its
+    name, headers and refusals: the retry loop, the waits and the bounds are shared.
+    """
+
+    NAME = "GitHub"  # as messages name the forge
+    ANONYMOUS_HINT = _ANONYMOUS_HINT
 
     def __init__(self, base_url: str, token: str | None, *, say: Say | None = None,
                  backoff: float = 1.0, max_wait: float = MAX_WAIT,
@@ -147,7 +154,7 @@ class Client:
             num_pools=2, maxsize=2, retries=False,
             timeout=urllib3.Timeout(connect=min(self.timeout, 15.0), read=self.timeout))
         if self._token is None:
-            self.say(f"note: {_ANONYMOUS_HINT}")
+            self.say(f"note: {self.ANONYMOUS_HINT}")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -184,10 +191,10 @@ class Client:
             yield data
             url = next_link(link)
             if url and _origin_of(url) != self._origin:  # the token stays with its origin
-                raise GitIssuesError(f"GitHub's next page points to another host, port or "
+                raise GitIssuesError(f"{self.NAME}'s next page points to another host, port or "
                                      f"scheme: {_origin(url)}; nothing was sent there")
             if url in seen:
-                raise GitIssuesError(f"GitHub's next page points back to a page already read "
+                raise GitIssuesError(f"{self.NAME}'s next page points back to a page already read "
                                      f"({_shown(url)}): the list was not read to its end")
 
     def prefetch(self, path: str, params: dict[str, Any] | None = None,
@@ -233,7 +240,7 @@ class Client:
             except urllib3.exceptions.HTTPError as exc:
                 if once:
                     raise GitIssuesError(
-                        f"GitHub did not answer {method} {_shown(url)} ({_reason(exc)}); "
+                        f"{self.NAME} did not answer {method} {_shown(url)} ({_reason(exc)}); "
                         "run the same command again: it finds what was created") from None
                 failures = self._retry(failures, f"{_shown(url)}: {_reason(exc)}")
                 continue
@@ -247,16 +254,21 @@ class Client:
             if wait is not None:
                 waits += 1
                 if waits > RATE_WAITS:
-                    raise GitIssuesError(f"GitHub kept answering {_shown(url)} with a rate "
+                    raise GitIssuesError(f"{self.NAME} kept answering {_shown(url)} with a rate "
                                          f"limit after {RATE_WAITS} waits; run the same command "
                                          "again later: it continues")
                 self._wait_out(wait)
                 continue
             if status == 403 and method != "GET":
-                raise GitIssuesError(f"GitHub refused to write ({method} {_shown(url)}): the "
+                raise GitIssuesError(f"{self.NAME} refused to write ({method} {_shown(url)}): the "
                                      "token needs write access to issues (scope 'repo', or "
                                      "'Issues: Read and write' for a fine-grained token)")
-            raise GitIssuesError(_refusal(status, response, url, what, self._token is not None))
+            raise GitIssuesError(self._refusal(status, response, url, what))
+
+    def _refusal(self, status: int, response: urllib3.BaseHTTPResponse, url: str,
+                 what: str) -> str:
+        """The one line for an answer that is neither a success nor worth a retry."""
+        return _refusal(status, response, url, what, self._token is not None)
 
     def _fetch(self, method: str, url: str, body: bytes | None,
                headers: dict[str, str]) -> urllib3.BaseHTTPResponse:
@@ -307,13 +319,13 @@ class Client:
         """One retry or wait out of the run's budget: a server failing forever ends the run."""
         self.budget -= 1
         if self.budget < 0:
-            raise GitIssuesError(f"GitHub needed too many retries and waits in this run "
+            raise GitIssuesError(f"{self.NAME} needed too many retries and waits in this run "
                                  f"({problem}); run the same command again later: it continues")
 
     def _retry(self, failures: int, problem: str) -> int:
         failures += 1
         if failures >= RETRIES:
-            raise GitIssuesError(f"GitHub is not answering ({problem}) after {RETRIES} tries; "
+            raise GitIssuesError(f"{self.NAME} is not answering ({problem}) after {RETRIES} tries; "
                                  "run the same command again later: it continues")
         self._spend(problem)
         delay = self.backoff * 2 ** (failures - 1)
@@ -323,17 +335,17 @@ class Client:
 
     def _wait_out(self, wait: float) -> None:
         if not wait <= self.max_wait:  # also NaN and infinity
-            raise RateLimited(f"GitHub's rate limit is used up {_until(wait)}; run the same "
+            raise RateLimited(f"{self.NAME}'s rate limit is used up {_until(wait)}; run the same "
                               "command again then: it continues where it stopped")
         wait = max(wait, self.min_wait)
         self._spend("rate limit")
-        self.say(f"GitHub's rate limit is used up: waiting {_until(wait)} ({wait:.0f} s)")
+        self.say(f"{self.NAME}'s rate limit is used up: waiting {_until(wait)} ({wait:.0f} s)")
         self._pause(wait)
 
     def _pause(self, seconds: float) -> None:
         """Sleep, unless the fetch thread doing it is being closed (Ctrl-C in the import)."""
         if self._interrupt.wait(seconds):
-            raise GitIssuesError("stopped while waiting for GitHub")
+            raise GitIssuesError(f"stopped while waiting for {self.NAME}")
 
 
 def _cut(response: urllib3.BaseHTTPResponse, expired: threading.Event) -> None:
@@ -364,7 +376,8 @@ def _page(data: Any, url: str) -> list[Any]:
     """A list page as GitHub gives it: at most ``per_page`` objects with sane numbers."""
     if not isinstance(data, list):
         raise GitIssuesError(f"GitHub answered {_shown(url)} with something that is not a list")
-    asked = parse_qs(urlsplit(url).query).get("per_page", ["30"])[0]
+    query = parse_qs(urlsplit(url).query)  # GitHub's per_page, Gitea's limit
+    asked = (query.get("per_page") or query.get("limit") or ["30"])[0]
     most = min(int(asked), 100) if asked.isdigit() else 100
     if len(data) > most:
         raise GitIssuesError(f"GitHub answered {_shown(url)} with {len(data):,} items, more "

@@ -83,18 +83,26 @@ Progress = Callable[..., None]
 
 
 class Importer:
-    """One run against one repository; see the module docstring for the steps."""
+    """One run against one repository; see the module docstring for the steps.
+
+    Another forge's import (``sync/gitea/``) is this class with its own forge,
+    origin key, comment id and name: the class attributes and ``_open``."""
+
+    KIND = "github"  # the origin key in the files, the sync state's folder
+    NAME = "GitHub"  # as messages name the forge
+    COMMENT_KEY = "github_id"  # the comment's remote id in the files
+    ORDERED = True  # the list comes oldest change first: a killed run resumes there
+    NEW_STATUSES = NEW_STATUSES  # the statuses its close reasons need
 
     def __init__(self, ws: Workspace, repo: str, client: Client, *,
                  say: Callable[[str], None], progress: Progress | None = None) -> None:
         self.ws = ws
         self.repo = check_repo(repo)
         self.client = client
-        self.forge = GitHubForge(client, self.repo)
         self.say = say
         self.progress = progress or (lambda done, total=None, unit="issues": None)
         self.summary = Summary()
-        self.state = state_mod.load(ws.root, "github", repo)
+        self.forge, self.state = self._open(client)
         self.known: dict[int, str] = {}
         self.started = now()
         self.done = 0
@@ -132,6 +140,14 @@ class Importer:
             self._save_state()
         return self.summary
 
+    def _open(self, client: Any) -> tuple[Any, state_mod.SyncState]:
+        """The forge's adapter and the sync state of the repository there."""
+        return GitHubForge(client, self.repo), state_mod.load(self.ws.root, "github", self.repo)
+
+    def _origin(self, remote: RemoteIssue) -> dict[str, Any]:
+        """What the file keeps of where the issue came from (``KIND``'s mapping)."""
+        return {"repo": self.repo, "number": remote.number, "url": remote.url}
+
     def _writer(self) -> Writer:
         """Where the files go; ``sync --dry-run`` swaps in one that keeps them in memory."""
         return Writer(self.ws)
@@ -150,7 +166,8 @@ class Importer:
         if not self.ws.store.ids():
             return known  # no issue files: nothing to look up (and no index to build)
         with open_index(self.ws.sources) as view:
-            known.update(view.ids_by_github_number(self.repo))
+            known.update(view.ids_by_origin(self.KIND, self.repo,
+                                            host=getattr(self.forge, "host", None)))
         return known
 
     # --- step 1: comments into the spill ----------------------------------------
@@ -190,7 +207,8 @@ class Importer:
                 self._add_statuses()
                 self.statuses_checked = True
             self._one_issue(remote, comments.get(remote.number, []))
-            self.state.partial["issues_through"] = remote.updated
+            if self.ORDERED:
+                self.state.partial["issues_through"] = remote.updated
             self.done += 1
             self.progress(self.done, total * PER_PAGE if total else None)
             if self.done >= self.checkpoint:
@@ -199,7 +217,7 @@ class Importer:
                 self.checkpoint = max(self.done + CHECKPOINT_EVERY, self.done * 3 // 2)
 
     def _add_statuses(self) -> None:
-        added = ensure_statuses(self.ws, NEW_STATUSES, self.writer)
+        added = ensure_statuses(self.ws, self.NEW_STATUSES, self.writer)
         if added:
             self.summary.notes.append(
                 f"added the statuses {', '.join(added)} (closed) to .issues/config.yml "
@@ -237,20 +255,21 @@ class Importer:
         """Leave out the oldest GitHub comments the file cannot hold (``apply.fit``), named
         by number in a note; the ids left out, or None (and a note) when the issue cannot
         be stored even without them: skipped, the rest of the import goes on."""
-        left = fit(issue, [c for c in issue.comments if c.github_id is not None])
-        github = issue.origin["github"]
+        key = self.COMMENT_KEY
+        left = fit(issue, [c for c in issue.comments if getattr(c, key) is not None])
+        github = issue.origin[self.KIND]
         if left is None:
             self.summary.skip("too big to store")
             self.summary.notes.append(
                 f"not stored: {self.repo}#{number} ({github.get('url')}): its file would be "
-                "over 1 MiB even without its GitHub comments")
+                f"over 1 MiB even without its {self.NAME} comments")
             return None
         if left:
             github["left_out"] = github.get("left_out", 0) + len(left)
             self.summary.notes.append(
                 f"{self.repo}#{number}: {github['left_out']} older comments left out, the "
                 f"file would be over 1 MiB; all of them: {github.get('url')}")
-        return {c.github_id for c in left if c.github_id is not None}
+        return {getattr(c, key) for c in left if getattr(c, key) is not None}
 
     def _digests(self, number: int, rows: list[RemoteComment],
                  left_out: set[int]) -> dict[str, str]:
@@ -276,20 +295,20 @@ class Importer:
                       closed=remote.closed, body=remote.body,
                       labels=remote.labels, assignees=remote.assignees,
                       milestone=remote.milestone,
-                      origin={"github": {"repo": self.repo, "number": number,
-                                         "url": remote.url}})
+                      origin={self.KIND: self._origin(remote)})
         if issue.closed and issue.closed < issue.created:
             issue.closed = issue.created
         taken: set[str] = set()
         for row in comments:
-            issue.comments.append(_new_comment(row, taken, self.writer.random))
+            issue.comments.append(self._new_comment(row, taken))
         left_out = self._fit(issue, number)
         if left_out is None:
             return
         data = _checked(issue, self.summary, new_comments=True)
         if data is None:
             return
-        digests = {str(c.github_id): state_mod.digest(c.body) for c in issue.comments}
+        digests = {str(getattr(c, self.COMMENT_KEY)): state_mod.digest(c.body)
+                   for c in issue.comments}
         digests.update((str(github_id), LEFT_OUT) for github_id in left_out)
         entry = self.state.entry(number, issue.id, as_base(remote.values()), digests)
         base = self.state.journal_base(number, entry)
@@ -302,7 +321,7 @@ class Importer:
         """Three-way, field by field: base (last import), local (the file), remote."""
         plan = settle(compare(self.state.base(number), local_values(after), remote),
                       self.settles(after.id))
-        for name, value in plan.take.items():  # only changed on GitHub
+        for name, value in plan.take.items():  # only changed there
             set_value(after, name, value)
             if name == "status":
                 after.closed = remote["closed"]
@@ -317,17 +336,18 @@ class Importer:
     def _conflict(self, issue: Issue, field: str, mine: Any, theirs: Any, number: int) -> None:
         where = f"{issue.id} ({self.repo}#{number}) {field}"
         if field == "body":
-            how = (f"to take GitHub's, copy it from {issue.origin['github'].get('url')} "
+            how = (f"to take {self.NAME}'s, copy it from {issue.origin[self.KIND].get('url')} "
                    f"into git issues edit {issue.id}")
             shown = "the body differs"
         else:
-            shown = f"here {_show(mine)}, on GitHub {_show(theirs)}"
-            how = f"to take GitHub's: git issues edit {issue.id} {_edit_args(field, theirs)}"
+            shown = f"here {_show(mine)}, on {self.NAME} {_show(theirs)}"
+            how = f"to take {self.NAME}'s: git issues edit {issue.id} {_edit_args(field, theirs)}"
         self.summary.conflicts.append(f"{where}: changed on both sides: {shown}; kept yours; "
                                       f"{how}")
 
     def _merge_comments(self, after: Issue, number: int, rows: list[RemoteComment]) -> None:
-        by_github = {c.github_id: c for c in after.comments if c.github_id is not None}
+        key = self.COMMENT_KEY
+        by_github = {getattr(c, key): c for c in after.comments if getattr(c, key) is not None}
         taken = {c.id for c in after.comments}
         for row in rows:
             github_id = row.id
@@ -335,21 +355,24 @@ class Importer:
             if mine is None and self.state.comment_base(number, github_id) == LEFT_OUT:
                 continue  # left out before: the file cannot hold it
             if mine is None:
-                after.comments.append(_new_comment(row, taken, self.writer.random))
+                after.comments.append(self._new_comment(row, taken))
                 continue
             theirs = row.text
             if mine.body == theirs:
                 continue  # the common case, told without decoding the issue's base
             base = self.state.comment_base(number, github_id)
             decided = compare_text(base, [mine.body], theirs)
-            if decided == "take":  # edited on GitHub only
+            if decided == "take":  # edited there only
                 mine.body = theirs
             if decided != "hold":
                 continue
             self.summary.conflicts.append(
                 f"{after.id} ({self.repo}#{number}) comment {mine.id}: edited here and on "
-                f"GitHub; kept yours; GitHub's: {after.origin['github'].get('url')}"
+                f"{self.NAME}; kept yours; {self.NAME}'s: {after.origin[self.KIND].get('url')}"
                 f"#issuecomment-{github_id}")
+
+    def _new_comment(self, row: RemoteComment, taken: set[str]) -> Comment:
+        return _new_comment(row, taken, self.writer.random, self.COMMENT_KEY)
 
     def _save_if_changed(self, before: Issue, after: Issue, data: bytes) -> None:
         if after == before:
@@ -362,7 +385,7 @@ class Importer:
 
     def _journal_base(self, issue: Issue) -> state_mod.JournalBase | None:
         """The base recorded for the issue, for the journal of its write."""
-        number = (issue.origin.get("github") or {}).get("number")
+        number = (issue.origin.get(self.KIND) or {}).get("number")
         return self.state.journal_base(number) if number in self.state.issues else None
 
     # --- step 3: comments on issues that did not change -------------------------
@@ -419,9 +442,10 @@ def _digests(rows: list[RemoteComment]) -> dict[str, str]:
     return {str(row.id): state_mod.digest(row.text) for row in rows}
 
 
-def _new_comment(row: RemoteComment, taken: set[str], rng: Random | None = None) -> Comment:
+def _new_comment(row: RemoteComment, taken: set[str], rng: Random | None = None,
+                 key: str = "github_id") -> Comment:
     return Comment(id=mint_comment_id(taken, rng), author=row.author, date=row.created,
-                   body=row.text, github_id=row.id)
+                   body=row.text, **{key: row.id})
 
 
 def _take_comments(spill: CommentSpill, numbers: list[int]) -> dict[int, list[RemoteComment]]:
