@@ -142,6 +142,8 @@ class Handler(BaseHTTPRequestHandler):
     # Headers and body go out in two writes: with Nagle's algorithm the body waits
     # for the client's delayed ACK, 40 ms a request that GitHub does not add.
     disable_nagle_algorithm = True
+    AUTH = "Bearer {}"  # the Authorization header the token is accepted in
+    BAD_TOKEN = "Bad credentials"
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -193,15 +195,13 @@ class Handler(BaseHTTPRequestHandler):
             self._send(status, body, headers)
             return True
         if stand_in.token is not None and not self.authorized(stand_in.token):
-            self._send(401, self.unauthorized)
+            self._send(401, {"message": self.BAD_TOKEN})
             return True
         return False
 
-    unauthorized = {"message": "Bad credentials"}
-
     def authorized(self, token: str) -> bool:
         """Whether the request carries the token, the way this forge takes it."""
-        return self.headers.get("Authorization") == f"Bearer {token}"
+        return self.headers.get("Authorization") == self.AUTH.format(token)
 
     def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
         self._write("POST")
@@ -360,9 +360,10 @@ def _patch_issue(repo: Repo, issue: dict[str, Any], payload: dict[str, Any]) -> 
 
 
 @contextmanager
-def serving(stand_in: StandIn, handler: type[Handler] = Handler) -> Iterator[StandIn]:
-    """Serve on 127.0.0.1, a free port, in a thread; always shut down on leaving."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+def serving(stand_in: StandIn, handler: type[Handler] | None = None) -> Iterator[StandIn]:
+    """Serve on 127.0.0.1, a free port, in a thread; always shut down on leaving
+    (``handler``: another forge's answers, ``gitea_standin.GiteaHandler``)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler or Handler)
     server.daemon_threads = True
     server.stand_in = stand_in  # type: ignore[attr-defined]
     stand_in.url = f"http://127.0.0.1:{server.server_address[1]}"

@@ -81,7 +81,7 @@ class GitLabStandIn(StandIn):
 
 
 class GitLabHandler(Handler):
-    unauthorized = {"message": "401 Unauthorized"}
+    BAD_TOKEN = "401 Unauthorized"
 
     def authorized(self, token: str) -> bool:
         return self.headers.get("PRIVATE-TOKEN") == token

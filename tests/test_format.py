@@ -96,7 +96,8 @@ def test_keys_follow_the_fixed_order_whatever_order_they_came_in():
     shuffled = """\
 comments:
 - body: hi
-  gitlab_id: 78
+  gitlab_id: 79
+  gitea_id: 78
   github_id: 77
   date: '2026-11-27T00:00:00Z'
   author: C <c@example.com>
@@ -106,6 +107,10 @@ links:
   related:
   - eeee2222
 beads: bd-6df0
+gitea:
+  host: codeberg.org
+  repo: acme/rocket
+  number: 3
 gitlab:
   project: acme/tools/rocket
   iid: 12

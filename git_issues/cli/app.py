@@ -82,7 +82,7 @@ COMMAND_MODULES = {
     "edit": "editing", "comment": "editing", "close": "editing", "reopen": "editing",
     "link": "editing", "unlink": "editing",
     "rm": "remove", "log": "log", "milestones": "milestones",
-    "diff": "review", "check": "review", "merge-driver": "merging",
+    "diff": "review", "check": "review", "changelog": "review", "merge-driver": "merging",
     "hooks": "hooks", "import": "importing", "export": "importing",
     "sync": "syncing", "serve": "serve", "resolve": "merging",
 }

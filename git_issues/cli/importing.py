@@ -1,9 +1,9 @@
-"""Commands: ``import github|gitlab|beads|gh-json|jsonl`` and ``export``.
+"""Commands: ``import github|gitlab|gitea|beads|gh-json|jsonl`` and ``export``.
 
 Thin: each opens the workspace, calls one importer and prints what it did
 (cli/progress.py draws the bar on a terminal and prints the summary line).
 Messages and the summary go to stderr; ``export`` writes JSON Lines to stdout.
-The HTTP client library is imported inside ``import github`` only.
+The HTTP client library is imported inside ``import github`` and ``import gitea`` only.
 """
 
 from __future__ import annotations
@@ -72,6 +72,27 @@ def _with_bar(name: str, start: Callable[[Any, Bar], Any]) -> None:
     try:
         with open_workspace() as ws:
             summary = start(ws, bar)
+    finally:
+        bar.end()
+    report(summary)
+
+
+@import_.command("gitea")
+@click.argument("repo", metavar="OWNER/REPO")
+@click.option("--url", metavar="URL",
+              help="The Gitea or Forgejo server, e.g. https://codeberg.org (default: $GITEA_URL).")
+def import_gitea(repo: str, url: str | None) -> None:
+    """Import a Gitea or Forgejo repository's issues and comments; re-runs fetch only what
+    changed.
+
+    The token comes from GITEA_TOKEN or FORGEJO_TOKEN, never from the command line.
+    """
+    from git_issues.sync.gitea.importer import run_import  # lazy: startup
+
+    bar = Bar(f"Importing {repo}")
+    try:
+        with open_workspace() as ws, as_flags(url="--url"):
+            summary = run_import(ws, repo, url=url, say=say, progress=bar)
     finally:
         bar.end()
     report(summary)

@@ -8,7 +8,8 @@ them, and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -30,7 +31,7 @@ from git_issues.core.ids import abbreviations
 from git_issues.errors import GitIssuesError
 from git_issues.index.query import UnknownStatusError, open_index
 from git_issues.repo.people import resolve_who
-from git_issues.repo.workspace import open_workspace
+from git_issues.repo.workspace import Workspace, open_workspace
 
 SCREENFUL = 30  # gh's default: what a terminal shows without -n
 
@@ -84,8 +85,9 @@ def _list(ready: bool, status: str, labels: tuple[str, ...],
           assignee: str | None, milestone: str | None, author: str | None, text: str | None,
           sort: str, limit: int | None,
           as_json: bool, no_label: bool, priority: tuple[int, int] | None,
-          since: str | None, until: str | None) -> None:
-    """List issues (``ready``: only those no open issue blocks) and print them."""
+          since: str | None, until: str | None, at: str | None = None) -> None:
+    """List issues (``ready``: only those no open issue blocks) and print them;
+    ``at``: as they were at that revision."""
     for_person = is_tty() and not as_json
     if limit == 0:
         limit = None
@@ -98,13 +100,13 @@ def _list(ready: bool, status: str, labels: tuple[str, ...],
                           milestone=milestone, author=author, text=text, sort=sort,
                           limit=limit, priority=priority, since=since, until=until,
                           no_label=no_label)
-        with open_index(ws.sources) as view, as_flags(text="-q"):
+        with _view(ws, at) as (view, every), as_flags(text="-q"):
             try:
                 rows, total = _rows(view, ready, filters, as_json, counted=for_person)
             except UnknownStatusError as exc:
                 raise click.BadParameter(str(exc), param_hint="'-s' / '--status'") from None
             problems = view.problems()
-        shown_ids = abbreviations((r["id"] for r in rows), ws.store.ids()) if for_person else {}
+            shown_ids = abbreviations((r["id"] for r in rows), every()) if for_person else {}
     if as_json:
         emit_json([row["doc"] for row in rows])
     elif for_person:
@@ -112,6 +114,20 @@ def _list(ready: bool, status: str, labels: tuple[str, ...],
     else:
         print_rows(rows)
     report_problems(problems)
+
+
+@contextmanager
+def _view(ws: Workspace, at: str | None) -> Iterator[tuple[Any, Callable[[], list[str]]]]:
+    """The index to list from (the work tree's, or the one of revision ``at``) and
+    how to get every id it holds (for the short ids a terminal shows)."""
+    if at is None:
+        with open_index(ws.sources) as view:
+            yield view, ws.store.ids
+        return
+    from git_issues.ops import revisions  # lazy: startup (a plain ls reads no git objects)
+
+    with revisions.open_at(ws.root, ws.state_dir, at) as found:
+        yield found.view, lambda: found.ids
 
 
 def _rows(view: Any, ready: bool, filters: Filters, as_json: bool, *,
@@ -144,10 +160,13 @@ def _show_table(rows: list[dict[str, Any]], total: int, status: str,
 @click.option("-s", "--status", default="open", show_default=True,
               shell_complete=complete_statuses,
               help="open, closed, a configured status, or all.")
+@click.option("--at", metavar="REV",
+              help="The issues as they were at REV (a tag, branch or commit), read from "
+                   "git's objects: nothing is checked out.")
 @filter_options
-def ls(status: str, **filters: Any) -> None:
+def ls(status: str, at: str | None, **filters: Any) -> None:
     """List issues (open ones by default)."""
-    _list(False, status, **filters)
+    _list(False, status, at=at, **filters)
 
 
 @cli.command()

@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from git_issues.cli.app import cli
+from git_issues.cli.app import cli, report_problems
 from git_issues.core.changes import FORMATS
-from git_issues.ops import review, validation
+from git_issues.ops import changelog, review, validation
 from git_issues.repo.workspace import open_workspace
 
 
@@ -26,6 +26,24 @@ def diff_command(revisions: str | None, fmt: str) -> None:
     with open_workspace() as ws:
         report = review.diff(ws, revisions)
     click.echo(review.format_report(report, fmt), nl=False)
+
+
+@cli.command("changelog")
+@click.argument("revisions", metavar="A..B")
+@click.option("--format", "fmt", type=click.Choice(changelog.FORMATS), default="markdown",
+              show_default=True, help="markdown for release notes, json for programs.")
+def changelog_command(revisions: str, fmt: str) -> None:
+    """Release notes: the issues closed from A to B, then those opened and still open.
+
+    Grouped by label (bug, feature, others), each with its id, title and its
+    number on the forge it came from.  An issue closed and reopened within the
+    range is open at B: it is not listed as closed.  A...B starts from the
+    merge base of A and B.
+    """
+    with open_workspace() as ws:
+        notes = changelog.changelog(ws.root, revisions)
+    click.echo(changelog.format_changelog(notes, fmt), nl=False)
+    report_problems(notes.problems)
 
 
 @cli.command()

@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import click
+
 from git_issues.cli.app import cli, id_argument, json_option
 from git_issues.cli.output import (
     STATE_COLOURS,
@@ -22,6 +24,7 @@ from git_issues.cli.output import (
 )
 from git_issues.core.ids import abbreviations
 from git_issues.core.model import issue_from_dict
+from git_issues.errors import GitIssuesError
 from git_issues.index.query import open_index
 from git_issues.ops.commits import MentionSearch, created_in
 from git_issues.repo.workspace import open_workspace
@@ -29,9 +32,14 @@ from git_issues.repo.workspace import open_workspace
 
 @cli.command()
 @id_argument
+@click.option("--at", metavar="REV",
+              help="The issue as it was at REV (a tag, branch or commit).")
 @json_option
-def show(issue_id: str, as_json: bool) -> None:
+def show(issue_id: str, at: str | None, as_json: bool) -> None:
     """Show one issue with its comments."""
+    if at is not None:
+        _show_at(issue_id, at, as_json)
+        return
     with open_workspace() as ws:
         issue_id = ws.store.resolve(issue_id)
         if as_json:
@@ -55,6 +63,29 @@ def show(issue_id: str, as_json: bool) -> None:
         if is_tty():  # a person reads it: short ids, nothing that acts on the terminal
             shown = abbreviations([issue.id, *(other for _, other in links)], ws.store.ids())
     echo_paged(issue_text(issue, state, links, titles, mentions, numbers, shown))
+
+
+def _show_at(prefix: str, at: str, as_json: bool) -> None:
+    """``show ID --at REV``: the issue from git's objects at REV, its links and
+    references as they were there (the commits that name it are not searched)."""
+    from git_issues.ops import revisions  # lazy: startup (a plain show reads no git objects)
+
+    with open_workspace() as ws, revisions.open_at(ws.root, ws.state_dir, at) as found:
+        issue_id = revisions.resolve_at(prefix, found, at)
+        view = found.view
+        doc = view.doc(issue_id)
+        if doc is None:
+            raise GitIssuesError(f"no issue '{issue_id}' at {at}")
+        if as_json:
+            emit_json(doc)
+            return
+        issue = issue_from_dict(doc)
+        links = view.links_of(issue.id)
+        titles = view.titles([other for _, other in links])
+        state = view.statuses().get(issue.status, "open")
+        numbers = github_refs(view, issue)
+        shown = abbreviations([issue.id, *(o for _, o in links)], found.ids) if is_tty() else None
+    echo_paged(issue_text(issue, state, links, titles, ([], 0), numbers, shown))
 
 
 _REF_RE = re.compile(r"(?<![\w/&#])#([0-9]{1,9})\b")
@@ -126,6 +157,9 @@ def issue_text(issue, state: str, links: list[tuple[str, str]], titles: dict[str
         out.append(f"GitLab {gitlab['project']}#{gitlab['iid']}{secret}  {gitlab.get('url')}")
         if gitlab.get("left_out"):
             out.append(f"{gitlab['left_out']} older comments are not stored here")
+    gitea = issue.origin.get("gitea")
+    if gitea:
+        out.append(f"Gitea {gitea['repo']}#{gitea['number']}  {one(str(gitea.get('url') or ''))}")
     if issue.origin.get("beads"):
         out.append(f"beads {issue.origin['beads']}")
     for relation, other in links:

@@ -40,8 +40,9 @@ ISSUE_KEYS = (
 LEGACY_KEYS = ("assignee",)
 # Where an issue came from, written once on import and never rewritten (DESIGN §1);
 # in the file they follow ``closed``.  A comment's forge id follows its ``date``.
-ORIGIN_KEYS = ("github", "gitlab", "beads")
-COMMENT_KEYS = ("id", "author", "date", "github_id", "gitlab_id", "body")
+ORIGIN_KEYS = ("github", "gitlab", "gitea", "beads")
+COMMENT_KEYS = ("id", "author", "date", "github_id", "gitlab_id", "gitea_id", "body")
+REMOTE_ID_KEYS = ("github_id", "gitlab_id", "gitea_id")  # a comment's id on its forge
 REPO_RE = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
 # A GitLab project's path: a group, any subgroups, the project.
 PROJECT_RE = re.compile(r"[A-Za-z0-9_.-]{1,255}(/[A-Za-z0-9_.-]{1,255}){1,20}")
@@ -65,6 +66,7 @@ class Comment:
     author: str | None = None
     github_id: int | None = field(default=None, kw_only=True)
     gitlab_id: int | None = field(default=None, kw_only=True)  # a GitLab note's id
+    gitea_id: int | None = field(default=None, kw_only=True)  # Gitea's or Forgejo's
     extra: dict[str, Any] = field(default_factory=dict, kw_only=True)
 
     def __post_init__(self) -> None:
@@ -80,6 +82,8 @@ class Comment:
             data["github_id"] = self.github_id
         if self.gitlab_id is not None:
             data["gitlab_id"] = self.gitlab_id
+        if self.gitea_id is not None:
+            data["gitea_id"] = self.gitea_id
         if self.body:
             data["body"] = self.body
         data.update(self.extra)
@@ -326,10 +330,10 @@ def _comment(value: Any, index: int) -> Comment:
         raise ValidationError(f"{where} has a key that is not text")
     if "date" not in value:
         raise ValidationError(f"{where}.date is missing")
-    for key in ("github_id", "gitlab_id"):
-        forge_id = value.get(key)
-        if forge_id is not None and (type(forge_id) is not int or forge_id <= 0):
-            raise ValidationError(f"{where}.{key} must be a positive number, got {forge_id!r}")
+    for key in REMOTE_ID_KEYS:
+        remote_id = value.get(key)
+        if remote_id is not None and (type(remote_id) is not int or remote_id <= 0):
+            raise ValidationError(f"{where}.{key} must be a positive number, got {remote_id!r}")
     return Comment(
         id=check_id(value.get("id"), f"{where}.id"),
         author=_text(value.get("author"), f"{where}.author", one_line=True) or None,
@@ -338,6 +342,7 @@ def _comment(value: Any, index: int) -> Comment:
         extra=extra,
         github_id=value.get("github_id"),
         gitlab_id=value.get("gitlab_id"),
+        gitea_id=value.get("gitea_id"),
     )
 
 
@@ -381,19 +386,27 @@ def issue_from_dict(data: Any) -> Issue:
     )
 
 
+def _forge_origin(key: str, forge: Any) -> dict[str, Any]:
+    """A forge's origin mapping, checked: a repository, a positive number, text keys."""
+    if not isinstance(forge, dict) or not isinstance(forge.get("repo"), str) \
+            or not REPO_RE.fullmatch(forge["repo"]) or type(forge.get("number")) is not int \
+            or forge["number"] <= 0:
+        raise ValidationError(f"{key} must be a mapping with repo (owner/name) and number")
+    if any(not isinstance(k, str) for k in forge):
+        raise ValidationError(f"{key} has a key that is not text")
+    _text(forge.get("url"), f"{key}.url", one_line=True)
+    if key == "gitea":
+        _text(forge.get("host"), "gitea.host", required=True, one_line=True)
+    return forge
+
+
 def _origin(data: dict[str, Any]) -> dict[str, Any]:
     """The origin keys as written; checked so that a re-import can trust them."""
     origin: dict[str, Any] = {}
-    github = data.get("github")
-    if github is not None:
-        if not isinstance(github, dict) or not isinstance(github.get("repo"), str) \
-                or not REPO_RE.fullmatch(github["repo"]) or type(github.get("number")) is not int \
-                or github["number"] <= 0:
-            raise ValidationError("github must be a mapping with repo (owner/name) and number")
-        if any(not isinstance(k, str) for k in github):
-            raise ValidationError("github has a key that is not text")
-        _text(github.get("url"), "github.url", one_line=True)
-        origin["github"] = github
+    for key in ("github", "gitea"):  # a forge's: {repo, number, url} (Gitea's: and host)
+        forge = data.get(key)
+        if forge is not None:
+            origin[key] = _forge_origin(key, forge)
     gitlab = data.get("gitlab")
     if gitlab is not None:
         if not isinstance(gitlab, dict) or not isinstance(gitlab.get("project"), str) \

@@ -203,14 +203,15 @@ class IndexView:
 
     def ids_by_origin(self, key: str, repo: str | None = None,
                       numbers: Collection[int] | None = None, *, repo_key: str = "repo",
-                      number_key: str = "number") -> dict[Any, str]:
+                      number_key: str = "number", host: str | None = None) -> dict[Any, str]:
         """Where imported issues came from -> their local ids.
 
         A forge's origin is a mapping of the repository and the issue's number
-        there (``github: {repo, number}``; GitLab's ``gitlab: {project, iid}``,
-        named by ``repo_key`` and ``number_key``): with ``repo``, the numbers in
-        that repository (named in any case, as the forges compare names), only
-        ``numbers`` if given.  A plain origin
+        there (``github: {repo, number}``, Gitea's the same with ``host``; GitLab's
+        ``gitlab: {project, iid}``, named by ``repo_key`` and ``number_key``): with
+        ``repo``, the numbers in that repository (named in any case, as the forges
+        compare names), only ``numbers`` if given, only those of ``host`` if given
+        (Gitea's servers: ``gitea: {host, ...}``).  A plain origin
         (``beads: bd-12``) without ``repo`` maps its value.
         """
         if not all(name.isidentifier() for name in (key, repo_key, number_key)):
@@ -224,6 +225,9 @@ class IndexView:
         if repo is not None:
             sql += f" AND json_extract({_I.doc}, ?) = ? COLLATE NOCASE"
             params += [f"$.{key}.{repo_key}", repo]
+        if host is not None:
+            sql += f" AND json_extract({_I.doc}, ?) = ? COLLATE NOCASE"
+            params += [f"$.{key}.host", host]
         if numbers is not None:
             sql += f" AND {value} IN ({', '.join('?' * len(numbers))})"
             params += [params[0], *numbers]
@@ -240,6 +244,10 @@ class IndexView:
     def ids_by_beads_id(self) -> dict[str, str]:
         """beads id -> local id of every issue imported from beads."""
         return self.ids_by_origin("beads")
+
+    def ids(self) -> list[str]:
+        """Every issue's id, in order (what a prefix is resolved among)."""
+        return [i for (i,) in self._conn.execute(f"SELECT {_I.id} FROM {_ISSUES} ORDER BY {_I.id}")]
 
     def titles(self, ids: list[str]) -> dict[str, str]:
         if not ids:

@@ -2,8 +2,9 @@
 
 The import (``sync/github/importer.py``) is one code path for every forge; what
 differs is named here once: the origin key of the file and its fields
-(``github: {repo, number, url}``, ``gitlab: {project, iid, url}``), the key of
-a comment's remote id (``github_id``, ``gitlab_id``), the forge's name in a
+(``github: {repo, number, url}``, ``gitlab: {project, iid, url}``, ``gitea:
+{host, repo, number, url}``), the key of a comment's remote id (``github_id``,
+``gitlab_id``, ``gitea_id``), the forge's name in a
 message, and the fragment that points at a comment on the forge's page.
 """
 
@@ -49,3 +50,4 @@ class ForgeKind:
 
 GITHUB = ForgeKind("github", "GitHub", "repo", "number", "github_id", "#issuecomment-")
 GITLAB = ForgeKind("gitlab", "GitLab", "project", "iid", "gitlab_id", "#note_")
+GITEA = ForgeKind("gitea", "Gitea", "repo", "number", "gitea_id", "#issuecomment-")

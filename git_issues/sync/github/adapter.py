@@ -46,6 +46,13 @@ class GitHubForge:
         self._paced = paced or (lambda send: send())
         self._milestones: dict[str, int] | None = None
 
+    def _remote_issue(self, item: Any) -> RemoteIssue | None:
+        """One issue of the REST answers, typed (another forge maps its own shape)."""
+        return remote_issue(item)
+
+    def _remote_comment(self, item: Any) -> RemoteComment | None:
+        return remote_comment(item)
+
     @property
     def total_pages(self) -> int | None:
         """Pages of the list being read (from its ``Link`` header), None when unknown."""
@@ -56,23 +63,27 @@ class GitHubForge:
     @contextlib.contextmanager
     def issue_pages(self, since: str | None) -> Iterator[Iterator[list[RemoteIssue]]]:
         """Issues and pull requests changed since ``since``, oldest change first."""
-        params: dict[str, Any] = {"state": "all", "sort": "updated", "direction": "asc",
-                                  "per_page": PER_PAGE}
-        if since:
-            params["since"] = since
-        with self._pages(f"/repos/{self.repo}/issues", params) as pages:
-            yield ([found for item in page if (found := remote_issue(item)) is not None]
+        with self._pages(f"/repos/{self.repo}/issues", self._issue_params(since)) as pages:
+            yield ([found for item in page if (found := self._remote_issue(item)) is not None]
                    for page in pages)
 
     @contextlib.contextmanager
     def comment_pages(self, since: str | None) -> Iterator[Iterator[list[RemoteComment]]]:
         """The repository's comments changed since ``since`` (100 a request)."""
-        params: dict[str, Any] = {"sort": "updated", "direction": "asc", "per_page": PER_PAGE}
-        if since:
-            params["since"] = since
-        with self._pages(f"/repos/{self.repo}/issues/comments", params) as pages:
-            yield ([found for item in page if (found := remote_comment(item)) is not None]
+        path = f"/repos/{self.repo}/issues/comments"
+        with self._pages(path, self._comment_params(since)) as pages:
+            yield ([found for item in page if (found := self._remote_comment(item)) is not None]
                    for page in pages)
+
+    def _issue_params(self, since: str | None) -> dict[str, Any]:
+        """The issue list's query: GitHub's, oldest change first."""
+        params: dict[str, Any] = {"state": "all", "sort": "updated", "direction": "asc",
+                                  "per_page": PER_PAGE}
+        return {**params, "since": since} if since else params
+
+    def _comment_params(self, since: str | None) -> dict[str, Any]:
+        params: dict[str, Any] = {"sort": "updated", "direction": "asc", "per_page": PER_PAGE}
+        return {**params, "since": since} if since else params
 
     def _pages(self, path: str, params: dict[str, Any]) -> Any:
         """The list's pages, fetched ahead by a thread when the source is the network."""
@@ -83,13 +94,13 @@ class GitHubForge:
         return prefetch(path, params, what=what)
 
     def issue(self, number: int, what: str = "") -> RemoteIssue | None:
-        return remote_issue(self.client.get_json(f"/repos/{self.repo}/issues/{number}",
+        return self._remote_issue(self.client.get_json(f"/repos/{self.repo}/issues/{number}",
                                                  what=what))
 
     def comment(self, comment_id: int, number: int) -> RemoteComment | None:
         item = self.client.get_json(f"/repos/{self.repo}/issues/comments/{comment_id}",
                                     what=f"comment {comment_id} of {self.repo}#{number}")
-        return remote_comment(item)
+        return self._remote_comment(item)
 
     def comment_exists(self, comment_id: int) -> bool:
         """Whether GitHub still has the comment (asked after a write to it failed)."""

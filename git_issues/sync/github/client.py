@@ -124,11 +124,12 @@ def _link(header: str | None, rel: str) -> str | None:
 class Client:
     """One repository's API conversation: ``with Client(url, token) as gh: gh.pages(...)``.
 
-    Another forge's client is a subclass (``sync/gitlab/client.py``) that names
-    the forge, sends its own headers and reads its own pagination; the retry
-    loop, the waits, the limits and the refusals are these."""
+    Another forge's client is a subclass (``sync/gitlab/client.py``,
+    ``sync/gitea/client.py``) that names the forge, sends its own headers and
+    reads its own pagination; the retry loop, the waits, the limits and the
+    refusals are these."""
 
-    FORGE = "GitHub"
+    NAME = "GitHub"  # as messages name the forge
     TOKEN_HINT = "check GITHUB_TOKEN, GH_TOKEN or `gh auth status`"
     UNAUTHORIZED = "401 Bad credentials"
     ANONYMOUS_HINT = _ANONYMOUS_HINT
@@ -189,15 +190,15 @@ class Client:
         while url:
             seen.add(url)
             response = self.get(url, what)
-            data = _page(_json(response, url, self.FORGE), url, self.FORGE)
+            data = _page(_json(response, url, self.NAME), url, self.NAME)
             self.last_page = self.total_pages(response) or self.last_page
             yield data
             url = self.next_url(response, url)
             if url and _origin_of(url) != self._origin:  # the token stays with its origin
-                raise GitIssuesError(f"{self.FORGE}'s next page points to another host, port "
+                raise GitIssuesError(f"{self.NAME}'s next page points to another host, port "
                                      f"or scheme: {_origin(url)}; nothing was sent there")
             if url in seen:
-                raise GitIssuesError(f"{self.FORGE}'s next page points back to a page already "
+                raise GitIssuesError(f"{self.NAME}'s next page points back to a page already "
                                      f"read ({_shown(url)}): the list was not read to its end")
 
     def next_url(self, response: urllib3.BaseHTTPResponse, url: str) -> str | None:
@@ -232,8 +233,8 @@ class Client:
         """
         url = self.url(path)
         data = _json(self._request(method, url, body=json.dumps(payload).encode("utf-8")), url,
-                     self.FORGE)
-        return _checked(data, url, self.FORGE) if isinstance(data, dict) else data
+                     self.NAME)
+        return _checked(data, url, self.NAME) if isinstance(data, dict) else data
 
     def _request(self, method: str, url: str, *, body: bytes | None = None,
                  what: str = "") -> urllib3.BaseHTTPResponse:
@@ -251,7 +252,7 @@ class Client:
             except urllib3.exceptions.HTTPError as exc:
                 if once:
                     raise GitIssuesError(
-                        f"{self.FORGE} did not answer {method} {_shown(url)} ({_reason(exc)}); "
+                        f"{self.NAME} did not answer {method} {_shown(url)} ({_reason(exc)}); "
                         "run the same command again: it finds what was created") from None
                 failures = self._retry(failures, f"{_shown(url)}: {_reason(exc)}")
                 continue
@@ -265,13 +266,13 @@ class Client:
             if wait is not None:
                 waits += 1
                 if waits > RATE_WAITS:
-                    raise GitIssuesError(f"{self.FORGE} kept answering {_shown(url)} with a rate "
+                    raise GitIssuesError(f"{self.NAME} kept answering {_shown(url)} with a rate "
                                          f"limit after {RATE_WAITS} waits; run the same command "
                                          "again later: it continues")
                 self._wait_out(wait)
                 continue
             if status == 403 and method != "GET":
-                raise GitIssuesError(f"{self.FORGE} refused to write ({method} {_shown(url)}): "
+                raise GitIssuesError(f"{self.NAME} refused to write ({method} {_shown(url)}): "
                                      f"{self.WRITE_HINT}")
             raise GitIssuesError(self._refusal(status, response, url, what))
 
@@ -294,7 +295,7 @@ class Client:
         watchdog.daemon = True
         watchdog.start()
         try:
-            data = _read_capped(response, url, self.FORGE)
+            data = _read_capped(response, url, self.NAME)
         except urllib3.exceptions.HTTPError:
             response.close()
             if expired.is_set():
@@ -318,19 +319,19 @@ class Client:
     def get_json(self, path: str, what: str = "") -> Any:
         """One GET of a single object (``/user``, one issue)."""
         url = self.url(path)
-        return _checked(_json(self.get(url, what), url, self.FORGE), url, self.FORGE)
+        return _checked(_json(self.get(url, what), url, self.NAME), url, self.NAME)
 
     def _spend(self, problem: str) -> None:
         """One retry or wait out of the run's budget: a server failing forever ends the run."""
         self.budget -= 1
         if self.budget < 0:
-            raise GitIssuesError(f"{self.FORGE} needed too many retries and waits in this run "
+            raise GitIssuesError(f"{self.NAME} needed too many retries and waits in this run "
                                  f"({problem}); run the same command again later: it continues")
 
     def _retry(self, failures: int, problem: str) -> int:
         failures += 1
         if failures >= RETRIES:
-            raise GitIssuesError(f"{self.FORGE} is not answering ({problem}) after {RETRIES} "
+            raise GitIssuesError(f"{self.NAME} is not answering ({problem}) after {RETRIES} "
                                  "tries; run the same command again later: it continues")
         self._spend(problem)
         delay = self.backoff * 2 ** (failures - 1)
@@ -340,16 +341,16 @@ class Client:
 
     def _wait_out(self, wait: float) -> None:
         if not wait <= self.max_wait:  # also NaN and infinity
-            raise RateLimited(f"{self.FORGE}'s rate limit is used up {_until(wait)}; run the same "
+            raise RateLimited(f"{self.NAME}'s rate limit is used up {_until(wait)}; run the same "
                               "command again then: it continues where it stopped")
         wait = max(wait, self.min_wait)
         self._spend("rate limit")
-        self.say(f"{self.FORGE}'s rate limit is used up: waiting {_until(wait)} ({wait:.0f} s)")
+        self.say(f"{self.NAME}'s rate limit is used up: waiting {_until(wait)} ({wait:.0f} s)")
         self._pause(wait)
 
     def _refusal(self, status: int, response: urllib3.BaseHTTPResponse, url: str,
                  what: str) -> str:
-        message, forge = _message(response), self.FORGE
+        message, forge = _message(response), self.NAME
         if status == 401:
             return f"{forge} refused the token ({self.UNAUTHORIZED}): {self.TOKEN_HINT}"
         if status == 404:
@@ -360,7 +361,7 @@ class Client:
     def _pause(self, seconds: float) -> None:
         """Sleep, unless the fetch thread doing it is being closed (Ctrl-C in the import)."""
         if self._interrupt.wait(seconds):
-            raise GitIssuesError(f"stopped while waiting for {self.FORGE}")
+            raise GitIssuesError(f"stopped while waiting for {self.NAME}")
 
 
 def _cut(response: urllib3.BaseHTTPResponse, expired: threading.Event) -> None:
@@ -391,7 +392,8 @@ def _page(data: Any, url: str, forge: str) -> list[Any]:
     """A list page as the forge gives it: at most ``per_page`` objects with sane numbers."""
     if not isinstance(data, list):
         raise GitIssuesError(f"{forge} answered {_shown(url)} with something that is not a list")
-    asked = parse_qs(urlsplit(url).query).get("per_page", ["30"])[0]
+    query = parse_qs(urlsplit(url).query)  # GitHub's per_page, Gitea's limit
+    asked = (query.get("per_page") or query.get("limit") or ["30"])[0]
     most = min(int(asked), 100) if asked.isdigit() else 100
     if len(data) > most:
         raise GitIssuesError(f"{forge} answered {_shown(url)} with {len(data):,} items, more "

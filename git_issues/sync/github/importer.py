@@ -89,6 +89,7 @@ class Importer:
 
     kind: ForgeKind = GITHUB
     new_statuses: dict[str, str] = NEW_STATUSES  # the forge's close reasons, as statuses
+    ordered = True  # the list comes oldest change first: a killed run resumes there
 
     def __init__(self, ws: Workspace, repo: str, client: Client, *,
                  say: Callable[[str], None], progress: Progress | None = None) -> None:
@@ -166,7 +167,8 @@ class Importer:
         with open_index(self.ws.sources) as view:
             kind = self.kind
             known.update(view.ids_by_origin(kind.key, self.repo, repo_key=kind.repo_key,
-                                            number_key=kind.number_key))
+                                            number_key=kind.number_key,
+                                            host=getattr(self.forge, "host", None)))
         return known
 
     # --- step 1: comments into the spill ----------------------------------------
@@ -206,7 +208,8 @@ class Importer:
                 self._add_statuses()
                 self.statuses_checked = True
             self._one_issue(remote, comments.get(remote.number, []))
-            self.state.partial["issues_through"] = remote.updated
+            if self.ordered:
+                self.state.partial["issues_through"] = remote.updated
             self.done += 1
             self.progress(self.done, total * PER_PAGE if total else None)
             if self.done >= self.checkpoint:
@@ -364,7 +367,7 @@ class Importer:
                 continue  # the common case, told without decoding the issue's base
             base = self.state.comment_base(number, github_id)
             decided = compare_text(base, [mine.body], theirs)
-            if decided == "take":  # edited on GitHub only
+            if decided == "take":  # edited there only
                 mine.body = theirs
             if decided != "hold":
                 continue

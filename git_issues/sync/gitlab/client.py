@@ -42,7 +42,7 @@ def find_token() -> str | None:
 class GitLabClient(Client):
     """``with GitLabClient(base_url(url) + "/api/v4", token) as gl: gl.pages(...)``."""
 
-    FORGE = "GitLab"
+    NAME = "GitLab"
     TOKEN_HINT = f"check {TOKEN_ENV}"
     UNAUTHORIZED = "401 Unauthorized"
     ANONYMOUS_HINT = f"no GitLab token ({TOKEN_ENV}): public projects only"
