@@ -428,10 +428,9 @@ def _checked(issue: Issue, summary: Summary, *,
              new_comments: bool = False) -> dict[str, Any] | None:
     """The issue's mapping if it passes the model's rules, else None (and it is counted).
 
-    ``new_comments``: every comment was made by ``_new_comment`` from a spill row,
-    valid by construction (a minted id, a canonical date, a positive GitHub id,
-    texts through ``clean_text``), so only the issue's own fields are checked:
-    checking 300,000 comments again was a tenth of an import's time.
+    ``new_comments``: every comment was made by ``_new_comment`` from a spill row, valid
+    by construction (a minted id, a canonical date, a positive forge id, texts through
+    ``clean_text``): checking 300,000 comments again was a tenth of an import's time.
     """
     data = issue.to_dict()
     try:
