@@ -588,6 +588,25 @@ def test_search_follows_edits(run, searchable: Path):
     assert ids_listed(run, "-q", "zebra") == []
 
 
+def test_search_forgets_the_old_words_of_every_field(run, searchable: Path):
+    """The words' index reads its text from the issues' documents (issue 27): an edit
+    or a removal must take out exactly the words it put in, also when the next issue
+    takes the removed one's row number."""
+    folder = searchable / ".issues"
+    one, two = folder / "aaaa1111.yml", folder / "bbbb2222.yml"
+    one.write_text(one.read_text().replace("Engine cache leaks", "Engine pool leaks")
+                   .replace("File descriptors", "Sockets"))
+    two.write_text(two.read_text().replace("Reproduced with", "Seen with"))
+    for gone in ("cache", "descriptors", "reproduced"):
+        assert ids_listed(run, "-q", gone) == [], gone
+    assert ids_listed(run, "-q", "pool sockets") == ["aaaa1111"]
+    assert ids_listed(run, "-q", "seen") == ["bbbb2222"]
+    (folder / "cccc3333.yml").unlink()  # the highest row number: the next file takes it
+    write_issue(searchable, "dddd4444", "Quiet one", day=4, body="Nothing to find.")
+    assert ids_listed(run, "-q", "cafe") == []
+    assert ids_listed(run, "-q", "quiet") == ["dddd4444"]
+
+
 # --- two processes at once -------------------------------------------------------------
 
 

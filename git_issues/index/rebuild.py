@@ -86,6 +86,7 @@ def _write_all(db_path: Path, chunks: Iterable[list[Record]], statuses: dict[str
 
         _drop_all(conn)
         metadata().create_all(conn)
+        conn.exec_driver_sql(schema.TEXT_SOURCE_DDL)
         conn.exec_driver_sql(schema.TEXT_DDL)
         next_num = 1
         stats: dict[str, StatSig] = {}

@@ -72,18 +72,16 @@ class Record:
     back to the parent, and tuples pickle several times faster than dicts.
     """
 
-    __slots__ = ("file", "issue", "labels", "assignees", "links", "text")
+    __slots__ = ("file", "issue", "labels", "assignees", "links")
 
     def __init__(self, file: tuple[Any, ...], issue: tuple[Any, ...] | None = None,
                  labels: tuple[str, ...] = (), links: tuple[tuple[str, str, str], ...] = (),
-                 text: tuple[str, str, str] | None = None,
                  assignees: tuple[str, ...] = ()) -> None:
         self.file = file
         self.issue = issue
         self.labels = labels
         self.assignees = assignees
         self.links = links
-        self.text = text
 
     @property
     def name(self) -> str:
@@ -94,10 +92,10 @@ class Record:
         return self.file[_STAT]  # type: ignore[return-value]
 
     def __getstate__(self) -> tuple[Any, ...]:
-        return (self.file, self.issue, self.labels, self.assignees, self.links, self.text)
+        return (self.file, self.issue, self.labels, self.assignees, self.links)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.file, self.issue, self.labels, self.assignees, self.links, self.text = state
+        self.file, self.issue, self.labels, self.assignees, self.links = state
 
 
 def read_record(directory: str, name: str, statuses: dict[str, str]) -> Record | None:
@@ -196,7 +194,6 @@ def issue_record(issue: Issue, file_row: dict[str, Any], statuses: dict[str, str
         labels=tuple(issue.labels),
         assignees=tuple(issue.assignees),
         links=tuple(links),
-        text=(issue.title, issue.body, "\n\n".join(c.body for c in issue.comments)),
     )
 
 
@@ -204,16 +201,15 @@ def table_rows(records: list[Record], next_num: int
                ) -> tuple[dict[str, list[tuple[Any, ...]]], int]:
     """The rows of every table for ``records``, numbering issues from ``next_num``.
 
-    Returns the rows by table name (the text table under its own name) and the
+    Returns the rows by table name (the words' index is filled from them in SQL) and the
     next free number.
     """
     out: dict[str, list[tuple[Any, ...]]] = {
         schema.FILES.name: [r.file for r in records], schema.ISSUES.name: [],
-        schema.LABELS.name: [], schema.ASSIGNEES.name: [], schema.LINKS.name: [],
-        schema.TEXT_TABLE: []}
-    issues, labels, assignees, links, text = (
+        schema.LABELS.name: [], schema.ASSIGNEES.name: [], schema.LINKS.name: []}
+    issues, labels, assignees, links = (
         out[schema.ISSUES.name], out[schema.LABELS.name], out[schema.ASSIGNEES.name],
-        out[schema.LINKS.name], out[schema.TEXT_TABLE])
+        out[schema.LINKS.name])
     for record in records:
         if record.issue is None:
             continue
@@ -223,7 +219,6 @@ def table_rows(records: list[Record], next_num: int
         labels.extend((num, label) for label in record.labels)
         assignees.extend((num, who) for who in record.assignees)
         links.extend((num, *link) for link in record.links)
-        text.append((num, *record.text))  # type: ignore[misc]
     return out, next_num
 
 

@@ -57,7 +57,7 @@ _DELETES = (  # a file's rows, its issue's last
     f"DELETE FROM {schema.LABELS.name} WHERE {_L.num} IN ({_BY_FILE})",
     f"DELETE FROM {schema.ASSIGNEES.name} WHERE {schema.ASSIGNEES.c.num} IN ({_BY_FILE})",
     f"DELETE FROM {schema.LINKS.name} WHERE {_K.num} IN ({_BY_FILE})",
-    f"DELETE FROM {schema.TEXT_TABLE} WHERE rowid IN ({_BY_FILE})",
+    schema.TEXT_FORGET,
     f"DELETE FROM {_ISSUES} WHERE {_I.file} = :name",
     f"DELETE FROM {_FILES} WHERE {_F.name} = :name",
 )

@@ -18,16 +18,18 @@ _INSERTS = (
     (schema.LABELS.name, schema.LABELS.insert_sql()),
     (schema.ASSIGNEES.name, schema.ASSIGNEES.insert_sql()),
     (schema.LINKS.name, schema.LINKS.insert_sql()),
-    (schema.TEXT_TABLE, schema.TEXT_INSERT),
 )
 
 
 def insert_records(execute_many: ExecuteMany, records: list[Record], next_num: int) -> int:
     """Store records, numbering their issues from ``next_num``; returns the next free number."""
+    first = next_num
     by_table, next_num = table_rows(records, next_num)
     for table, sql in _INSERTS:
         if by_table[table]:
             execute_many(sql, by_table[table])
+    if next_num > first:
+        execute_many(schema.TEXT_FILL, [(first,)])
     return next_num
 
 

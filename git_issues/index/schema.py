@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-VERSION = 5
+VERSION = 6
 
 
 class Column(NamedTuple):
@@ -142,15 +142,34 @@ SORTED_INDEXES = (
     (ISSUES.name, ("-created_order", "id")),
 )
 
-# Full text over titles, bodies and comments; rowid = issues.num.
+# Full text over titles, bodies and comments; rowid = issues.num.  The words'
+# index only: its text is read from ``issues.doc`` through a view (an FTS5
+# "external content" table), so the index does not hold every body and comment
+# a third time (it was a sixth of the index on disk; issue 27).  Rows enter and
+# leave the words' index through the same view, so what a delete removes is
+# exactly what the insert added.
 TEXT_TABLE = "issue_text"
+TEXT_SOURCE = "issue_text_source"
 TEXT_COLUMNS = ("title", "body", "comments")
-TEXT_DDL = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {TEXT_TABLE} USING fts5("
-    + ", ".join(TEXT_COLUMNS)
-    + ", tokenize = 'unicode61 remove_diacritics 2')"
+_COLUMNS = ", ".join(TEXT_COLUMNS)
+TEXT_SOURCE_DDL = (
+    f"CREATE VIEW IF NOT EXISTS {TEXT_SOURCE} AS SELECT num, title, "
+    "coalesce(json_extract(doc, '$.body'), '') AS body, "
+    "coalesce((SELECT group_concat(coalesce(json_extract(c.value, '$.body'), ''), "
+    "char(10) || char(10)) FROM json_each(doc, '$.comments') AS c), '') AS comments "
+    "FROM issues"
 )
-TEXT_INSERT = (
-    f"INSERT INTO {TEXT_TABLE} (rowid, {', '.join(TEXT_COLUMNS)}) "
-    f"VALUES (?, {', '.join('?' for _ in TEXT_COLUMNS)})"
+TEXT_DDL = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {TEXT_TABLE} USING fts5({_COLUMNS}, "
+    f"content = '{TEXT_SOURCE}', content_rowid = 'num', "
+    "tokenize = 'unicode61 remove_diacritics 2')"
+)
+TEXT_FILL = (  # the issues numbered from ? on, into the words' index
+    f"INSERT INTO {TEXT_TABLE} (rowid, {_COLUMNS}) "
+    f"SELECT num, {_COLUMNS} FROM {TEXT_SOURCE} WHERE num >= ?"
+)
+TEXT_FORGET = (  # before the issues rows of :name go: their words out of the index
+    f"INSERT INTO {TEXT_TABLE} ({TEXT_TABLE}, rowid, {_COLUMNS}) "
+    f"SELECT 'delete', num, {_COLUMNS} FROM {TEXT_SOURCE} "
+    f"WHERE num IN (SELECT num FROM issues WHERE file = :name)"
 )

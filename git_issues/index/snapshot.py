@@ -38,7 +38,7 @@ def _ddl() -> list[str]:
         out.append(f"CREATE TABLE {table.name} ({columns})")
         out += [f"CREATE INDEX ix_{table.name}_{c.name} ON {table.name} ({c.name})"
                 for c in table.columns if c.indexed]
-    out.append(schema.TEXT_DDL)
+    out += [schema.TEXT_SOURCE_DDL, schema.TEXT_DDL]
     return out
 
 
