@@ -4,10 +4,13 @@ GitHub and GitLab stand-ins on 127.0.0.1, in real git repositories, never the ne
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import git
 from github_standin import PullRequestHandler, Repo, StandIn, make_comment, make_issue, serving
 from gitlab_standin import MergeRequestHandler, MergeRequestStandIn, make_mr_note
@@ -259,3 +262,111 @@ def test_the_installed_command_comments_a_real_branch(run, pull, github):
     assert proc.stdout.startswith(f"commented on {REPO}#{PR}: https://github.com/")
     assert "Boiler leaks" in posted["body"]
     assert [a for p, a in github.requests if p.startswith("POST")] == [f"Bearer {TOKEN}"]
+
+
+# --- the action and the GitLab template ------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+ACTION = ROOT / "action.yml"
+TEMPLATE = ROOT / "ci" / "git-issues.gitlab-ci.yml"
+SCHEMA = Path(__file__).parent / "data" / "action-metadata.schema.json"
+
+
+def action() -> dict:
+    return yaml.safe_load(ACTION.read_text(encoding="utf-8"))
+
+
+def step(named: str) -> dict:
+    [found] = [s for s in action()["runs"]["steps"] if s.get("name") == named]
+    return found
+
+
+def test_action_yml_is_valid_action_metadata():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator.check_schema(schema)
+    jsonschema.validate(action(), schema)
+    broken = action()
+    del broken["runs"]["steps"][1]["shell"]  # a composite run step must name its shell
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
+
+
+def test_action_yml_installs_this_version_checks_and_comments():
+    data = action()
+    assert data["runs"]["using"] == "composite"
+    assert set(data["inputs"]) == {"token", "version", "comment"}
+    assert data["inputs"]["token"]["default"] == "${{ github.token }}"
+    assert data["inputs"]["comment"]["default"] == "true"
+    install = step("Install git-issues")
+    assert install["env"]["SOURCE"] == "${{ github.action_path }}"
+    assert '"git-issues-cli==$VERSION"' in install["run"] and '"$SOURCE"' in install["run"]
+    assert "git issues check" in step("Check the issue files")["run"]
+    comment = step("Comment the issue changes")
+    assert comment["run"] == "git issues pr-comment github"
+    assert comment["env"] == {"GITHUB_TOKEN": "${{ inputs.token }}"}
+    assert "!cancelled()" in comment["if"]  # a failed check still gets its comment
+
+
+def actions_env(github: StandIn, pull: Path, tmp_path: Path) -> dict[str, str]:
+    """What GitHub Actions sets for a step of a pull_request run (the token: the input)."""
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {
+        "number": PR, "base": {"sha": git(pull, "rev-parse", "main").strip()},
+        "head": {"sha": git(pull, "rev-parse", "feature").strip()}}}))
+    (tmp_path / "runner").mkdir()
+    return {**env(github), "GITHUB_ACTIONS": "true", "GITHUB_EVENT_PATH": str(event),
+            "GITHUB_REPOSITORY": REPO, "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+            "RUNNER_TEMP": str(tmp_path / "runner")}
+
+
+def run_step(script: str, cwd: Path, environ: dict[str, str]) -> subprocess.CompletedProcess:
+    """A step's ``run`` as the runner runs it: ``bash --noprofile --norc -eo pipefail``."""
+    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+                          cwd=cwd, env={**os.environ, **environ}, capture_output=True,
+                          text=True)
+
+
+@pytest.mark.subprocess
+def test_the_actions_steps_check_then_comment_on_the_pull_request(pull, github, tmp_path):
+    environ = actions_env(github, pull, tmp_path)
+    (pull / ".issues" / "wing1111.yml").write_text("id: wing1111\ntitle: [broken\n")
+    git(pull, "commit", "-q", "-am", "a broken file")
+    checked = run_step(step("Check the issue files")["run"], pull, environ)
+    assert checked.returncode == 1 and "wing1111.yml" in checked.stdout
+    summary = Path(environ["GITHUB_STEP_SUMMARY"])
+    assert "### Issue files with problems" in summary.read_text()
+
+    commented = run_step(step("Comment the issue changes")["run"], pull, environ)
+    assert commented.returncode == 0, commented.stderr
+    [posted] = comments(github)
+    assert "Boiler leaks" in posted["body"] and posted["body"] in summary.read_text()
+
+
+def template() -> dict:
+    return yaml.safe_load(TEMPLATE.read_text(encoding="utf-8"))
+
+
+def test_the_gitlab_template_runs_check_and_pr_comment_on_merge_requests():
+    job = template()["git-issues"]
+    assert job["variables"]["GIT_DEPTH"] == "0"
+    assert {"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'} in job["rules"]
+    script = "\n".join(job["script"])
+    assert "git issues check" in script and "git issues pr-comment gitlab" in script
+    assert "git-issues-cli" in " ".join(job["before_script"])
+
+
+@pytest.mark.subprocess
+def test_the_gitlab_templates_script_notes_the_merge_request(pull, gitlab):
+    script = "\n".join(template()["git-issues"]["script"])
+    environ = {**ci_env(gitlab, pull), "GIT_ISSUES_COMMENT": "true"}
+    proc = run_step(script, pull, environ)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"commented on {PROJECT}!3")
+    assert any(n["body"].startswith(MARKER) for n in gitlab.notes[(PROJECT, 3)])
+
+    (pull / ".issues" / "wing1111.yml").write_text("id: wing1111\ntitle: [broken\n")
+    failed = run_step(script, pull, environ)  # a broken file fails the job, the note stays
+    assert failed.returncode == 1 and "wing1111.yml" in failed.stdout
+    assert failed.stdout.rstrip().endswith("is up to date: " + gitlab.url + f"/{PROJECT}"
+                                           f"/-/merge_requests/3#note_{gitlab.next_note}")
