@@ -370,3 +370,21 @@ def test_the_gitlab_templates_script_notes_the_merge_request(pull, gitlab):
     assert failed.returncode == 1 and "wing1111.yml" in failed.stdout
     assert failed.stdout.rstrip().endswith("is up to date: " + gitlab.url + f"/{PROJECT}"
                                            f"/-/merge_requests/3#note_{gitlab.next_note}")
+
+
+def test_the_docs_workflows_use_this_action_with_inputs_it_has():
+    """docs/ci.md's workflows before "Without the action": the action, by name and as ./"""
+    doc = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8").split("### Without the action")[0]
+    blocks = [yaml.safe_load(b.split("```", 1)[0]) for b in doc.split("```yaml\n")[1:]]
+    assert len(blocks) == 2
+    inputs = set(action()["inputs"])
+    uses = []
+    for workflow in blocks:
+        assert workflow["permissions"]["pull-requests"] == "write"
+        steps = workflow["jobs"]["issues"]["steps"]
+        assert steps[0]["uses"] == "actions/checkout@v4"
+        assert steps[0]["with"]["fetch-depth"] == 0
+        assert set(steps[1].get("with", {})) <= inputs
+        uses.append(steps[1]["uses"])
+    assert uses == ["OWNER/git-issues@v1", "./"]
+    assert (ROOT / uses[1] / "action.yml").is_file()
