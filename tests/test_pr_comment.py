@@ -134,6 +134,19 @@ def test_a_range_that_no_longer_changes_issues_deletes_the_comment(run, pull, gi
     assert [w.split(" ")[0] for w in writes(github)] == ["POST", "DELETE"]
 
 
+def test_a_create_never_answered_is_found_by_the_next_run_not_doubled(run, pull, github):
+    """GitHub made the comment but the answer was lost: the POST is not sent twice, and
+    the next run finds the comment by its marker."""
+    github.drop_after_create = 1
+    lost = run("pr-comment", "github", REPO, str(PR), "main...feature", env=env(github),
+               check=False)
+    assert lost.returncode == 1 and "run the same command again" in lost.stderr
+    assert len(comments(github)) == 1
+    again = run("pr-comment", "github", REPO, str(PR), "main...feature", env=env(github))
+    assert "is up to date" in again.stdout and len(comments(github)) == 1
+    assert [w.split(" ")[0] for w in writes(github)] == ["POST"]
+
+
 def test_defaults_come_from_the_github_actions_pull_request_event(run, pull, github, tmp_path):
     base, head = git(pull, "rev-parse", "main").strip(), git(pull, "rev-parse", "feature").strip()
     event = tmp_path / "event.json"
