@@ -208,6 +208,19 @@ def test_bad_arguments_are_one_line(run, pull, github, args, code, says):
     assert "Traceback" not in proc.stderr and writes(github) == []
 
 
+def test_a_shallow_clone_is_told_to_fetch_the_whole_history(run, pull, github, tmp_path):
+    """actions/checkout fetches one commit unless told otherwise: the base is missing."""
+    base = git(pull, "rev-parse", "main").strip()
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "feature", pull.as_uri(),
+        str(shallow))
+    proc = run("pr-comment", "github", REPO, str(PR), f"{base}...HEAD", cwd=shallow,
+               env=env(github), check=False)
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith(f"error: unknown revision '{base}'; this clone is shallow")
+    assert "fetch-depth: 0" in proc.stderr and github.requests == []
+
+
 def test_no_token_is_an_error_after_the_summary(run, pull, github, tmp_path):
     summary = tmp_path / "summary.md"
     proc = run("pr-comment", "github", REPO, str(PR), "main...feature", check=False,

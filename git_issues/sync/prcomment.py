@@ -35,6 +35,7 @@ import urllib3
 
 from git_issues.errors import GitIssuesError
 from git_issues.ops import review
+from git_issues.repo import gitutil
 from git_issues.sync.github import client as github
 from git_issues.sync.github.client import Client, _rate_limit_wait
 from git_issues.sync.gitlab import client as gitlab
@@ -103,7 +104,14 @@ def comment_body(ws: Workspace, revisions: str, limit: int) -> str:
     if ".." not in revisions:
         raise GitIssuesError(f"'{revisions}' is not a range: give BASE...HEAD (the target "
                              "branch and the pull request's head)")
-    report = review.diff(ws, revisions)
+    try:
+        report = review.diff(ws, revisions)
+    except GitIssuesError as exc:
+        if gitutil.output(["rev-parse", "--is-shallow-repository"], ws.root) == "true":
+            raise exc.amended("; this clone is shallow: fetch the whole history "
+                              "(actions/checkout with fetch-depth: 0, GIT_DEPTH: 0 on "
+                              "GitLab)") from None
+        raise
     text = review.report_markdown(report, limit - len(MARKER) - 1)
     return f"{MARKER}\n{text}" if text else ""
 
