@@ -226,7 +226,8 @@ def test_no_token_is_an_error_after_the_summary(run, pull, github, tmp_path):
     proc = run("pr-comment", "github", REPO, str(PR), "main...feature", check=False,
                env={"GITHUB_API_URL": github.url, "GITHUB_STEP_SUMMARY": str(summary)})
     assert proc.returncode == 1
-    assert proc.stderr.startswith("error: no GitHub token (GITHUB_TOKEN or GH_TOKEN)")
+    assert proc.stderr.startswith("error: no GitHub token (GITHUB_TOKEN, GH_TOKEN or "
+                                  "`gh auth token`)")
     assert "Wing flutters" in summary.read_text() and github.requests == []
 
 

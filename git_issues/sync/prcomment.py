@@ -229,8 +229,8 @@ def comment_github(ws: Workspace, request: Request, *, api_url: str | None = Non
     write_summary(body, request.revisions)
     token = github.find_token()
     if token is None:
-        raise GitIssuesError("no GitHub token (GITHUB_TOKEN or GH_TOKEN): a comment needs one "
-                             "that may write to pull requests")
+        raise GitIssuesError("no GitHub token (GITHUB_TOKEN, GH_TOKEN or `gh auth token`): "
+                             "a comment needs one that may write to pull requests")
     with GitHubWriter(github.api_url(api_url), token, say=say) as client:
         return post(GitHubThread(client, request.repo, request.number), body)
 
