@@ -376,3 +376,49 @@ def serving(stand_in: StandIn, handler: type[Handler] | None = None) -> Iterator
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+# --- pull request comments (pr-comment) ---------------------------------------
+
+class PullRequestHandler(Handler):
+    """GitHub's answers plus what ``pr-comment`` asks for: one pull request's comments
+    (``GET /repos/{o}/{r}/issues/{n}/comments``, paged, in ascending id as GitHub
+    orders them) and ``DELETE /repos/{o}/{r}/issues/comments/{id}`` (204, no body).
+    Creating (POST ``.../issues/{n}/comments``, the pull request made with
+    ``make_issue(..., pull=True)``) and editing (PATCH) are the Handler's."""
+
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        parts = urlsplit(self.path)
+        segments = parts.path.strip("/").split("/")
+        if not (len(segments) == 6 and segments[0] == "repos" and segments[3] == "issues"
+                and segments[4].isdigit() and segments[5] == "comments"):
+            return super().do_GET()
+        stand_in: StandIn = self.server.stand_in
+        stand_in.requests.append((self.path, self.headers.get("Authorization")))
+        if self._refused(stand_in, self.path):
+            return None
+        repo = stand_in.repos.get(f"{segments[1]}/{segments[2]}")
+        number = int(segments[4])
+        if repo is None or not any(i["number"] == number for i in repo.issues):
+            return self._send(404, {"message": "Not Found"})
+        mine = sorted((c for c in repo.comments
+                       if c["issue_url"].endswith(f"/issues/{number}")), key=lambda c: c["id"])
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        return self._page(mine, query, parts.path)
+
+    def do_DELETE(self) -> None:  # noqa: N802 - the stdlib's name
+        stand_in: StandIn = self.server.stand_in
+        stand_in.requests.append((f"DELETE {self.path}", self.headers.get("Authorization")))
+        if self._refused(stand_in, f"DELETE {self.path}"):
+            return None
+        if stand_in.read_only:
+            return self._send(403, {"message": "Resource not accessible by integration"})
+        segments = urlsplit(self.path).path.strip("/").split("/")
+        repo = stand_in.repos.get("/".join(segments[1:3])) if len(segments) == 6 else None
+        if repo is None or segments[3:5] != ["issues", "comments"]:
+            return self._send(404, {"message": "Not Found"})
+        with stand_in.lock:
+            found = [c for c in repo.comments if str(c["id"]) == segments[5]]
+            for comment in found:
+                repo.comments.remove(comment)
+        return self._send(204, b"") if found else self._send(404, {"message": "Not Found"})

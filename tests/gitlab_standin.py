@@ -13,6 +13,7 @@ stand-in this one is built on: the server, the faults and the log are its).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -152,3 +153,96 @@ def _issues(issues: list[dict], query: dict[str, str]) -> list[dict]:
 def _instant(value: str) -> str:
     """'2024-01-02T03:04:05.000Z' and '2024-01-02T03:04:05Z' compared as one moment."""
     return value.replace(".000Z", "Z")
+
+
+# --- merge request notes (pr-comment) -----------------------------------------
+
+class MergeRequestStandIn(GitLabStandIn):
+    """GitLab with merge requests: ``notes[(project, iid)]`` is each one's notes (a
+    merge request exists when it has an entry, an empty list for none)."""
+
+    def __init__(self, token: str | None = None) -> None:
+        super().__init__(token)
+        self.notes: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.next_note = 7000
+
+
+def make_mr_note(iid: int, note_id: int, body: str, *, author: str = "bot",
+                 system: bool = False) -> dict[str, Any]:
+    """A merge request's note as ``GET .../merge_requests/:iid/notes`` lists it."""
+    return {**make_note(iid, note_id, body, author=author, system=system),
+            "noteable_type": "MergeRequest", "noteable_id": 80_000 + iid}
+
+
+class MergeRequestHandler(GitLabHandler):
+    """GitLab's answers plus a merge request's notes: ``GET`` (paged, ``sort``),
+    ``POST`` (201), ``PUT .../notes/:id`` (200), ``DELETE .../notes/:id`` (204)."""
+
+    def _notes(self, method: str) -> tuple[list[dict] | None, list[str], dict[str, str]]:
+        """The merge request's notes (None: no such merge request), the path after
+        ``notes``, the query; logs the request."""
+        stand_in: MergeRequestStandIn = self.server.stand_in
+        stand_in.requests.append((f"{method} {self.path}", self.headers.get("PRIVATE-TOKEN")))
+        parts = urlsplit(self.path)
+        segments = parts.path.removeprefix(API).strip("/").split("/")
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        if len(segments) < 5 or segments[0] != "projects" or segments[2] != "merge_requests" \
+                or segments[4] != "notes" or not segments[3].isdigit():
+            return None, [], query
+        key = (unquote(segments[1]), int(segments[3]))
+        return stand_in.notes.get(key), segments[5:], query
+
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        if "/merge_requests/" not in self.path:
+            return super().do_GET()
+        notes, rest, query = self._notes("GET")
+        if self._refused(self.server.stand_in, self.path):
+            return None
+        if notes is None or rest:
+            return self._send(404, {"message": "404 Not found"})
+        ordered = sorted(notes, key=lambda n: (n["created_at"], n["id"]),
+                         reverse=query.get("sort", "desc") == "desc")
+        return self._list(ordered, query, urlsplit(self.path).path)
+
+    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+        self._note_write("POST")
+
+    def do_PUT(self) -> None:  # noqa: N802 - the stdlib's name
+        self._note_write("PUT")
+
+    def do_DELETE(self) -> None:  # noqa: N802 - the stdlib's name
+        self._note_write("DELETE")
+
+    def _note_write(self, method: str) -> None:
+        stand_in: MergeRequestStandIn = self.server.stand_in
+        length = int(self.headers.get("Content-Length") or 0)
+        payload = json.loads(self.rfile.read(length) or b"{}")
+        notes, rest, _ = self._notes(method)
+        if self._refused(stand_in, f"{method} {self.path}"):
+            return None
+        if stand_in.read_only:
+            return self._send(403, {"message": "403 Forbidden"})
+        if notes is None:
+            return self._send(404, {"message": "404 Not found"})
+        iid = int(urlsplit(self.path).path.split("/")[-2 if not rest else -3])
+        with stand_in.lock:
+            status, body = _note_change(stand_in, notes, method, rest, iid, payload)
+        return self._send(status, body)
+
+
+def _note_change(stand_in: MergeRequestStandIn, notes: list[dict], method: str,
+                 rest: list[str], iid: int, payload: dict[str, Any]) -> tuple[int, Any]:
+    """One write on a merge request's notes, with GitLab's answer."""
+    if method == "POST" and not rest:
+        stand_in.next_note += 1
+        note = make_mr_note(iid, stand_in.next_note, payload["body"])
+        notes.append(note)
+        return 201, note
+    found = [n for n in notes if rest and str(n["id"]) == rest[0]]
+    if not found:
+        return 404, {"message": "404 Note Not Found"}
+    if method == "DELETE":
+        notes.remove(found[0])
+        return 204, b""
+    found[0]["body"] = payload["body"]
+    return 200, found[0]

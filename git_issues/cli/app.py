@@ -85,6 +85,7 @@ COMMAND_MODULES = {
     "diff": "review", "check": "review", "changelog": "review", "merge-driver": "merging",
     "hooks": "hooks", "import": "importing", "export": "importing",
     "sync": "syncing", "serve": "serve", "resolve": "merging",
+    "pr-comment": "prcomment",
 }
 
 

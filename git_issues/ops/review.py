@@ -266,8 +266,12 @@ def _headline(item: IssueDiff) -> str:
     return "closed" if "closed" in types else "reopened" if "reopened" in types else "updated"
 
 
-def report_markdown(report: Report) -> str:
-    """For a pull-request comment; the hidden marker lets CI find and update it."""
+def report_markdown(report: Report, limit: int | None = None) -> str:
+    """For a pull-request comment; the hidden marker lets CI find and update it.
+
+    ``limit`` (characters) keeps the text within a forge's size for a comment:
+    the issues that do not fit are left out whole, and a line says how many.
+    """
     if not report.issues:
         return ""
     counts: dict[str, int] = {}
@@ -276,11 +280,31 @@ def report_markdown(report: Report) -> str:
     summary = ", ".join(f"{n} {kind}" for kind in ("opened", "closed", "reopened", "updated",
                                                     "deleted") if (n := counts.get(kind)))
     total = len(report.issues)
-    out = [MARKDOWN_MARKER, f"### Issues: {summary}", ""]
-    for item in report.issues:
-        out.append(f"- **{md_escape(item.title)}** {md_code(item.id)}")
-        out.extend("  - " + phrase(change, MARKDOWN) for change in item.changes)
-    out.append("")
-    out.append(f"<sub>{total} issue{'s' if total != 1 else ''} · {md_escape(report.old)} → "
-               f"{md_escape(report.new)} · <code>git issues diff</code></sub>")
-    return "\n".join(out) + "\n"
+    head = [MARKDOWN_MARKER, f"### Issues: {summary}", ""]
+    tail = ["", f"<sub>{total} issue{'s' if total != 1 else ''} · {md_escape(report.old)} → "
+                f"{md_escape(report.new)} · <code>git issues diff</code></sub>"]
+    blocks = ["\n".join([f"- **{md_escape(item.title)}** {md_code(item.id)}",
+                         *("  - " + phrase(change, MARKDOWN) for change in item.changes)])
+              for item in report.issues]
+    whole = "\n".join(head + blocks + tail) + "\n"
+    if limit is None or len(whole) <= limit:
+        return whole
+    shown = _fitting(blocks, limit - len("\n".join(head + tail)) - _LEFT_OUT_ROOM)
+    left = len(blocks) - len(shown)
+    shown.append(f"- *{left} more issue{'s' if left != 1 else ''} left out, to keep within "
+                 "the forge's size limit of a comment: `git issues diff` lists them all*")
+    return "\n".join(head + shown + tail) + "\n"
+
+
+_LEFT_OUT_ROOM = 200  # characters kept for the line saying how many issues were left out
+
+
+def _fitting(blocks: list[str], room: int) -> list[str]:
+    """The first blocks whose lines fit in ``room`` characters (each with its newline)."""
+    shown: list[str] = []
+    for block in blocks:
+        room -= len(block) + 1
+        if room < 0:
+            break
+        shown.append(block)
+    return shown
