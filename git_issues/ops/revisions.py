@@ -142,3 +142,47 @@ def resolve_at(prefix: str, at: AtRevision, rev: str) -> str:
         if len(broken) == 1:
             raise GitIssuesError(broken[0]) from None
         raise exc.amended(f" at {rev}") from None
+
+
+# --- where is it fixed ------------------------------------------------------------
+
+WHERE_LIMIT = 200  # refs read at most, the most recently committed first
+
+
+@dataclass
+class ClosedIn:
+    """The branches and tags (short names) where an issue is closed, and how many
+    refs were not read because of the bound."""
+
+    refs: list[str] = field(default_factory=list)
+    left_out: int = 0
+
+
+def closed_elsewhere(root: Path, issue_id: str, statuses: dict[str, str],
+                     limit: int = WHERE_LIMIT) -> ClosedIn:
+    """Where ``issue_id`` is closed, on the branches (local and remote) and tags
+    other than the one checked out: one ``git for-each-ref`` and one batched
+    read of ``REF:.issues/ID.yml`` for each ref, the newest ``limit`` refs only.
+    ``statuses`` (status -> open/closed) are the work tree's config."""
+    listing = gitutil.run(["for-each-ref", "--sort=-creatordate",
+                           "--format=%(HEAD)%00%(refname)%00%(refname:short)",
+                           "refs/heads", "refs/remotes", "refs/tags"], root).stdout
+    refs = []
+    for line in listing.decode("utf-8", "surrogateescape").splitlines():
+        current, full, short = (line.split("\0") + ["", ""])[:3]
+        if current != "*" and not full.endswith("/HEAD"):
+            refs.append((full, short))
+    out = ClosedIn(left_out=max(0, len(refs) - limit))
+    path = f"{ISSUES_DIR}/{file_name(issue_id)}"
+    with gitutil.BlobReader(root) as blobs:
+        for full, short in refs[:limit]:
+            data = blobs.read(f"{full}:{path}")
+            if data is None:
+                continue
+            try:
+                issue = load_text(data, f"{path} at {short}")
+            except IssueFileError:
+                continue  # broken there: not a place it is known to be fixed
+            if statuses.get(issue.status, "open") == "closed":
+                out.refs.append(short)
+    return out
