@@ -88,7 +88,8 @@ def _show_at(prefix: str, at: str, as_json: bool) -> None:
     references as they were there (the commits that name it are not searched)."""
     from git_issues.ops import revisions  # lazy: startup (a plain show reads no git objects)
 
-    with open_workspace() as ws, revisions.open_at(ws.root, ws.state_dir, at) as found:
+    with open_workspace() as ws, \
+            revisions.open_at(ws.root, ws.state_dir, at, worktree=ws.sources) as found:
         issue_id = revisions.resolve_at(prefix, found, at)
         view = found.view
         doc = view.doc(issue_id)

@@ -374,7 +374,7 @@ def check_commits(ws: Workspace, revisions_range: str) -> list[str]:
     if not said:
         return []
     warnings: dict[str, str] = {}
-    with revisions.open_at(ws.root, ws.state_dir, head) as found:
+    with revisions.open_at(ws.root, ws.state_dir, head, worktree=ws.sources) as found:
         statuses = found.view.statuses()
         for commit, words, prefix in said:
             try:
