@@ -4,6 +4,7 @@ against real repositories with tags, branches, a reopened issue and a bad revisi
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -166,6 +167,17 @@ def test_the_first_read_parses_only_what_the_work_tree_does_not_hold(run, histor
         parsed.clear()
         listed = run("ls", "--at", "v1", "-q", "guide").stdout
         assert "docs3333.yml" in parsed and "Write the guide" in listed, (staged, listed)
+
+
+def test_a_copied_repository_still_lends_its_rows(run, history, parsed):
+    """A copy's stat data are stale in git's index (other inodes): git compares the
+    content, finds nothing changed, and writes nothing."""
+    copy = history.parent / "copy"
+    shutil.copytree(history, copy, symlinks=True)
+    git_index = (copy / ".git" / "index").read_bytes()
+    assert ids(run("ls", "--at", "v2", cwd=copy)) == ["new44444", "docs3333", "feat2222"]
+    assert parsed == []
+    assert (copy / ".git" / "index").read_bytes() == git_index
 
 
 def test_a_work_tree_config_with_other_statuses_lends_no_rows(run, history, parsed):

@@ -47,10 +47,15 @@ def _ddl() -> list[str]:
         columns = ", ".join(f"{c.name} {c.type}{' PRIMARY KEY' if c.primary_key else ''}"
                             for c in table.columns)
         out.append(f"CREATE TABLE {table.name} ({columns})")
-        out += [f"CREATE INDEX ix_{table.name}_{c.name} ON {table.name} ({c.name})"
-                for c in table.columns if c.indexed]
     out.append(schema.TEXT_DDL)
     return out
+
+
+def _indexes() -> list[str]:
+    """The indexes of ``schema``'s tables: made once the rows are in, which is
+    cheaper than keeping them up to date row by row."""
+    return [f"CREATE INDEX ix_{table.name}_{c.name} ON {table.name} ({c.name})"
+            for table in schema.TABLES for c in table.columns if c.indexed]
 
 
 def _file_row(name: str, error: str | None = None) -> dict[str, Any]:
@@ -144,6 +149,8 @@ def _fill(conn: sqlite3.Connection, rows: list[Record], statuses: dict[str, str]
     insert_records(conn.executemany, rows, next_num)
     conn.executemany(schema.META.insert_sql(), meta_rows({
         "schema_version": schema.VERSION, "statuses": json_codec().dumps(statuses)}))
+    for sql in _indexes():
+        conn.execute(sql)
     conn.execute("COMMIT")
 
 

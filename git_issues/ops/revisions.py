@@ -93,10 +93,19 @@ def _read_blobs(root: Path, shas: list[str]) -> list[bytes | None]:
 
 def _clean_blobs(root: Path) -> dict[str, str]:
     """``{file name: blob}`` of the issue files whose work tree content is the blob
-    staged for them (git's index, less what ``git diff-files`` says changed)."""
+    staged for them: git's index, less what ``git status`` finds changed in the
+    work tree (it compares the content where the stat data are stale, as in a
+    copied repository, and with ``--no-optional-locks`` writes nothing)."""
     staged = gitutil.run(["ls-files", "-s", "-z", "--", f"{ISSUES_DIR}/"], root).stdout
-    changed = set(gitutil.run(["diff-files", "--name-only", "-z", "--", f"{ISSUES_DIR}/"],
-                              root).stdout.decode("utf-8", "surrogateescape").split("\0"))
+    status = gitutil.run(["--no-optional-locks", "status", "--porcelain=v1", "-z",
+                          "--untracked-files=no", "--", f"{ISSUES_DIR}/"], root).stdout
+    fields = iter(status.decode("utf-8", "surrogateescape").split("\0"))
+    changed = set()
+    for entry in fields:
+        if entry[:1] in ("R", "C"):
+            next(fields, None)  # a rename's or copy's source follows
+        if len(entry) > 3 and entry[1] != " ":
+            changed.add(entry[3:])
     out = {}
     for record in staged.decode("utf-8", "surrogateescape").split("\0"):
         meta, _, path = record.partition("\t")
