@@ -251,8 +251,24 @@ def test_codequality_report_to_stdout_or_a_file(issues, run):
     proc = run("check", "--format", "codequality", "-o", str(out), check=False)
     assert (proc.returncode, proc.stdout) == (1, "")
     assert json.loads(out.read_text()) == report
+    nowhere = run("check", "--format", "codequality", "-o", str(issues / "no" / "x.json"),
+                  check=False)
+    assert nowhere.returncode == 1 and nowhere.stderr.startswith(f"error: {issues}/no/x.json: ")
+    assert len(nowhere.stderr.splitlines()) == 1
     (issues / ".issues" / "bad11111.yml").unlink()
     assert run("check", "--format", "codequality").stdout == "[]\n"
+
+
+def test_under_github_actions_the_report_on_stdout_stays_json(issues, run, monkeypatch):
+    import json
+
+    put(issues, "bad11111.yml", GOOD.format(id="bad11111") + "priority: P1\n")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    report = json.loads(run("check", "--format", "codequality", check=False).stdout)
+    assert [item["location"]["lines"]["begin"] for item in report] == [5]
+    out = issues / "report.json"
+    lines = run("check", "--format", "codequality", "-o", str(out), check=False).stdout
+    assert lines.startswith("::error file=.issues/bad11111.yml,line=5,")
 
 
 @pytest.fixture

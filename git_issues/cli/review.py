@@ -83,10 +83,11 @@ def check(staged: bool, commit_range: str | None, fmt: str, output: str | None,
         warnings = validation.check_commits(ws, commit_range) if commit_range else []
         read = _staged_reader(ws) if staged else _file_reader(ws)
         found = [*cireport.findings(problems, read), *cireport.findings(warnings, read, "warning")]
+    to_file = bool(output and output != "-")
     if fmt == "codequality":
         report = cireport.codequality(found)
-        if output and output != "-":
-            Path(output).write_text(report, encoding="utf-8")
+        if to_file:
+            _write_report(str(output), report)
         else:
             click.echo(report, nl=False)
     else:
@@ -94,11 +95,19 @@ def check(staged: bool, commit_range: str | None, fmt: str, output: str | None,
             click.echo(line)
         for line in warnings:
             click.echo(f"warning: {line}")
-    if os.environ.get("GITHUB_ACTIONS") == "true":
+    # the workflow commands, unless standard output is the JSON report
+    if os.environ.get("GITHUB_ACTIONS") == "true" and (fmt == "text" or to_file):
         for command in cireport.github_commands(found):
             click.echo(command)
     if problems:
         sys.exit(1)
+
+
+def _write_report(path: str, report: str) -> None:
+    try:
+        Path(path).write_text(report, encoding="utf-8")
+    except OSError as exc:
+        raise GitIssuesError(f"{path}: cannot write the report ({exc.strerror})") from None
 
 
 def _file_reader(ws: Workspace) -> Callable[[str], bytes | None]:
