@@ -180,6 +180,33 @@ def test_a_copied_repository_still_lends_its_rows(run, history, parsed):
     assert (copy / ".git" / "index").read_bytes() == git_index
 
 
+@pytest.mark.parametrize("meanwhile", ["file broken", "index deleted"])
+def test_a_work_tree_index_that_changes_meanwhile_lends_nothing(run, history, parsed,
+                                                                monkeypatch, meanwhile):
+    """Between git's answer and the copy of the rows, a file of the work tree is
+    broken and its row gone, or the whole index deleted: the tree is parsed whole,
+    and the index kept for it misses no issue."""
+    from git_issues.ops import revisions
+
+    real = revisions._clean_blobs
+
+    def then_change(root):
+        clean = real(root)
+        if meanwhile == "file broken":
+            (issues_dir(history) / "docs3333.yml").write_text("title: [\n")
+            run("ls", check=False)  # the work tree's index drops its row
+        else:
+            for index in (history / ".git" / "git-issues").glob("*.sqlite*"):
+                index.unlink()
+        return clean
+
+    monkeypatch.setattr(revisions, "_clean_blobs", then_change)
+    assert ids(run("ls", "--at", "v2")) == ["new44444", "docs3333", "feat2222"]
+    assert "docs3333.yml" in parsed
+    monkeypatch.setattr(revisions, "_clean_blobs", real)
+    assert ids(run("ls", "--at", "v2")) == ["new44444", "docs3333", "feat2222"]
+
+
 def test_a_work_tree_config_with_other_statuses_lends_no_rows(run, history, parsed):
     config = issues_dir(history) / "config.yml"
     config.write_text(config.read_text().replace("closed: closed", "closed: open"))

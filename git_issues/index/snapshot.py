@@ -83,6 +83,11 @@ def parse_blobs(chunk: list[tuple[str, bytes | None]], rev: str,
     return out
 
 
+class ReuseFailed(Exception):
+    """The work tree's index no longer holds every row it was to lend: the tree is
+    parsed whole instead, so a kept index never misses an issue."""
+
+
 @dataclass
 class Reuse:
     """The work tree's index, and the file names whose rows hold what a tree's
@@ -129,8 +134,12 @@ def _copy(conn: sqlite3.Connection, reuse: Reuse) -> int:
     text = ", ".join(schema.TEXT_COLUMNS)
     conn.execute(f"INSERT INTO {schema.TEXT_TABLE} (rowid, {text}) SELECT rowid, {text} "
                  f"FROM wt.{schema.TEXT_TABLE} WHERE rowid IN {nums}")
+    (copied, last) = conn.execute(
+        f"SELECT count(*), max({issues.c.num}) FROM {issues.name}").fetchone()
+    if copied != len(set(reuse.names)):  # the work tree's index changed in between
+        conn.execute("ROLLBACK")
+        raise ReuseFailed(f"{copied} of {len(set(reuse.names))} rows found")
     conn.execute("COMMIT")
-    (last,) = conn.execute(f"SELECT max({issues.c.num}) FROM {issues.name}").fetchone()
     return (last or 0) + 1
 
 
@@ -140,7 +149,8 @@ def _fill(conn: sqlite3.Connection, rows: list[Record], statuses: dict[str, str]
         conn.execute(sql)
     next_num = 1
     if reuse is not None and reuse.names:
-        conn.execute("ATTACH DATABASE ? AS wt", (str(reuse.db_path),))
+        # read-only: an index deleted meanwhile is an error here, never an empty file made
+        conn.execute("ATTACH DATABASE ? AS wt", (f"{reuse.db_path.absolute().as_uri()}?mode=ro",))
         try:
             next_num = _copy(conn, reuse)
         finally:
@@ -155,12 +165,11 @@ def _fill(conn: sqlite3.Connection, rows: list[Record], statuses: dict[str, str]
 
 
 @contextmanager
-def open_snapshot(rows: list[Record], statuses: dict[str, str],
-                  reuse: Reuse | None = None) -> Iterator[IndexView]:
-    """An in-memory index of ``rows`` (and ``reuse``'s), closed when the block ends."""
+def open_snapshot(rows: list[Record], statuses: dict[str, str]) -> Iterator[IndexView]:
+    """An in-memory index of ``rows``, closed when the block ends."""
     conn = sqlite3.connect(":memory:", isolation_level=None)
     try:
-        _fill(conn, rows, statuses, reuse)
+        _fill(conn, rows, statuses)
         yield IndexView(conn)
     finally:
         conn.close()
@@ -217,7 +226,7 @@ def _store(path: Path, rows: list[Record], statuses: dict[str, str],
     only the ``KEPT`` newest stay in the folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    conn = sqlite3.connect(str(temporary), isolation_level=None)
+    conn = sqlite3.connect(temporary.absolute().as_uri(), uri=True, isolation_level=None)
     try:
         _fill(conn, rows, statuses, reuse)
         conn.close()

@@ -179,12 +179,19 @@ def open_at(root: Path, state_dir: Path, rev: str,
             yield AtRevision(view, view.ids())
             return
     parsed = parse_tree(root, rev, tree, worktree)
-    if snapshot.keep(path, parsed.rows, parsed.statuses, parsed.reuse):
+    try:
+        kept = snapshot.keep(path, parsed.rows, parsed.statuses, parsed.reuse)
+    except snapshot.ReuseFailed:
+        parsed = parse_tree(root, rev, tree, None)
+        kept = snapshot.keep(path, parsed.rows, parsed.statuses)
+    if kept:
         with snapshot.open_cached(path) as view:
             if view is not None:
                 yield AtRevision(view, view.ids())
                 return
-    with snapshot.open_snapshot(parsed.rows, parsed.statuses, parsed.reuse) as view:
+    if parsed.reuse is not None:  # no kept file to read: nothing lent in memory either
+        parsed = parse_tree(root, rev, tree, None)
+    with snapshot.open_snapshot(parsed.rows, parsed.statuses) as view:
         yield AtRevision(view, view.ids())
 
 
