@@ -46,6 +46,13 @@ def test_where_lists_the_branches_and_tags_where_it_is_closed(branches, run):
     assert "other" not in out
 
 
+def test_remote_branches_count_and_their_head_is_not_listed_twice(branches, run):
+    git(branches, "update-ref", "refs/remotes/origin/fix", "fix")
+    git(branches, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/fix")
+    doc = json.loads(run("show", "bug1", "--where", "--json").stdout)
+    assert sorted(doc["closed_in"]["refs"]) == ["fix", "origin/fix", "v1.1"]
+
+
 def test_on_a_terminal_it_is_shown_without_asking(branches, run):
     assert "closed on" not in run("show", "bug1").stdout  # piped: no other ref is read
     code, screen = on_terminal(branches, "show", "bug1", env={"NO_COLOR": "1", "PAGER": "cat"})
