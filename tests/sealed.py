@@ -14,7 +14,8 @@ from pathlib import Path
 # Variables removed from the environment before a run.
 DROP = ("ISSUES_DB_PATH", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_EDITOR",
         "VISUAL", "EDITOR", "GIT_CONFIG_GLOBAL", "GIT_CONFIG", "NO_COLOR", "PAGER",
-        "GIT_PAGER", "PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME")
+        "GIT_PAGER", "PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME",
+        "GITHUB_ACTIONS")
 
 
 def settings(home: Path, scripts: Path, name: str, email: str) -> dict[str, str]:

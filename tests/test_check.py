@@ -208,3 +208,109 @@ def test_staged_with_a_folder_checks_the_staged_files_in_it(issues, run):
     (issues / ".issues" / "bad11111.yml").unlink()  # gone from the work tree, still staged
     out = run("check", "--staged", ".issues", check=False).stdout
     assert out.startswith(".issues/bad11111.yml: invalid YAML")
+
+
+# --- CI annotations and closing words ---------------------------------------------
+
+def test_under_github_actions_each_problem_is_also_a_workflow_command(issues, run, monkeypatch):
+    """The line is the offending key's; % CR LF escaped in the message, : and , in
+    properties too (GitHub's toolkit rules)."""
+    put(issues, "bad11111.yml", GOOD.format(id="bad11111") + "priority: 5%\n")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    proc = run("check", ".issues", "odd%:name,x.yml", check=False)
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert lines[:2] == [".issues/bad11111.yml: priority must be 0 to 4 (P0 critical .. "
+                         "P4 backlog), got '5%'", "odd%:name,x.yml: no such file"]
+    assert lines[2:] == [
+        "::error file=.issues/bad11111.yml,line=5,title=git issues check::priority must be "
+        "0 to 4 (P0 critical .. P4 backlog), got '5%25'",
+        "::error file=odd%25%3Aname%2Cx.yml,line=1,title=git issues check::no such file"]
+
+
+def test_a_yaml_error_is_annotated_at_the_line_the_reader_names(issues, run, monkeypatch):
+    put(issues, "bad11111.yml", "id: bad11111\ntitle: [unclosed\n")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    out = run("check", check=False).stdout.splitlines()
+    assert out[-1].startswith("::error file=.issues/bad11111.yml,line=3,")
+
+
+def test_codequality_report_to_stdout_or_a_file(issues, run):
+    import json
+
+    put(issues, "bad11111.yml", GOOD.format(id="bad11111") + "priority: P1\n")
+    proc = run("check", "--format", "codequality", check=False)
+    assert proc.returncode == 1
+    report = json.loads(proc.stdout)
+    assert len(report) == 1
+    item = report[0]
+    assert item["description"] == "priority must be written as a number 0 to 4, not 'P1'"
+    assert item["location"] == {"path": ".issues/bad11111.yml", "lines": {"begin": 5}}
+    assert item["severity"] == "major" and item["check_name"] and len(item["fingerprint"]) == 64
+    out = issues / "gl-code-quality.json"
+    proc = run("check", "--format", "codequality", "-o", str(out), check=False)
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert json.loads(out.read_text()) == report
+    nowhere = run("check", "--format", "codequality", "-o", str(issues / "no" / "x.json"),
+                  check=False)
+    assert nowhere.returncode == 1 and nowhere.stderr.startswith(f"error: {issues}/no/x.json: ")
+    assert len(nowhere.stderr.splitlines()) == 1
+    (issues / ".issues" / "bad11111.yml").unlink()
+    assert run("check", "--format", "codequality").stdout == "[]\n"
+
+
+def test_under_github_actions_the_report_on_stdout_stays_json(issues, run, monkeypatch):
+    import json
+
+    put(issues, "bad11111.yml", GOOD.format(id="bad11111") + "priority: P1\n")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    report = json.loads(run("check", "--format", "codequality", check=False).stdout)
+    assert [item["location"]["lines"]["begin"] for item in report] == [5]
+    out = issues / "report.json"
+    lines = run("check", "--format", "codequality", "-o", str(out), check=False).stdout
+    assert lines.startswith("::error file=.issues/bad11111.yml,line=5,")
+
+
+@pytest.fixture
+def promised(issues, run):
+    """Two open issues committed; then commits that say they fix them (one by prefix)."""
+    put(issues, "open1111.yml", GOOD.format(id="open1111"))
+    put(issues, "done2222.yml", GOOD.format(id="done2222"))
+    git(issues, "add", "-A")
+    git(issues, "commit", "-q", "-m", "two issues")
+    git(issues, "tag", "base")
+    git(issues, "commit", "-q", "--allow-empty", "-m", "Work\n\nFixes: OPEN1\nfixes crash")
+    closed = GOOD.format(id="done2222").replace("status: open", "status: closed")
+    put(issues, "done2222.yml", closed + "closed: '2026-11-27T12:00:00Z'\n")
+    git(issues, "commit", "-q", "-am", "Closes done2222")
+    return issues
+
+
+def test_commits_that_say_fixes_warn_when_the_issue_is_still_open(promised, run):
+    proc = run("check", "--commits", "base..HEAD")
+    assert proc.returncode == 0
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("warning: .issues/open1111.yml: commit ")
+    assert lines[0].endswith("says 'Fixes: OPEN1' but the issue is still open at HEAD")
+
+
+def test_the_issue_is_read_at_head_not_in_the_work_tree(promised, run, monkeypatch):
+    """Closed in the work tree only: the range still leaves it open."""
+    closed = GOOD.format(id="open1111").replace("status: open", "status: closed")
+    put(promised, "open1111.yml", closed + "closed: '2026-11-27T12:00:00Z'\n")
+    assert "open1111" in run("check", "--commits", "base..HEAD").stdout
+    git(promised, "commit", "-q", "-am", "close it")
+    assert run("check", "--commits", "base..HEAD").stdout == ""
+    git(promised, "reset", "-q", "--hard", "HEAD~1")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    out = run("check", "--commits", "base..").stdout.splitlines()
+    assert out[-1].startswith("::warning file=.issues/open1111.yml,line=1,")
+
+
+def test_a_bad_commit_range_is_one_line(promised, run):
+    proc = run("check", "--commits", "nosuch..HEAD", check=False)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == ["error: unknown revision range 'nosuch..HEAD'"]
+    proc = run("check", "--commits", "base", check=False)
+    assert proc.returncode == 1 and "is not a range like BASE..HEAD" in proc.stderr

@@ -4,6 +4,7 @@ against real repositories with tags, branches, a reopened issue and a bad revisi
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -125,6 +126,120 @@ def test_a_bad_revision_is_one_line_and_exit_1(run, history, args):
     assert len(proc.stderr.splitlines()) == 1
     assert proc.stderr.startswith("error: unknown revision ")
     assert "nope" in proc.stderr or "'-s'" in proc.stderr
+
+
+@pytest.fixture
+def parsed(monkeypatch) -> list[str]:
+    """The names of the files the first read of a tree parses (the others' rows
+    come from the work tree's index)."""
+    from git_issues.index import snapshot as kept
+
+    names: list[str] = []
+    real = kept.parse_blobs
+
+    def counting(chunk, rev, statuses):
+        names.extend(name for name, _ in chunk)
+        return real(chunk, rev, statuses)
+
+    monkeypatch.setattr(kept, "parse_blobs", counting)
+    return names
+
+
+def forget_trees(repo: Path) -> None:
+    for path in (repo / ".git" / "git-issues" / "trees").glob("*.sqlite"):
+        path.unlink()
+
+
+def test_the_first_read_parses_only_what_the_work_tree_does_not_hold(run, history, parsed):
+    """v1's docs3333 is the work tree's, unchanged: its rows are the work tree
+    index's.  Edited in the work tree (staged or not), it is parsed from v1 again."""
+    at_v2 = json.loads(run("ls", "--at", "v2", "-s", "all", "--json").stdout)
+    here = json.loads(run("ls", "-s", "all", "--json").stdout)
+    assert parsed == [] and at_v2 == [d for d in here if d["id"] != "wip55555"]
+    assert ids(run("ls", "--at", "v1")) == ["docs3333", "bug11111", "feat2222"]
+    assert sorted(parsed) == ["bug11111.yml", "feat2222.yml"]
+    write_issue(issues_dir(history), "docs3333", "Guide rewritten here",
+                created="2026-01-02T00:00:00Z")
+    for staged in (False, True):
+        if staged:
+            git(history, "add", ".issues/docs3333.yml")
+        forget_trees(history)
+        parsed.clear()
+        listed = run("ls", "--at", "v1", "-q", "guide").stdout
+        assert "docs3333.yml" in parsed and "Write the guide" in listed, (staged, listed)
+
+
+def test_a_copied_repository_still_lends_its_rows(run, history, parsed):
+    """A copy's stat data are stale in git's index (other inodes): git compares the
+    content, finds nothing changed, and writes nothing."""
+    copy = history.parent / "copy"
+    shutil.copytree(history, copy, symlinks=True)
+    git_index = (copy / ".git" / "index").read_bytes()
+    assert ids(run("ls", "--at", "v2", cwd=copy)) == ["new44444", "docs3333", "feat2222"]
+    assert parsed == []
+    assert (copy / ".git" / "index").read_bytes() == git_index
+
+
+@pytest.mark.parametrize("meanwhile", ["file broken", "index deleted"])
+def test_a_work_tree_index_that_changes_meanwhile_lends_nothing(run, history, parsed,
+                                                                monkeypatch, meanwhile):
+    """Between git's answer and the copy of the rows, a file of the work tree is
+    broken and its row gone, or the whole index deleted: the tree is parsed whole,
+    and the index kept for it misses no issue."""
+    from git_issues.ops import revisions
+
+    real = revisions._clean_blobs
+
+    def then_change(root):
+        clean = real(root)
+        if meanwhile == "file broken":
+            (issues_dir(history) / "docs3333.yml").write_text("title: [\n")
+            run("ls", check=False)  # the work tree's index drops its row
+        else:
+            for index in (history / ".git" / "git-issues").glob("*.sqlite*"):
+                index.unlink()
+        return clean
+
+    monkeypatch.setattr(revisions, "_clean_blobs", then_change)
+    assert ids(run("ls", "--at", "v2")) == ["new44444", "docs3333", "feat2222"]
+    assert "docs3333.yml" in parsed
+    monkeypatch.setattr(revisions, "_clean_blobs", real)
+    assert ids(run("ls", "--at", "v2")) == ["new44444", "docs3333", "feat2222"]
+
+
+def test_a_work_tree_config_with_other_statuses_lends_no_rows(run, history, parsed):
+    config = issues_dir(history) / "config.yml"
+    config.write_text(config.read_text().replace("closed: closed", "closed: open"))
+    assert "bug11111\tclosed" in run("ls", "--at", "v2", "-s", "all").stdout
+    assert sorted(parsed) == ["bug11111.yml", "docs3333.yml", "feat2222.yml", "new44444.yml"]
+    assert ids(run("ls", "--at", "v2", "-s", "closed")) == ["bug11111"]
+
+
+def test_many_files_are_parsed_on_every_core(run, history, monkeypatch):
+    """Above the threshold the files of a tree are parsed by forked workers, in
+    chunks; a broken one is still its own line."""
+    from git_issues.index import pool
+
+    monkeypatch.setattr(pool, "_PARALLEL_MIN", 2)
+    sizes: list[int] = []
+    real = pool.in_parallel
+
+    def two_workers(work, chunks, size, jobs):
+        sizes.append(size)
+        return real(work, chunks, size, 2)
+
+    monkeypatch.setattr(pool, "in_parallel", two_workers)
+    (issues_dir(history) / "brok6666.yml").write_text("title: [unclosed\n")
+    commit(history, "broken", "v3")
+    git(history, "rm", "-q", "--cached", ".issues/brok6666.yml")
+    (issues_dir(history) / "brok6666.yml").unlink()
+    listed = run("ls", "--at", "v1", "-s", "all", check=False)
+    assert ids(listed) == ["docs3333", "bug11111", "feat2222"] and sizes[-1] == 2
+    git(history, "checkout", "-q", "v1", "--", ".issues")  # v3 and the work tree differ more
+    listed = run("ls", "--at", "v3", "-s", "all", check=False)
+    assert listed.returncode == 1 and "brok6666.yml at v3" in listed.stderr
+    assert ids(listed) == ["wip55555", "new44444", "docs3333", "bug11111", "feat2222"]
+    assert sizes[-1] >= 3
 
 
 # --- changelog ----------------------------------------------------------------

@@ -126,7 +126,7 @@ def _view(ws: Workspace, at: str | None) -> Iterator[tuple[Any, Callable[[], lis
         return
     from git_issues.ops import revisions  # lazy: startup (a plain ls reads no git objects)
 
-    with revisions.open_at(ws.root, ws.state_dir, at) as found:
+    with revisions.open_at(ws.root, ws.state_dir, at, worktree=ws.sources) as found:
         yield found.view, lambda: found.ids
 
 

@@ -34,8 +34,11 @@ from git_issues.repo.workspace import open_workspace
 @id_argument
 @click.option("--at", metavar="REV",
               help="The issue as it was at REV (a tag, branch or commit).")
+@click.option("--where", is_flag=True,
+              help="List the branches and tags where the issue is closed (on a terminal: "
+                   "when it is open here); with --json, as the field closed_in.")
 @json_option
-def show(issue_id: str, at: str | None, as_json: bool) -> None:
+def show(issue_id: str, at: str | None, where: bool, as_json: bool) -> None:
     """Show one issue with its comments."""
     if at is not None:
         _show_at(issue_id, at, as_json)
@@ -43,7 +46,10 @@ def show(issue_id: str, at: str | None, as_json: bool) -> None:
     with open_workspace() as ws:
         issue_id = ws.store.resolve(issue_id)
         if as_json:
-            emit_json(ws.store.read(issue_id).to_dict())
+            doc = ws.store.read(issue_id).to_dict()
+            if where:
+                doc["closed_in"] = _closed_in(ws, issue_id, ws.config().statuses)
+            emit_json(doc)
             return
         created = created_in(ws.store.path(issue_id))
         # git log runs beside the freshness check (one stat per issue file).
@@ -59,10 +65,22 @@ def show(issue_id: str, at: str | None, as_json: bool) -> None:
             state = view.statuses().get(issue.status, "open")
             numbers = github_refs(view, issue)
             mentions = search.result()
+            statuses = view.statuses()
         shown = None
         if is_tty():  # a person reads it: short ids, nothing that acts on the terminal
             shown = abbreviations([issue.id, *(other for _, other in links)], ws.store.ids())
-    echo_paged(issue_text(issue, state, links, titles, mentions, numbers, shown))
+        elsewhere = _closed_in(ws, issue.id, statuses) \
+            if (where or is_tty()) and state != "closed" else None
+    echo_paged(issue_text(issue, state, links, titles, mentions, numbers, shown, elsewhere))
+
+
+def _closed_in(ws: Any, issue_id: str, statuses: dict[str, str]) -> dict[str, Any]:
+    """Where else the issue is closed: ``{"refs": [...], "left_out": N}`` (refs not
+    read past the bound).  Only a person's terminal, or --where, pays for it."""
+    from git_issues.ops import revisions  # lazy: startup (a piped show reads no other ref)
+
+    found = revisions.closed_elsewhere(ws.root, issue_id, statuses)
+    return {"refs": found.refs, "left_out": found.left_out}
 
 
 def _show_at(prefix: str, at: str, as_json: bool) -> None:
@@ -70,7 +88,8 @@ def _show_at(prefix: str, at: str, as_json: bool) -> None:
     references as they were there (the commits that name it are not searched)."""
     from git_issues.ops import revisions  # lazy: startup (a plain show reads no git objects)
 
-    with open_workspace() as ws, revisions.open_at(ws.root, ws.state_dir, at) as found:
+    with open_workspace() as ws, \
+            revisions.open_at(ws.root, ws.state_dir, at, worktree=ws.sources) as found:
         issue_id = revisions.resolve_at(prefix, found, at)
         view = found.view
         doc = view.doc(issue_id)
@@ -113,9 +132,11 @@ def _with_refs(text: str, refs: dict[str, str]) -> str:
 
 def issue_text(issue, state: str, links: list[tuple[str, str]], titles: dict[str, str],
                mentions: tuple[list, int] = ([], 0), refs: dict[str, str] | None = None,
-               shown_ids: dict[str, str] | None = None) -> str:
+               shown_ids: dict[str, str] | None = None,
+               closed_in: dict[str, Any] | None = None) -> str:
     """The human view of an issue, like ``gh issue view``: ``mentions`` are the commits
-    that name it (and how many there are), ``refs`` GitHub's ``#12`` -> local id.
+    that name it (and how many there are), ``refs`` GitHub's ``#12`` -> local id,
+    ``closed_in`` the branches and tags where it is closed (``_closed_in``).
 
     ``shown_ids`` (given on a terminal): the short id to show for each id; then
     every text from a file or a commit is shown with its control and
@@ -162,6 +183,11 @@ def issue_text(issue, state: str, links: list[tuple[str, str]], titles: dict[str
         out.append(f"Gitea {gitea['repo']}#{gitea['number']}  {one(str(gitea.get('url') or ''))}")
     if issue.origin.get("beads"):
         out.append(f"beads {issue.origin['beads']}")
+    if closed_in and closed_in["refs"]:
+        out.append(style("closed on: " + one(", ".join(closed_in["refs"])), "green"))
+    if closed_in and closed_in["left_out"]:
+        out.append(style(f"({closed_in['left_out']} older branches and tags not read)",
+                         dim=True))
     for relation, other in links:
         title = one(titles.get(other, "(unknown issue)"))
         out.append(f"{relation}: {shown_ids.get(other, other)}  {title}")

@@ -12,15 +12,19 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from git_issues.fastpaths import can_fork
 from git_issues.index.records import Record, read_many
 
 _PARALLEL_MIN = 2000  # below this, starting worker processes costs more than it saves
 _CHUNK = 500
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -48,9 +52,19 @@ def parsed(directory: Path, names: list[str], statuses: dict[str, str],
     or ``GIT_ISSUES_PORTABLE=1``) this process parses every chunk itself.
     """
     chunks = [names[i:i + _CHUNK] for i in range(0, len(names), _CHUNK)]
+    with in_parallel(partial(read_many, str(directory), statuses=statuses), chunks,
+                     len(names), jobs) as results:
+        yield results
+
+
+@contextmanager
+def in_parallel(work: Callable[[T], R], chunks: list[T], size: int,
+                jobs: int | None) -> Iterator[Iterable[R]]:
+    """``work`` applied to each chunk, in forked workers when ``size`` items make it
+    pay (``work`` and its chunks must pickle); the results in the chunks' order."""
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-    if jobs < 2 or len(names) < _PARALLEL_MIN or not can_fork():
-        yield (read_many(str(directory), chunk, statuses) for chunk in chunks)
+    if jobs < 2 or size < _PARALLEL_MIN or not can_fork():
+        yield (work(chunk) for chunk in chunks)
         return
     # Only a large rebuild pays these imports (docs/performance.md).
     import multiprocessing  # lazy: fork
@@ -59,5 +73,4 @@ def parsed(directory: Path, names: list[str], statuses: dict[str, str],
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_exit_with_parent,
                              initargs=(os.getpid(),)) as pool:
-        yield pool.map(read_many, [str(directory)] * len(chunks), chunks,
-                       [statuses] * len(chunks))
+        yield pool.map(work, chunks)

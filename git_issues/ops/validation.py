@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from git_issues.core.ids import resolve as resolve_id
 from git_issues.core.model import ID_RE, IMPORTED_LINK_KINDS, LINK_KINDS
 from git_issues.core.rules import CANONICAL_TIME_RE
-from git_issues.errors import GitIssuesError, IssueFileError
+from git_issues.errors import GitIssuesError, IssueFileError, NoSuchIssue
 from git_issues.fileformat.issuefile import CONFLICT_RE, load_document, load_text, read_bytes
-from git_issues.ops import templates
+from git_issues.ops import revisions, templates
 from git_issues.ops.templates import TEMPLATES_DIR
 from git_issues.repo import config as config_mod
 from git_issues.repo import gitutil
@@ -38,6 +40,9 @@ if TYPE_CHECKING:
 
 FUTURE_SLACK = _dt.timedelta(days=1)  # clocks disagree a little; a day ahead is a typo
 NOT_AN_ISSUE = f"not an issue file (issues are {ISSUES_DIR}/<id>{SUFFIX})"
+# "Fixes: ab12", "closes AB12CD34", "Resolved: ab12": a closing word, then an id or prefix
+CLOSING_RE = re.compile(r"\b(?:fix(?:e[sd])?|close[sd]?|resolve[sd]?)\b\s*:?[ \t]*#?"
+                        r"([0-9a-z]{4,16})\b", re.IGNORECASE)
 
 
 @dataclass
@@ -342,3 +347,44 @@ def _check_links(issue: Issue, known: set[str]) -> list[str]:
             if other in ids[:index]:
                 problems.append(f"links.{kind}: '{other}' is listed twice")
     return problems
+
+
+# --- closing words in commits ---------------------------------------------------
+
+def check_commits(ws: Workspace, revisions_range: str) -> list[str]:
+    """``path: warning`` for each issue a commit in ``BASE..HEAD`` says it fixes or
+    closes and that is still open at HEAD: the reviewer sees the promise not kept.
+
+    One ``git log`` for the messages; the issues are read at HEAD's tree (not the
+    work tree), from the index kept for that tree.
+    """
+    base, sep, head = revisions_range.partition("..")
+    if not sep or head.startswith(".") or not base:
+        raise GitIssuesError(f"{revisions_range!r} is not a range like BASE..HEAD")
+    head = head or "HEAD"
+    proc = gitutil.run(["log", "--format=%h%x1f%B%x1e", f"{base}..{head}", "--"], ws.root,
+                       check=False)
+    if proc.returncode != 0:
+        raise GitIssuesError(f"unknown revision range '{revisions_range}'")
+    said: list[tuple[str, str, str]] = []  # commit, words, prefix
+    for record in proc.stdout.decode("utf-8", "replace").split("\x1e"):
+        commit, _, message = record.strip().partition("\x1f")
+        said += [(commit, m.group(0).strip(), m.group(1).lower())
+                 for m in CLOSING_RE.finditer(message)]
+    if not said:
+        return []
+    warnings: dict[str, str] = {}
+    with revisions.open_at(ws.root, ws.state_dir, head, worktree=ws.sources) as found:
+        statuses = found.view.statuses()
+        for commit, words, prefix in said:
+            try:
+                issue_id = resolve_id(prefix, found.ids)
+            except (NoSuchIssue, GitIssuesError):
+                continue  # not an issue here ("Fixes crash"), or more than one
+            doc = found.view.doc(issue_id) or {}
+            if statuses.get(str(doc.get("status")), "open") == "closed":
+                continue
+            path = f"{ISSUES_DIR}/{file_name(issue_id)}"
+            warnings.setdefault(path, f"commit {commit} says '{words}' but the issue is "
+                                      f"still {doc.get('status', 'open')} at {head}")
+    return [f"{path}: {text}" for path, text in sorted(warnings.items())]
