@@ -102,7 +102,7 @@ class GitHubForge:
                                     what=f"comment {comment_id} of {self.repo}#{number}")
         return self._remote_comment(item)
 
-    def comment_exists(self, comment_id: int) -> bool:
+    def comment_exists(self, comment_id: int, number: int = 0) -> bool:
         """Whether GitHub still has the comment (asked after a write to it failed)."""
         try:
             self.client.get_json(f"/repos/{self.repo}/issues/comments/{comment_id}")
@@ -144,7 +144,7 @@ class GitHubForge:
         made = self._post(f"/repos/{self.repo}/issues/{number}/comments", {"body": body})
         return RemoteComment(int(made["id"]), number, "", "", clean_text(made.get("body")))
 
-    def edit_comment(self, comment_id: int, body: str) -> str:
+    def edit_comment(self, comment_id: int, body: str, number: int = 0) -> str:
         """PATCH a comment; the text GitHub holds now (as filed)."""
         made = self.client.send("PATCH", f"/repos/{self.repo}/issues/comments/{comment_id}",
                                 {"body": body})

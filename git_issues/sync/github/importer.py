@@ -318,9 +318,9 @@ class Importer:
         self.state.issues.keep_text(number, base[2])
         self.summary.imported += 1
 
-    def new_origin(self, remote: RemoteIssue) -> dict[str, Any]:
-        """The origin key a new issue's file gets, written once."""
-        return self.kind.new_origin(self.repo, remote.number, remote.url)
+    def new_origin(self, remote: RemoteIssue) -> dict[str, Any]:  # a file's, written once
+        return self.kind.new_origin(self.repo, remote.number, remote.url,
+                                    getattr(self.forge, "host", None))
 
     def _merge_fields(self, after: Issue, remote: dict[str, Any], number: int) -> None:
         """Three-way, field by field: base (last import), local (the file), remote."""
