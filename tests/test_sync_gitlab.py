@@ -180,7 +180,7 @@ def test_a_dropped_connection_after_the_post_is_adopted_not_created_twice(run, r
 def test_rate_limit_reset_is_waited_out_and_5xx_retried(run, repo, gitlab):
     run("init")
     run("new", "Made here")
-    gitlab.fail(429, {"RateLimit-Reset": str(int(time.time()))},
+    gitlab.fail(429, {"RateLimit-Remaining": "0", "RateLimit-Reset": str(int(time.time()))},
                 when=lambda p: p.startswith("POST"))
     gitlab.fail(502, when=lambda p: p.startswith("PUT"))
     run("close", next(iter(files(repo))))
@@ -220,6 +220,7 @@ def killed_sync(repo: Path, gitlab: GitLabStandIn, after: int) -> None:
     proc = subprocess.Popen([GIT_ISSUES, "sync", "gitlab", PROJECT], cwd=repo,
                             env={**os.environ, **env(gitlab)}, stderr=subprocess.PIPE, text=True)
     proc.communicate(timeout=120)
+    time.sleep(0.2)  # the killed write is applied 0.1 s after the kill: let it land first
     gitlab.write_delay = None
     assert killed.is_set() and proc.returncode == -signal.SIGKILL
 
