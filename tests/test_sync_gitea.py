@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import GIT_ISSUES, git
+from conftest import git
+from forge_kill import killed_sync
 from gitea_standin import Repo, StandIn, gitea_serving, make_comment, make_issue
 
 pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
@@ -201,30 +198,6 @@ def test_a_sync_with_nothing_to_do_makes_two_requests(run, repo, gitea):
 LOCAL = 6
 
 
-def killed_sync(repo: Path, gitea: StandIn, after: int) -> None:
-    """``kill -9`` the sync as Gitea receives its ``after``-th write (then applied)."""
-    seen = 0
-    killed = threading.Event()
-
-    def kill_there(target: str) -> None:
-        nonlocal seen
-        if killed.is_set():
-            return
-        seen += 1
-        if seen == after:
-            os.kill(proc.pid, signal.SIGKILL)
-            killed.set()
-            time.sleep(0.1)
-
-    gitea.write_delay = kill_there
-    proc = subprocess.Popen([GIT_ISSUES, "sync", "gitea", REPO], cwd=repo,
-                            env={**os.environ, **env(gitea)}, stderr=subprocess.PIPE, text=True)
-    proc.communicate(timeout=120)
-    time.sleep(0.2)  # the killed write is applied 0.1 s after the kill: let it land first
-    gitea.write_delay = None
-    assert killed.is_set() and proc.returncode == -signal.SIGKILL
-
-
 @pytest.mark.parametrize("after", [1, 4, LOCAL + 2, LOCAL + 4],
                          ids=["first-post", "midway", "a-close", "during-comments"])
 def test_a_killed_sync_is_finished_by_the_rerun_without_duplicates(run, repo, gitea, after):
@@ -233,7 +206,7 @@ def test_a_killed_sync_is_finished_by_the_rerun_without_duplicates(run, repo, gi
     for issue_id in made[:3]:
         run("close", issue_id, "-m", "A note from here")
     git(repo, "commit", "-q", "-m", "local issues")
-    killed_sync(repo, gitea, after)
+    killed_sync(gitea, ["gitea", REPO], repo, env(gitea), after)
     for _ in range(2):
         proc = sync(run, gitea, check=False)
         assert proc.returncode == 0 and "conflict" not in proc.stderr, proc.stderr

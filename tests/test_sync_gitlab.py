@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import GIT_ISSUES, git
+from conftest import git
+from forge_kill import killed_sync
 from github_standin import serving
 from gitlab_standin import GitLabHandler, GitLabStandIn, Project, make_issue, make_note
 
@@ -201,30 +198,6 @@ def test_a_sync_with_nothing_to_do_makes_two_requests(run, repo, gitlab):
 LOCAL = 6
 
 
-def killed_sync(repo: Path, gitlab: GitLabStandIn, after: int) -> None:
-    """``kill -9`` the sync as GitLab receives its ``after``-th write (then applied)."""
-    seen = 0
-    killed = threading.Event()
-
-    def kill_there(target: str) -> None:
-        nonlocal seen
-        if killed.is_set():
-            return
-        seen += 1
-        if seen == after:
-            os.kill(proc.pid, signal.SIGKILL)
-            killed.set()
-            time.sleep(0.1)
-
-    gitlab.write_delay = kill_there
-    proc = subprocess.Popen([GIT_ISSUES, "sync", "gitlab", PROJECT], cwd=repo,
-                            env={**os.environ, **env(gitlab)}, stderr=subprocess.PIPE, text=True)
-    proc.communicate(timeout=120)
-    time.sleep(0.2)  # the killed write is applied 0.1 s after the kill: let it land first
-    gitlab.write_delay = None
-    assert killed.is_set() and proc.returncode == -signal.SIGKILL
-
-
 @pytest.mark.parametrize("after", [1, 4, LOCAL + 2, LOCAL + 4],
                          ids=["first-post", "midway", "a-close", "during-notes"])
 def test_a_killed_sync_is_finished_by_the_rerun_without_duplicates(run, repo, gitlab, after):
@@ -233,7 +206,7 @@ def test_a_killed_sync_is_finished_by_the_rerun_without_duplicates(run, repo, gi
     for issue_id in made[:3]:
         run("close", issue_id, "-m", "A note from here")
     git(repo, "commit", "-q", "-m", "local issues")
-    killed_sync(repo, gitlab, after)
+    killed_sync(gitlab, ["gitlab", PROJECT], repo, env(gitlab), after)
     for _ in range(2):
         proc = sync(run, gitlab, check=False)
         assert proc.returncode == 0 and "conflict" not in proc.stderr, proc.stderr

@@ -25,7 +25,10 @@ NEW_LABEL_COLOR = "#ededed"  # a label made for a push (Gitea needs a colour)
 
 
 class GiteaForge(GitHubForge):
-    """One repository's issues on a Gitea or Forgejo server, for the import."""
+    """One repository's issues on a Gitea or Forgejo server, for the import and sync."""
+
+    MILESTONE_KEY = "id"  # Gitea's milestones have no number
+    PAGE = {"limit": LIMIT}
 
     def __init__(self, client: Any, repo: str, host: str, *,
                  paced: Callable[[Callable[[], Any]], Any] | None = None) -> None:
@@ -93,7 +96,7 @@ class GiteaForge(GitHubForge):
         """The repository's label ids for ``names``; a missing label is created."""
         if self._labels is None:
             self._labels = {}
-            for page in self.client.pages(f"/repos/{self.repo}/labels", {"limit": LIMIT}):
+            for page in self.client.pages(f"/repos/{self.repo}/labels", self.PAGE):
                 for item in page:
                     if isinstance(item, dict) and type(item.get("id")) is int:
                         self._labels[str(item.get("name"))] = item["id"]
@@ -103,19 +106,3 @@ class GiteaForge(GitHubForge):
                                   {"name": name, "color": NEW_LABEL_COLOR})
                 self._labels[name] = made["id"]
         return [self._labels[name] for name in names]
-
-    def _milestone_number(self, title: str | None) -> int | None:
-        """A milestone's id (Gitea's milestones have no number), created when missing."""
-        if not title:
-            return None
-        if self._milestones is None:
-            self._milestones = {}
-            path = f"/repos/{self.repo}/milestones"
-            for page in self.client.pages(path, {"state": "all", "limit": LIMIT}):
-                for item in page:
-                    if isinstance(item, dict) and type(item.get("id")) is int:
-                        self._milestones[str(item.get("title"))] = item["id"]
-        if title not in self._milestones:
-            made = self._post(f"/repos/{self.repo}/milestones", {"title": title})
-            self._milestones[title] = made["id"]
-        return self._milestones[title]

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from git_issues.errors import GitIssuesError
-from git_issues.sync.github.client import RateLimited
+from git_issues.sync.github.adapter import still_there
 from git_issues.sync.github.mapping import RemoteComment
 from git_issues.sync.gitlab.client import GitLabClient
 from git_issues.sync.gitlab.mapping import GitLabIssue, remote_comment, remote_issue
@@ -96,13 +96,7 @@ class GitLabForge:
 
     def comment_exists(self, comment_id: int, number: int = 0) -> bool:
         """Whether GitLab still has the note (asked after a write to it failed)."""
-        try:
-            self.client.get_json(f"{self.path}/issues/{number}/notes/{comment_id}")
-        except RateLimited:
-            return True
-        except GitIssuesError:
-            return False
-        return True
+        return still_there(self.client, f"{self.path}/issues/{number}/notes/{comment_id}")
 
     def owner(self) -> str:
         """The token owner's username, name and public email, joined by tabs."""
