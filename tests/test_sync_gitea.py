@@ -215,6 +215,8 @@ def test_a_killed_sync_is_finished_by_the_rerun_without_duplicates(run, repo, gi
     assert len([c for c in gitea.repos[REPO].comments if "A note from here" in c["body"]]) == 3
     assert sum(i["state"] == "closed" for i in gitea.repos[REPO].issues) == 3
     assert [x["name"] for x in gitea.repos[REPO].labels] == ["bug"]  # created once
+    numbers = sorted(f["gitea"]["number"] for f in files(repo).values())
+    assert numbers == list(range(1, LOCAL + 2))  # one file each here too
     git(repo, "commit", "-q", "-m", "sync")
     clone = repo.parent / "clone"
     git(repo.parent, "clone", "-q", str(repo), str(clone))

@@ -215,6 +215,8 @@ def test_a_killed_sync_is_finished_by_the_rerun_without_duplicates(run, repo, gi
     notes = [n for n in gitlab.projects[PROJECT].notes if "A note from here" in n["body"]]
     assert len(notes) == 3
     assert sum(i["state"] == "closed" for i in gitlab.projects[PROJECT].issues) == 3
+    numbers = sorted(f["gitlab"]["iid"] for f in files(repo).values())
+    assert numbers == list(range(1, LOCAL + 2))  # one file each here too
     git(repo, "commit", "-q", "-m", "sync")
     clone = repo.parent / "clone"
     git(repo.parent, "clone", "-q", str(repo), str(clone))
