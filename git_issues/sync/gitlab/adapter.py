@@ -111,6 +111,8 @@ class GitLabForge:
         """POST an issue, open (a status is sent by ``update_issue`` after the write-back)."""
         payload = {"title": values["title"], "description": values["body"],
                    **self._fields(values, ["labels", "assignees", "milestone"])}
+        if not payload["milestone_id"]:
+            del payload["milestone_id"]  # 0 clears a milestone; a new issue has none
         made = self._paced(lambda: self.client.send("POST", f"{self.path}/issues", payload))
         return self._answer(made)
 
