@@ -222,3 +222,23 @@ def test_a_killed_sync_is_finished_by_the_rerun_without_duplicates(run, repo, gi
     git(repo.parent, "clone", "-q", str(repo), str(clone))
     proc = sync(run, gitea, cwd=clone)
     assert "created 0" in proc.stderr and "comments 0" in proc.stderr, proc.stderr
+
+
+def test_pull_only_sends_nothing_and_push_only_reads_no_list(run, repo, gitea):
+    run("init")
+    local = run("new", "Made here").stdout.strip()
+    proc = sync(run, gitea, "--pull-only")
+    assert writes(gitea) == [] and "imported 1" in proc.stderr, proc.stderr
+    asked = len(gitea.requests)
+    sync(run, gitea, "--push-only")
+    assert not any("/issues?" in p or "/comments?" in p for p, _ in gitea.requests[asked:])
+    assert files(repo)[local]["gitea"]["number"] == 2 and len(gitea.repos[REPO].issues) == 2
+
+
+def test_a_refused_token_or_a_misspelt_repository_is_one_line(run, repo, gitea):
+    run("init")
+    proc = run("sync", "gitea", REPO, env={**env(gitea), "FORGEJO_TOKEN": "wrong"}, check=False)
+    assert proc.returncode == 1 and "refused the token (401)" in proc.stderr, proc.stderr
+    proc = run("sync", "gitea", "acme/nope", env=env(gitea), check=False)
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert files(repo) == {}

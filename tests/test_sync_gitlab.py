@@ -222,3 +222,24 @@ def test_a_killed_sync_is_finished_by_the_rerun_without_duplicates(run, repo, gi
     git(repo.parent, "clone", "-q", str(repo), str(clone))
     proc = sync(run, gitlab, cwd=clone)
     assert "created 0" in proc.stderr and "comments 0" in proc.stderr, proc.stderr
+
+
+def test_push_only_keeps_a_held_conflict_and_reads_no_list(run, repo, gitlab):
+    run("init")
+    sync(run, gitlab)
+    local = next(iter(files(repo)))
+    run("edit", local, "--title", "Our title")
+    remote(gitlab)[1].update(title="Their title", updated_at=_now())
+    assert sync(run, gitlab, check=False).returncode == 1  # held
+    asked = len(gitlab.requests)
+    sync(run, gitlab, "--push-only")
+    assert not any("/issues?" in p for p, _ in gitlab.requests[asked:])
+    assert remote(gitlab)[1]["title"] == "Their title"  # still held: not sent
+
+
+def test_a_refused_token_is_one_line(run, repo, gitlab):
+    run("init")
+    proc = run("sync", "gitlab", PROJECT, env={**env(gitlab), "GITLAB_TOKEN": "wrong"},
+               check=False)
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "401" in proc.stderr and "GITLAB_TOKEN" in proc.stderr
