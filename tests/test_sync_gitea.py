@@ -242,3 +242,26 @@ def test_a_refused_token_or_a_misspelt_repository_is_one_line(run, repo, gitea):
     proc = run("sync", "gitea", "acme/nope", env=env(gitea), check=False)
     assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert files(repo) == {}
+
+
+def test_a_comment_edited_here_is_patched_once_and_one_edited_there_is_pulled(
+        run, repo, gitea):
+    run("init")
+    local = run("new", "Made here").stdout.strip()
+    run("comment", local, "-m", "First words")
+    sync(run, gitea)
+    cid = files(repo)[local]["comments"][0]["id"]
+    there = gitea.repos[REPO].comments[-1]
+    run("comment", local, "--edit", cid, "-m", "Better words")
+    proc = sync(run, gitea)
+    assert "comments edited 1" in proc.stderr.splitlines()[-1], proc.stderr
+    assert writes(gitea)[-1] == f"PATCH /api/v1/repos/{REPO}/issues/comments/{there['id']}"
+    assert there["body"].rstrip().endswith("Better words")
+    before = len(writes(gitea))
+    sync(run, gitea)
+    assert len(writes(gitea)) == before
+    head = there["body"].split("\n\n")[0]
+    there.update(body=f"{head}\n\nFixed on Gitea", updated_at=_now())
+    sync(run, gitea)
+    assert files(repo)[local]["comments"][0]["body"] == "Fixed on Gitea"
+    assert len(writes(gitea)) == before

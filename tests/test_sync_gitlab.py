@@ -243,3 +243,27 @@ def test_a_refused_token_is_one_line(run, repo, gitlab):
                check=False)
     assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert "401" in proc.stderr and "GITLAB_TOKEN" in proc.stderr
+
+
+def test_a_comment_edited_here_is_put_once_and_one_edited_there_is_pulled(run, repo, gitlab):
+    run("init")
+    local = run("new", "Made here").stdout.strip()
+    run("comment", local, "-m", "First words")
+    sync(run, gitlab)
+    cid = files(repo)[local]["comments"][0]["id"]
+    note = gitlab.projects[PROJECT].notes[-1]
+    run("comment", local, "--edit", cid, "-m", "Better words")
+    proc = sync(run, gitlab)
+    assert "comments edited 1" in proc.stderr.splitlines()[-1], proc.stderr
+    assert [m for m, _ in gitlab.sent][-1] == \
+        f"PUT  acme%2Ftools%2Frocket/issues/2/notes/{note['id']}"
+    assert note["body"].rstrip().endswith("Better words")
+    before = len(writes(gitlab))
+    sync(run, gitlab)
+    assert len(writes(gitlab)) == before  # sent once, not on every sync
+    head = note["body"].split("\n\n")[0]
+    note.update(body=f"{head}\n\nFixed on GitLab")
+    remote(gitlab)[2]["updated_at"] = _now()
+    sync(run, gitlab)
+    assert files(repo)[local]["comments"][0]["body"] == "Fixed on GitLab"
+    assert len(writes(gitlab)) == before
