@@ -8,17 +8,28 @@ newest issue first, a ``Link`` header with ``next`` and ``last`` and an
 issue), times with the server's offset, the token checked as
 ``Authorization: token …``.  The server, the faults (``fail``) and what was
 asked are GitHub's stand-in's (``github_standin.StandIn``).
+
+The writes of ``sync gitea``, as Gitea answers them: ``POST .../issues``
+(``labels`` as label ids, ``assignees`` logins, ``milestone`` an id), ``PATCH
+.../issues/{n}`` (``state``, ...), ``PUT .../issues/{n}/labels`` (the ids
+replace the set), ``POST .../issues/{n}/comments``, ``PATCH
+.../issues/comments/{id}``, the repository's ``labels`` and ``milestones``
+(GET and POST) and ``GET /user``; ``read_only``, ``drop_after_create``,
+``write_delay`` and ``delay`` as in GitHub's stand-in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from github_standin import Handler, Repo, StandIn, serving
+import github_standin
+from github_standin import Handler, StandIn, serving
 
 __all__ = ["GiteaHandler", "Repo", "StandIn", "make_comment", "make_issue", "gitea_serving"]
 HOST = "gitea.example"
@@ -73,6 +84,14 @@ def make_comment(repo: str, number: int, comment_id: int, body: str, *, login: s
             "updated_at": updated or created}
 
 
+class Repo(github_standin.Repo):
+    """A repository's data, with the labels a push may create."""
+
+    def __init__(self, issues: Sequence[dict] = (), comments: Sequence[dict] = ()) -> None:
+        super().__init__(issues, comments)
+        self.labels: list[dict[str, Any]] = []
+
+
 def _moment(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
@@ -86,23 +105,34 @@ class GiteaHandler(Handler):
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
         stand_in: StandIn = self.server.stand_in
         stand_in.requests.append((self.path, self.headers.get("Authorization")))
+        delay = stand_in.delay(self.path) if callable(stand_in.delay) else stand_in.delay
+        if delay:
+            time.sleep(delay)
         if self._refused(stand_in, self.path):
             return None
         parts = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         segments = parts.path.strip("/").split("/")
-        if segments[:3] != ["api", "v1", "repos"] or len(segments) < 6 \
-                or segments[5] != "issues":
-            return self._send(404, {"message": "page not found"})
-        repo = stand_in.repos.get(f"{segments[3]}/{segments[4]}")
-        if repo is None:
+        if segments == ["api", "v1", "user"]:
+            return self._send(200, {**user(stand_in.login), "full_name": stand_in.name})
+        repo = stand_in.repos.get("/".join(segments[3:5]))
+        if segments[:3] != ["api", "v1", "repos"] or len(segments) < 6 or repo is None:
             return self._send(404, {"errors": ["repository does not exist"],
                                     "message": "The target couldn't be found."})
+        if segments[5:] in (["labels"], ["milestones"]):
+            return self._page(getattr(repo, segments[5]), query, parts.path)
+        if segments[5] != "issues":
+            return self._send(404, {"message": "page not found"})
         rest = segments[6:]
+        if len(rest) == 2 and rest[0] == "comments":
+            found = [c for c in repo.comments if str(c["id"]) == rest[1]]
+            return self._send(200, found[0]) if found else self._send(404, {"message": "x"})
         if len(rest) == 1 and rest[0].isdigit():
             found = [i for i in repo.issues if i["number"] == int(rest[0])]
             return self._send(200, found[0]) if found else self._send(404, {"message": "x"})
-        if rest == ["comments"]:
+        if not isinstance(repo.issues, list):  # the benchmark's generated lists, as they are
+            items = repo.comments if rest == ["comments"] else repo.issues
+        elif rest == ["comments"]:
             items = self._since(repo.comments, query)
             items.sort(key=lambda c: (_moment(c["created_at"]), c["id"]))
         elif not rest:
@@ -143,8 +173,111 @@ class GiteaHandler(Handler):
         self._send(200, chunk, headers)
 
 
+    def _write(self, method: str) -> None:
+        """A write, with the faults GitHub's stand-in plants (see the module docstring)."""
+        stand_in: StandIn = self.server.stand_in
+        length = int(self.headers.get("Content-Length") or 0)
+        payload = json.loads(self.rfile.read(length) or b"{}")
+        target = f"{method} {self.path}"
+        stand_in.requests.append((target, self.headers.get("Authorization")))
+        stand_in.sent.append((target, payload))  # type: ignore[attr-defined]
+        if callable(stand_in.write_delay):
+            stand_in.write_delay(target)
+        if self._refused(stand_in, target):
+            return None
+        if stand_in.read_only:
+            return self._send(403, {"message": "token does not have at least one of required "
+                                               "scope(s): [write:issue]"})
+        segments = urlsplit(self.path).path.strip("/").split("/")
+        repo = stand_in.repos.get("/".join(segments[3:5]))
+        if segments[:3] != ["api", "v1", "repos"] or len(segments) < 6 or repo is None:
+            return self._send(404, {"message": "The target couldn't be found."})
+        with stand_in.lock:
+            answer = _write(stand_in, repo, "/".join(segments[3:5]), method, segments[5:],
+                            payload)
+        if answer is None:
+            return self._send(404, {"message": "The target couldn't be found."})
+        if method == "POST" and segments[5] == "issues" and segments[-1] in (
+                "issues", "comments") and stand_in.drop_after_create:
+            stand_in.drop_after_create -= 1
+            self.close_connection = True
+            self.connection.close()  # created, never answered: the client's crash
+            return None
+        return self._send(*answer)
+
+    def do_PUT(self) -> None:  # noqa: N802 - the stdlib's name
+        self._write("PUT")
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _write(stand_in: StandIn, repo: Repo, name: str, method: str, rest: list[str],
+           payload: dict[str, Any]) -> tuple[int, Any] | None:
+    """A write on the repository's data, with the answer Gitea gives (None: 404)."""
+    if method == "POST" and rest in (["labels"], ["milestones"]):
+        kept = getattr(repo, rest[0])
+        made = {"id": (60 if rest == ["labels"] else 3) + len(kept) + 1, "color": "",
+                "description": "", **payload}
+        kept.append(made)
+        return 201, made
+    if method == "POST" and rest == ["issues"]:
+        number = max([i["number"] for i in repo.issues] or [0]) + 1
+        issue = make_issue(name, number, payload["title"], body=payload.get("body") or "",
+                           login=stand_in.login, created=_now())
+        _edit(repo, issue, payload)
+        repo.issues.append(issue)
+        return 201, issue
+    if method == "PATCH" and len(rest) == 3 and rest[1] == "comments":
+        found = [c for c in repo.comments if str(c["id"]) == rest[2]]
+        if found:
+            found[0].update(body=payload["body"], updated_at=_now())
+            return 200, found[0]
+        return None
+    issue = next((i for i in repo.issues if len(rest) >= 2 and str(i["number"]) == rest[1]),
+                 None)
+    if issue is None:
+        return None
+    if method == "PATCH" and len(rest) == 2:
+        _edit(repo, issue, payload)
+        return 201, issue  # Gitea answers an edit with 201
+    if method == "PUT" and rest[2:] == ["labels"]:
+        _edit(repo, issue, payload)
+        return 200, issue["labels"]
+    if method == "POST" and rest[2:] == ["comments"]:
+        comment_id = max([c["id"] for c in repo.comments] or [20000]) + 1
+        comment = make_comment(name, issue["number"], comment_id, payload["body"],
+                               login=stand_in.login, created=_now())
+        repo.comments.append(comment)
+        issue["comments"] += 1
+        issue["updated_at"] = _now()
+        return 201, comment
+    return None
+
+
+def _edit(repo: Repo, issue: dict[str, Any], payload: dict[str, Any]) -> None:
+    """Gitea's fields of a create or an edit applied to the issue."""
+    for key in ("title", "body"):
+        if key in payload:
+            issue[key] = payload[key]
+    if "labels" in payload:
+        issue["labels"] = [label for label in repo.labels if label["id"] in payload["labels"]]
+    if "assignees" in payload:
+        issue["assignees"] = [user(a) for a in payload["assignees"]] or None
+    if "milestone" in payload:
+        chosen = [m for m in repo.milestones if m["id"] == payload["milestone"]]
+        issue["milestone"] = chosen[0] if chosen else None
+    if payload.get("state") in ("open", "closed"):
+        issue["state"] = payload["state"]
+        issue["closed_at"] = _now() if payload["state"] == "closed" else None
+    issue["updated_at"] = _now()
+
+
 @contextmanager
 def gitea_serving(stand_in: StandIn) -> Iterator[StandIn]:
     """Serve Gitea's API on 127.0.0.1, a free port; ``stand_in.url`` is the server's URL."""
+    stand_in.sent = []  # type: ignore[attr-defined] # each write and its payload
+    stand_in.login = "alice"
     with serving(stand_in, GiteaHandler) as served:
         yield served

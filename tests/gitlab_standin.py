@@ -9,6 +9,14 @@ pagination headers (``X-Page``, ``X-Next-Page``, ``X-Total``,
 ``RateLimit-*`` headers; system notes mixed into the notes; the token in
 ``PRIVATE-TOKEN``.  Faults are scripted per test (``fail``, from the GitHub
 stand-in this one is built on: the server, the faults and the log are its).
+
+The writes of ``sync gitlab``, as GitLab answers them: ``POST .../issues``
+(``labels`` a comma list, ``assignee_ids``, ``milestone_id``), ``PUT
+.../issues/:iid`` (``state_event`` close|reopen, ``labels``, ...), ``POST`` and
+``PUT .../issues/:iid/notes[/:id]``, ``GET``/``POST .../milestones``, ``GET
+/users?username=`` and ``GET /user``; ``read_only`` answers a write 403,
+``drop_after_create`` closes the connection after creating, ``write_delay``
+lands a kill between two writes, ``delay`` slows the reads.
 """
 
 from __future__ import annotations
@@ -70,6 +78,8 @@ class Project:
     def __init__(self, issues: Sequence[dict] = (), notes: Sequence[dict] = ()) -> None:
         self.issues: list[dict[str, Any]] = list(issues)
         self.notes: list[dict[str, Any]] = list(notes)
+        self.milestones: list[dict[str, Any]] = []
+        self.notes_of: Any = None  # the benchmark's: an issue's notes, made when asked
 
 
 class GitLabStandIn(StandIn):
@@ -79,6 +89,9 @@ class GitLabStandIn(StandIn):
         super().__init__(token)
         self.projects: dict[str, Project] = {}
         self.link = True  # send a Link header (else only X-Next-Page tells the next page)
+        self.login = "alice"  # the token's owner (GET /user)
+        self.users = {"alice", "bob", "carol", "dave"}  # GET /users?username= knows them
+        self.sent: list[tuple[str, dict[str, Any]]] = []  # each write and its payload
 
 
 class GitLabHandler(Handler):
@@ -94,31 +107,89 @@ class GitLabHandler(Handler):
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
         stand_in: GitLabStandIn = self.server.stand_in
         stand_in.requests.append((self.path, self.headers.get("PRIVATE-TOKEN")))
+        delay = stand_in.delay(self.path) if callable(stand_in.delay) else stand_in.delay
+        if delay:
+            time.sleep(delay)
         if self._refused(stand_in, self.path):
             return None
         parts = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         # The project is one segment, its slashes encoded: split before decoding.
         segments = parts.path.removeprefix(API).strip("/").split("/")
-        if len(segments) < 3 or segments[0] != "projects" or segments[2] != "issues":
-            return self._send(404, {"error": "404 Not Found"})
-        project = stand_in.projects.get(unquote(segments[1]))
-        if project is None:
+        if segments == ["user"]:
+            return self._send(200, {**user(stand_in.login), "public_email": ""})
+        if segments == ["users"]:
+            name = query.get("username", "")
+            return self._send(200, [user(name)] if name in stand_in.users else [])
+        project = stand_in.projects.get(unquote(segments[1])) if len(segments) >= 3 else None
+        if segments[0] != "projects" or project is None:
             return self._send(404, {"message": "404 Project Not Found"})
+        if segments[2:] == ["milestones"]:
+            title = query.get("title")
+            return self._list([m for m in project.milestones if title in (None, m["title"])],
+                              query, parts.path)
+        if segments[2] != "issues":
+            return self._send(404, {"error": "404 Not Found"})
         rest = segments[3:]
         if not rest:
             return self._list(_issues(project.issues, query), query, parts.path)
-        found = [i for i in project.issues if str(i["iid"]) == rest[0]]
+        if not isinstance(project.issues, list):  # the benchmark's: iid n is item n - 1
+            found = [project.issues[int(rest[0]) - 1]]
+        else:
+            found = [i for i in project.issues if str(i["iid"]) == rest[0]]
         if not found:
             return self._send(404, {"message": "404 Not found"})
         if len(rest) == 1:
             return self._send(200, found[0])
         if rest[1:] == ["notes"]:
-            notes = [n for n in project.notes if n["noteable_iid"] == found[0]["iid"]]
+            notes = project.notes_of(found[0]["iid"]) if project.notes_of else \
+                [n for n in project.notes if n["noteable_iid"] == found[0]["iid"]]
             notes.sort(key=lambda n: (n[query.get("order_by", "created_at")], n["id"]),
                        reverse=query.get("sort", "desc") == "desc")
             return self._list(notes, query, parts.path)
+        if rest[1:2] == ["notes"] and len(rest) == 3:
+            note = [n for n in project.notes if str(n["id"]) == rest[2]
+                    and n["noteable_iid"] == found[0]["iid"]]
+            return self._send(200, note[0]) if note else \
+                self._send(404, {"message": "404 Not found"})
         return self._send(404, {"error": "404 Not Found"})
+
+    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+        self._gitlab_write("POST")
+
+    def do_PUT(self) -> None:  # noqa: N802 - the stdlib's name
+        self._gitlab_write("PUT")
+
+    def _gitlab_write(self, method: str) -> None:
+        """A write, with the faults GitHub's stand-in plants (see the module docstring)."""
+        stand_in: GitLabStandIn = self.server.stand_in
+        length = int(self.headers.get("Content-Length") or 0)
+        payload = json.loads(self.rfile.read(length) or b"{}")
+        target = f"{method} {self.path}"
+        stand_in.requests.append((target, self.headers.get("PRIVATE-TOKEN")))
+        stand_in.sent.append((target.replace(f"{API}/projects/", " "), payload))
+        if callable(stand_in.write_delay):
+            stand_in.write_delay(target)
+        if self._refused(stand_in, target):
+            return None
+        if stand_in.read_only:
+            return self._send(403, {"message": "403 Forbidden"})
+        segments = urlsplit(self.path).path.removeprefix(API).strip("/").split("/")
+        project = stand_in.projects.get(unquote(segments[1])) if len(segments) >= 3 else None
+        if segments[0] != "projects" or project is None:
+            return self._send(404, {"message": "404 Project Not Found"})
+        with stand_in.lock:
+            answer = _write(stand_in, project, unquote(segments[1]), method, segments[2:],
+                            payload)
+        if answer is None:
+            return self._send(404, {"message": "404 Not found"})
+        if method == "POST" and segments[-1] in ("issues", "notes") \
+                and stand_in.drop_after_create:
+            stand_in.drop_after_create -= 1
+            self.close_connection = True
+            self.connection.close()  # created, never answered: the client's crash
+            return None
+        return self._send(*answer)
 
     def _list(self, items: list[dict], query: dict[str, str], path: str) -> None:
         """A page, with GitLab's pagination headers (``per_page`` 20 unless asked)."""
@@ -141,6 +212,8 @@ class GitLabHandler(Handler):
 
 def _issues(issues: list[dict], query: dict[str, str]) -> list[dict]:
     """The list endpoint's filters and order (``state`` all unless asked)."""
+    if not isinstance(issues, list):
+        return issues  # the benchmark's generated list, made in the order asked for
     since = query.get("updated_after")
     chosen = [i for i in issues if not since or _instant(i["updated_at"]) >= _instant(since)]
     if query.get("state") in ("opened", "closed"):
@@ -153,6 +226,72 @@ def _issues(issues: list[dict], query: dict[str, str]) -> list[dict]:
 def _instant(value: str) -> str:
     """'2024-01-02T03:04:05.000Z' and '2024-01-02T03:04:05Z' compared as one moment."""
     return value.replace(".000Z", "Z")
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+
+
+def _write(stand_in: GitLabStandIn, project: Project, path: str, method: str,
+           rest: list[str], payload: dict[str, Any]) -> tuple[int, Any] | None:
+    """A write on the project's data, with the answer GitLab gives (None: 404)."""
+    if method == "POST" and rest == ["milestones"]:
+        made = {"id": 700 + len(project.milestones), "iid": len(project.milestones) + 1,
+                "project_id": 42, "title": payload["title"], "state": "active"}
+        project.milestones.append(made)
+        return 201, made
+    if method == "POST" and rest == ["issues"]:
+        iid = max([i["iid"] for i in project.issues] or [0]) + 1
+        issue = make_issue(path, iid, payload["title"], description=payload.get("description"),
+                           author=stand_in.login, created=_now())
+        _edit(stand_in, project, issue, payload)
+        project.issues.append(issue)
+        return 201, issue
+    found = [i for i in project.issues if len(rest) >= 2 and rest[0] == "issues"
+             and str(i["iid"]) == rest[1]]
+    if not found:
+        return None
+    issue = found[0]
+    if method == "PUT" and len(rest) == 2:
+        _edit(stand_in, project, issue, payload)
+        return 200, issue
+    if method == "POST" and rest[2:] == ["notes"]:
+        note_id = max([n["id"] for n in project.notes] or [800]) + 1
+        note = make_note(issue["iid"], note_id, payload["body"], author=stand_in.login,
+                         created=_now())
+        project.notes.append(note)
+        issue["user_notes_count"] += 1
+        issue["updated_at"] = _now()
+        return 201, note
+    if method == "PUT" and rest[2:3] == ["notes"] and len(rest) == 4:
+        notes = [n for n in project.notes if str(n["id"]) == rest[3]]
+        if not notes:
+            return None
+        notes[0]["body"] = payload["body"]
+        notes[0]["updated_at"] = issue["updated_at"] = _now()
+        return 200, notes[0]
+    return None
+
+
+def _edit(stand_in: GitLabStandIn, project: Project, issue: dict[str, Any],
+          payload: dict[str, Any]) -> None:
+    """GitLab's parameters of a create or an edit applied to the issue."""
+    for key in ("title", "description"):
+        if key in payload:
+            issue[key] = payload[key]
+    if "labels" in payload:
+        issue["labels"] = [n for n in payload["labels"].split(",") if n]
+    if "assignee_ids" in payload:
+        by_id = {user(name)["id"]: name for name in stand_in.users}
+        issue["assignees"] = [user(by_id[i]) for i in payload["assignee_ids"]]
+    if "milestone_id" in payload:
+        chosen = [m for m in project.milestones if m["id"] == payload["milestone_id"]]
+        issue["milestone"] = chosen[0] if chosen else None
+    event = payload.get("state_event")
+    if event in ("close", "reopen"):
+        issue["state"] = "closed" if event == "close" else "opened"
+        issue["closed_at"] = _now() if event == "close" else None
+    issue["updated_at"] = _now()
 
 
 # --- merge request notes (pr-comment) -----------------------------------------

@@ -244,8 +244,9 @@ class Forge(Protocol):
     def add_comment(self, number: int, body: str) -> Any:
         """Add a comment; the forge's copy comes back."""
 
-    def edit_comment(self, comment_id: int, body: str) -> Any:
-        """Change a comment's text; the forge's copy comes back."""
+    def edit_comment(self, comment_id: int, body: str, number: int) -> Any:
+        """Change a comment (of issue ``number``: GitLab's notes live under their
+        issue); the text the forge holds now comes back."""
 
 
 # --- the push's plan -------------------------------------------------------------------

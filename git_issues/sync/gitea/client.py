@@ -54,6 +54,8 @@ class GiteaClient(Client):
     NAME = "Gitea"
     ANONYMOUS_HINT = ("no Gitea token (GITEA_TOKEN or FORGEJO_TOKEN): "
                       "public repositories only")
+    WRITE_HINT = ("the token needs the 'write:issue' scope and write access to the "
+                  "repository")
 
     def _headers(self) -> dict[str, str]:
         headers = {"Accept": "application/json", "User-Agent": f"git-issues/{__version__}"}

@@ -19,7 +19,7 @@ from git_issues.sync.apply import Summary
 from git_issues.sync.gitea.adapter import GiteaForge
 from git_issues.sync.gitea.client import GiteaClient, find_token, host_of, server_url
 from git_issues.sync.github.importer import Importer, Progress
-from git_issues.sync.github.mapping import RemoteIssue, check_repo
+from git_issues.sync.github.mapping import check_repo
 from git_issues.sync.origins import GITEA
 
 if TYPE_CHECKING:
@@ -39,11 +39,6 @@ class GiteaImporter(Importer):
     def load_state(self) -> state_mod.SyncState:
         host = self.forge.host.replace(":", "_")  # no ':' in a path that Windows must hold
         return state_mod.load(self.ws.root, f"gitea/{host}", self.repo)
-
-    def new_origin(self, remote: RemoteIssue) -> dict[str, Any]:
-        origin = super().new_origin(remote)
-        origin["gitea"] = {"host": self.forge.host, **origin["gitea"]}
-        return origin
 
 
 def run_import(ws: Workspace, repo: str, *, url: str | None, say: Callable[[str], None],

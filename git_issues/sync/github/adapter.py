@@ -36,8 +36,22 @@ def _answer(item: Any) -> RemoteIssue:
     return found
 
 
+def still_there(client: Any, path: str) -> bool:
+    """Whether the forge still answers ``path`` (a rate limit is no proof it is gone)."""
+    try:
+        client.get_json(path)
+    except RateLimited:
+        return True
+    except GitIssuesError:
+        return False
+    return True
+
+
 class GitHubForge:
     """One repository's issues on GitHub, for the engine (see the module docstring)."""
+
+    MILESTONE_KEY = "number"  # what an issue names its milestone by (Gitea: "id")
+    PAGE = {"per_page": PER_PAGE}  # a list's page size (Gitea: "limit")
 
     def __init__(self, client: Any, repo: str, *,
                  paced: Callable[[Callable[[], Any]], Any] | None = None) -> None:
@@ -102,15 +116,9 @@ class GitHubForge:
                                     what=f"comment {comment_id} of {self.repo}#{number}")
         return self._remote_comment(item)
 
-    def comment_exists(self, comment_id: int) -> bool:
+    def comment_exists(self, comment_id: int, number: int = 0) -> bool:
         """Whether GitHub still has the comment (asked after a write to it failed)."""
-        try:
-            self.client.get_json(f"/repos/{self.repo}/issues/comments/{comment_id}")
-        except RateLimited:
-            return True
-        except GitIssuesError:
-            return False
-        return True
+        return still_there(self.client, f"/repos/{self.repo}/issues/comments/{comment_id}")
 
     def owner(self) -> str:
         """The token owner's login, name and public email, joined by tabs (``GET /user``)."""
@@ -144,7 +152,7 @@ class GitHubForge:
         made = self._post(f"/repos/{self.repo}/issues/{number}/comments", {"body": body})
         return RemoteComment(int(made["id"]), number, "", "", clean_text(made.get("body")))
 
-    def edit_comment(self, comment_id: int, body: str) -> str:
+    def edit_comment(self, comment_id: int, body: str, number: int = 0) -> str:
         """PATCH a comment; the text GitHub holds now (as filed)."""
         made = self.client.send("PATCH", f"/repos/{self.repo}/issues/comments/{comment_id}",
                                 {"body": body})
@@ -159,11 +167,12 @@ class GitHubForge:
         if self._milestones is None:
             self._milestones = {}
             path = f"/repos/{self.repo}/milestones"
-            for page in self.client.pages(path, {"state": "all", "per_page": 100}):
+            key = self.MILESTONE_KEY
+            for page in self.client.pages(path, {"state": "all", **self.PAGE}):
                 for item in page:
-                    if isinstance(item, dict) and isinstance(item.get("number"), int):
-                        self._milestones[str(item.get("title"))] = item["number"]
+                    if isinstance(item, dict) and isinstance(item.get(key), int):
+                        self._milestones[str(item.get("title"))] = item[key]
         if title not in self._milestones:
             made = self._post(f"/repos/{self.repo}/milestones", {"title": title})
-            self._milestones[title] = made["number"]
+            self._milestones[title] = made[self.MILESTONE_KEY]
         return self._milestones[title]

@@ -168,7 +168,7 @@ class Importer:
             kind = self.kind
             known.update(view.ids_by_origin(kind.key, self.repo, repo_key=kind.repo_key,
                                             number_key=kind.number_key,
-                                            host=getattr(self.forge, "host", None)))
+                                            host=self._origin_host()))
         return known
 
     # --- step 1: comments into the spill ----------------------------------------
@@ -318,9 +318,11 @@ class Importer:
         self.state.issues.keep_text(number, base[2])
         self.summary.imported += 1
 
-    def new_origin(self, remote: RemoteIssue) -> dict[str, Any]:
-        """The origin key a new issue's file gets, written once."""
-        return self.kind.new_origin(self.repo, remote.number, remote.url)
+    def new_origin(self, remote: RemoteIssue) -> dict[str, Any]:  # a file's, written once
+        return self.kind.new_origin(self.repo, remote.number, remote.url, self._origin_host())
+
+    def _origin_host(self) -> str | None:  # the server an origin names (Gitea's), or None
+        return getattr(self.forge, "host", None) if self.kind.keeps_host else None
 
     def _merge_fields(self, after: Issue, remote: dict[str, Any], number: int) -> None:
         """Three-way, field by field: base (last import), local (the file), remote."""
@@ -445,8 +447,6 @@ def _checked(issue: Issue, summary: Summary, *,
 def _digests(rows: list[RemoteComment]) -> dict[str, str]:
     """GitHub comment id (as the state's text key) -> digest of the body as written."""
     return {str(row.id): state_mod.digest(row.text) for row in rows}
-
-
 
 
 def _take_comments(spill: CommentSpill, numbers: list[int]) -> dict[int, list[RemoteComment]]:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from git_issues.errors import GitIssuesError
 from git_issues.sync.engine import LocalComment, Outgoing
+from git_issues.sync.origins import FORGE_KEYS, GITHUB, ForgeKind
 from git_issues.sync.text import body_text
 
 if TYPE_CHECKING:
@@ -30,6 +31,9 @@ MARKER_RE = re.compile(r"<!-- git-issues:([0-9a-z]{4,16}) -->")
 PACE_ENV = "GIT_ISSUES_SYNC_PACE"
 DEFAULT_PACE = 0.8  # seconds between two POSTs: GitHub's ~80 creations a minute
 NOREPLY = "@users.noreply.github.com"
+# The no-reply addresses imports give authors on GitLab ("@users.noreply.<host>")
+# and Gitea/Forgejo ("@noreply.<host>"): written there, no attribution line.
+FORGE_NOREPLY = re.compile(r"@(users\.)?noreply\.[^@>]+$")
 HOURLY_ENV = "GIT_ISSUES_SYNC_HOURLY"
 DEFAULT_HOURLY = 500  # GitHub: "no more than 500 content-generating requests per hour"
 Say = Callable[[str], None]
@@ -100,8 +104,8 @@ class Pushed:
 
 
 def is_imported(author: str | None) -> bool:
-    """Written on GitHub (imported): its author is already on GitHub, no attribution."""
-    return bool(author) and author.rstrip(">").lower().endswith(NOREPLY)
+    """Written on a forge (imported): its author is already there, no attribution."""
+    return bool(author) and FORGE_NOREPLY.search(author.rstrip(">").lower()) is not None
 
 
 def is_owner(author: str | None, login: str) -> bool:
@@ -163,15 +167,18 @@ def without_attribution(comment: Comment, theirs: str) -> str:
     return body_text(theirs[len(line):]) if theirs.startswith(line) else theirs
 
 
-def remote_status(status: str, config: Config) -> str:
-    """The status as the pull would read GitHub's state back (open, closed or a reason)."""
+def remote_status(status: str, config: Config, kind: ForgeKind = GITHUB) -> str:
+    """The status as the pull would read the forge's state back (open, closed or,
+    on GitHub, a close reason)."""
     if config.state_of(status) != "closed":
         return "open"
-    return status if status in ("not_planned", "duplicate") else "closed"
+    reasons = ("not_planned", "duplicate") if kind.close_reasons else ()
+    return status if status in reasons else "closed"
 
 
-def outgoing(issue: Issue, config: Config, login: str) -> dict[str, Any]:
-    return {"title": issue.title, "status": remote_status(issue.status, config),
+def outgoing(issue: Issue, config: Config, login: str,
+             kind: ForgeKind = GITHUB) -> dict[str, Any]:
+    return {"title": issue.title, "status": remote_status(issue.status, config, kind),
             "labels": list(issue.labels), "assignees": list(issue.assignees),
             "milestone": issue.milestone, "body": outgoing_body(issue, login)}
 
@@ -188,18 +195,21 @@ def body_forms(issue: Issue) -> tuple[str, ...]:
     return tuple(body_text(t) for t in texts)
 
 
-def outgoing_view(issue: Issue, config: Config, repo: str) -> Outgoing | None:
-    """The engine's view of a local issue for a push to ``repo``; None when it was
-    imported from another repository (not ours to send)."""
-    github = issue.origin.get("github")
+def outgoing_view(issue: Issue, config: Config, repo: str, kind: ForgeKind = GITHUB,
+                  host: str | None = None) -> Outgoing | None:
+    """The engine's view of a local issue for a push to ``repo`` (on ``host``); None
+    when it is linked to another repository or another forge (not ours to send)."""
+    origin = issue.origin.get(kind.key)
     number = None
-    if github is not None:
-        if str(github.get("repo", "")).lower() != repo.lower():
+    if origin is not None:
+        if not kind.is_of(origin, repo, host):
             return None
-        number = int(github["number"])
-    comments = tuple(LocalComment(c.id, c.github_id, tuple(sorted(comment_texts(c))))
+        number = int(origin[kind.number_key])
+    elif any(key in issue.origin for key in FORGE_KEYS):
+        return None  # linked to another forge: never sent to this one
+    comments = tuple(LocalComment(c.id, kind.comment_id(c), tuple(sorted(comment_texts(c))))
                      for c in issue.comments)
-    return Outgoing(issue.id, issue.title, number, outgoing(issue, config, ""),
+    return Outgoing(issue.id, issue.title, number, outgoing(issue, config, "", kind),
                     body_forms(issue), comments)
 
 

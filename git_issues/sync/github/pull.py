@@ -33,7 +33,6 @@ from git_issues.sync.engine import (
 from git_issues.sync.github.client import RateLimited
 from git_issues.sync.github.importer import Importer, Progress
 from git_issues.sync.github.mapping import (
-    NEW_STATUSES,
     RemoteComment,
     RemoteIssue,
 )
@@ -45,6 +44,7 @@ from git_issues.sync.github.outgoing import (
     shorten,
     without_attribution,
 )
+from git_issues.sync.origins import FORGE_KEYS
 
 if TYPE_CHECKING:
     from git_issues.core.model import Comment, Issue
@@ -90,7 +90,7 @@ class SyncImporter(Importer):
         self.prefer_ids = None if options.prefer_ids is None else set(options.prefer_ids)
         self.dry_run = options.dry_run
         self.pushed = pushed
-        self.plan = Plan("GitHub", repo, say)  # --dry-run: what the run would do
+        self.plan = Plan(self.kind.name, self.repo, say)  # --dry-run: what the run would do
         self.held_before = {int(n): set(f) for n, f in self.state.held.items()}
         self.state.held = {}
         self.seen: set[int] = set()
@@ -123,24 +123,25 @@ class SyncImporter(Importer):
         if not self.dry_run:
             super()._add_statuses()
             return
-        missing = [s for s in NEW_STATUSES if s not in self.ws.config().statuses]
+        missing = [s for s in self.new_statuses if s not in self.ws.config().statuses]
         if missing:
             self.summary.notes.append(f"would add the statuses {', '.join(missing)} (closed) "
                                       "to .issues/config.yml for GitHub's close reasons")
-        self.statuses_added = {s: NEW_STATUSES[s] for s in missing}
+        self.statuses_added = {s: self.new_statuses[s] for s in missing}
 
     def _known_numbers(self) -> dict[int, str]:
         """With ``--dry-run``, from the files themselves: refreshing the index writes it."""
         if not self.dry_run:
             return super()._known_numbers()
         known = self.state.issues.local_ids()
+        kind, host = self.kind, getattr(self.forge, "host", None)
         for issue_id in self.ws.store.ids():
             try:
-                github = self.ws.store.read(issue_id).origin.get("github")
+                origin = self.ws.store.read(issue_id).origin.get(kind.key)
             except (IssueFileError, GitIssuesError):
                 continue
-            if github and str(github.get("repo", "")).lower() == self.repo.lower():
-                known[int(github["number"])] = issue_id
+            if origin and kind.is_of(origin, self.repo, host):
+                known[int(origin[kind.number_key])] = issue_id
         return known
 
     def _create(self, remote: RemoteIssue, comments: list[RemoteComment]) -> None:
@@ -155,7 +156,7 @@ class SyncImporter(Importer):
             what = [f for f in state_mod.FIELDS if old[f] != new[f] and f != "closed"]
             if before.comments != after.comments:
                 what.append("comments")
-            number = after.origin.get("github", {}).get("number")
+            number = self.kind.number(after)
             self.plan.add(Step("update here", after.id, number,
                                fields=tuple(what) or ("comment ids",)))
         super()._save_if_changed(before, after, data)
@@ -192,10 +193,10 @@ class SyncImporter(Importer):
             issue, data = self.ws.store.read_with_bytes(match[1])
         except IssueFileError:
             return False
-        if "github" in issue.origin:
+        if any(key in issue.origin for key in FORGE_KEYS):
             return False
         number = remote.number
-        issue.origin["github"] = {"repo": self.repo, "number": number, "url": remote.url}
+        issue.origin.update(self.new_origin(remote))
         entry = self.state.entry(number, issue.id, as_base(remote.values()))
         self.writer.replace(issue, data, base=self.state.journal_base(number, entry))
         self.known[number] = issue.id
@@ -218,10 +219,11 @@ class SyncImporter(Importer):
 
     def _conflict(self, issue: Issue, field: str, mine: Any, theirs: Any, number: int) -> None:
         """A conflict ``prefer`` did not settle (``engine.settle``): held back."""
+        forge = self.kind.name
         self.state.held.setdefault(str(number), []).append(field)
         self.pushed.conflicts.append(
-            f"{issue.id} ({self.repo}#{number}) {field}: changed here and on GitHub: "
-            f"here {shorten(mine)}, on GitHub {shorten(theirs)}; neither changed "
+            f"{issue.id} ({self.repo}#{number}) {field}: changed here and on {forge}: "
+            f"here {shorten(mine)}, on {forge} {shorten(theirs)}; neither changed "
             f"(--prefer local|remote [--issue {issue.id}] settles it)")
 
     # --- comments ------------------------------------------------------------------
@@ -230,17 +232,18 @@ class SyncImporter(Importer):
         """Adopt GitHub's copy of a comment sent by a run that stopped before writing
         its id back (same text as a comment here that has no id yet); then compare
         the comments both sides have three ways; the import adds the new ones."""
-        unsent = [c for c in after.comments if c.github_id is None]
-        known = {c.github_id for c in after.comments}
+        remote_id = self.kind.comment_id
+        unsent = [c for c in after.comments if remote_id(c) is None]
+        known = {remote_id(c) for c in after.comments}
         for row in rows if unsent else []:
             github_id, theirs = row.id, row.text
-            match = next((c for c in unsent if c.github_id is None and github_id not in known
+            match = next((c for c in unsent if remote_id(c) is None and github_id not in known
                           and theirs in comment_texts(c)), None)
             if match is not None:
-                match.github_id = github_id
+                self.kind.set_comment_id(match, github_id)
                 known.add(github_id)
                 self.pushed.adopted += 1
-        by_github = {c.github_id: c for c in after.comments if c.github_id is not None}
+        by_github = {remote_id(c): c for c in after.comments if remote_id(c) is not None}
         for row in rows:
             if row.id in by_github:
                 self._merge_comment(after, number, by_github[row.id], row.text)
@@ -250,19 +253,19 @@ class SyncImporter(Importer):
         forms = comment_texts(mine)
         if theirs in forms:
             return  # the common case, told without decoding the issue's base
-        assert mine.github_id is not None
-        base = self.state.comment_base(number, mine.github_id)
+        github_id = self.kind.comment_id(mine)
+        assert github_id is not None
+        base = self.state.comment_base(number, github_id)
         decided = compare_text(base, forms, theirs, self.settles(after.id))
         if decided == "take":  # edited on GitHub only, or --prefer remote
             mine.body = without_attribution(mine, theirs)
         if decided != "hold":
             return  # same, or ours to send (edited here only, or --prefer local)
-        self.state.held.setdefault(str(number), []).append(f"{COMMENT_HELD}{mine.github_id}")
-        self.kept_bases[(number, mine.github_id)] = base
-        url = after.origin.get("github", {}).get("url", "")
+        self.state.held.setdefault(str(number), []).append(f"{COMMENT_HELD}{github_id}")
+        self.kept_bases[(number, github_id)] = base
         self.pushed.conflicts.append(
             f"{after.id} ({self.repo}#{number}) comment {mine.id}: edited here and on "
-            f"GitHub ({url}#issuecomment-{mine.github_id}); neither changed "
+            f"{self.kind.name} ({self.kind.comment_url(after, github_id)}); neither changed "
             f"(--prefer local|remote [--issue {after.id}] settles it)")
 
     def _restore_comment_bases(self) -> None:

@@ -62,6 +62,7 @@ from git_issues.sync.github.outgoing import (
     posted_within_hour,
 )
 from git_issues.sync.github.pull import DryWriter, SyncImporter
+from git_issues.sync.origins import GITHUB, ForgeKind
 
 if TYPE_CHECKING:
     from git_issues.core.model import Comment, Issue
@@ -118,7 +119,11 @@ class OutOfBudget(Exception):
 
 
 class Pusher:
-    """Sends what changed here since the last sync; see the module docstring."""
+    """Sends what changed here since the last sync; see the module docstring.
+
+    Another forge's push is a subclass naming its ``kind`` and ``open_forge``."""
+
+    kind: ForgeKind = GITHUB
 
     def __init__(self, ws: Workspace, repo: str, client: Client, options: SyncOptions,
                  pulled: Pulled, *, say: Say, progress: Progress | None = None) -> None:
@@ -139,8 +144,16 @@ class Pusher:
         self.held = {int(n): set(f) for n, f in self.state.held.items()}
         self._login: str | None = None
         self._last_post = 0.0
-        self.forge = GitHubForge(client, repo, paced=self._paced)
+        self.forge = self.open_forge(client)
+        self.host: str | None = getattr(self.forge, "host", None)
         self.writer: Writer | None = None
+
+    def open_forge(self, client: Any) -> Any:
+        """The adapter the push writes through (another forge's push names its own)."""
+        return GitHubForge(client, self.repo, paced=self._paced)
+
+    def view(self, issue: Issue) -> Outgoing | None:
+        return outgoing_view(issue, self.config, self.repo, self.kind, self.host)
 
     @property
     def login(self) -> str:
@@ -174,7 +187,7 @@ class Pusher:
                 issue, _ = self._read(issue_id)
             except (IssueFileError, GitIssuesError):
                 continue
-            view = outgoing_view(issue, self.config, self.repo)
+            view = self.view(issue)
             if view is not None:
                 yield view
 
@@ -225,7 +238,7 @@ class Pusher:
         """One step's writes; the file's bytes as they are afterwards."""
         if step.kind == "create there":
             return self._create(issue, data)
-        number = int(issue.origin["github"]["number"])
+        number = int(self.kind.origin(issue)[self.kind.number_key])
         if step.kind == "compare":
             return self._compare(issue, data, number)
         if step.kind == "update there":
@@ -250,12 +263,11 @@ class Pusher:
                 issue, _ = self._read(issue_id)
             except (IssueFileError, GitIssuesError):
                 continue
-            github = issue.origin.get("github")
-            if github is None:
-                issues += 1
-            elif str(github.get("repo", "")).lower() != self.repo.lower():
+            view = self.view(issue)
+            if view is None:
                 continue
-            comments += sum(1 for c in issue.comments if c.github_id is None)
+            issues += view.number is None
+            comments += sum(1 for c in view.comments if c.remote_id is None)
         return issues, comments
 
     def _stop_line(self, rest: list[str]) -> str:
@@ -264,7 +276,8 @@ class Pusher:
         oldest = min(window) if window else minute(time.time())
         start = calendar.timegm(time.strptime(oldest, "%Y-%m-%dT%H:%MZ"))
         again = time.strftime("%H:%M UTC", time.gmtime(start + 3660))
-        return (f"stopped: {self._used()} creations on GitHub in the last hour, the limit "
+        return (f"stopped: {self._used()} creations on {self.kind.name} in the last hour, "
+                f"the limit "
                 f"is {self.hourly} ({HOURLY_ENV}); {plural(issues, 'issue')} and "
                 f"{plural(comments, 'comment')} are left to send; run the same command "
                 f"again after {again}: it continues")
@@ -299,11 +312,11 @@ class Pusher:
         return canonical_text(issue).encode("utf-8")
 
     def _create(self, issue: Issue, data: bytes) -> bytes:
-        values = outgoing(issue, self.config, self.login)
+        values = outgoing(issue, self.config, self.login, self.kind)
         values["body"] = outgoing_body(issue, self.login, marked=True)  # found after a crash
         made = self.forge.create_issue(values)
         number = made.number
-        issue.origin["github"] = {"repo": self.repo, "number": number, "url": made.url}
+        issue.origin.update(self.kind.new_origin(self.repo, number, made.url, self.host))
         # At once, with what GitHub answered as its base in the journal: after a
         # kill the rerun stages the number and remembers the base (an edit made on
         # GitHub meanwhile is then pulled, not overwritten), and nothing creates
@@ -322,9 +335,10 @@ class Pusher:
         plans this issue again against it."""
         found = self.forge.issue(number)
         if found is None:
-            raise GitIssuesError(f"GitHub's answer about {self.repo}#{number} is not an issue")
+            raise GitIssuesError(f"{self.kind.name}'s answer about {self.repo}#{number} "
+                                 "is not an issue")
         self.state.record(number, issue.id, as_base(found.values()))
-        view = outgoing_view(issue, self.config, self.repo)
+        view = self.view(issue)
         assert view is not None
         for step in push_steps(view, self.state.issues.peek(number),
                                self.held.get(number, ())):
@@ -332,7 +346,7 @@ class Pusher:
         return data
 
     def _patch(self, issue: Issue, number: int, changed: list[str]) -> None:
-        values = outgoing(issue, self.config, "")
+        values = outgoing(issue, self.config, "", self.kind)
         if "body" in changed:
             values["body"] = outgoing_body(issue, self.login)
         made = self.forge.update_issue(number, values, changed)
@@ -347,7 +361,7 @@ class Pusher:
     def _add_comment(self, issue: Issue, data: bytes, number: int, comment: Comment) -> bytes:
         body = outgoing_comment(comment, self.login)
         made = self.forge.add_comment(number, body)
-        comment.github_id = made.id
+        self.kind.set_comment_id(comment, made.id)
         data = self._write(issue, data)
         if number in self.state.issues:
             self.state.record_comment(number, made.id, state_mod.digest(made.text))
@@ -356,21 +370,22 @@ class Pusher:
 
     def _edit_comment(self, issue: Issue, comment: Comment, number: int) -> None:
         """A comment already on GitHub, edited here since the last sync: one PATCH."""
-        github_id = comment.github_id
+        github_id = self.kind.comment_id(comment)
         assert github_id is not None
         body = outgoing_comment(comment, self.login)
+        forge = self.kind.name
         try:
-            text = self.forge.edit_comment(github_id, body)
+            text = self.forge.edit_comment(github_id, body, number)
         except RateLimited:
             raise
         except GitIssuesError:
-            if not self.forge.comment_exists(github_id):
-                self.say(f"note: comment {comment.id} of {issue.id} was deleted on GitHub; "
+            if not self.forge.comment_exists(github_id, number):
+                self.say(f"note: comment {comment.id} of {issue.id} was deleted on {forge}; "
                          "its edit is not sent (comments are not created again)")
                 self.state.forget_comment(number, github_id)
                 return
             if is_imported(comment.author) and not is_owner(comment.author, self.login):
-                self.say(f"note: GitHub refused the edit of comment {comment.id} of "
+                self.say(f"note: {forge} refused the edit of comment {comment.id} of "
                          f"{issue.id}, written there by {comment.author.split(' <')[0]}: "
                          "the edit stays here (the token may edit only its own comments)")
                 return
@@ -398,29 +413,48 @@ class _Peek(Mapping[int, state_mod.Entry]):
         return len(self.entries)
 
 
+@dataclass(frozen=True)
+class Remote:
+    """What a sync run takes from one forge: its client (opened per run, from the
+    options), its pull and its push; ``checked`` refuses a misspelt repository."""
+
+    client: Callable[[SyncOptions, Say], Client]
+    importer: type[SyncImporter] = SyncImporter
+    pusher: type[Pusher] = Pusher
+    checked: Callable[[str], str] = check_repo
+
+
+def _github_client(options: SyncOptions, say: Say) -> Client:
+    return Client(resolve_url(options.api_url), find_token(), say=say, backoff=options.backoff,
+                  max_wait=options.max_wait)
+
+
+GITHUB_REMOTE = Remote(_github_client)
+
+
 def run_sync(ws: Workspace, repo: str, options: SyncOptions | None = None, *, say: Say,
-             progress: Progress | None = None) -> tuple[Summary, Pushed]:
-    """Pull then push, through one client; the library entry point of ``sync github``.
+             progress: Progress | None = None,
+             remote: Remote = GITHUB_REMOTE) -> tuple[Summary, Pushed]:
+    """Pull then push, through one client; the library entry point of ``sync github``
+    (and, with their ``remote``, of ``sync gitlab`` and ``sync gitea``).
 
     With ``dry_run`` the pull makes reads only and keeps what it would write in
-    memory, so the push it then reports is judged against GitHub as it is now;
+    memory, so the push it then reports is judged against the forge as it is now;
     nothing is written on disk and no POST or PATCH is sent.
     """
     options = options or SyncOptions()
-    check_repo(repo)
+    remote.checked(repo)
     summary = Summary()
-    with Client(resolve_url(options.api_url), find_token(), say=say, backoff=options.backoff,
-                max_wait=options.max_wait) as client:
+    with remote.client(options, say) as client:
         pushed = Pushed()
+        importer = remote.importer(ws, repo, client, options, pushed, say=say,
+                                   progress=progress)
         if options.pull:
-            importer = SyncImporter(ws, repo, client, options, pushed, say=say,
-                                    progress=progress)
             summary = importer.run()
             pulled = Pulled(importer.state, pushed, importer.plan, importer.overlay,
                             importer.statuses_added)
-        else:
-            pulled = Pulled(state_mod.load(ws.root, "github", repo), pushed,
-                            Plan("GitHub", repo, say))
+        else:  # the state as saved (the importer set its held conflicts aside)
+            pulled = Pulled(importer.load_state(), pushed, importer.plan)
         if options.push:
-            Pusher(ws, repo, client, options, pulled, say=say, progress=progress).run()
+            remote.pusher(ws, repo, client, options, pulled, say=say, progress=progress).run()
     return summary, pulled.pushed

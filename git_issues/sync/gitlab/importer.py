@@ -44,9 +44,10 @@ class GitLabImporter(Importer):
     kind = GITLAB
     new_statuses: dict[str, str] = {}  # GitLab closes without a reason
 
-    def __init__(self, ws: Workspace, project: str, client: GitLabClient, url: str, *,
-                 say: Callable[[str], None], progress: Progress | None = None) -> None:
-        self.url = url
+    def __init__(self, ws: Workspace, project: str, client: GitLabClient,
+                 url: str | None = None, *, say: Callable[[str], None],
+                 progress: Progress | None = None) -> None:
+        self.url = url or client.base_url.removesuffix("/api/v4")  # the site, as given
         super().__init__(ws, project, client, say=say, progress=progress)
 
     def checked(self, repo: str) -> str:
