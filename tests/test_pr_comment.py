@@ -370,6 +370,19 @@ def test_the_actions_steps_check_then_comment_on_the_pull_request(pull, github, 
     assert "Boiler leaks" in posted["body"] and posted["body"] in summary.read_text()
 
 
+@pytest.mark.subprocess
+def test_the_actions_check_step_warns_of_closing_words_on_the_pull_requests_files(pull, github,
+                                                                                 tmp_path):
+    environ = actions_env(github, pull, tmp_path)
+    git(pull, "commit", "-q", "--allow-empty", "-m", "Tidy the fuel code\n\nFixes: fuel1111")
+    environ.update(BASE=git(pull, "rev-parse", "main").strip(),
+                   HEAD=git(pull, "rev-parse", "feature").strip())
+    checked = run_step(step("Check the issue files")["run"], pull, environ)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "::warning file=.issues/fuel1111.yml" in checked.stdout
+    assert "still open" in checked.stdout
+
+
 def template() -> dict:
     return yaml.safe_load(TEMPLATE.read_text(encoding="utf-8"))
 
@@ -395,6 +408,8 @@ def test_the_gitlab_templates_script_notes_the_merge_request(pull, gitlab):
     (pull / ".issues" / "wing1111.yml").write_text("id: wing1111\ntitle: [broken\n")
     failed = run_step(script, pull, environ)  # a broken file fails the job, the note stays
     assert failed.returncode == 1 and "wing1111.yml" in failed.stdout
+    report = json.loads((pull / "gl-code-quality-report.json").read_text())  # the artifact
+    assert [entry["location"]["path"] for entry in report] == [".issues/wing1111.yml"]
     assert failed.stdout.rstrip().endswith("is up to date: " + gitlab.url + f"/{PROJECT}"
                                            f"/-/merge_requests/3#note_{gitlab.next_note}")
 
