@@ -74,3 +74,13 @@ def test_serve_needs_no_extra_its_libraries_are_in_the_plain_install():
     plain = {re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0].lower() for r in requires
              if "extra ==" not in r}
     assert {"flask", "waitress", "markdown-it-py"} <= plain, plain
+
+
+def test_every_package_folder_is_shipped():
+    """setup.cfg names its packages one by one: a new folder left out of the list works
+    in an editable install and the in-process tests, and is missing from a real one
+    (``import gitea`` was, for one round)."""
+    listed = set(_setup_cfg()["options"]["packages"].split())
+    folders = {".".join(init.parent.relative_to(ROOT).parts)
+               for init in (ROOT / "git_issues").rglob("__init__.py")}
+    assert folders - listed == set()
