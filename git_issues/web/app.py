@@ -98,7 +98,7 @@ def create_app(repos: list[Repo], guard: Guard) -> Flask:
     app.context_processor(lambda: {"base": request.script_root})
     by_name = {repo.name: repo for repo in repos}
     _guard(app, guard)
-    _errors(app)
+    _errors(app, by_name)
     _read_routes(app, repos, by_name)
     _write_routes(app, by_name)
     return app
@@ -140,20 +140,29 @@ def _guard(app: Flask, guard: Guard) -> None:
         return response
 
 
-def _errors(app: Flask) -> None:
+def _served_repo(by_name: dict[str, Repo]) -> str | None:
+    """The served repository the failed request named, so an error page keeps its navigation."""
+    name = (request.view_args or {}).get("name")
+    if name is None:  # no route matched (a 404): read the name from the path
+        parts = request.path.split("/")
+        name = parts[2] if len(parts) > 2 and parts[1] == "r" else None
+    return name if name in by_name else None
+
+
+def _errors(app: Flask, by_name: dict[str, Repo]) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[str, int]:
         if exc.code == 403 and exc.description == Forbidden.description:
             exc.description = ("open the address that 'git issues serve' printed "
                                "(it carries the access token)")
         return render_template("error.html", code=exc.code, name=exc.name,
-                               message=exc.description, repo=None), exc.code or 500
+                               message=exc.description, repo=_served_repo(by_name)), exc.code or 500
 
     @app.errorhandler(GitIssuesError)
     def user_error(exc: GitIssuesError) -> tuple[str, int]:
         code = 404 if isinstance(exc, NoSuchIssue) else 400
         return render_template("error.html", code=code, name="Error", message=str(exc),
-                               repo=None), code
+                               repo=_served_repo(by_name)), code
 
 
 @contextmanager

@@ -13,3 +13,17 @@ document.addEventListener("DOMContentLoaded", function () {
     })
     .catch(function () { /* the link stays */ });
 });
+
+// Keyboard: "/" focuses the search box, "c" opens a new issue; never while typing in a field.
+document.addEventListener("keydown", function (e) {
+  if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) { return; }
+  var t = e.target;
+  if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) { return; }
+  if (e.key === "/") {
+    var search = document.getElementById("search") || document.querySelector("input[type=search]");
+    if (search) { e.preventDefault(); search.focus(); }
+  } else if (e.key === "c") {
+    var link = document.getElementById("new-issue");
+    if (link) { e.preventDefault(); window.location.href = link.href; }
+  }
+});
