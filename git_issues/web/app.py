@@ -182,7 +182,8 @@ def _query() -> views.Query:
     except ValueError:
         page = 1
     return views.Query(
-        status=args.get("status", "open"), labels=tuple(v for v in args.getlist("label") if v),
+        status=args.get("status", "open"),
+        labels=views.label_terms(args.getlist("label"), args.get("labels", "")),
         assignee=args.get("assignee", ""), author=args.get("author", ""),
         milestone=args.get("milestone", ""), priority=args.get("priority", ""),
         text=args.get("q", ""), sort=args.get("sort", "created"), page=page)
@@ -190,6 +191,11 @@ def _query() -> views.Query:
 
 def _context(ws: Workspace, name: str) -> dict[str, Any]:
     return {"repo": name, "branch": views.branch(ws), "root": str(ws.root)}
+
+
+def _form_context(ws: Workspace, name: str) -> dict[str, Any]:
+    """A new or edit form's context: the page's, with the values its fields offer."""
+    return {**_context(ws, name), "pickers": views.pickers(ws)}
 
 
 def _read_routes(app: Flask, repos: list[Repo], by_name: dict[str, Repo]) -> None:
@@ -239,7 +245,7 @@ def _read_routes(app: Flask, repos: list[Repo], by_name: dict[str, Repo]) -> Non
     def new_form(name: str) -> Any:
         with workspace(by_name, name) as ws:
             templates = views.templates(ws)
-            context = _context(ws, name)
+            context = _form_context(ws, name)
         chosen = request.args.get("template", "")
         form = views.template_form(templates.get(chosen))
         return render_template("new.html", templates=templates, chosen=chosen, form=form,
@@ -249,7 +255,7 @@ def _read_routes(app: Flask, repos: list[Repo], by_name: dict[str, Repo]) -> Non
     def edit_form(name: str, issue_id: str) -> Any:
         with workspace(by_name, name) as ws:
             page = views.issue_page(ws, issue_id)
-            context = _context(ws, name)
+            context = _form_context(ws, name)
         return render_template("edit.html", page=page, form=None, error=None, **context)
 
 
@@ -305,11 +311,11 @@ def _write_routes(app: Flask, by_name: dict[str, Repo]) -> None:
             except StaleWriteError as exc:
                 page = views.issue_page(ws, issue_id)
                 return render_template("edit.html", page=page, form=form, error=str(exc),
-                                       stale=True, **_context(ws, name)), 409
+                                       stale=True, **_form_context(ws, name)), 409
             except GitIssuesError as exc:
                 page = views.issue_page(ws, issue_id)
                 return render_template("edit.html", page=page, form=form, error=str(exc),
-                                       **_context(ws, name)), 400
+                                       **_form_context(ws, name)), 400
         return redirect(_here(f"/r/{name}/issues/{issue_id}?done=edited"), 303)
 
     @app.post("/r/<name>/new")
@@ -320,7 +326,7 @@ def _write_routes(app: Flask, by_name: dict[str, Repo]) -> None:
                 created = actions.create(ws, form)
             except GitIssuesError as exc:
                 return render_template("new.html", templates=views.templates(ws), chosen="",
-                                       form=form, error=str(exc), **_context(ws, name)), 400
+                                       form=form, error=str(exc), **_form_context(ws, name)), 400
         return redirect(_here(f"/r/{name}/issues/{created.id}?done=created"), 303)
 
 

@@ -1,0 +1,69 @@
+"""The web view's forms over real HTTP (issue 22): the list's label filter takes
+several labels and ``~label`` to exclude, as ``ls -l`` does; the new and edit
+forms offer the labels, assignees and milestones the repository uses; the 404
+and 400 pages keep the header's navigation."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import git
+from webserver import Served
+
+pytest.importorskip("flask", reason="the web extra is not installed")
+
+
+@pytest.fixture
+def served(invoke, repo: Path):
+    invoke("init", "--no-hooks")
+    ids = {
+        "crash": invoke("new", "Crash on start", "-l", "bug", "-l", "ui").stdout.strip(),
+        "typo": invoke("new", "Typo in help", "-l", "bug", "-l", "wontfix").stdout.strip(),
+        "dark": invoke("new", "Dark mode", "-l", "feature", "-l", "ui", "-a", "carol",
+                       "-M", "v2.0").stdout.strip(),
+    }
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "issues")
+    with Served(repo) as server:
+        server.ids = ids
+        yield server
+
+
+def titles(page: str) -> set[str]:
+    return {t for t in ("Crash on start", "Typo in help", "Dark mode") if t in page}
+
+
+def test_the_label_filter_takes_several_labels_and_excludes_with_a_tilde(served: Served):
+    page = served.get("/r/repo/?label=bug&labels=~wontfix")
+    assert page.status == 200
+    assert titles(page.text) == {"Crash on start"}
+    assert titles(served.get("/r/repo/?labels=bug,+ui").text) == {"Crash on start"}
+    assert titles(served.get("/r/repo/?labels=ui+~bug").text) == {"Dark mode"}
+    # the form shows the filter as typed: the menu's label, the rest in the text field
+    assert re.search(r'<option value="bug" selected>', page.text)
+    assert 'name="labels" value="~wontfix"' in page.text
+
+
+def test_new_and_edit_forms_offer_the_values_in_use(served: Served):
+    for path in ("/r/repo/new", f"/r/repo/issues/{served.ids['crash']}/edit"):
+        page = served.get(path)
+        assert page.status == 200
+        assert 'name="labels" list="pick-labels"' in page.text
+        labels = re.search(r'<datalist id="pick-labels">(.*?)</datalist>', page.text).group(1)
+        assert re.findall(r'value="([^"]+)"', labels) == ["bug", "feature", "ui", "wontfix"]
+        assert '<datalist id="pick-assignees"><option value="carol">' in page.text
+        assert '<datalist id="pick-milestones"><option value="v2.0">' in page.text
+
+
+def test_error_pages_keep_the_navigation(served: Served):
+    for path, code in (("/r/repo/issues/nosuch", 404), ("/r/repo/no/such/page", 404),
+                       ("/r/repo/?priority=9", 400)):
+        page = served.get(path)
+        assert page.status == code, path
+        assert '<nav aria-label="repository">' in page.text
+        assert f'{served.base}/r/repo/board">Board</a>' in page.text
+    missing = served.get("/r/elsewhere/")
+    assert missing.status == 404 and "no repository named" in missing.text
+    assert "<nav" not in missing.text  # no repository of that name to navigate
