@@ -67,3 +67,35 @@ def test_error_pages_keep_the_navigation(served: Served):
     missing = served.get("/r/elsewhere/")
     assert missing.status == 404 and "no repository named" in missing.text
     assert "<nav" not in missing.text  # no repository of that name to navigate
+
+
+def test_a_board_card_moves_to_another_column(served: Served, repo: Path):
+    from helpers import staged
+
+    crash = served.ids["crash"]
+    board = served.get("/r/repo/board")
+    assert f'action="{served.base}/r/repo/issues/{crash}/move"' in board.text
+    assert '<span class="label">bug</span>' in board.text  # cards show their labels
+    csrf = board.field("csrf")
+    moved = served.post(f"/r/repo/issues/{crash}/move",
+                        {"csrf": csrf, "prefix": "", "from": "open", "to": "closed"})
+    assert moved.status == 303
+    path = repo / ".issues" / f"{crash}.yml"
+    assert "status: closed" in path.read_text()
+    assert f".issues/{crash}.yml" in staged(repo)
+    # a card shown in a column it has left since: refused, nothing written
+    before = path.read_bytes()
+    stale = served.post(f"/r/repo/issues/{crash}/move",
+                        {"csrf": csrf, "prefix": "", "from": "open", "to": "in-progress"})
+    assert stale.status == 409 and "no longer in" in stale.text
+    assert path.read_bytes() == before
+    # a board by label prefix: one label for the other
+    dark = served.ids["dark"]
+    relabel = served.post(f"/r/repo/issues/{dark}/move",
+                          {"csrf": csrf, "prefix": "f", "from": "feature", "to": "fix"})
+    assert relabel.status == 303
+    text = (repo / ".issues" / f"{dark}.yml").read_text()
+    assert "- fix" in text and "- feature" not in text
+    forged = served.post(f"/r/repo/issues/{dark}/move",
+                         {"csrf": "wrong", "prefix": "", "from": "open", "to": "closed"})
+    assert forged.status == 403

@@ -11,12 +11,14 @@ as the form does (``labels: ...``).
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 from git_issues.core.rules import split_commas
 from git_issues.errors import GitIssuesError
 from git_issues.ops import write
 from git_issues.repo import issues
+from git_issues.repo.store import StaleWriteError
 
 if TYPE_CHECKING:
     from git_issues.core.model import Issue
@@ -54,6 +56,28 @@ def edit(ws: Workspace, prefix: str, shown: str, form: dict[str, Any]) -> write.
         milestone=form.get("milestone"), priority=form.get("priority"),
     )
     return write.edit(ws, issue.id, fields, expect=shown)
+
+
+def move(ws: Workspace, prefix: str, columns: str, source: str, target: str) -> write.Outcome:
+    """A board card moved from column ``source`` to ``target``: the status change that
+    column means (``edit -s``), or on a board by label prefix, one label for the other.
+
+    The page's stale check is the card's column: an issue no longer in ``source``
+    (someone moved it since the board was shown) is refused, not moved over their change.
+    """
+    if not target.strip():
+        raise GitIssuesError("column: choose the column to move the card to")
+    issue, data = issues.get(ws, ws.store.resolve(prefix))
+    where = issue.labels if columns else [issue.status]
+    if source not in where:
+        raise StaleWriteError(f"{issue.id} is no longer in '{source}': reload the board")
+    if columns:
+        if not target.startswith(columns):
+            raise GitIssuesError(f"column: '{target}' is not a label starting with '{columns}'")
+        fields = write.Fields(add_labels=[target], remove_labels=[source])
+    else:
+        fields = write.Fields(status=target)
+    return write.edit(ws, issue.id, fields, expect=hashlib.sha256(data).hexdigest())
 
 
 def create(ws: Workspace, form: dict[str, Any]) -> Issue:

@@ -302,6 +302,18 @@ def _write_routes(app: Flask, by_name: dict[str, Repo]) -> None:
         return _write(by_name, name, issue_id, form, wanted, lambda ws: actions.set_state(
             ws, issue_id, form.get("digest", ""), wanted, form.get("body", "")))
 
+    @app.post("/r/<name>/issues/<issue_id>/move")
+    def move(name: str, issue_id: str) -> Any:
+        form = _form()
+        columns = form.get("prefix", "")
+        with workspace(by_name, name) as ws:
+            try:
+                actions.move(ws, issue_id, columns, form.get("from", ""), form.get("to", ""))
+            except StaleWriteError as exc:
+                abort(409, str(exc))
+        return redirect(_here(f"/r/{name}/board?" + urlencode(
+            {"prefix": columns, "done": "moved", "moved": issue_id})), 303)
+
     @app.post("/r/<name>/issues/<issue_id>/edit")
     def edit(name: str, issue_id: str) -> Any:
         form = _form()
