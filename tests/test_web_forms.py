@@ -99,3 +99,44 @@ def test_a_board_card_moves_to_another_column(served: Served, repo: Path):
     forged = served.post(f"/r/repo/issues/{dark}/move",
                          {"csrf": "wrong", "prefix": "", "from": "open", "to": "closed"})
     assert forged.status == 403
+
+
+def test_link_unlink_delete_a_comment_and_rm_from_the_page(served: Served, invoke,
+                                                           repo: Path):
+    crash, dark = served.ids["crash"], served.ids["dark"]
+    invoke("comment", crash, "-m", "First note")
+    invoke("comment", crash, "-m", "Second note")
+    path = repo / ".issues" / f"{crash}.yml"
+    page = served.get(f"/r/repo/issues/{crash}")
+    csrf, digest = page.field("csrf"), page.field("digest")
+
+    linked = served.post(f"/r/repo/issues/{crash}/link",
+                         {"csrf": csrf, "digest": digest, "kind": "blocks", "other": dark})
+    assert linked.status == 303 and f"blocks:\n  - {dark}" in path.read_text()
+    stale = served.post(f"/r/repo/issues/{crash}/link",  # the page shown before the link
+                        {"csrf": csrf, "digest": digest, "kind": "related", "other": dark})
+    assert stale.status == 409 and "related" not in path.read_text()
+
+    page = served.get(f"/r/repo/issues/{crash}")
+    assert 'name="kind" value="blocks"' in page.text  # each link has its unlink button
+    unlinked = served.post(f"/r/repo/issues/{crash}/link",
+                           {"csrf": csrf, "digest": page.field("digest"), "unlink": "1",
+                            "kind": "blocks", "other": dark})
+    assert unlinked.status == 303 and dark not in path.read_text()
+
+    page = served.get(f"/r/repo/issues/{crash}")
+    first = re.search(r'comments/([^/]+)/delete', page.text).group(1)
+    deleted = served.post(f"/r/repo/issues/{crash}/comments/{first}/delete",
+                          {"csrf": csrf, "digest": page.field("digest")})
+    assert deleted.status == 303
+    assert "First note" not in path.read_text() and "Second note" in path.read_text()
+
+    confirm = served.get(f"/r/repo/issues/{crash}/rm")
+    assert confirm.status == 200 and "Remove issue" in confirm.text and path.exists()
+    gone = served.post(f"/r/repo/issues/{crash}/rm",
+                       {"csrf": "forged", "digest": confirm.field("digest")})
+    assert gone.status == 403 and path.exists()
+    gone = served.post(f"/r/repo/issues/{crash}/rm",
+                       {"csrf": csrf, "digest": confirm.field("digest")})
+    assert gone.status == 303 and not path.exists()
+    assert git(repo, "status", "--porcelain", str(path)).startswith("D ")

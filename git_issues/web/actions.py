@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from git_issues.core.rules import split_commas
 from git_issues.errors import GitIssuesError
-from git_issues.ops import write
+from git_issues.ops import links, remove, write
 from git_issues.repo import issues
 from git_issues.repo.store import StaleWriteError
 
@@ -78,6 +78,38 @@ def move(ws: Workspace, prefix: str, columns: str, source: str, target: str) -> 
     else:
         fields = write.Fields(status=target)
     return write.edit(ws, issue.id, fields, expect=hashlib.sha256(data).hexdigest())
+
+
+def _unchanged(ws: Workspace, prefix: str, shown: str) -> str:
+    """The issue's id, once its file is still the version the page showed (the stale
+    check of the forms whose library call takes no ``expect``)."""
+    issue_id = ws.store.resolve(prefix)
+    _, data = issues.get(ws, issue_id)
+    if hashlib.sha256(data).hexdigest() != shown:
+        raise StaleWriteError(f"{issue_id} changed since the page was shown: reload it")
+    return issue_id
+
+
+def link(ws: Workspace, prefix: str, shown: str, kind: str, other: str) -> write.Outcome:
+    """``link ID --blocks/--blocked-by/--related OTHER`` from the issue page."""
+    if not other.strip():
+        raise GitIssuesError("other: name the issue to link to")
+    return links.link(ws, _unchanged(ws, prefix, shown), kind.replace(" ", "_"), other.strip())
+
+
+def unlink(ws: Workspace, prefix: str, shown: str, kind: str, other: str) -> write.Outcome:
+    """``unlink``: the relation as the page names it (``blocked by``) and the other id."""
+    return links.unlink(ws, _unchanged(ws, prefix, shown), kind.replace(" ", "_"), other)
+
+
+def delete_comment(ws: Workspace, prefix: str, shown: str, comment_id: str) -> write.Outcome:
+    """``comment --delete``: one comment goes, the others keep their place."""
+    return write.delete_comment(ws, _unchanged(ws, prefix, shown), comment_id)
+
+
+def rm(ws: Workspace, prefix: str, shown: str) -> remove.Removal:
+    """``rm`` once the confirmation page was submitted: the file and every link to it."""
+    return remove.remove(ws, _unchanged(ws, prefix, shown))
 
 
 def create(ws: Workspace, form: dict[str, Any]) -> Issue:

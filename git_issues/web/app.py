@@ -302,6 +302,37 @@ def _write_routes(app: Flask, by_name: dict[str, Repo]) -> None:
         return _write(by_name, name, issue_id, form, wanted, lambda ws: actions.set_state(
             ws, issue_id, form.get("digest", ""), wanted, form.get("body", "")))
 
+    @app.post("/r/<name>/issues/<issue_id>/link")
+    def link(name: str, issue_id: str) -> Any:
+        form = _form()
+        action = actions.unlink if form.get("unlink") else actions.link
+        return _write(by_name, name, issue_id, form, "unlinked" if form.get("unlink") else "linked",
+                      lambda ws: action(ws, issue_id, form.get("digest", ""),
+                                        form.get("kind", ""), form.get("other", "")))
+
+    @app.post("/r/<name>/issues/<issue_id>/comments/<comment_id>/delete")
+    def delete_comment(name: str, issue_id: str, comment_id: str) -> Any:
+        form = _form()
+        return _write(by_name, name, issue_id, form, "comment-deleted", lambda ws:
+                      actions.delete_comment(ws, issue_id, form.get("digest", ""), comment_id))
+
+    @app.get("/r/<name>/issues/<issue_id>/rm")
+    def rm_form(name: str, issue_id: str) -> Any:
+        with workspace(by_name, name) as ws:
+            page = views.issue_page(ws, issue_id)
+            context = _context(ws, name)
+        return render_template("rm.html", page=page, **context)
+
+    @app.post("/r/<name>/issues/<issue_id>/rm")
+    def rm(name: str, issue_id: str) -> Any:
+        form = _form()
+        with workspace(by_name, name) as ws:
+            try:
+                gone = actions.rm(ws, issue_id, form.get("digest", ""))
+            except StaleWriteError as exc:
+                return _issue_response(ws, name, issue_id, status=409, error=str(exc))
+        return redirect(_here(f"/r/{name}/?" + urlencode({"removed": gone.issue.id})), 303)
+
     @app.post("/r/<name>/issues/<issue_id>/move")
     def move(name: str, issue_id: str) -> Any:
         form = _form()
