@@ -131,6 +131,13 @@ def test_link_unlink_delete_a_comment_and_rm_from_the_page(served: Served, invok
     assert deleted.status == 303
     assert "First note" not in path.read_text() and "Second note" in path.read_text()
 
+    second = re.search(r'comments/([^/]+)/edit', served.get(f"/r/repo/issues/{crash}").text)
+    form = served.get(f"/r/repo/issues/{crash}/comments/{second.group(1)}/edit")
+    assert form.status == 200 and "Second note</textarea>" in form.text
+    edited = served.post(f"/r/repo/issues/{crash}/comments/{second.group(1)}/edit",
+                         {"csrf": csrf, "digest": form.field("digest"), "body": "Second, fixed"})
+    assert edited.status == 303 and "Second, fixed" in path.read_text()
+
     confirm = served.get(f"/r/repo/issues/{crash}/rm")
     assert confirm.status == 200 and "Remove issue" in confirm.text and path.exists()
     gone = served.post(f"/r/repo/issues/{crash}/rm",

@@ -102,6 +102,12 @@ def unlink(ws: Workspace, prefix: str, shown: str, kind: str, other: str) -> wri
     return links.unlink(ws, _unchanged(ws, prefix, shown), kind.replace(" ", "_"), other)
 
 
+def edit_comment(ws: Workspace, prefix: str, shown: str, comment_id: str,
+                 text: str) -> write.Outcome:
+    """``comment --edit``: the comment's new text; its id, author and date stay."""
+    return write.edit_comment(ws, prefix, comment_id, text, expect=shown)
+
+
 def delete_comment(ws: Workspace, prefix: str, shown: str, comment_id: str) -> write.Outcome:
     """``comment --delete``: one comment goes, the others keep their place."""
     return write.delete_comment(ws, _unchanged(ws, prefix, shown), comment_id)

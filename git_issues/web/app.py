@@ -310,6 +310,21 @@ def _write_routes(app: Flask, by_name: dict[str, Repo]) -> None:
                       lambda ws: action(ws, issue_id, form.get("digest", ""),
                                         form.get("kind", ""), form.get("other", "")))
 
+    @app.get("/r/<name>/issues/<issue_id>/comments/<comment_id>/edit")
+    def comment_form(name: str, issue_id: str, comment_id: str) -> Any:
+        with workspace(by_name, name) as ws:
+            page = views.issue_page(ws, issue_id)
+            comment = views.comment_of(page.issue, comment_id)
+            context = _context(ws, name)
+        return render_template("comment.html", page=page, comment=comment, **context)
+
+    @app.post("/r/<name>/issues/<issue_id>/comments/<comment_id>/edit")
+    def edit_comment(name: str, issue_id: str, comment_id: str) -> Any:
+        form = _form()
+        return _write(by_name, name, issue_id, form, "comment-edited", lambda ws:
+                      actions.edit_comment(ws, issue_id, form.get("digest", ""), comment_id,
+                                           form.get("body", "")))
+
     @app.post("/r/<name>/issues/<issue_id>/comments/<comment_id>/delete")
     def delete_comment(name: str, issue_id: str, comment_id: str) -> Any:
         form = _form()

@@ -15,7 +15,7 @@ from git_issues.core.changes import phrase
 from git_issues.core.filters import SORTS, Filters, priority_range
 from git_issues.errors import GitIssuesError
 from git_issues.index.query import indexed_values, open_index
-from git_issues.ops import commits
+from git_issues.ops import commits, write
 from git_issues.ops import history as history_mod
 from git_issues.ops import templates as templates_mod
 from git_issues.repo.workspace import Workspace
@@ -127,6 +127,11 @@ def issue_page(ws: Workspace, prefix: str) -> IssuePage:
         statuses = view.statuses()
     return IssuePage(issue, digest(data), statuses.get(issue.status, "open"), list(statuses),
                      links, titles)
+
+
+def comment_of(issue: Any, comment_id: str) -> Any:
+    """The issue's comment ``comment_id`` (a prefix, as ``comment --edit`` takes it)."""
+    return write.resolve_comment(issue, comment_id)
 
 
 def history(ws: Workspace, prefix: str) -> list[dict[str, Any]]:
