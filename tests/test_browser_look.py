@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git
-from test_browser import CHROMIUM, DRIVER, FLAGS, shot
+from test_browser import CHROMIUM, DRIVER, chromium, shot
 from webserver import Served
 
 pytest.importorskip("flask", reason="the web extra is not installed")
@@ -30,16 +30,7 @@ assert len(TITLE) == 256
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory):
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    driver.implicitly_wait(5)
+    driver = chromium(tmp_path_factory.mktemp("chromium-profile"))
     try:
         yield driver
     finally:
