@@ -67,6 +67,8 @@ def test_error_pages_keep_the_navigation(served: Served):
     missing = served.get("/r/elsewhere/")
     assert missing.status == 404 and "no repository named" in missing.text
     assert "<nav" not in missing.text  # no repository of that name to navigate
+    stranger = served.get("/r/repo/issues/nosuch", auth=False)
+    assert stranger.status == 403 and "<nav" not in stranger.text
 
 
 def test_a_board_card_moves_to_another_column(served: Served, repo: Path):

@@ -141,7 +141,10 @@ def _guard(app: Flask, guard: Guard) -> None:
 
 
 def _served_repo(by_name: dict[str, Repo]) -> str | None:
-    """The served repository the failed request named, so an error page keeps its navigation."""
+    """The served repository the failed request named, so an error page keeps its navigation
+    (only behind the token: a stranger learns no repository's name)."""
+    if not request.environ.get(AUTHORISED):
+        return None
     name = (request.view_args or {}).get("name")
     if name is None:  # no route matched (a 404): read the name from the path
         parts = request.path.split("/")
