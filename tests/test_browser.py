@@ -37,12 +37,12 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-dev-shm-usage", "--window-size=1280,900")
 
 
-@pytest.fixture
-def browser(tmp_path: Path):
+def chromium(profile: Path):
+    """Headless Chromium through Debian's chromedriver, its profile in ``profile``, the
+    console's messages kept."""
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
 
-    profile = tmp_path / "chromium-profile"
     options = Options()
     options.binary_location = CHROMIUM
     for flag in FLAGS:
@@ -51,6 +51,12 @@ def browser(tmp_path: Path):
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     driver.implicitly_wait(5)
+    return driver
+
+
+@pytest.fixture
+def browser(tmp_path: Path):
+    driver = chromium(tmp_path / "chromium-profile")
     try:
         yield driver
     finally:

@@ -11,12 +11,14 @@ as the form does (``labels: ...``).
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 from git_issues.core.rules import split_commas
 from git_issues.errors import GitIssuesError
-from git_issues.ops import write
+from git_issues.ops import links, remove, write
 from git_issues.repo import issues
+from git_issues.repo.store import StaleWriteError
 
 if TYPE_CHECKING:
     from git_issues.core.model import Issue
@@ -54,6 +56,66 @@ def edit(ws: Workspace, prefix: str, shown: str, form: dict[str, Any]) -> write.
         milestone=form.get("milestone"), priority=form.get("priority"),
     )
     return write.edit(ws, issue.id, fields, expect=shown)
+
+
+def move(ws: Workspace, prefix: str, columns: str, source: str, target: str) -> write.Outcome:
+    """A board card moved from column ``source`` to ``target``: the status change that
+    column means (``edit -s``), or on a board by label prefix, one label for the other.
+
+    The page's stale check is the card's column: an issue no longer in ``source``
+    (someone moved it since the board was shown) is refused, not moved over their change.
+    """
+    if not target.strip():
+        raise GitIssuesError("column: choose the column to move the card to")
+    issue, data = issues.get(ws, ws.store.resolve(prefix))
+    where = issue.labels if columns else [issue.status]
+    if source not in where:
+        raise StaleWriteError(f"{issue.id} is no longer in '{source}': reload the board")
+    if columns:
+        if not target.startswith(columns):
+            raise GitIssuesError(f"column: '{target}' is not a label starting with '{columns}'")
+        fields = write.Fields(add_labels=[target], remove_labels=[source])
+    else:
+        fields = write.Fields(status=target)
+    return write.edit(ws, issue.id, fields, expect=hashlib.sha256(data).hexdigest())
+
+
+def _unchanged(ws: Workspace, prefix: str, shown: str) -> str:
+    """The issue's id, once its file is still the version the page showed (the stale
+    check of the forms whose library call takes no ``expect``)."""
+    issue_id = ws.store.resolve(prefix)
+    _, data = issues.get(ws, issue_id)
+    if hashlib.sha256(data).hexdigest() != shown:
+        raise StaleWriteError(f"{issue_id} changed since the page was shown: reload it")
+    return issue_id
+
+
+def link(ws: Workspace, prefix: str, shown: str, kind: str, other: str) -> write.Outcome:
+    """``link ID --blocks/--blocked-by/--related OTHER`` from the issue page."""
+    if not other.strip():
+        raise GitIssuesError("other: name the issue to link to")
+    return links.link(ws, _unchanged(ws, prefix, shown), kind.replace(" ", "_"), other.strip())
+
+
+def unlink(ws: Workspace, prefix: str, shown: str, kind: str, other: str) -> write.Outcome:
+    """``unlink``: the relation as the page names it (``blocked by``) and the other id."""
+    return links.unlink(ws, _unchanged(ws, prefix, shown), kind.replace(" ", "_"), other)
+
+
+def edit_comment(ws: Workspace, prefix: str, shown: str, comment_id: str,
+                 text: str) -> write.Outcome:
+    """``comment --edit``: the comment's new text; its id, author and date stay."""
+    return write.edit_comment(ws, prefix, comment_id, text, expect=shown)
+
+
+def delete_comment(ws: Workspace, prefix: str, shown: str, comment_id: str) -> write.Outcome:
+    """``comment --delete``: one comment goes, the others keep their place."""
+    return write.delete_comment(ws, _unchanged(ws, prefix, shown), comment_id)
+
+
+def rm(ws: Workspace, prefix: str, shown: str) -> remove.Removal:
+    """``rm`` once the confirmation page was submitted: the file and every link to it."""
+    return remove.remove(ws, _unchanged(ws, prefix, shown))
 
 
 def create(ws: Workspace, form: dict[str, Any]) -> Issue:

@@ -98,7 +98,7 @@ def create_app(repos: list[Repo], guard: Guard) -> Flask:
     app.context_processor(lambda: {"base": request.script_root})
     by_name = {repo.name: repo for repo in repos}
     _guard(app, guard)
-    _errors(app)
+    _errors(app, by_name)
     _read_routes(app, repos, by_name)
     _write_routes(app, by_name)
     return app
@@ -140,20 +140,32 @@ def _guard(app: Flask, guard: Guard) -> None:
         return response
 
 
-def _errors(app: Flask) -> None:
+def _served_repo(by_name: dict[str, Repo]) -> str | None:
+    """The served repository the failed request named, so an error page keeps its navigation
+    (only behind the token: a stranger learns no repository's name)."""
+    if not request.environ.get(AUTHORISED):
+        return None
+    name = (request.view_args or {}).get("name")
+    if name is None:  # no route matched (a 404): read the name from the path
+        parts = request.path.split("/")
+        name = parts[2] if len(parts) > 2 and parts[1] == "r" else None
+    return name if name in by_name else None
+
+
+def _errors(app: Flask, by_name: dict[str, Repo]) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[str, int]:
         if exc.code == 403 and exc.description == Forbidden.description:
             exc.description = ("open the address that 'git issues serve' printed "
                                "(it carries the access token)")
         return render_template("error.html", code=exc.code, name=exc.name,
-                               message=exc.description, repo=None), exc.code or 500
+                               message=exc.description, repo=_served_repo(by_name)), exc.code or 500
 
     @app.errorhandler(GitIssuesError)
     def user_error(exc: GitIssuesError) -> tuple[str, int]:
         code = 404 if isinstance(exc, NoSuchIssue) else 400
         return render_template("error.html", code=code, name="Error", message=str(exc),
-                               repo=None), code
+                               repo=_served_repo(by_name)), code
 
 
 @contextmanager
@@ -173,7 +185,8 @@ def _query() -> views.Query:
     except ValueError:
         page = 1
     return views.Query(
-        status=args.get("status", "open"), labels=tuple(v for v in args.getlist("label") if v),
+        status=args.get("status", "open"),
+        labels=views.label_terms(args.getlist("label"), args.get("labels", "")),
         assignee=args.get("assignee", ""), author=args.get("author", ""),
         milestone=args.get("milestone", ""), priority=args.get("priority", ""),
         text=args.get("q", ""), sort=args.get("sort", "created"), page=page)
@@ -181,6 +194,11 @@ def _query() -> views.Query:
 
 def _context(ws: Workspace, name: str) -> dict[str, Any]:
     return {"repo": name, "branch": views.branch(ws), "root": str(ws.root)}
+
+
+def _form_context(ws: Workspace, name: str) -> dict[str, Any]:
+    """A new or edit form's context: the page's, with the values its fields offer."""
+    return {**_context(ws, name), "pickers": views.pickers(ws)}
 
 
 def _read_routes(app: Flask, repos: list[Repo], by_name: dict[str, Repo]) -> None:
@@ -230,7 +248,7 @@ def _read_routes(app: Flask, repos: list[Repo], by_name: dict[str, Repo]) -> Non
     def new_form(name: str) -> Any:
         with workspace(by_name, name) as ws:
             templates = views.templates(ws)
-            context = _context(ws, name)
+            context = _form_context(ws, name)
         chosen = request.args.get("template", "")
         form = views.template_form(templates.get(chosen))
         return render_template("new.html", templates=templates, chosen=chosen, form=form,
@@ -240,7 +258,7 @@ def _read_routes(app: Flask, repos: list[Repo], by_name: dict[str, Repo]) -> Non
     def edit_form(name: str, issue_id: str) -> Any:
         with workspace(by_name, name) as ws:
             page = views.issue_page(ws, issue_id)
-            context = _context(ws, name)
+            context = _form_context(ws, name)
         return render_template("edit.html", page=page, form=None, error=None, **context)
 
 
@@ -287,6 +305,64 @@ def _write_routes(app: Flask, by_name: dict[str, Repo]) -> None:
         return _write(by_name, name, issue_id, form, wanted, lambda ws: actions.set_state(
             ws, issue_id, form.get("digest", ""), wanted, form.get("body", "")))
 
+    @app.post("/r/<name>/issues/<issue_id>/link")
+    def link(name: str, issue_id: str) -> Any:
+        form = _form()
+        action = actions.unlink if form.get("unlink") else actions.link
+        return _write(by_name, name, issue_id, form, "unlinked" if form.get("unlink") else "linked",
+                      lambda ws: action(ws, issue_id, form.get("digest", ""),
+                                        form.get("kind", ""), form.get("other", "")))
+
+    @app.get("/r/<name>/issues/<issue_id>/comments/<comment_id>/edit")
+    def comment_form(name: str, issue_id: str, comment_id: str) -> Any:
+        with workspace(by_name, name) as ws:
+            page = views.issue_page(ws, issue_id)
+            comment = views.comment_of(page.issue, comment_id)
+            context = _context(ws, name)
+        return render_template("comment.html", page=page, comment=comment, **context)
+
+    @app.post("/r/<name>/issues/<issue_id>/comments/<comment_id>/edit")
+    def edit_comment(name: str, issue_id: str, comment_id: str) -> Any:
+        form = _form()
+        return _write(by_name, name, issue_id, form, "comment-edited", lambda ws:
+                      actions.edit_comment(ws, issue_id, form.get("digest", ""), comment_id,
+                                           form.get("body", "")))
+
+    @app.post("/r/<name>/issues/<issue_id>/comments/<comment_id>/delete")
+    def delete_comment(name: str, issue_id: str, comment_id: str) -> Any:
+        form = _form()
+        return _write(by_name, name, issue_id, form, "comment-deleted", lambda ws:
+                      actions.delete_comment(ws, issue_id, form.get("digest", ""), comment_id))
+
+    @app.get("/r/<name>/issues/<issue_id>/rm")
+    def rm_form(name: str, issue_id: str) -> Any:
+        with workspace(by_name, name) as ws:
+            page = views.issue_page(ws, issue_id)
+            context = _context(ws, name)
+        return render_template("rm.html", page=page, **context)
+
+    @app.post("/r/<name>/issues/<issue_id>/rm")
+    def rm(name: str, issue_id: str) -> Any:
+        form = _form()
+        with workspace(by_name, name) as ws:
+            try:
+                gone = actions.rm(ws, issue_id, form.get("digest", ""))
+            except StaleWriteError as exc:
+                return _issue_response(ws, name, issue_id, status=409, error=str(exc))
+        return redirect(_here(f"/r/{name}/?" + urlencode({"removed": gone.issue.id})), 303)
+
+    @app.post("/r/<name>/issues/<issue_id>/move")
+    def move(name: str, issue_id: str) -> Any:
+        form = _form()
+        columns = form.get("prefix", "")
+        with workspace(by_name, name) as ws:
+            try:
+                actions.move(ws, issue_id, columns, form.get("from", ""), form.get("to", ""))
+            except StaleWriteError as exc:
+                abort(409, str(exc))
+        return redirect(_here(f"/r/{name}/board?" + urlencode(
+            {"prefix": columns, "done": "moved", "moved": issue_id})), 303)
+
     @app.post("/r/<name>/issues/<issue_id>/edit")
     def edit(name: str, issue_id: str) -> Any:
         form = _form()
@@ -296,11 +372,11 @@ def _write_routes(app: Flask, by_name: dict[str, Repo]) -> None:
             except StaleWriteError as exc:
                 page = views.issue_page(ws, issue_id)
                 return render_template("edit.html", page=page, form=form, error=str(exc),
-                                       stale=True, **_context(ws, name)), 409
+                                       stale=True, **_form_context(ws, name)), 409
             except GitIssuesError as exc:
                 page = views.issue_page(ws, issue_id)
                 return render_template("edit.html", page=page, form=form, error=str(exc),
-                                       **_context(ws, name)), 400
+                                       **_form_context(ws, name)), 400
         return redirect(_here(f"/r/{name}/issues/{issue_id}?done=edited"), 303)
 
     @app.post("/r/<name>/new")
@@ -311,7 +387,7 @@ def _write_routes(app: Flask, by_name: dict[str, Repo]) -> None:
                 created = actions.create(ws, form)
             except GitIssuesError as exc:
                 return render_template("new.html", templates=views.templates(ws), chosen="",
-                                       form=form, error=str(exc), **_context(ws, name)), 400
+                                       form=form, error=str(exc), **_form_context(ws, name)), 400
         return redirect(_here(f"/r/{name}/issues/{created.id}?done=created"), 303)
 
 

@@ -14,8 +14,8 @@ from typing import Any, NamedTuple
 from git_issues.core.changes import phrase
 from git_issues.core.filters import SORTS, Filters, priority_range
 from git_issues.errors import GitIssuesError
-from git_issues.index.query import open_index
-from git_issues.ops import commits
+from git_issues.index.query import indexed_values, open_index
+from git_issues.ops import commits, write
 from git_issues.ops import history as history_mod
 from git_issues.ops import templates as templates_mod
 from git_issues.repo.workspace import Workspace
@@ -68,6 +68,21 @@ def branch(ws: Workspace) -> str:
     return f"detached at {head[:10]}"
 
 
+def label_terms(chosen: list[str], typed: str) -> tuple[str, ...]:
+    """The list's label filter: the menu's label plus the typed ones (commas or spaces
+    between them; ``~label`` excludes, as ``ls -l`` takes it), each once, in order."""
+    terms = [*chosen, *typed.replace(",", " ").split()]
+    return tuple(dict.fromkeys(term for term in terms if term.strip("~")))
+
+
+def pickers(ws: Workspace) -> dict[str, list[str]]:
+    """The labels, assignees and milestones the repository uses, offered by the forms'
+    datalists (free text stays allowed)."""
+    with open_index(ws.sources) as view:
+        menus = _menus(view)
+    return {**menus, "assignees": indexed_values(ws.db_path, "assignees")}  # refreshed above
+
+
 def split_labels(text: str | None) -> list[str]:
     return [label for label in (text or "").split(", ") if label]
 
@@ -79,6 +94,7 @@ def listing(ws: Workspace, query: Query) -> dict[str, Any]:
         page = view.page(filters, query.page, PAGE_SIZE)
         menus = _menus(view)
         problems = view.problems()
+    menus["assignees"] = indexed_values(ws.db_path, "assignees")  # open_index refreshed it
     rows = page.rows
     for row in rows:
         row["label_list"] = split_labels(row["labels"])
@@ -111,6 +127,11 @@ def issue_page(ws: Workspace, prefix: str) -> IssuePage:
         statuses = view.statuses()
     return IssuePage(issue, digest(data), statuses.get(issue.status, "open"), list(statuses),
                      links, titles)
+
+
+def comment_of(issue: Any, comment_id: str) -> Any:
+    """The issue's comment ``comment_id`` (a prefix, as ``comment --edit`` takes it)."""
+    return write.resolve_comment(issue, comment_id)
 
 
 def history(ws: Workspace, prefix: str) -> list[dict[str, Any]]:
