@@ -32,7 +32,7 @@ from git_issues.index.records import (
     read_many,
 )
 from git_issues.index.rows import insert_records, meta_rows
-from git_issues.index.scan import scan
+from git_issues.index.scan import scan, stat_some
 from git_issues.index.statcache import ExecuteMany, recorded_stats, store_stats
 
 if TYPE_CHECKING:
@@ -61,6 +61,9 @@ _DELETES = (  # a file's rows, its issue's last
     f"DELETE FROM {_ISSUES} WHERE {_I.file} = :name",
     f"DELETE FROM {_FILES} WHERE {_F.name} = :name",
 )
+_ROWS_OF_SQL = (f"SELECT {_F.name}, {_F.mtime_ns}, {_F.ctime_ns}, {_F.size}, {_F.ino}, "
+                f"{_F.digest}, {_F.checked_ns} FROM {_FILES} WHERE {_F.name} IN ({{marks}})")
+_CHUNK = 500  # names per lookup: well under SQLite's limit of bound parameters
 _DIGESTS_SQL = f"SELECT {_F.name}, {_F.digest} FROM {_FILES} WHERE {_F.digest} IS NOT NULL"
 _RESTAT_SQL = (f"UPDATE {_FILES} SET {_F.mtime_ns} = ?, {_F.ctime_ns} = ?, {_F.size} = ?, "
                f"{_F.ino} = ?, {_F.checked_ns} = ? WHERE {_F.name} = ?")
@@ -118,16 +121,60 @@ def plan(conn: sqlite3.Connection, directory: Path) -> Plan:
         result.changed = [name for name, sig in disk.items() if recorded.get(name) != sig]
         if len(result.changed) >= RESTAT_MIN:
             _same_bytes(conn, directory, disk, result)
-    changed = set(result.changed)
+    _check_racy(conn, directory, result)
+    return result
+
+
+def _check_racy(conn: sqlite3.Connection, directory: Path, result: Plan) -> None:
+    """Compare the bytes of the files whose stat data cannot prove them unchanged."""
+    known = {*result.changed, *result.removed}
     now = time.time_ns()
     for name, mtime, recorded_digest in conn.execute(_RACY_SQL):
-        if name in changed or name not in disk:
+        if name in known:
             continue
-        if _digest(directory / name) != recorded_digest:
+        found = _digest(directory / name)
+        if found is None:
+            result.removed.append(name)
+        elif found != recorded_digest:
             result.changed.append(name)
         elif not _is_racy(mtime, now):
             result.touched.append(name)
+
+
+def plan_names(conn: sqlite3.Connection, directory: Path, names: set[str]) -> Plan:
+    """``plan`` for the files a change feed named: every other file is known unchanged
+    (no event came for it), so only these are stat-ed, looked up and, when their stat
+    data is racy, read."""
+    disk = stat_some(directory, names)
+    rows = _rows_of(conn, [*names])
+    result = Plan({name: row[:4] for name, row in rows.items()})
+    result.removed = [name for name in rows if name not in disk]
+    now = time.time_ns()
+    for name, sig in disk.items():
+        row = rows.get(name)
+        if row is None or row[:4] != sig:
+            result.changed.append(name)
+        elif row[4] is not None and _is_racy(sig[0], row[5]):
+            if _digest(directory / name) != row[4]:
+                result.changed.append(name)
+            elif not _is_racy(sig[0], now):
+                result.touched.append(name)
+    if len(result.changed) >= RESTAT_MIN:
+        _same_bytes(conn, directory, disk, result)
+    if result:  # _apply rewrites whole buckets of the stat cache: it needs them all
+        result.recorded = recorded_stats(conn)
     return result
+
+
+def _rows_of(conn: sqlite3.Connection, names: list[str]) -> dict[str, tuple]:
+    """Stat data, digest and check time of ``names``, for those the index knows."""
+    found: dict[str, tuple] = {}
+    for at in range(0, len(names), _CHUNK):
+        chunk = names[at:at + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        for name, *row in conn.execute(_ROWS_OF_SQL.format(marks=marks), chunk):
+            found[name] = tuple(row)
+    return found
 
 
 def _same_bytes(conn: sqlite3.Connection, directory: Path, disk: dict[str, StatSig],
@@ -191,14 +238,18 @@ def _stamp(meta: dict[str, str]) -> tuple[str | None, str | None]:
     return meta.get("generation"), meta.get("refreshed_ns")
 
 
-def _incremental(conn: sqlite3.Connection, sources: Sources) -> bool:
-    """Bring a valid index up to date; False when it needs a rebuild instead."""
+def _incremental(conn: sqlite3.Connection, sources: Sources, names: set[str] | None) -> bool:
+    """Bring a valid index up to date; False when it needs a rebuild instead.
+
+    ``names``: the only files that may have changed (a change feed said so), or
+    None to compare every file.
+    """
     meta = read_meta(conn)
     if meta.get("schema_version") != str(schema.VERSION):
         return False
     if meta.get("config_sig") != config_sig(sources.config_path):
         return False
-    todo = plan(conn, sources.issues_dir)
+    todo = _plan(conn, sources.issues_dir, names)
     if not todo:
         return True
     if todo.wants_rebuild(len(todo.recorded)):
@@ -209,7 +260,7 @@ def _incremental(conn: sqlite3.Connection, sources: Sources) -> bool:
         if _stamp(locked_meta) != _stamp(meta):
             # Another process refreshed while we waited for the lock: plan again
             # against what it wrote (a second scan, only in this rare case).
-            todo = plan(conn, sources.issues_dir)
+            todo = _plan(conn, sources.issues_dir, names)
         if todo:
             _apply(conn, sources, todo, locked_meta)
         conn.execute("COMMIT")
@@ -219,13 +270,25 @@ def _incremental(conn: sqlite3.Connection, sources: Sources) -> bool:
     return True
 
 
+def _plan(conn: sqlite3.Connection, directory: Path, names: set[str] | None) -> Plan:
+    return plan(conn, directory) if names is None else plan_names(conn, directory, names)
+
+
 def ensure_fresh(sources: Sources) -> None:
     """Make the index reflect the files, by the cheapest means that is correct."""
+    if sources.feed is None:
+        _ensure_fresh(sources, None)
+        return
+    with sources.feed.changes() as names:
+        _ensure_fresh(sources, names)
+
+
+def _ensure_fresh(sources: Sources, names: set[str] | None) -> None:
     make_parent(sources.db_path)
     with index_errors(sources.db_path):
         try:
             with connect(sources.db_path) as conn:
-                if _incremental(conn, sources):
+                if _incremental(conn, sources, names):
                     return
         except sqlite3.DatabaseError as exc:
             if is_corrupt(exc):

@@ -95,6 +95,12 @@ def scan(directory: Path, parallel_min: int | None = None) -> dict[str, StatSig]
         return _stat_in_two(fd, names)
 
 
+def stat_some(directory: Path, names: set[str]) -> dict[str, StatSig]:
+    """The stat data of those of ``names`` that could be issue files and exist."""
+    with _opened(directory) as fd:
+        return {} if fd is None else stat_names(fd, issue_names(sorted(names)))
+
+
 def stat_names(fd: Folder, names: list[str]) -> dict[str, StatSig]:
     """(mtime_ns, ctime_ns, size, inode) of each name that still exists."""
     if isinstance(fd, str):

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from git_issues.repo import gitutil, registration
 from git_issues.repo.store import CONFIG_NAME, Store
@@ -28,6 +28,15 @@ STATE_DIR = "git-issues"
 INDEX_FILE = "index.sqlite"
 
 
+class ChangeFeed(Protocol):
+    """Something that watches ``.issues/`` and says which files changed (``web.watcher``)."""
+
+    def changes(self) -> AbstractContextManager[set[str] | None]:
+        """The names changed since the last call, or None when it cannot tell (then
+        every file is checked); they count as read only if the block ends without error."""
+        ...
+
+
 class Sources(NamedTuple):
     """What the index is built from and where it lives: all the index package is given.
 
@@ -37,6 +46,9 @@ class Sources(NamedTuple):
 
     issues_dir: Path
     db_path: Path
+    # What changed since the last read, when something watches the folder (``serve``):
+    # then a read stats only those files.  None: every read stats every file.
+    feed: ChangeFeed | None = None
 
     @property
     def config_path(self) -> Path:
@@ -50,6 +62,7 @@ class Workspace:
         self.paths = paths
         self.store = store
         self.db_path = db_path
+        self.feed: ChangeFeed | None = None  # set by ``serve`` for one request
 
     @property
     def root(self) -> Path:
@@ -62,7 +75,7 @@ class Workspace:
 
     @property
     def sources(self) -> Sources:
-        return Sources(issues_dir=self.store.dir, db_path=self.db_path)
+        return Sources(issues_dir=self.store.dir, db_path=self.db_path, feed=self.feed)
 
     def config(self) -> Config:
         from git_issues.repo import config  # lazy: startup (the file reader: not ls's)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
-from flask import Flask, Response, abort, redirect, render_template, request
+from flask import Flask, Response, abort, current_app, redirect, render_template, request
 from werkzeug.exceptions import Forbidden, HTTPException
 
 from git_issues.core.rules import priority_name
@@ -24,7 +24,7 @@ from git_issues.core.visible import visible
 from git_issues.errors import GitIssuesError, NoSuchIssue
 from git_issues.repo import gitutil
 from git_issues.repo.store import StaleWriteError
-from git_issues.repo.workspace import Workspace, open_workspace
+from git_issues.repo.workspace import ChangeFeed, Workspace, open_workspace
 from git_issues.web import actions, views
 from git_issues.web.markdown import render as markdown
 from git_issues.web.security import HEADERS, Guard
@@ -86,7 +86,8 @@ def git_limit() -> float:
         return GIT_LIMIT
 
 
-def create_app(repos: list[Repo], guard: Guard) -> Flask:
+def create_app(repos: list[Repo], guard: Guard,
+               feeds: dict[str, ChangeFeed] | None = None) -> Flask:
     app = Flask("git_issues.web", root_path=str(HERE), static_folder="static",
                 template_folder="templates")
     app.wsgi_app = Capability(app.wsgi_app, guard, git_limit())  # type: ignore[method-assign]
@@ -99,6 +100,7 @@ def create_app(repos: list[Repo], guard: Guard) -> Flask:
     by_name = {repo.name: repo for repo in repos}
     _guard(app, guard)
     _errors(app, by_name)
+    app.extensions["git_issues.feeds"] = feeds or {}
     _read_routes(app, repos, by_name)
     _write_routes(app, by_name)
     return app
@@ -175,6 +177,7 @@ def workspace(by_name: dict[str, Repo], name: str) -> Iterator[Workspace]:
     if repo is None:
         abort(404, f"no repository named '{name}' is served here")
     with open_workspace(repo.path) as ws:
+        ws.feed = current_app.extensions["git_issues.feeds"].get(name)
         yield ws
 
 

@@ -19,9 +19,11 @@ from waitress.server import create_server
 
 from git_issues.errors import GitIssuesError
 from git_issues.repo import gitutil
+from git_issues.repo.store import Store
 from git_issues.repo.workspace import open_workspace
 from git_issues.web.app import MAX_FORM, create_app, git_limit, name_repos
 from git_issues.web.security import Guard, is_loopback, public_name, url_host
+from git_issues.web.watcher import Watcher
 
 THREADS = 4
 # What a client may send before the app (and so the Host and token checks) sees it.
@@ -41,6 +43,7 @@ class Server:
 
     def __init__(self, paths: list[Path], host: str, port: int, token: str | None = None) -> None:
         repos = name_repos(paths)
+        self.watchers: dict[str, Watcher] = {}
         self.guard = Guard(host, port, token)
         try:
             # The app is made after binding (the Host check needs the real port),
@@ -56,7 +59,8 @@ class Server:
             raise GitIssuesError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
         bound = self.wsgi.effective_port
         self.guard = Guard(host, bound, self.guard.token)
-        late.app = create_app(repos, self.guard)
+        self.watchers = {repo.name: Watcher(Store(repo.path).dir) for repo in repos}
+        late.app = create_app(repos, self.guard, dict(self.watchers))
         self.port = bound
         self.url = f"http://{url_host(public_name(host))}:{bound}{self.guard.prefix}/"
 
@@ -68,6 +72,8 @@ class Server:
 
     def close(self) -> None:
         self.wsgi.close()
+        for watcher in self.watchers.values():
+            watcher.close()
 
 
 REQUEST_TIMEOUT_ENV = "GIT_ISSUES_SERVE_REQUEST_TIMEOUT"
