@@ -168,3 +168,16 @@ def test_a_watcher_closed_leaves_no_thread_and_no_descriptor(watched: Path):
     while counts() != before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert counts() == before
+
+
+def test_a_page_kept_from_before_is_never_sent_after_a_change(watched: Path):
+    with Served(watched) as served:
+        first = served.get("/r/repo/").text
+        assert served.get("/r/repo/").text == first  # nothing changed: the same page
+        git(watched, "checkout", "-q", "-b", "topic")  # no file changes, the branch does
+        assert "topic" in served.get("/r/repo/").text
+        issue = served.get("/r/repo/issues/eeee0001").text
+        write_issue(watched, "eeee0001", "Issue 1", day=2, body="A new body.")
+        assert "A new body." in served.get("/r/repo/issues/eeee0001").text != issue
+        (watched / ".issues" / "eeee0002.yml").unlink()
+        assert "Issue 2" not in _titles(served.get("/r/repo/").text)

@@ -277,13 +277,14 @@ def _plan(conn: sqlite3.Connection, directory: Path, names: set[str] | None) -> 
 def ensure_fresh(sources: Sources) -> None:
     """Make the index reflect the files, by the cheapest means that is correct."""
     if sources.feed is None:
-        _ensure_fresh(sources, None)
+        refresh_files(sources, None)
         return
     with sources.feed.changes() as names:
-        _ensure_fresh(sources, names)
+        refresh_files(sources, names)
 
 
-def _ensure_fresh(sources: Sources, names: set[str] | None) -> None:
+def refresh_files(sources: Sources, names: set[str] | None) -> None:
+    """``ensure_fresh`` told which files may have changed (None: any of them)."""
     make_parent(sources.db_path)
     with index_errors(sources.db_path):
         try:

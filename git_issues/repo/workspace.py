@@ -92,16 +92,20 @@ def index_path(paths: gitutil.RepoPaths, cwd: Path) -> Path:
 
 
 @contextmanager
-def open_workspace(cwd: Path | str | None = None, *, heal: bool = True) -> Iterator[Workspace]:
+def open_workspace(cwd: Path | str | None = None, *, heal: bool = True,
+                   known: gitutil.RepoPaths | None = None) -> Iterator[Workspace]:
     """The repository around ``cwd``; its handles are opened per use and closed with it.
 
     Opening it heals a clone that lacks the merge driver its ``.gitattributes``
     names (``registration.heal``: one stat once healed), so that
     any command, a read too, sets up a fresh clone before its first merge.
     ``init``, which registers the driver itself and says so, passes ``heal=False``.
+    ``known``: the repository's paths as discovered earlier by the same long-running
+    process (``serve``, for each page of a repository it found at start), which saves
+    starting git; the index's location is still read from the environment now.
     """
     where = Path(cwd) if cwd is not None else Path.cwd()
-    paths = gitutil.discover(where)
+    paths = known or gitutil.discover(where)
     ws = Workspace(paths=paths, store=Store(paths.root), db_path=index_path(paths, where))
     if heal:
         registration.heal(ws)

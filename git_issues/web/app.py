@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -22,12 +22,15 @@ from werkzeug.exceptions import Forbidden, HTTPException
 from git_issues.core.rules import priority_name
 from git_issues.core.visible import visible
 from git_issues.errors import GitIssuesError, NoSuchIssue
+from git_issues.index.refresh import refresh_files
 from git_issues.repo import gitutil
 from git_issues.repo.store import StaleWriteError
 from git_issues.repo.workspace import ChangeFeed, Workspace, open_workspace
 from git_issues.web import actions, views
 from git_issues.web.markdown import render as markdown
+from git_issues.web.pagecache import PageCache, Settled
 from git_issues.web.security import HEADERS, Guard
+from git_issues.web.watcher import Watcher
 
 HERE = Path(__file__).parent
 MAX_FORM = 1024 * 1024  # an issue file is capped well below this
@@ -101,6 +104,8 @@ def create_app(repos: list[Repo], guard: Guard,
     _guard(app, guard)
     _errors(app, by_name)
     app.extensions["git_issues.feeds"] = feeds or {}
+    app.extensions["git_issues.paths"] = {}
+    app.extensions["git_issues.pages"] = {repo.name: PageCache() for repo in repos}
     _read_routes(app, repos, by_name)
     _write_routes(app, by_name)
     return app
@@ -176,9 +181,32 @@ def workspace(by_name: dict[str, Repo], name: str) -> Iterator[Workspace]:
     repo = by_name.get(name)
     if repo is None:
         abort(404, f"no repository named '{name}' is served here")
-    with open_workspace(repo.path) as ws:
+    found = current_app.extensions["git_issues.paths"]
+    with open_workspace(repo.path, known=found.get(name)) as ws:
+        found[name] = ws.paths  # the folder is this run's: git need not find it again
         ws.feed = current_app.extensions["git_issues.feeds"].get(name)
         yield ws
+
+
+def _kept_page(by_name: dict[str, Repo], name: str, make: Callable[[Workspace], str]) -> str:
+    """A page of the repository, sent again as made while its watcher saw no change
+    (``web.pagecache``); without a watcher, made every time."""
+    with workspace(by_name, name) as ws:
+        feed = ws.feed
+        if not isinstance(feed, Watcher):
+            return make(ws)
+        with feed.changes() as names:  # waits for the watcher's fence
+            if names is None or names:
+                refresh_files(ws.sources, names)
+        epoch = feed.settled_epoch()
+        ws.feed = Settled()
+        key = (request.full_path, request.script_root, views.branch(ws))
+        cache = current_app.extensions["git_issues.pages"][name]
+        page = cache.get(epoch, key)
+        if page is None:
+            page = make(ws)
+            cache.put(epoch, key, page)
+        return page
 
 
 def _query() -> views.Query:
@@ -218,24 +246,27 @@ def _read_routes(app: Flask, repos: list[Repo], by_name: dict[str, Repo]) -> Non
     @app.get("/r/<name>/")
     def listing(name: str) -> Any:
         query = _query()
-        with workspace(by_name, name) as ws:
+
+        def page(ws: Workspace) -> str:
             data = views.listing(ws, query)
-            context = _context(ws, name)
-        return render_template("list.html", query=query, args=_args(), **data, **context)
+            return render_template("list.html", query=query, args=_args(), **data,
+                                   **_context(ws, name))
+        return _kept_page(by_name, name, page)
 
     @app.get("/r/<name>/board")
     def board(name: str) -> Any:
         query = _query()
         prefix = request.args.get("prefix", "").strip()
-        with workspace(by_name, name) as ws:
+
+        def page(ws: Workspace) -> str:
             data = views.board(ws, query, prefix)
-            context = _context(ws, name)
-        return render_template("board.html", query=query, prefix=prefix, **data, **context)
+            return render_template("board.html", query=query, prefix=prefix, **data,
+                                   **_context(ws, name))
+        return _kept_page(by_name, name, page)
 
     @app.get("/r/<name>/issues/<issue_id>")
     def issue(name: str, issue_id: str) -> Any:
-        with workspace(by_name, name) as ws:
-            return _issue_response(ws, name, issue_id)
+        return _kept_page(by_name, name, lambda ws: _issue_response(ws, name, issue_id)[0])
 
     @app.get("/r/<name>/issues/<issue_id>/history")
     def history(name: str, issue_id: str) -> Any:

@@ -9,6 +9,8 @@ a checkout or a pull shows on the next page load and nothing stays open.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from typing import Any, NamedTuple
 
 from git_issues.core.changes import phrase
@@ -58,9 +60,13 @@ def digest(data: bytes) -> str:
 
 
 def branch(ws: Workspace) -> str:
-    """The checked-out branch, read from HEAD without starting git."""
+    """The checked-out branch, read from HEAD without starting git (and without
+    waiting forever on a HEAD that is not a file, as git would)."""
+    path = ws.paths.git_dir / "HEAD"
     try:
-        head = (ws.paths.git_dir / "HEAD").read_text(encoding="utf-8").strip()
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise GitIssuesError(f"{path} is not a file: git cannot read this repository")
+        head = path.read_text(encoding="utf-8").strip()
     except OSError:
         return "?"
     if head.startswith("ref: "):

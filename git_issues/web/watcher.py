@@ -73,6 +73,8 @@ class Watcher:
         self.limit = limit
         self._cond = threading.Condition()  # guards everything below
         self._names: set[str] | None = None  # None: cannot tell
+        self.epoch = 0  # counts the pages that found a change (or could not tell)
+        self._mine = threading.local()
         self._fenced = 0  # the newest fence seen
         self._sent = 0  # the newest fence made
         self._observer: Any = None
@@ -89,6 +91,13 @@ class Watcher:
             except BaseException:
                 self._forget()
                 raise
+            if names is None or names:  # counted once the index holds them
+                self.epoch += 1
+            self._mine.epoch = self.epoch
+
+    def settled_epoch(self) -> int:
+        """The epoch this thread's last ``changes`` block ended in (``web.pagecache``)."""
+        return self._mine.epoch
 
     def close(self) -> None:
         """Stop the library's threads and close its descriptor."""
