@@ -188,25 +188,23 @@ def workspace(by_name: dict[str, Repo], name: str) -> Iterator[Workspace]:
         yield ws
 
 
-def _kept_page(by_name: dict[str, Repo], name: str, make: Callable[[Workspace], str]) -> str:
+def _kept_page(by_name: dict[str, Repo], name: str,
+               make: Callable[[Workspace, views.Shared], str]) -> str:
     """A page of the repository, sent again as made while its watcher saw no change
     (``web.pagecache``); without a watcher, made every time."""
     with workspace(by_name, name) as ws:
         feed = ws.feed
         if not isinstance(feed, Watcher):
-            return make(ws)
+            return make(ws, views.made_now)
         with feed.changes() as names:  # waits for the watcher's fence
             if names is None or names:
                 refresh_files(ws.sources, names)
         epoch = feed.settled_epoch()
         ws.feed = Settled()
-        key = (request.full_path, request.script_root, views.branch(ws))
         cache = current_app.extensions["git_issues.pages"][name]
-        page = cache.get(epoch, key)
-        if page is None:
-            page = make(ws)
-            cache.put(epoch, key, page)
-        return page
+        key = (request.full_path, request.script_root, views.branch(ws))
+        return cache.kept(epoch, key, lambda: make(ws, lambda part, build: cache.kept(
+            epoch, ("part", part), build)))
 
 
 def _query() -> views.Query:
@@ -247,8 +245,8 @@ def _read_routes(app: Flask, repos: list[Repo], by_name: dict[str, Repo]) -> Non
     def listing(name: str) -> Any:
         query = _query()
 
-        def page(ws: Workspace) -> str:
-            data = views.listing(ws, query)
+        def page(ws: Workspace, shared: views.Shared) -> str:
+            data = views.listing(ws, query, shared)
             return render_template("list.html", query=query, args=_args(), **data,
                                    **_context(ws, name))
         return _kept_page(by_name, name, page)
@@ -258,7 +256,7 @@ def _read_routes(app: Flask, repos: list[Repo], by_name: dict[str, Repo]) -> Non
         query = _query()
         prefix = request.args.get("prefix", "").strip()
 
-        def page(ws: Workspace) -> str:
+        def page(ws: Workspace, _shared: views.Shared) -> str:
             data = views.board(ws, query, prefix)
             return render_template("board.html", query=query, prefix=prefix, **data,
                                    **_context(ws, name))
@@ -266,7 +264,8 @@ def _read_routes(app: Flask, repos: list[Repo], by_name: dict[str, Repo]) -> Non
 
     @app.get("/r/<name>/issues/<issue_id>")
     def issue(name: str, issue_id: str) -> Any:
-        return _kept_page(by_name, name, lambda ws: _issue_response(ws, name, issue_id)[0])
+        return _kept_page(by_name, name,
+                          lambda ws, _shared: _issue_response(ws, name, issue_id)[0])
 
     @app.get("/r/<name>/issues/<issue_id>/history")
     def history(name: str, issue_id: str) -> Any:

@@ -49,6 +49,14 @@ class PageCache:
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
 
+    def kept(self, epoch: int, key: Any, make: Any) -> Any:
+        """What ``make()`` gives, made once in ``epoch``."""
+        found = self.get(epoch, key)
+        if found is None:
+            found = make()
+            self.put(epoch, key, found)
+        return found
+
     def _move_to(self, epoch: int) -> None:
         if epoch > self._epoch:
             self._epoch = epoch

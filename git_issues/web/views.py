@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from git_issues.core.changes import phrase
@@ -93,14 +94,25 @@ def split_labels(text: str | None) -> list[str]:
     return [label for label in (text or "").split(", ") if label]
 
 
-def listing(ws: Workspace, query: Query) -> dict[str, Any]:
-    """One page of the list, the total, and what the filter menus offer."""
+Shared = Callable[[str, Callable[[], Any]], Any]
+
+
+def made_now(_key: str, make: Callable[[], Any]) -> Any:
+    """What every page shares (menus, problems), made for this page alone."""
+    return make()
+
+
+def listing(ws: Workspace, query: Query, shared: Shared = made_now) -> dict[str, Any]:
+    """One page of the list, the total, and what the filter menus offer.
+
+    ``shared(key, make)`` gives what is the same for every query of the list while
+    no file changes (``web.pagecache`` keeps it for the watcher's epoch)."""
     filters = query.filters()
     with open_index(ws.sources) as view:
         page = view.page(filters, query.page, PAGE_SIZE)
-        menus = _menus(view)
-        problems = view.problems()
-    menus["assignees"] = indexed_values(ws.db_path, "assignees")  # open_index refreshed it
+        menus = shared("menus", lambda: {  # the index was refreshed just above
+            **_menus(view), "assignees": indexed_values(ws.db_path, "assignees")})
+        problems = shared("problems", view.problems)
     rows = page.rows
     for row in rows:
         row["label_list"] = split_labels(row["labels"])
