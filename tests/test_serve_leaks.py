@@ -2,8 +2,9 @@
 
 Three repositories, 3,000 real HTTP requests over every kind of page while one
 repository changes underneath (hand edits, new files, commits): the server's
-open file descriptors, child processes and memory are read from /proc and
-must stay flat after warm-up. This is the founding lesson (an engine cached
+open file descriptors, threads (waitress's and each repository's watcher's),
+child processes and memory are read from /proc and must stay flat after
+warm-up. This is the founding lesson (an engine cached
 across workspaces leaked until the process died) checked where it matters.
 """
 
@@ -97,4 +98,5 @@ def test_thousands_of_requests_over_three_changing_repositories_leak_nothing(tmp
         assert "arrived" in server.get("/r/three/?sort=created&q=arrived").text  # fresh
     print(f"\nserve leak check: before {before}, after {after}")
     assert after["fds"] <= before["fds"], (before, after)
+    assert after["threads"] <= before["threads"], (before, after)  # a watcher per repository
     assert after["rss_kb"] <= before["rss_kb"] * 1.2, (before, after)

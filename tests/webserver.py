@@ -117,15 +117,17 @@ class Served:
 
 
 def proc_stats(pid: int) -> dict[str, int]:
-    """Open file descriptors, live child processes and RSS (kB) of a process, from /proc."""
+    """Open file descriptors, threads, live child processes and RSS (kB) of a process,
+    from /proc."""
     fds = len(os.listdir(f"/proc/{pid}/fd"))
     children = 0
-    for task in os.listdir(f"/proc/{pid}/task"):
+    tasks = os.listdir(f"/proc/{pid}/task")
+    for task in tasks:
         with open(f"/proc/{pid}/task/{task}/children") as handle:
             children += len(handle.read().split())
     with open(f"/proc/{pid}/status") as handle:
         rss = next(int(line.split()[1]) for line in handle if line.startswith("VmRSS:"))
-    return {"fds": fds, "children": children, "rss_kb": rss}
+    return {"fds": fds, "threads": len(tasks), "children": children, "rss_kb": rss}
 
 
 def wait_for(predicate, timeout: float = 10.0) -> bool:
