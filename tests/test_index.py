@@ -334,10 +334,14 @@ def test_a_failing_scan_child_is_made_up_for(crowded: Path, monkeypatch):
 
     expected = scan(crowded, parallel_min=10**9)
 
-    def broken(_value):
-        raise ValueError("no")
+    parent, encode = os.getpid(), scan_module._canonical
 
-    monkeypatch.setattr(scan_module.marshal, "dumps", broken)  # only the child encodes
+    def broken(value):
+        if os.getpid() != parent:
+            raise ValueError("no")
+        return encode(value)
+
+    monkeypatch.setattr(scan_module, "_canonical", broken)  # the child cannot encode
     assert scan(crowded, parallel_min=2) == expected
     assert child_pids() == []
 

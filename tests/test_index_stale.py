@@ -96,3 +96,37 @@ def test_a_folder_mostly_changed_is_rebuilt_at_once_and_exactly(many: Path, run)
     listed = run("ls", "-s", "all").stdout
     assert listed.count("Changed ") == 18 and "First" in listed and "Issue 29" not in listed
     assert listed.count("\n") == COUNT - 1
+
+
+@pytest.mark.parametrize("parts", [1, 2], ids=["one process", "two processes"])
+def test_the_seal_of_an_unchanged_folder_never_hides_a_change(many: Path, monkeypatch,
+                                                              parts: int):
+    """A read that finds the folder's stat data sealed skips comparing it file by file;
+    every kind of change must still break the seal, racy rewrites included."""
+    from git_issues.index import scan as scan_module
+
+    monkeypatch.setattr(scan_module, "PARALLEL_MIN", 10**9 if parts == 1 else 2)
+    src = sources(many)
+    index = src.db_path
+    ensure_fresh(src)
+    ensure_fresh(src)  # sealed now
+    written = index.stat().st_mtime_ns, index.stat().st_size
+    ensure_fresh(src)
+    assert (index.stat().st_mtime_ns, index.stat().st_size) == written  # a read, no write
+
+    def titles() -> set[str]:
+        ensure_fresh(src)
+        with connect(src.db_path) as conn:
+            return {title for (title,) in conn.execute("SELECT title FROM issues")}
+
+    one = many / ".issues" / "dddd0001.yml"
+    one.write_text(one.read_text().replace("Issue 1\n", "Issue A\n"))  # the same size
+    assert "Issue A" in titles()
+    stamp = one.stat().st_mtime_ns
+    one.write_text(one.read_text().replace("Issue A\n", "Issue B\n"))  # racy: same stat
+    os.utime(one, ns=(stamp, stamp))
+    assert "Issue B" in titles()
+    (many / ".issues" / "dddd0002.yml").unlink()
+    write_issue(many, "dddd9999", "Arrived")
+    assert "Arrived" in titles() and "Issue 2" not in titles()
+    assert len(titles()) == COUNT

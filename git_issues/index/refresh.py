@@ -32,7 +32,7 @@ from git_issues.index.records import (
     read_many,
 )
 from git_issues.index.rows import insert_records, meta_rows
-from git_issues.index.scan import scan, stat_some
+from git_issues.index.scan import Scanned, scan_sealed, stat_some
 from git_issues.index.statcache import ExecuteMany, recorded_stats, store_stats
 
 if TYPE_CHECKING:
@@ -78,6 +78,9 @@ REBUILD_MIN = 2_000
 _NEXT_NUM_SQL = f"SELECT coalesce(max({_I.num}), 0) + 1 FROM {_ISSUES}"
 _TOUCH_SQL = f"UPDATE {_FILES} SET {_F.checked_ns} = :now WHERE {_F.name} = :name"
 _META_SQL = f"SELECT {_M.key}, {_M.value} FROM {_META}"
+# meta's record of the stat data the index matched last (``plan``), with the
+# generation and refresh time it matched: any write of the index outdates it.
+_SEAL_KEY = "stat_seal"
 
 
 class Plan:
@@ -85,6 +88,8 @@ class Plan:
 
     def __init__(self, recorded: dict[str, StatSig]) -> None:
         self.recorded = recorded
+        self.scanned: Scanned | None = None  # the folder's stat data when planned
+        self.seal: str | None = None  # its seal, when the index matched it whole
         self.changed: list[str] = []
         self.removed: list[str] = []
         self.touched: list[str] = []  # racy entries proven unchanged
@@ -111,18 +116,40 @@ def _digest(path: Path) -> str | None:
         return None
 
 
-def plan(conn: sqlite3.Connection, directory: Path) -> Plan:
-    """What differs between the folder and the index, reading only racy files."""
-    disk = scan(directory)
+def plan(conn: sqlite3.Connection, directory: Path, meta: dict[str, str] | None = None) -> Plan:
+    """What differs between the folder and the index, reading only racy files.
+
+    When the scan's seal (a digest of the folder's stat data) is the one recorded
+    with the index's generation (``meta``), nothing changed but maybe the racy
+    files: the recorded stat data is not even loaded (at 100,000 files loading and
+    comparing it was a third of a read).
+    """
+    scanned = scan_sealed(directory)
+    if meta is not None and meta.get(_SEAL_KEY) == _seal(meta, scanned.seal):
+        result = Plan({})
+        result.scanned = scanned
+        _check_racy(conn, directory, result)
+        if result:  # _apply rewrites whole buckets of the stat cache: it needs them all
+            result.recorded = recorded_stats(conn)
+        return result
+    disk = scanned.stats()
     recorded = recorded_stats(conn)
     result = Plan(recorded)
+    result.scanned = scanned
     if disk != recorded:  # compared in C: the common case costs one pass
         result.removed = [name for name in recorded if name not in disk]
         result.changed = [name for name, sig in disk.items() if recorded.get(name) != sig]
         if len(result.changed) >= RESTAT_MIN:
             _same_bytes(conn, directory, disk, result)
+    else:
+        result.seal = scanned.seal  # the index matches this stat data: say so for next time
     _check_racy(conn, directory, result)
     return result
+
+
+def _seal(meta: dict[str, str], seal: str) -> str:
+    """What meta records: the digest with the index's version it matches."""
+    return f"{meta.get('generation')}:{meta.get('refreshed_ns')}:{seal}"
 
 
 def _check_racy(conn: sqlite3.Connection, directory: Path, result: Plan) -> None:
@@ -231,6 +258,12 @@ def _apply(conn: sqlite3.Connection, sources: Sources, todo: Plan, meta: dict[st
     stats.update(todo.restat)
     store_stats(conn.executemany, stats, generation,
                 [*todo.changed, *todo.removed, *todo.restat])
+    if todo.scanned is not None:
+        # The seal of the folder as this index now holds it (a file changed since the
+        # scan has its new stat data in ``stats``): the next read can tell from it.
+        new_meta = {"generation": str(generation), "refreshed_ns": str(now)}
+        conn.executemany(schema.META.insert_sql("INSERT OR REPLACE"),
+                         meta_rows({_SEAL_KEY: _seal(new_meta, todo.scanned.seal_of(stats))}))
 
 
 def _stamp(meta: dict[str, str]) -> tuple[str | None, str | None]:
@@ -249,8 +282,10 @@ def _incremental(conn: sqlite3.Connection, sources: Sources, names: set[str] | N
         return False
     if meta.get("config_sig") != config_sig(sources.config_path):
         return False
-    todo = _plan(conn, sources.issues_dir, names)
+    todo = _plan(conn, sources.issues_dir, names, meta)
     if not todo:
+        if todo.seal:
+            _record_seal(conn, meta, todo.seal)
         return True
     if todo.wants_rebuild(len(todo.recorded)):
         return False
@@ -260,7 +295,7 @@ def _incremental(conn: sqlite3.Connection, sources: Sources, names: set[str] | N
         if _stamp(locked_meta) != _stamp(meta):
             # Another process refreshed while we waited for the lock: plan again
             # against what it wrote (a second scan, only in this rare case).
-            todo = _plan(conn, sources.issues_dir, names)
+            todo = _plan(conn, sources.issues_dir, names, locked_meta)
         if todo:
             _apply(conn, sources, todo, locked_meta)
         conn.execute("COMMIT")
@@ -270,8 +305,20 @@ def _incremental(conn: sqlite3.Connection, sources: Sources, names: set[str] | N
     return True
 
 
-def _plan(conn: sqlite3.Connection, directory: Path, names: set[str] | None) -> Plan:
-    return plan(conn, directory) if names is None else plan_names(conn, directory, names)
+def _plan(conn: sqlite3.Connection, directory: Path, names: set[str] | None,
+          meta: dict[str, str]) -> Plan:
+    return plan(conn, directory, meta) if names is None else plan_names(conn, directory, names)
+
+
+def _record_seal(conn: sqlite3.Connection, meta: dict[str, str], seal: str) -> None:
+    """Note that the index matches the folder's stat data, so the next read can tell
+    from one digest; best effort (a read-only or busy index is read the long way)."""
+    try:
+        conn.executemany(schema.META.insert_sql("INSERT OR REPLACE"),
+                         meta_rows({_SEAL_KEY: _seal(meta, seal)}))
+        conn.commit()
+    except sqlite3.OperationalError:
+        pass
 
 
 def ensure_fresh(sources: Sources) -> None:

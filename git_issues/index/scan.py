@@ -28,7 +28,7 @@ from pathlib import Path
 
 from git_issues.errors import GitIssuesError
 from git_issues.fastpaths import can_fork, can_use_dir_fd
-from git_issues.index.records import StatSig
+from git_issues.index.records import StatSig, digest
 from git_issues.repo.store import issue_names
 
 PARALLEL_MIN = 20_000  # measured: at 10k files the fork saves nothing visible, at 100k 20%
@@ -83,15 +83,62 @@ def list_names(directory: Path) -> list[str]:
         return [] if fd is None else _candidates(fd)
 
 
+def _canonical(stats: dict[str, StatSig]) -> bytes:
+    """The same bytes for the same data: marshal's version 0 shares no objects (later
+    versions mark objects referenced twice, so the bytes depend on reference counts)."""
+    return marshal.dumps(stats, 0)
+
+
+class Scanned:
+    """A folder's stat data as a scan found it, in one part or two (``_stat_in_two``).
+
+    Its ``seal`` is a digest of that data: when it is the seal the index recorded,
+    nothing changed, and the other process's part is never unmarshalled.
+    """
+
+    def __init__(self, mine: dict[str, StatSig], theirs: bytes | None = None) -> None:
+        self.mine = mine
+        self._theirs = theirs
+        self._theirs_stats: dict[str, StatSig] | None = None if theirs is not None else {}
+
+    @property
+    def seal(self) -> str:
+        parts = [digest(_canonical(self.mine))]
+        if self._theirs is not None:
+            parts.append(digest(self._theirs))
+        return ":".join(parts)
+
+    def theirs(self) -> dict[str, StatSig]:
+        if self._theirs_stats is None:
+            self._theirs_stats = marshal.loads(self._theirs or marshal.dumps({}))
+        return self._theirs_stats
+
+    def stats(self) -> dict[str, StatSig]:
+        """Every name with its stat data, in the listing's order."""
+        return {**self.mine, **self.theirs()}
+
+    def seal_of(self, stats: dict[str, StatSig]) -> str:
+        """The seal a scan finds when the folder holds ``stats`` (same names, same order)."""
+        parts = [{name: stats[name] for name in self.mine if name in stats}]
+        if self._theirs is not None:
+            parts.append({name: stats[name] for name in self.theirs() if name in stats})
+        return ":".join(digest(_canonical(part)) for part in parts)
+
+
 def scan(directory: Path, parallel_min: int | None = None) -> dict[str, StatSig]:
     """The stat data of every entry that could be an issue file."""
+    return scan_sealed(directory, parallel_min).stats()
+
+
+def scan_sealed(directory: Path, parallel_min: int | None = None) -> Scanned:
+    """``scan``, kept in its parts with its seal."""
     with _opened(directory) as fd:
         if fd is None:
-            return {}
+            return Scanned({})
         names = _candidates(fd)
         least = PARALLEL_MIN if parallel_min is None else parallel_min
         if len(names) < max(least, 2) or (os.cpu_count() or 1) < 2 or not can_fork():
-            return stat_names(fd, names)
+            return Scanned(stat_names(fd, names))
         return _stat_in_two(fd, names)
 
 
@@ -129,7 +176,7 @@ def _lstat_paths(directory: str, names: list[str]) -> dict[str, StatSig]:
     return found
 
 
-def _stat_in_two(fd: Folder, names: list[str]) -> dict[str, StatSig]:
+def _stat_in_two(fd: Folder, names: list[str]) -> Scanned:
     half = len(names) // 2
     mine, theirs = names[:half], names[half:]
     read_end, write_end = os.pipe()
@@ -138,13 +185,13 @@ def _stat_in_two(fd: Folder, names: list[str]) -> dict[str, StatSig]:
     except OSError:  # no process to spare: do it all here
         os.close(read_end)
         os.close(write_end)
-        return stat_names(fd, names)
+        return Scanned(stat_names(fd, names))
     if pid == 0:  # the child: stat, send, and leave without running any cleanup
         try:
             os.close(read_end)
-            data = marshal.dumps(stat_names(fd, theirs))
+            data = _canonical(stat_names(fd, theirs))
             with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(data)
+                pipe.write(len(data).to_bytes(8, "little") + data)  # its length: whole or not
         finally:
             os._exit(0)
     os.close(write_end)
@@ -155,8 +202,7 @@ def _stat_in_two(fd: Folder, names: list[str]) -> dict[str, StatSig]:
     finally:
         pipe.close()  # first: a child still writing gets EPIPE and leaves instead of blocking
         os.waitpid(pid, 0)
-    try:
-        found.update(marshal.loads(data))
-    except (EOFError, ValueError, TypeError):  # the child failed: do its half here
-        found.update(stat_names(fd, theirs))
-    return found
+    size, data = int.from_bytes(data[:8], "little"), data[8:]
+    if len(data) != size or size == 0:  # the child failed: do its half here
+        data = _canonical(stat_names(fd, theirs))
+    return Scanned(found, data)
