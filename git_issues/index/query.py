@@ -10,7 +10,7 @@ plain text, built from the names in ``index/schema.py``, and it stays here:
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -248,6 +248,12 @@ class IndexView:
     def ids(self) -> list[str]:
         """Every issue's id, in order (what a prefix is resolved among)."""
         return [i for (i,) in self._conn.execute(f"SELECT {_I.id} FROM {_ISSUES} ORDER BY {_I.id}")]
+
+    def ids_with_prefixes(self, prefixes: Iterable[str]) -> dict[str, list[str]]:
+        """Up to two ids starting with each prefix (exactly one: the prefix is unique)."""
+        sql = (f"SELECT {_I.id} FROM {_ISSUES} WHERE {_I.id} >= ? AND {_I.id} < ? "
+               f"ORDER BY {_I.id} LIMIT 2")
+        return {p: [i for (i,) in self._conn.execute(sql, (p, p + "\x7f"))] for p in prefixes}
 
     def titles(self, ids: list[str]) -> dict[str, str]:
         if not ids:

@@ -12,6 +12,7 @@ as the form does (``labels: ...``).
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import TYPE_CHECKING, Any
 
 from git_issues.core.rules import split_commas
@@ -19,6 +20,7 @@ from git_issues.errors import GitIssuesError
 from git_issues.ops import links, remove, write
 from git_issues.repo import issues
 from git_issues.repo.store import StaleWriteError
+from git_issues.web.markdown import task_lines
 
 if TYPE_CHECKING:
     from git_issues.core.model import Issue
@@ -78,6 +80,23 @@ def move(ws: Workspace, prefix: str, columns: str, source: str, target: str) -> 
     else:
         fields = write.Fields(status=target)
     return write.edit(ws, issue.id, fields, expect=hashlib.sha256(data).hexdigest())
+
+
+_BOX = re.compile(r"\[[ xX]\]")
+
+
+def tick(ws: Workspace, prefix: str, shown: str, number: str, done: bool) -> write.Outcome:
+    """Tick (or untick) the body's task box ``number``, as the page counted them:
+    the n-th task item markdown-it finds (``web.markdown.task_lines``), so a ``[ ]``
+    inside a code block is never one."""
+    issue, _ = issues.get(ws, ws.store.resolve(prefix))
+    lines = issue.body.split("\n")
+    found = task_lines(issue.body)
+    if not number.isdigit() or int(number) >= len(found):
+        raise GitIssuesError(f"task: the body has no task {number}")
+    at = found[int(number)]
+    lines[at] = _BOX.sub("[x]" if done else "[ ]", lines[at], count=1)
+    return write.edit(ws, issue.id, write.Fields(body="\n".join(lines)), expect=shown)
 
 
 def _unchanged(ws: Workspace, prefix: str, shown: str) -> str:

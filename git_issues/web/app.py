@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,7 @@ from git_issues.web import actions, views
 from git_issues.web.markdown import render as markdown
 from git_issues.web.pagecache import PageCache, Settled
 from git_issues.web.security import HEADERS, Guard
+from git_issues.web.timefmt import time_element
 from git_issues.web.watcher import Watcher
 
 HERE = Path(__file__).parent
@@ -98,6 +100,7 @@ def create_app(repos: list[Repo], guard: Guard,
     app.jinja_env.autoescape = True  # every template, whatever its name ends with
     app.jinja_env.finalize = _shown
     app.jinja_env.filters["markdown"] = markdown
+    app.jinja_env.filters["when"] = time_element
     app.jinja_env.globals.update(csrf=guard.csrf, priority=_priority)
     app.context_processor(lambda: {"base": request.script_root})
     by_name = {repo.name: repo for repo in repos}
@@ -202,7 +205,8 @@ def _kept_page(by_name: dict[str, Repo], name: str,
         epoch = feed.settled_epoch()
         ws.feed = Settled()
         cache = current_app.extensions["git_issues.pages"][name]
-        key = (request.full_path, request.script_root, views.branch(ws))
+        # "3 minutes ago" is true for a minute: a kept page is kept that long at most.
+        key = (request.full_path, request.script_root, views.branch(ws), int(time.time() // 60))
         return cache.kept(epoch, key, lambda: make(ws, lambda part, build: cache.kept(
             epoch, ("part", part), build)))
 
@@ -290,7 +294,7 @@ def _read_routes(app: Flask, repos: list[Repo], by_name: dict[str, Repo]) -> Non
     @app.get("/r/<name>/issues/<issue_id>/edit")
     def edit_form(name: str, issue_id: str) -> Any:
         with workspace(by_name, name) as ws:
-            page = views.issue_page(ws, issue_id)
+            page = views.issue_page(ws, issue_id, _issue_url(name))
             context = _form_context(ws, name)
         return render_template("edit.html", page=page, form=None, error=None, **context)
 
@@ -314,7 +318,7 @@ def _summary(repo: Repo) -> dict[str, Any]:
 
 def _issue_response(ws: Workspace, name: str, issue_id: str, *, status: int = 200,
                     error: str | None = None, kept: dict[str, str] | None = None) -> Any:
-    page = views.issue_page(ws, issue_id)
+    page = views.issue_page(ws, issue_id, _issue_url(name))
     return render_template(
         "issue.html", page=page, done=request.args.get("done"), error=error, kept=kept or {},
         **_context(ws, name)), status
@@ -346,10 +350,25 @@ def _write_routes(app: Flask, by_name: dict[str, Repo]) -> None:
                       lambda ws: action(ws, issue_id, form.get("digest", ""),
                                         form.get("kind", ""), form.get("other", "")))
 
+    @app.post("/r/<name>/issues/<issue_id>/task")
+    def task(name: str, issue_id: str) -> Any:
+        form = _form()
+        return _write(by_name, name, issue_id, form, "task-ticked", lambda ws: actions.tick(
+            ws, issue_id, form.get("digest", ""), form.get("task", ""),
+            form.get("done") == "1"))
+
+    @app.post("/r/<name>/preview")
+    def preview(name: str) -> Any:
+        """The text of a form as it will show, rendered here with the same sanitiser."""
+        text = _form().get("body", "")
+        with workspace(by_name, name) as ws:
+            refs = views.preview_refs(ws, text, _issue_url(name))
+        return render_template("preview.html", html=markdown(text, refs))
+
     @app.get("/r/<name>/issues/<issue_id>/comments/<comment_id>/edit")
     def comment_form(name: str, issue_id: str, comment_id: str) -> Any:
         with workspace(by_name, name) as ws:
-            page = views.issue_page(ws, issue_id)
+            page = views.issue_page(ws, issue_id, _issue_url(name))
             comment = views.comment_of(page.issue, comment_id)
             context = _context(ws, name)
         return render_template("comment.html", page=page, comment=comment, **context)
@@ -370,7 +389,7 @@ def _write_routes(app: Flask, by_name: dict[str, Repo]) -> None:
     @app.get("/r/<name>/issues/<issue_id>/rm")
     def rm_form(name: str, issue_id: str) -> Any:
         with workspace(by_name, name) as ws:
-            page = views.issue_page(ws, issue_id)
+            page = views.issue_page(ws, issue_id, _issue_url(name))
             context = _context(ws, name)
         return render_template("rm.html", page=page, **context)
 
@@ -403,11 +422,11 @@ def _write_routes(app: Flask, by_name: dict[str, Repo]) -> None:
             try:
                 actions.edit(ws, issue_id, form.get("digest", ""), form)
             except StaleWriteError as exc:
-                page = views.issue_page(ws, issue_id)
+                page = views.issue_page(ws, issue_id, _issue_url(name))
                 return render_template("edit.html", page=page, form=form, error=str(exc),
                                        stale=True, **_form_context(ws, name)), 409
             except GitIssuesError as exc:
-                page = views.issue_page(ws, issue_id)
+                page = views.issue_page(ws, issue_id, _issue_url(name))
                 return render_template("edit.html", page=page, form=form, error=str(exc),
                                        **_form_context(ws, name)), 400
         return redirect(_here(f"/r/{name}/issues/{issue_id}?done=edited"), 303)
@@ -435,6 +454,11 @@ def _write(by_name: dict[str, Repo], name: str, issue_id: str, form: dict[str, s
         except GitIssuesError as exc:
             return _issue_response(ws, name, issue_id, status=400, error=str(exc), kept=form)
     return redirect(_here(f"/r/{name}/issues/{issue_id}?done={done}"), 303)
+
+
+def _issue_url(name: str) -> str:
+    """The page of an issue of ``name``, with ``{id}`` in it (the links in texts)."""
+    return request.script_root + f"/r/{name}/issues/{{id}}"
 
 
 def _here(path: str) -> str:

@@ -22,6 +22,7 @@ from git_issues.ops import commits, write
 from git_issues.ops import history as history_mod
 from git_issues.ops import templates as templates_mod
 from git_issues.repo.workspace import Workspace
+from git_issues.web import references
 
 PAGE_SIZE = 50
 BOARD_CARDS = 50  # per column: a board of 10k issues stays a page, with counts
@@ -133,18 +134,28 @@ class IssuePage(NamedTuple):
     statuses: list[str]
     links: list[tuple[str, str]]
     titles: dict[str, str]
+    refs: references.References  # what the words of its texts point at
 
 
-def issue_page(ws: Workspace, prefix: str) -> IssuePage:
-    """The issue read from its file (so its digest is the version shown) and its links."""
+def issue_page(ws: Workspace, prefix: str, issue_url: str = "{id}") -> IssuePage:
+    """The issue read from its file (so its digest is the version shown), its links, and
+    the issues and commits its texts name (``issue_url``: their page, with ``{id}``)."""
     issue_id = ws.store.resolve(prefix)
     issue, data = ws.store.read_with_bytes(issue_id)
+    words = references.candidates([issue.body, *(c.body for c in issue.comments)])
     with open_index(ws.sources) as view:
         links = view.links_of(issue_id)
         titles = view.titles([other for _, other in links])
         statuses = view.statuses()
+        refs = references.resolve(ws, view, words - {issue_id}, issue_url, issue.origin)
     return IssuePage(issue, digest(data), statuses.get(issue.status, "open"), list(statuses),
-                     links, titles)
+                     links, titles, refs)
+
+
+def preview_refs(ws: Workspace, text: str, issue_url: str) -> references.References:
+    """What the words of a text being written point at (the preview's links)."""
+    with open_index(ws.sources) as view:
+        return references.resolve(ws, view, references.candidates([text]), issue_url, {})
 
 
 def comment_of(issue: Any, comment_id: str) -> Any:

@@ -50,3 +50,45 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// Task lists: ticking a box of the body posts the page's small form (CSRF token and
+// the digest of the version shown), which ticks that box in the file and stages it.
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.getElementById("task-form");
+  if (!form) { return; }
+  document.querySelectorAll("[data-tasks] input[data-task]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      form.elements.task.value = box.dataset.task;
+      form.elements.done.value = box.checked ? "1" : "0";
+      form.submit();
+    });
+  });
+});
+
+// Preview: the server renders the text (the same sanitiser as the page); "Write" goes back.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("button.preview-button").forEach(function (button) {
+    var form = button.closest("form");
+    var text = form.querySelector("textarea[name=body]");
+    var shown = form.querySelector("div.preview");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      if (!shown.hidden) {
+        shown.hidden = true; text.hidden = false; button.textContent = "Preview"; text.focus();
+        return;
+      }
+      var data = new FormData();
+      data.append("csrf", form.elements.csrf.value);
+      data.append("body", text.value);
+      fetch(button.dataset.preview, { method: "POST", body: data, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (html) {
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var body = doc.querySelector(".preview-body");
+          shown.replaceChildren(document.importNode(body, true));
+          shown.hidden = false; text.hidden = true; button.textContent = "Write";
+        })
+        .catch(function () { shown.textContent = "The preview failed: post the text to see it."; shown.hidden = false; });
+    });
+  });
+});
