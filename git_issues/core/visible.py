@@ -28,4 +28,6 @@ def visible(text: str, *, multiline: bool = False) -> str:
     control or bidirectional character its escape (``\\x1b``, ``\\u202e``), so a
     title can neither break a row nor disguise itself.  ``multiline``: a body,
     whose newlines and tabs are kept."""
+    if text.isprintable():  # every character above is unprintable: the common case, in C
+        return text
     return (_MULTILINE_UNSAFE if multiline else _UNSAFE).sub(_escape, text)

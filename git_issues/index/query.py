@@ -21,7 +21,7 @@ from git_issues.errors import FieldError, GitIssuesError
 from git_issues.index import schema
 from git_issues.index.engine import connect
 from git_issues.index.records import json_codec, order_key
-from git_issues.index.refresh import ensure_fresh
+from git_issues.index.refresh import fresh_connection
 
 if TYPE_CHECKING:
     from git_issues.repo.workspace import Sources
@@ -251,9 +251,17 @@ class IndexView:
 
     def ids_with_prefixes(self, prefixes: Iterable[str]) -> dict[str, list[str]]:
         """Up to two ids starting with each prefix (exactly one: the prefix is unique)."""
-        sql = (f"SELECT {_I.id} FROM {_ISSUES} WHERE {_I.id} >= ? AND {_I.id} < ? "
-               f"ORDER BY {_I.id} LIMIT 2")
-        return {p: [i for (i,) in self._conn.execute(sql, (p, p + "\x7f"))] for p in prefixes}
+        one = (f"SELECT ?, {_I.id} FROM (SELECT {_I.id} FROM {_ISSUES} "
+               f"WHERE {_I.id} >= ? AND {_I.id} < ? ORDER BY {_I.id} LIMIT 2)")
+        found: dict[str, list[str]] = {}
+        wanted = list(prefixes)
+        for at in range(0, len(wanted), 200):  # one statement for many: under SQLite's limits
+            chunk = wanted[at:at + 200]
+            params = [value for p in chunk for value in (p, p, p + "\x7f")]
+            for prefix, issue_id in self._conn.execute(" UNION ALL ".join([one] * len(chunk)),
+                                                       params):
+                found.setdefault(prefix, []).append(issue_id)
+        return found
 
     def titles(self, ids: list[str]) -> dict[str, str]:
         if not ids:
@@ -351,8 +359,7 @@ class IndexView:
 @contextmanager
 def open_index(sources: Sources) -> Iterator[IndexView]:
     """A fresh index to read from; the connection is closed when the block ends."""
-    ensure_fresh(sources)
-    with connect(sources.db_path) as conn:
+    with fresh_connection(sources) as conn:
         yield IndexView(conn)
 
 

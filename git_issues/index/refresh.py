@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -323,21 +325,39 @@ def _record_seal(conn: sqlite3.Connection, meta: dict[str, str], seal: str) -> N
 
 def ensure_fresh(sources: Sources) -> None:
     """Make the index reflect the files, by the cheapest means that is correct."""
-    if sources.feed is None:
-        refresh_files(sources, None)
-        return
-    with sources.feed.changes() as names:
-        refresh_files(sources, names)
+    with fresh_connection(sources):
+        pass
+
+
+@contextmanager
+def fresh_connection(sources: Sources) -> Iterator[sqlite3.Connection]:
+    """A connection to the index once it reflects the files: the one that checked it,
+    when no rebuild was needed (opening a connection costs as much as a small read)."""
+    with ExitStack() as stack:
+        if sources.feed is None:
+            conn = _refreshed(stack, sources, None)
+        else:
+            with sources.feed.changes() as names:
+                conn = _refreshed(stack, sources, names)
+        yield conn
 
 
 def refresh_files(sources: Sources, names: set[str] | None) -> None:
     """``ensure_fresh`` told which files may have changed (None: any of them)."""
+    with ExitStack() as stack:
+        _refreshed(stack, sources, names)
+
+
+def _refreshed(stack: ExitStack, sources: Sources, names: set[str] | None) -> sqlite3.Connection:
+    """Bring the index up to date; its connection is closed when ``stack`` is."""
     make_parent(sources.db_path)
     with index_errors(sources.db_path):
         try:
-            with connect(sources.db_path) as conn:
+            with ExitStack() as attempt:
+                conn = attempt.enter_context(connect(sources.db_path))
                 if _incremental(conn, sources, names):
-                    return
+                    stack.push(attempt.pop_all())
+                    return conn
         except sqlite3.DatabaseError as exc:
             if is_corrupt(exc):
                 discard(sources.db_path)
@@ -346,3 +366,4 @@ def refresh_files(sources: Sources, names: set[str] | None) -> None:
     from git_issues.index.rebuild import rebuild  # lazy: startup (SQLAlchemy)
 
     rebuild(sources)
+    return stack.enter_context(connect(sources.db_path))

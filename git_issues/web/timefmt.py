@@ -51,7 +51,6 @@ def time_element(value: str | None, now: datetime | None = None) -> Markup:
     when = parse(value or "")
     if when is None:
         return Markup(escape(value or ""))
-    now = now or datetime.now(UTC)
-    exact = f"{when:%Y-%m-%d %H:%M} UTC"
-    return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        when.strftime("%Y-%m-%dT%H:%M:%SZ"), exact, ago(when, now))
+    words = ago(when, now or datetime.now(UTC))  # digits, month names: nothing to escape
+    return Markup(f'<time datetime="{when:%Y-%m-%dT%H:%M:%SZ}" '
+                  f'title="{when:%Y-%m-%d %H:%M} UTC">{words}</time>')
