@@ -260,12 +260,12 @@ def _apply(conn: sqlite3.Connection, sources: Sources, todo: Plan, meta: dict[st
     stats.update(todo.restat)
     store_stats(conn.executemany, stats, generation,
                 [*todo.changed, *todo.removed, *todo.restat])
-    if todo.scanned is not None:
-        # The seal of the folder as this index now holds it (a file changed since the
-        # scan has its new stat data in ``stats``): the next read can tell from it.
+    if todo.scanned is not None and all(r.stat == todo.scanned.stat(r.name) for r in records):
+        # The index now holds the folder as scanned (no file changed between the scan
+        # and its read): the next read can tell that from the scan's seal alone.
         new_meta = {"generation": str(generation), "refreshed_ns": str(now)}
         conn.executemany(schema.META.insert_sql("INSERT OR REPLACE"),
-                         meta_rows({_SEAL_KEY: _seal(new_meta, todo.scanned.seal_of(stats))}))
+                         meta_rows({_SEAL_KEY: _seal(new_meta, todo.scanned.seal)}))
 
 
 def _stamp(meta: dict[str, str]) -> tuple[str | None, str | None]:

@@ -24,6 +24,7 @@ import os
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
 from git_issues.errors import GitIssuesError
@@ -101,7 +102,7 @@ class Scanned:
         self._theirs = theirs
         self._theirs_stats: dict[str, StatSig] | None = None if theirs is not None else {}
 
-    @property
+    @cached_property
     def seal(self) -> str:
         parts = [digest(_canonical(self.mine))]
         if self._theirs is not None:
@@ -117,12 +118,9 @@ class Scanned:
         """Every name with its stat data, in the listing's order."""
         return {**self.mine, **self.theirs()}
 
-    def seal_of(self, stats: dict[str, StatSig]) -> str:
-        """The seal a scan finds when the folder holds ``stats`` (same names, same order)."""
-        parts = [{name: stats[name] for name in self.mine if name in stats}]
-        if self._theirs is not None:
-            parts.append({name: stats[name] for name in self.theirs() if name in stats})
-        return ":".join(digest(_canonical(part)) for part in parts)
+    def stat(self, name: str) -> StatSig | None:
+        """One name's stat data as scanned."""
+        return self.mine.get(name) or self.theirs().get(name)
 
 
 def scan(directory: Path, parallel_min: int | None = None) -> dict[str, StatSig]:
