@@ -92,7 +92,7 @@ def git_limit() -> float:
 
 
 def create_app(repos: list[Repo], guard: Guard,
-               feeds: dict[str, ChangeFeed] | None = None) -> Flask:
+               feeds: dict[Path, ChangeFeed] | None = None) -> Flask:
     app = Flask("git_issues.web", root_path=str(HERE), static_folder="static",
                 template_folder="templates")
     app.wsgi_app = Capability(app.wsgi_app, guard, git_limit())  # type: ignore[method-assign]
@@ -106,9 +106,11 @@ def create_app(repos: list[Repo], guard: Guard,
     by_name = {repo.name: repo for repo in repos}
     _guard(app, guard)
     _errors(app, by_name)
+    # What a served repository keeps past a request, each bounded and keyed by its
+    # real path: its watcher, its git paths, its kept pages.
     app.extensions["git_issues.feeds"] = feeds or {}
     app.extensions["git_issues.paths"] = {}
-    app.extensions["git_issues.pages"] = {repo.name: PageCache() for repo in repos}
+    app.extensions["git_issues.pages"] = {repo.path: PageCache() for repo in repos}
     _read_routes(app, repos, by_name)
     _write_routes(app, by_name)
     return app
@@ -185,9 +187,9 @@ def workspace(by_name: dict[str, Repo], name: str) -> Iterator[Workspace]:
     if repo is None:
         abort(404, f"no repository named '{name}' is served here")
     found = current_app.extensions["git_issues.paths"]
-    with open_workspace(repo.path, known=found.get(name)) as ws:
-        found[name] = ws.paths  # the folder is this run's: git need not find it again
-        ws.feed = current_app.extensions["git_issues.feeds"].get(name)
+    with open_workspace(repo.path, known=found.get(repo.path)) as ws:
+        found[repo.path] = ws.paths  # the folder is this run's: git need not find it again
+        ws.feed = current_app.extensions["git_issues.feeds"].get(repo.path)
         yield ws
 
 
@@ -204,7 +206,7 @@ def _kept_page(by_name: dict[str, Repo], name: str,
                 refresh_files(ws.sources, names)
         epoch = feed.settled_epoch()
         ws.feed = Settled()
-        cache = current_app.extensions["git_issues.pages"][name]
+        cache = current_app.extensions["git_issues.pages"][by_name[name].path]
         # "3 minutes ago" is true for a minute: a kept page is kept that long at most.
         key = (request.full_path, request.script_root, views.branch(ws), int(time.time() // 60))
         return cache.kept(epoch, key, lambda: make(ws, lambda part, build: cache.kept(

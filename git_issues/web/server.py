@@ -43,7 +43,7 @@ class Server:
 
     def __init__(self, paths: list[Path], host: str, port: int, token: str | None = None) -> None:
         repos = name_repos(paths)
-        self.watchers: dict[str, Watcher] = {}
+        self.watchers: dict[Path, Watcher] = {}
         self.guard = Guard(host, port, token)
         try:
             # The app is made after binding (the Host check needs the real port),
@@ -59,7 +59,7 @@ class Server:
             raise GitIssuesError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
         bound = self.wsgi.effective_port
         self.guard = Guard(host, bound, self.guard.token)
-        self.watchers = {repo.name: Watcher(Store(repo.path).dir) for repo in repos}
+        self.watchers = {repo.path: Watcher(Store(repo.path).dir) for repo in repos}
         late.app = create_app(repos, self.guard, dict(self.watchers))
         self.port = bound
         self.url = f"http://{url_host(public_name(host))}:{bound}{self.guard.prefix}/"
