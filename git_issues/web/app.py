@@ -28,6 +28,7 @@ from git_issues.repo import gitutil
 from git_issues.repo.store import StaleWriteError
 from git_issues.repo.workspace import ChangeFeed, Workspace, open_workspace
 from git_issues.web import actions, views
+from git_issues.web.listrows import list_rows
 from git_issues.web.markdown import render as markdown
 from git_issues.web.pagecache import PageCache, Settled
 from git_issues.web.security import HEADERS, Guard
@@ -101,7 +102,8 @@ def create_app(repos: list[Repo], guard: Guard,
     app.jinja_env.finalize = _shown
     app.jinja_env.filters["markdown"] = markdown
     app.jinja_env.filters["when"] = time_element
-    app.jinja_env.globals.update(csrf=guard.csrf, priority=_priority)
+    app.jinja_env.globals.update(csrf=guard.csrf, priority=_priority, list_rows=list_rows,
+                                 time_element=time_element)
     app.context_processor(lambda: {"base": request.script_root})
     by_name = {repo.name: repo for repo in repos}
     _guard(app, guard)
