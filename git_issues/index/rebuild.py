@@ -25,7 +25,7 @@ from git_issues.index import schema
 from git_issues.index.alchemy import metadata, open_engine
 from git_issues.index.failures import discard, index_errors, is_corrupt, make_parent
 from git_issues.index.pool import parsed
-from git_issues.index.records import Record, StatSig, config_sig
+from git_issues.index.records import Record, StatSig, config_digest, config_sig
 from git_issues.index.rows import insert_records, meta_rows
 from git_issues.index.scan import list_names
 from git_issues.index.statcache import store_stats
@@ -48,7 +48,8 @@ def _drop_all(conn: Any) -> None:
 def rebuild(sources: Sources, progress: Progress | None = None, jobs: int | None = None) -> int:
     """Build the index from scratch through the SQLAlchemy engine; returns the issue count."""
     config = config_mod.load(sources.config_path)
-    signature = config_sig(sources.config_path)
+    signature = {"config_sig": config_sig(sources.config_path),
+                 "config_digest": config_digest(sources.config_path)}
     # Names only: each worker takes the stat data with the bytes it reads.
     names = sorted(list_names(sources.issues_dir))
     make_parent(sources.db_path)
@@ -68,7 +69,7 @@ def rebuild(sources: Sources, progress: Progress | None = None, jobs: int | None
 
 
 def _rebuild_from(db_path: Path, chunks: Iterable[list[Record]], statuses: dict[str, str],
-                  signature: str, progress: Progress | None) -> int:
+                  signature: dict[str, str], progress: Progress | None) -> int:
     try:
         return _write_all(db_path, chunks, statuses, signature, progress)
     except sqlalchemy.exc.DBAPIError as exc:
@@ -78,7 +79,7 @@ def _rebuild_from(db_path: Path, chunks: Iterable[list[Record]], statuses: dict[
 
 
 def _write_all(db_path: Path, chunks: Iterable[list[Record]], statuses: dict[str, str],
-               signature: str, progress: Progress | None) -> int:
+               signature: dict[str, str], progress: Progress | None) -> int:
     count = 0
     with open_engine(db_path) as engine, engine.begin() as conn:
         def execute_many(sql: str, params: list[Any]) -> None:
@@ -100,7 +101,7 @@ def _write_all(db_path: Path, chunks: Iterable[list[Record]], statuses: dict[str
         execute_many(schema.META.insert_sql("INSERT OR REPLACE"), meta_rows({
             "schema_version": schema.VERSION,
             "statuses": json.dumps(statuses),
-            "config_sig": signature,
+            **signature,
             "generation": 1,
             "refreshed_ns": time.time_ns(),
         }))

@@ -64,6 +64,15 @@ def config_sig(config_path: Path) -> str:
     return ":".join(str(part) for part in stat_sig(st))
 
 
+def config_digest(config_path: Path) -> str:
+    """The config's bytes as meta records them: a copy of the repository changes the
+    config's stat data but not these, and must not cost a rebuild."""
+    try:
+        return digest(config_path.read_bytes())
+    except FileNotFoundError:
+        return "none"
+
+
 class Record:
     """Everything the index keeps for one directory entry (a plain class: cheap to import).
 
