@@ -28,7 +28,7 @@ from git_issues.errors import GitIssuesError, IssueFileError
 from git_issues.fileformat.issuefile import MAX_FILE_BYTES, read_bytes
 from git_issues.index import pool
 from git_issues.index.scan import list_names, scan
-from git_issues.repo import store
+from git_issues.repo import locks, store
 
 MODES = ("fast", "portable")
 
@@ -218,10 +218,10 @@ def start_edit(repo: Path, issue_id: str, title: str, env: dict[str, str]) -> su
 def test_a_second_writer_waits_for_the_lock_then_writes(mode, repo, invoke, monkeypatch):
     env = switch(monkeypatch, mode)
     issue_id = invoke("new", "Locked out for a moment").stdout.strip()
-    locks = repo / ".git" / "git-issues" / "locks"
-    (locks / f"{issue_id}.lock").parent.mkdir(parents=True, exist_ok=True)
-    (locks / f"{issue_id}.lock").write_text("")  # an old version's flock file: no lock now
-    with store.lock(locks / f"{issue_id}.yml.lock"):
+    held = repo / ".git" / "git-issues" / "locks"
+    (held / f"{issue_id}.lock").parent.mkdir(parents=True, exist_ok=True)
+    (held / f"{issue_id}.lock").write_text("")  # an old version's flock file: no lock now
+    with locks.lock(held / f"{issue_id}.yml.lock"):
         proc = start_edit(repo, issue_id, "Written after the wait", env)
         time.sleep(1.0)
         assert proc.poll() is None, proc.communicate()  # still waiting its turn
@@ -230,7 +230,7 @@ def test_a_second_writer_waits_for_the_lock_then_writes(mode, repo, invoke, monk
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "title: Written after the wait" in path.read_text()
-    assert not (locks / f"{issue_id}.yml.lock").exists()
+    assert not (held / f"{issue_id}.yml.lock").exists()
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -258,7 +258,7 @@ def test_a_lock_held_too_long_is_a_clean_error_that_names_it(repo, invoke, monke
     stale = repo / ".git" / "git-issues" / "locks" / f"{issue_id}.yml.lock"
     stale.parent.mkdir(parents=True, exist_ok=True)
     stale.write_text(f"{os.getppid()}\n")  # a process that runs (a dead one's is taken over)
-    monkeypatch.setattr(store, "LOCK_TIMEOUT", 0.3)
+    monkeypatch.setattr(locks, "LOCK_TIMEOUT", 0.3)
     result = invoke("edit", issue_id, "--title", "Never written")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1

@@ -23,7 +23,7 @@ from conftest import GIT_ISSUES
 
 from git_issues.errors import GitIssuesError
 from git_issues.ops import write
-from git_issues.repo import store
+from git_issues.repo import locks
 from git_issues.repo.workspace import open_workspace
 
 pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
@@ -228,8 +228,8 @@ def test_a_read_only_checkout_is_one_error(small_issues, run):
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from git_issues.repo import store
-with store.lock(Path(sys.argv[1])):
+from git_issues.repo import locks
+with locks.lock(Path(sys.argv[1])):
     print("held", flush=True)
     time.sleep(60)
 """
@@ -264,8 +264,8 @@ def test_a_lock_of_a_live_writer_is_waited_for_not_taken(run, repo, monkeypatch)
     try:
         assert holder.stdout.readline() == "held\n"
         with open_workspace(repo) as ws:
-            monkeypatch.setattr(store, "LOCK_TIMEOUT", 0.3)
-            with pytest.raises(store.LockTimeout):
+            monkeypatch.setattr(locks, "LOCK_TIMEOUT", 0.3)
+            with pytest.raises(locks.LockTimeout):
                 write.comment(ws, issue_id, "must wait")
         assert lock.exists()
     finally:
@@ -319,6 +319,7 @@ def test_leftovers_of_killed_writers_are_swept(run, repo, tmp_path):
     tmp.write_bytes(b"")
     then = time.time() - 120
     os.utime(tmp, (then, then))
+    os.utime(repo / ".git" / "git-issues" / "swept", (then, then))  # the last sweep, as long ago
     run("comment", issue_id, "-m", "sweeps")
     assert not tmp.exists()
 
@@ -329,7 +330,7 @@ def test_leftovers_of_killed_writers_are_swept(run, repo, tmp_path):
     spill.write_bytes(b"")
     live = state / f"import-spill-{os.getppid()}.sqlite"
     live.write_bytes(b"")
-    store.sweep_dead_spills(state)
+    locks.sweep_dead_spills(state)
     assert not spill.exists() and live.exists()
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -21,6 +20,7 @@ from git_issues.core import ids as ids_mod
 from git_issues.core.ids import ID_RE
 from git_issues.errors import GitIssuesError, IssueFileError, NoSuchIssue
 from git_issues.fastpaths import can_open_nofollow
+from git_issues.repo.locks import STALE_SECONDS, lock
 
 if TYPE_CHECKING:
     from git_issues.core.model import Issue
@@ -76,9 +76,12 @@ def file_name(issue_id: str) -> str:
 class Store:
     """One repository's issue folder."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, state_dir: Path | None = None) -> None:
         self.root = root
         self.dir = root / ISSUES_DIR
+        # When the last sweep of temporaries ran (its mtime), in the tool's folder of the
+        # git dir; None: every write sweeps.
+        self.sweep_mark = state_dir / SWEEP_MARK if state_dir is not None else None
 
     def path(self, issue_id: str) -> Path:
         if not ID_RE.fullmatch(issue_id):
@@ -155,7 +158,7 @@ class Store:
                 self.ensure_dir()
             write_atomic(target, data, sync=not bulk)
         if not bulk:
-            self.sweep_temporaries()
+            self.sweep_temporaries(now=False)
         return target
 
     def ensure_dir(self) -> None:
@@ -172,9 +175,25 @@ class Store:
             raise GitIssuesError(f"{ISSUES_DIR} is not a directory (a symbolic link or a file); "
                                  "nothing was written")
 
-    def sweep_temporaries(self) -> None:
-        """Remove temporary files left by a crashed writer."""
+    def sweep_temporaries(self, *, now: bool = True) -> None:
+        """Remove temporary files left by a crashed writer.
+
+        A write (``now=False``) sweeps only when the last sweep is ``STALE_SECONDS``
+        old: listing 250,000 names was half of a write's time, and a temporary only
+        becomes sweepable at that age anyway, so a leftover waits at most twice as long.
+        """
+        mark = self.sweep_mark
+        if mark is not None and not now:
+            try:
+                if time.time() - os.stat(mark).st_mtime < STALE_SECONDS:
+                    return
+            except OSError:
+                pass
         sweep_temporaries(self.dir)
+        if mark is not None:
+            with suppress(OSError):  # a read-only git dir: sweep every time
+                mark.parent.mkdir(exist_ok=True)
+                mark.touch()
 
     def replace_if_unchanged(self, issue_id: str, expected: bytes, text: str,
                              lock_dir: Path) -> Path:
@@ -205,7 +224,7 @@ class Store:
             finally:
                 if os.path.lexists(tmp):
                     os.unlink(tmp)
-        self.sweep_temporaries()
+        self.sweep_temporaries(now=False)
         return target
 
 
@@ -314,53 +333,10 @@ def _current_bytes(path: Path) -> bytes | None:
         return handle.read()
 
 
-# How long a writer waits for another writer of the same issue, whose whole
-# turn (write a temporary file, fsync, compare, rename) takes milliseconds; a
-# lock still there after this was left by a writer that died holding it.
-LOCK_TIMEOUT = 10.0
-# A lock (or temporary) older than this outlived any write: its writer is gone,
-# wherever it ran.  One of this host whose process is dead is stale at once.
-STALE_SECONDS = 60.0
-# A writer creates its lock, then writes its process id into it: a lock still
-# empty after this was left by a writer killed in between.
-EMPTY_LOCK_SECONDS = 2.0
+SWEEP_MARK = "swept"  # ``Store.sweep_mark``: the file whose mtime says when the last sweep ran
 # Windows refuses to rename over a file that another process has open (an
 # editor, a virus scanner, a reader of this very file), briefly: try again.
 REPLACE_TIMEOUT = 1.0
-
-
-@contextmanager
-def lock(path: Path, timeout: float | None = None) -> Iterator[None]:
-    """Hold ``path`` (``<name>.lock``) as a lock file, the way git holds ``index.lock``.
-
-    Creating it with ``O_CREAT | O_EXCL`` succeeds for exactly one process on
-    every system (``fcntl.flock`` has no Windows equivalent), and leaving the
-    block removes it.  A writer that finds it waits, then gives up with an
-    error that names the file, as git does when a crash left one behind.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + (LOCK_TIMEOUT if timeout is None else timeout)
-    pause = 0.001
-    while True:
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            break
-        except FileExistsError:
-            if take_over_stale_lock(path):
-                continue
-            if time.monotonic() >= deadline:
-                raise LockTimeout(path) from None
-            time.sleep(pause)
-            pause = min(pause * 2, 0.05)
-    try:
-        os.write(fd, f"{os.getpid()} {_host()}\n".encode())
-        os.close(fd)
-        yield
-    finally:
-        try:
-            os.unlink(path)
-        except FileNotFoundError:  # removed by hand meanwhile: nothing left to release
-            pass
 
 
 def sweep_temporaries(folder: str | Path) -> None:
@@ -378,103 +354,6 @@ def sweep_temporaries(folder: str | Path) -> None:
                 os.unlink(path)
         except OSError:
             pass
-
-
-def sweep_dead_spills(folder: Path) -> None:
-    """Remove the spill databases (``import-spill-<pid>.sqlite``) of imports killed
-    before they could: an import runs for minutes, so its process decides, not age."""
-    try:
-        names = [n for n in os.listdir(folder) if n.startswith("import-spill-")]
-    except OSError:
-        return
-    for name in names:
-        pid = name.removeprefix("import-spill-").partition(".")[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
-            with suppress(OSError):
-                os.unlink(os.path.join(folder, name))
-
-
-def _host() -> str:
-    """This machine's name, as a lock records it (``socket`` only when a write locks)."""
-    import socket  # lazy: startup (~2 ms; only a write that locks)
-
-    return socket.gethostname()
-
-
-def take_over_stale_lock(path: Path) -> bool:
-    """Remove ``path`` if the writer that holds it is gone, saying so; True if removed.
-
-    Gone: a process of this host that no longer runs, or a lock older than any
-    write takes (``STALE_SECONDS``; an empty one after ``EMPTY_LOCK_SECONDS``).
-    A ``kill -9`` at the wrong moment would otherwise block every write to the
-    issue until someone removed the file by hand.  The lock is renamed aside
-    first, so of two writers that judged it stale only one removes it; if the
-    one renamed aside is not the one judged (replaced in between), it is put back.
-    """
-    judged = _stale_lock(path)
-    if judged is None:
-        return False
-    aside = path.with_name(f"{path.name}.{os.getpid()}.stale")
-    try:
-        os.rename(path, aside)
-    except OSError:  # taken over by another writer already, or released
-        return False
-    if os.lstat(aside).st_ino != judged[0]:
-        with suppress(OSError):
-            os.link(aside, path)  # never over a lock taken since
-        os.unlink(aside)
-        return False
-    os.unlink(aside)
-    sys.stderr.write(f"note: {path} was left by {judged[1]}; taken over\n")
-    return True
-
-
-def _stale_lock(path: Path) -> tuple[int, str] | None:
-    """The lock's inode and who left it, if its writer is gone; else None."""
-    try:
-        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        fd = os.open(path, flags)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        words = os.read(fd, 256).decode("utf-8", "replace").split()
-    finally:
-        os.close(fd)
-    age = time.time() - st.st_mtime
-    if not words:
-        return (st.st_ino, "a writer killed while taking it") \
-            if age > EMPTY_LOCK_SECONDS else None
-    pid = int(words[0]) if words[0].isdigit() else 0
-    host = words[1] if len(words) > 1 else _host()  # older versions wrote the pid alone
-    if host == _host() and pid and not process_alive(pid):
-        return st.st_ino, f"process {pid}, which is no longer running"
-    if age > STALE_SECONDS:
-        return st.st_ino, f"process {words[0]} on {host}, {int(age)} s ago"
-    return None
-
-
-def process_alive(pid: int) -> bool:
-    """Whether a process of this host runs (or may: Windows has no signal 0 to ask)."""
-    if os.name == "nt":
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # EPERM: it runs, as another user
-        return True
-    return True
-
-
-class LockTimeout(GitIssuesError):
-    """Another writer's lock file stayed in place past the wait."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"{path} exists: another git issues is writing this issue; if none "
-                         "is running, one that crashed left it: remove it and try again. "
-                         "Nothing was written")
-        self.path = path
 
 
 def replace(source: str | Path, target: str | Path, timeout: float | None = None) -> None:

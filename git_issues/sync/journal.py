@@ -95,7 +95,7 @@ def _drop_leftovers(ws: Workspace, path: Path, pid: Any, locked: bool) -> None:
     """What the killed run (``pid``) left beside ``path``: its temporary file
     (``.<name>.<pid>.tmp``, the writers' name), shown by ``git status`` until the
     next write's sweep; and, for a rewrite (``locked``), the issue's lock if it
-    holds that pid (``store.lock``): the rerun would wait for it, then stop."""
+    holds that pid (``locks.lock``): the rerun would wait for it, then stop."""
     with contextlib.suppress(OSError):
         os.unlink(path.with_name(f".{path.name}.{pid}.tmp"))
     if not locked:

@@ -43,7 +43,7 @@ from git_issues.core.model import (
 from git_issues.errors import IssueFileError
 from git_issues.index.query import open_index
 from git_issues.index.spill import CommentSpill, open_spill
-from git_issues.repo.store import sweep_dead_spills
+from git_issues.repo.locks import sweep_dead_spills
 from git_issues.sync import state as state_mod
 from git_issues.sync.apply import Summary, Writer, ensure_statuses, mint_comment_id
 from git_issues.sync.engine import (
