@@ -6,6 +6,7 @@ import os
 import sys
 
 from git_issues.cli.app import cli  # commands load when named: see COMMAND_MODULES
+from git_issues.repo.gitstatus import started_early
 
 COMPLETE_VAR = "_GIT_ISSUES_COMPLETE"
 
@@ -16,8 +17,9 @@ def main() -> None:
         # Completion scripts name the executable (git-issues), never "git issues",
         # and click would derive "_GIT ISSUES_COMPLETE" from the prog name.
         completing = COMPLETE_VAR in os.environ
-        cli.main(prog_name="git-issues" if completing else "git issues",
-                 complete_var=COMPLETE_VAR)
+        with started_early(sys.argv[1:]):  # a read's git status runs while it starts
+            cli.main(prog_name="git-issues" if completing else "git issues",
+                     complete_var=COMPLETE_VAR)
     except BrokenPipeError:
         # `git issues ls | head`: the reader left; say nothing, like git.
         devnull = os.open(os.devnull, os.O_WRONLY)

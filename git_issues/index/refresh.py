@@ -23,11 +23,12 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from git_issues.index import schema
+from git_issues.index import gitfeed, schema
 from git_issues.index.engine import connect
 from git_issues.index.failures import discard, index_errors, is_corrupt, make_parent
 from git_issues.index.records import (
     StatSig,
+    config_digest,
     config_sig,
     digest,
     json_codec,
@@ -99,6 +100,10 @@ class Plan:
 
     def __bool__(self) -> bool:
         return bool(self.changed or self.removed or self.touched or self.restat)
+
+    def read(self) -> list[str]:
+        """The files this refresh read, re-stat-ed or found racy."""
+        return [*self.changed, *self.removed, *self.touched, *self.restat]
 
     def wants_rebuild(self, files: int) -> bool:
         """Most of a large folder changed: cheaper rebuilt in parallel than file by file."""
@@ -240,7 +245,8 @@ def _statuses(meta: dict[str, str]) -> dict[str, str]:
     return json_codec().loads(meta.get("statuses", "{}"))
 
 
-def _apply(conn: sqlite3.Connection, sources: Sources, todo: Plan, meta: dict[str, str]) -> None:
+def _apply(conn: sqlite3.Connection, sources: Sources, todo: Plan, meta: dict[str, str]) -> str:
+    """Write the plan's rows; the new stamp of the index (``gitfeed.stamp_of``)."""
     records = read_many(str(sources.issues_dir), todo.changed, _statuses(meta))
     _delete(conn.executemany, todo.changed + todo.removed)
     (next_num,) = conn.execute(_NEXT_NUM_SQL).fetchone()
@@ -266,6 +272,7 @@ def _apply(conn: sqlite3.Connection, sources: Sources, todo: Plan, meta: dict[st
         new_meta = {"generation": str(generation), "refreshed_ns": str(now)}
         conn.executemany(schema.META.insert_sql("INSERT OR REPLACE"),
                          meta_rows({_SEAL_KEY: _seal(new_meta, todo.scanned.seal)}))
+    return f"{generation}:{now}"
 
 
 def _stamp(meta: dict[str, str]) -> tuple[str | None, str | None]:
@@ -273,21 +280,26 @@ def _stamp(meta: dict[str, str]) -> tuple[str | None, str | None]:
     return meta.get("generation"), meta.get("refreshed_ns")
 
 
-def _incremental(conn: sqlite3.Connection, sources: Sources, names: set[str] | None) -> bool:
+def _incremental(conn: sqlite3.Connection, sources: Sources, names: set[str] | None,
+                 asked: gitfeed.Asked | None = None) -> bool:
     """Bring a valid index up to date; False when it needs a rebuild instead.
 
     ``names``: the only files that may have changed (a change feed said so), or
-    None to compare every file.
+    None to compare every file.  ``asked``: git's status of the folder, which
+    names them when the index recorded its last look (``gitfeed``).
     """
     meta = read_meta(conn)
     if meta.get("schema_version") != str(schema.VERSION):
         return False
-    if meta.get("config_sig") != config_sig(sources.config_path):
+    if meta.get("config_sig") != config_sig(sources.config_path) \
+            and not _same_config(conn, meta, sources.config_path):
         return False
+    look = asked.probe.look() if asked is not None else None
+    if asked is not None and look is not None:
+        names = gitfeed.candidates(asked.paths, look, meta)
     todo = _plan(conn, sources.issues_dir, names, meta)
     if not todo:
-        if todo.seal:
-            _record_seal(conn, meta, todo.seal)
+        _record_seals(conn, meta, todo.seal, look)
         return True
     if todo.wants_rebuild(len(todo.recorded)):
         return False
@@ -296,10 +308,15 @@ def _incremental(conn: sqlite3.Connection, sources: Sources, names: set[str] | N
         locked_meta = read_meta(conn)
         if _stamp(locked_meta) != _stamp(meta):
             # Another process refreshed while we waited for the lock: plan again
-            # against what it wrote (a second scan, only in this rare case).
+            # against what it wrote (a second scan, only in this rare case).  git's
+            # look is older than its reads: only the seal it left can be carried.
+            if look is not None:
+                names, look = None, None
             todo = _plan(conn, sources.issues_dir, names, locked_meta)
         if todo:
-            _apply(conn, sources, todo, locked_meta)
+            stamp = _apply(conn, sources, todo, locked_meta)
+            conn.executemany(schema.META.insert_sql("INSERT OR REPLACE"),
+                             _git_seal_after(look, locked_meta, stamp, todo))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -312,12 +329,47 @@ def _plan(conn: sqlite3.Connection, directory: Path, names: set[str] | None,
     return plan(conn, directory, meta) if names is None else plan_names(conn, directory, names)
 
 
-def _record_seal(conn: sqlite3.Connection, meta: dict[str, str], seal: str) -> None:
-    """Note that the index matches the folder's stat data, so the next read can tell
-    from one digest; best effort (a read-only or busy index is read the long way)."""
+def _same_config(conn: sqlite3.Connection, meta: dict[str, str], path: Path) -> bool:
+    """The config's stat data changed but not its bytes (a copy, a checkout of the same
+    text): record the new stat data instead of rebuilding."""
+    if meta.get("config_digest") != config_digest(path):
+        return False
+    meta["config_sig"] = config_sig(path)
     try:
         conn.executemany(schema.META.insert_sql("INSERT OR REPLACE"),
-                         meta_rows({_SEAL_KEY: _seal(meta, seal)}))
+                         [("config_sig", meta["config_sig"])])
+        conn.commit()
+    except sqlite3.OperationalError:
+        pass  # read-only: compared again next time
+    return True
+
+
+def _git_seal_after(look: gitfeed.Look | None, meta: dict[str, str], stamp: str,
+                    todo: Plan) -> list[tuple[str, str]]:
+    """The git seal for the index a refresh wrote: from git's look when there is one,
+    else the old seal carried over with the files this refresh read (they are the
+    only rows that changed), else none."""
+    if look is None:
+        seal = gitfeed.read_seal(meta)
+        if seal is None or seal.stamp != gitfeed.stamp_of(meta):
+            return [(gitfeed.SEAL_KEY, "")]
+        look = gitfeed.Look(seal.head, seal.dirty)
+    return gitfeed.seal_rows(look, stamp, todo.read())
+
+
+def _record_seals(conn: sqlite3.Connection, meta: dict[str, str], seal: str | None,
+                  look: gitfeed.Look | None) -> None:
+    """Note that the index matches the folder's stat data (``seal``) or git's look, so
+    that the next read can tell cheaply; only what changed is written, and best
+    effort (a read-only or busy index is read the long way)."""
+    rows = meta_rows({_SEAL_KEY: _seal(meta, seal)}) if seal else []
+    if look is not None:
+        wanted = gitfeed.seal_rows(look, gitfeed.stamp_of(meta), ())
+        rows += [(key, value) for key, value in wanted if meta.get(key) != value]
+    if not rows:
+        return
+    try:
+        conn.executemany(schema.META.insert_sql("INSERT OR REPLACE"), rows)
         conn.commit()
     except sqlite3.OperationalError:
         pass
@@ -335,7 +387,8 @@ def fresh_connection(sources: Sources) -> Iterator[sqlite3.Connection]:
     when no rebuild was needed (opening a connection costs as much as a small read)."""
     with ExitStack() as stack:
         if sources.feed is None:
-            conn = _refreshed(stack, sources, None)
+            asked = stack.enter_context(gitfeed.asked(sources.git, sources.early))
+            conn = _refreshed(stack, sources, None, asked)
         else:
             with sources.feed.changes() as names:
                 conn = _refreshed(stack, sources, names)
@@ -348,14 +401,15 @@ def refresh_files(sources: Sources, names: set[str] | None) -> None:
         _refreshed(stack, sources, names)
 
 
-def _refreshed(stack: ExitStack, sources: Sources, names: set[str] | None) -> sqlite3.Connection:
+def _refreshed(stack: ExitStack, sources: Sources, names: set[str] | None,
+               asked: gitfeed.Asked | None = None) -> sqlite3.Connection:
     """Bring the index up to date; its connection is closed when ``stack`` is."""
     make_parent(sources.db_path)
     with index_errors(sources.db_path):
         try:
             with ExitStack() as attempt:
                 conn = attempt.enter_context(connect(sources.db_path))
-                if _incremental(conn, sources, names):
+                if _incremental(conn, sources, names, asked):
                     stack.push(attempt.pop_all())
                     return conn
         except sqlite3.DatabaseError as exc:

@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from git_issues.repo import gitutil, registration
+from git_issues.repo import gitstatus, gitutil, registration
 from git_issues.repo.store import CONFIG_NAME, Store
 
 if TYPE_CHECKING:
@@ -49,6 +49,11 @@ class Sources(NamedTuple):
     # What changed since the last read, when something watches the folder (``serve``):
     # then a read stats only those files.  None: every read stats every file.
     feed: ChangeFeed | None = None
+    # The repository, whose ``git status`` names the changed files when no feed does
+    # (``index.gitfeed``); None: compare every file.
+    git: gitutil.RepoPaths | None = None
+    # Its status as started with the command (``gitstatus.take_early``), if it was.
+    early: gitstatus.Probe | None = None
 
     @property
     def config_path(self) -> Path:
@@ -63,6 +68,7 @@ class Workspace:
         self.store = store
         self.db_path = db_path
         self.feed: ChangeFeed | None = None  # set by ``serve`` for one request
+        self.early: gitstatus.Probe | None = None  # the command's early git status
 
     @property
     def root(self) -> Path:
@@ -75,7 +81,8 @@ class Workspace:
 
     @property
     def sources(self) -> Sources:
-        return Sources(issues_dir=self.store.dir, db_path=self.db_path, feed=self.feed)
+        return Sources(issues_dir=self.store.dir, db_path=self.db_path, feed=self.feed,
+                       git=self.paths, early=self.early)
 
     def config(self) -> Config:
         from git_issues.repo import config  # lazy: startup (the file reader: not ls's)
@@ -106,7 +113,10 @@ def open_workspace(cwd: Path | str | None = None, *, heal: bool = True,
     """
     where = Path(cwd) if cwd is not None else Path.cwd()
     paths = known or gitutil.discover(where)
-    ws = Workspace(paths=paths, store=Store(paths.root), db_path=index_path(paths, where))
+    ws = Workspace(paths=paths, store=Store(paths.root, paths.git_dir / STATE_DIR),
+                   db_path=index_path(paths, where))
+    if known is None:
+        ws.early = gitstatus.take_early(where)
     if heal:
         registration.heal(ws)
     yield ws

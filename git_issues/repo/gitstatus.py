@@ -1,0 +1,147 @@
+"""``git status`` of the issue folder, run beside this process: what differs from HEAD.
+
+The index asks it which issue files may have changed (``index.gitfeed``).  At
+100,000 files the status takes ~0.2 s, as long as everything else a read does,
+so the command line starts it first thing (``started_early``), while Python is
+still importing the command, and the read picks it up (``take_early``) if it
+is for the repository of the folder it was started in.  Nothing outlives the
+command's block: the process is waited for when it ends, and it is ended with
+SIGTERM, never SIGKILL.
+
+A read writes nothing in the repository, so the status runs with
+``--no-optional-locks``: unlike the user's own ``git status`` it never writes a
+refreshed index back.  After a copy of the repository (``cp -a``) or a ``touch``
+of every file, git hashes the files whose stat data it holds stale on every
+read, until a ``git status`` or any command that writes git's index refreshes it
+(docs/performance.md, "Asking git").
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import NamedTuple
+
+from git_issues.fastpaths import portable
+from git_issues.repo.gitutil import current_time_limit
+from git_issues.repo.store import ISSUES_DIR, issue_names
+
+LIMIT = 5_000  # past this many entries git's answer is not worth parsing: compare all
+_ARGS = ["status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all",
+         "--ignored=traditional", "--no-renames", "--ignore-submodules=all", "--",
+         f":/{ISSUES_DIR}"]
+_FIELDS = {b"1": 9, b"u": 11}  # a changed or unmerged entry: its path is the last field
+# Read commands whose first step is the index's freshness check.
+EARLY_COMMANDS = frozenset({"ls", "list", "ready", "show", "view"})
+
+
+class Look(NamedTuple):
+    """What git said: the commit HEAD names and the issue files that differ from it."""
+
+    head: str
+    dirty: frozenset[str]
+
+
+class Probe:
+    """One ``git status`` running; its answer can be taken once."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], cwd: str) -> None:
+        self._proc = proc
+        self.cwd = cwd
+        self.taken = False
+
+    def look(self) -> Look | None:
+        """git's answer, or None when it cannot vouch for the folder."""
+        self.taken = True
+        try:
+            out, _ = self._proc.communicate(timeout=current_time_limit())
+        except (subprocess.TimeoutExpired, ValueError):
+            return None
+        return parse(out) if self._proc.returncode == 0 else None
+
+    def close(self) -> None:
+        if self._proc.poll() is None:  # nobody asked: no need to wait for its answer
+            self._proc.terminate()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+        self._proc.wait()
+
+
+@contextmanager
+def started(cwd: Path | str) -> Iterator[Probe | None]:
+    """``git status`` of the issue folder of the repository around ``cwd``; None when
+    it cannot be asked (the portable switch, or git missing)."""
+    if portable():
+        yield None
+        return
+    try:
+        proc = subprocess.Popen(["git", "--no-optional-locks", *_ARGS], cwd=cwd,
+                                stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError:
+        yield None
+        return
+    probe = Probe(proc, os.path.realpath(cwd))
+    try:
+        yield probe
+    finally:
+        probe.close()
+
+
+_EARLY: ContextVar[Probe | None] = ContextVar("early_git_status", default=None)
+
+
+@contextmanager
+def started_early(args: list[str]) -> Iterator[None]:
+    """For the block of one command line: start the status now if the command is a
+    read (``args``: its arguments), for ``take_early``."""
+    command = next((arg for arg in args if not arg.startswith("-")), None)
+    if command not in EARLY_COMMANDS:
+        yield
+        return
+    with started(os.getcwd()) as probe:
+        token = _EARLY.set(probe)
+        try:
+            yield
+        finally:
+            _EARLY.reset(token)
+
+
+def take_early(where: Path) -> Probe | None:
+    """The early status, if it was started in ``where`` (so in its repository) and
+    nobody used it yet: the first read to use it marks it ``taken``."""
+    probe = _EARLY.get()
+    if probe is None or probe.taken or probe.cwd != os.path.realpath(where):
+        return None
+    return probe
+
+
+def parse(out: bytes) -> Look | None:
+    """A ``status --porcelain=v2 -z --branch`` record list as a ``Look``."""
+    records = out.split(b"\0")
+    if len(records) > LIMIT + 8:
+        return None
+    head = None
+    dirty = []
+    prefix = ISSUES_DIR.encode() + b"/"
+    for record in records:
+        kind = record[:1]
+        if kind == b"#":
+            if record.startswith(b"# branch.oid "):
+                head = record[13:].decode("ascii", "replace")
+            continue
+        if kind in (b"?", b"!"):
+            path = record[2:]
+        elif kind in _FIELDS:
+            path = record.split(b" ", _FIELDS[kind] - 1)[-1]
+        else:
+            continue
+        if path.startswith(prefix) and b"/" not in path[len(prefix):]:
+            dirty.append(path[len(prefix):].decode("utf-8", "surrogateescape"))
+    if head is None or not head.isalnum():  # "(initial)": no commit to compare with
+        return None
+    return Look(head, frozenset(issue_names(dirty)))
