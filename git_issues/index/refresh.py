@@ -136,8 +136,7 @@ def plan(conn: sqlite3.Connection, directory: Path, meta: dict[str, str] | None 
         result = Plan({})
         result.scanned = scanned
         _check_racy(conn, directory, result)
-        if result:  # _apply rewrites whole buckets of the stat cache: it needs them all
-            result.recorded = recorded_stats(conn)
+        result.recorded = _buckets_of(conn, result)
         return result
     disk = scanned.stats()
     recorded = recorded_stats(conn)
@@ -195,9 +194,14 @@ def plan_names(conn: sqlite3.Connection, directory: Path, names: set[str]) -> Pl
                 result.touched.append(name)
     if len(result.changed) >= RESTAT_MIN:
         _same_bytes(conn, directory, disk, result)
-    if result:  # _apply rewrites whole buckets of the stat cache: it needs them all
-        result.recorded = recorded_stats(conn)
+    result.recorded = _buckets_of(conn, result)
     return result
+
+
+def _buckets_of(conn: sqlite3.Connection, todo: Plan) -> dict[str, StatSig]:
+    """The recorded stat data of the stat cache's buckets that ``_apply`` rewrites."""
+    buckets = {name[:1] for name in (*todo.changed, *todo.removed, *todo.restat)}
+    return recorded_stats(conn, buckets) if buckets else {}
 
 
 def _rows_of(conn: sqlite3.Connection, names: list[str]) -> dict[str, tuple]:
@@ -275,6 +279,11 @@ def _apply(conn: sqlite3.Connection, sources: Sources, todo: Plan, meta: dict[st
     return f"{generation}:{now}"
 
 
+def _file_count(conn: sqlite3.Connection) -> int:
+    (count,) = conn.execute(f"SELECT count(*) FROM {_FILES}").fetchone()
+    return count
+
+
 def _stamp(meta: dict[str, str]) -> tuple[str | None, str | None]:
     """What every write of the index changes: equal stamps, no write in between."""
     return meta.get("generation"), meta.get("refreshed_ns")
@@ -301,7 +310,7 @@ def _incremental(conn: sqlite3.Connection, sources: Sources, names: set[str] | N
     if not todo:
         _record_seals(conn, meta, todo.seal, look)
         return True
-    if todo.wants_rebuild(len(todo.recorded)):
+    if len(todo.changed) >= REBUILD_MIN and todo.wants_rebuild(_file_count(conn)):
         return False
     conn.execute("BEGIN IMMEDIATE")
     try:
