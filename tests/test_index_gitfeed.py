@@ -253,6 +253,8 @@ def test_porcelain_records_name_the_issue_files_only():
     assert look is not None and look.head == "a" * 40
     assert look.dirty == {"ab 12.yml", "cd.yml", "new.yml", "ignored.yml"}
     assert parse(b"# branch.oid (initial)\0# branch.head main\0? .issues/a.yml\0") is None
+    # git's default mode names a wholly untracked folder once: no names to go by
+    assert parse(b"# branch.oid " + b"a" * 40 + b"\0? .issues/\0") is None
 
 
 def test_a_file_edited_while_git_answered_is_checked_again(walked: Path):

@@ -31,9 +31,15 @@ from git_issues.repo.gitutil import current_time_limit
 from git_issues.repo.store import ISSUES_DIR, issue_names
 
 LIMIT = 5_000  # past this many entries git's answer is not worth parsing: compare all
-_ARGS = ["status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all",
-         "--ignored=traditional", "--no-renames", "--ignore-submodules=all", "--",
-         f":/{ISSUES_DIR}"]
+_ARGS = ["status", "--porcelain=v2", "-z", "--branch", "--no-renames",
+         "--ignore-submodules=all"]
+# Without a change feed: the issue folder only, every untracked or ignored file named.
+_FOLDER = ["--untracked-files=all", "--ignored=traditional", "--", f":/{ISSUES_DIR}"]
+# With git's fsmonitor and untracked cache: the whole work tree in git's default mode,
+# which is what lets git use both (a pathspec, -uall or --ignored turns the cache off,
+# and git would list all 250,000 names again).
+_WATCHED = ["--untracked-files=normal"]
+_CONFIG = ["git", "config", "--get-regexp", r"^core\.(fsmonitor|untrackedcache)$"]
 _FIELDS = {b"1": 9, b"u": 11}  # a changed or unmerged entry: its path is the last field
 # Read commands whose first step is the index's freshness check.
 EARLY_COMMANDS = frozenset({"ls", "list", "ready", "show", "view"})
@@ -79,7 +85,8 @@ def started(cwd: Path | str) -> Iterator[Probe | None]:
         yield None
         return
     try:
-        proc = subprocess.Popen(["git", "--no-optional-locks", *_ARGS], cwd=cwd,
+        scope = _WATCHED if watched(cwd) else _FOLDER
+        proc = subprocess.Popen(["git", "--no-optional-locks", *_ARGS, *scope], cwd=cwd,
                                 stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     except OSError:
@@ -90,6 +97,17 @@ def started(cwd: Path | str) -> Iterator[Probe | None]:
         yield probe
     finally:
         probe.close()
+
+
+def watched(cwd: Path | str) -> bool:
+    """Whether git has a change feed here: ``core.fsmonitor`` (watchman's hook, or git's
+    own daemon) with ``core.untrackedCache`` (one short ``git config``)."""
+    proc = subprocess.run(_CONFIG, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True,
+                          check=False)
+    found = dict(line.split(" ", 1) for line in
+                 proc.stdout.decode("utf-8", "replace").lower().splitlines() if " " in line)
+    return found.get("core.fsmonitor", "false") not in ("false", "no", "off", "0", "") \
+        and found.get("core.untrackedcache") in ("true", "yes", "on", "1")
 
 
 _EARLY: ContextVar[Probe | None] = ContextVar("early_git_status", default=None)
@@ -140,6 +158,8 @@ def parse(out: bytes) -> Look | None:
             path = record.split(b" ", _FIELDS[kind] - 1)[-1]
         else:
             continue
+        if path == prefix:  # the whole folder untracked (git's default mode): no names
+            return None
         if path.startswith(prefix) and b"/" not in path[len(prefix):]:
             dirty.append(path[len(prefix):].decode("utf-8", "surrogateescape"))
     if head is None or not head.isalnum():  # "(initial)": no commit to compare with
