@@ -28,7 +28,7 @@ from test_index import write_issue
 
 from git_issues.index import gitfeed
 from git_issues.index.refresh import ensure_fresh, read_meta
-from git_issues.repo.gitstatus import parse, started
+from git_issues.repo.gitstatus import parse, started, watched
 from git_issues.repo.workspace import open_workspace
 
 pytestmark = pytest.mark.in_process
@@ -197,6 +197,7 @@ def test_every_read_through_git_holds_what_the_files_hold(walked: Path, seed: in
 def test_the_same_with_gits_untracked_cache(walked: Path):
     git(walked, "config", "core.untrackedCache", "true")
     git(walked, "update-index", "--untracked-cache")
+    assert not watched(walked)  # no fsmonitor: the folder's status, every file named
     _walk(walked, 4, 60)
 
 
@@ -211,7 +212,7 @@ def _watchman_hook() -> Path | None:
 
 
 @pytest.fixture
-def watched(walked: Path) -> Path:
+def watched_repo(walked: Path) -> Path:
     if shutil.which("watchman") is None or _watchman_hook() is None:
         pytest.skip("watchman or git's fsmonitor-watchman hook is not installed")
     hook = walked / ".git" / "hooks" / "fsmonitor-watchman"
@@ -225,8 +226,9 @@ def watched(walked: Path) -> Path:
     subprocess.run(["watchman", "watch-del", str(walked)], capture_output=True, check=False)
 
 
-def test_the_same_with_watchman_as_gits_fsmonitor(watched: Path):
-    _walk(watched, 5, 60)
+def test_the_same_with_watchman_as_gits_fsmonitor(watched_repo: Path):
+    assert watched(watched_repo)  # so the status is the whole tree's, in git's default mode
+    _walk(watched_repo, 5, 60)
 
 
 def test_no_commit_yet_is_checked_file_by_file(tmp_path: Path, monkeypatch):

@@ -101,13 +101,44 @@ def started(cwd: Path | str) -> Iterator[Probe | None]:
 
 def watched(cwd: Path | str) -> bool:
     """Whether git has a change feed here: ``core.fsmonitor`` (watchman's hook, or git's
-    own daemon) with ``core.untrackedCache`` (one short ``git config``)."""
+    own daemon) with ``core.untrackedCache``.  git is asked (one ``git config``) only
+    when a config file git reads mentions fsmonitor or includes another: a read
+    otherwise starts no ``git config`` (tests/test_resolve.py counts them)."""
+    if not _may_be_watched(Path(cwd).resolve()):
+        return False
     proc = subprocess.run(_CONFIG, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True,
                           check=False)
     found = dict(line.split(" ", 1) for line in
                  proc.stdout.decode("utf-8", "replace").lower().splitlines() if " " in line)
     return found.get("core.fsmonitor", "false") not in ("false", "no", "off", "0", "") \
         and found.get("core.untrackedcache") in ("true", "yes", "on", "1")
+
+
+def _may_be_watched(cwd: Path) -> bool:
+    """Whether a config file git reads could set core.fsmonitor: one that names it or
+    includes another, or one this check does not find (a linked worktree's, a
+    submodule's, the environment's).  Its own files are found as git finds them,
+    upwards to the first ``.git``; then the user's and the system's."""
+    if os.environ.get("GIT_CONFIG_COUNT") or os.environ.get("GIT_DIR"):
+        return True
+    dot = next((folder / ".git" for folder in (cwd, *cwd.parents)
+                if (folder / ".git").exists()), None)
+    if dot is None or not dot.is_dir() or (dot / "commondir").exists():
+        return True  # "gitdir: PATH" (a worktree, a submodule): let git say
+    home = Path(os.environ.get("HOME", "~")).expanduser()
+    xdg = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
+    files = (dot / "config", dot / "config.worktree",
+             Path(os.environ.get("GIT_CONFIG_GLOBAL") or home / ".gitconfig"),
+             xdg / "git" / "config", Path(os.environ.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig"))
+    return any(_names_fsmonitor(path) for path in files)
+
+
+def _names_fsmonitor(path: Path) -> bool:
+    try:
+        text = path.read_bytes().lower()
+    except OSError:
+        return False
+    return b"fsmonitor" in text or b"include" in text
 
 
 _EARLY: ContextVar[Probe | None] = ContextVar("early_git_status", default=None)
