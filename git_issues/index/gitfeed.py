@@ -26,14 +26,15 @@ it is off with ``GIT_ISSUES_PORTABLE=1``.  Docs: docs/performance.md, "Asking gi
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import NamedTuple
 
+from git_issues.errors import GitIssuesError
+from git_issues.repo import gitutil
 from git_issues.repo.gitstatus import LIMIT, Look, Probe, started
-from git_issues.repo.gitutil import RepoPaths, current_time_limit
-from git_issues.repo.store import ISSUES_DIR
+from git_issues.repo.gitutil import RepoPaths
+from git_issues.repo.store import ISSUES_DIR, file_name, path_stem
 
 SEAL_KEY = "git_seal"  # meta: "<generation>:<refreshed_ns>:<HEAD>"
 DIRTY_KEY = "git_dirty"  # meta: the names that differed from that HEAD, one per line
@@ -101,20 +102,14 @@ def _changed_between(paths: RepoPaths, old: str, new: str) -> set[str] | None:
     """The issue files that differ between two commits; None if git cannot say (the
     old one was pruned, say) or they are too many."""
     try:
-        proc = subprocess.run(
-            ["git", "diff-tree", "-r", "-z", "--name-only", "--no-renames", old, new, "--",
-             ISSUES_DIR],
-            cwd=paths.root, stdin=subprocess.DEVNULL, capture_output=True,
-            timeout=current_time_limit(), check=False)
-    except (OSError, subprocess.TimeoutExpired):
+        proc = gitutil.run(["diff-tree", "-r", "-z", "--name-only", "--no-renames", old, new,
+                            "--", ISSUES_DIR], paths.root, check=False)
+    except GitIssuesError:  # git gone, or past a server's time limit
         return None
     if proc.returncode != 0:
         return None
-    names = set()
-    for path in proc.stdout.split(b"\0"):
-        folder, _, name = path.decode("utf-8", "surrogateescape").rpartition("/")
-        if folder == ISSUES_DIR:
-            names.add(name)
+    stems = (path_stem(p) for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0"))
+    names = {file_name(stem) for stem in stems if stem is not None}
     return names if len(names) <= LIMIT else None
 
 

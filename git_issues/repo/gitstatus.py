@@ -26,8 +26,9 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import NamedTuple
 
+from git_issues.errors import GitIssuesError
 from git_issues.fastpaths import portable
-from git_issues.repo.gitutil import current_time_limit
+from git_issues.repo.gitutil import current_time_limit, run
 from git_issues.repo.store import ISSUES_DIR, issue_names
 
 LIMIT = 5_000  # past this many entries git's answer is not worth parsing: compare all
@@ -39,7 +40,7 @@ _FOLDER = ["--untracked-files=all", "--ignored=traditional", "--", f":/{ISSUES_D
 # which is what lets git use both (a pathspec, -uall or --ignored turns the cache off,
 # and git would list all 250,000 names again).
 _WATCHED = ["--untracked-files=normal"]
-_CONFIG = ["git", "config", "--get-regexp", r"^core\.(fsmonitor|untrackedcache)$"]
+_CONFIG = ["config", "--get-regexp", r"^core\.(fsmonitor|untrackedcache)$"]
 _FIELDS = {b"1": 9, b"u": 11}  # a changed or unmerged entry: its path is the last field
 # Read commands whose first step is the index's freshness check.
 EARLY_COMMANDS = frozenset({"ls", "list", "ready", "show", "view"})
@@ -106,8 +107,10 @@ def watched(cwd: Path | str) -> bool:
     otherwise starts no ``git config`` (tests/test_resolve.py counts them)."""
     if not _may_be_watched(Path(cwd).resolve()):
         return False
-    proc = subprocess.run(_CONFIG, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True,
-                          check=False)
+    try:
+        proc = run(_CONFIG, cwd, check=False)
+    except GitIssuesError:
+        return False
     found = dict(line.split(" ", 1) for line in
                  proc.stdout.decode("utf-8", "replace").lower().splitlines() if " " in line)
     return found.get("core.fsmonitor", "false") not in ("false", "no", "off", "0", "") \
