@@ -3,10 +3,13 @@ command, a link without its relation.  Run through the installed console script.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import GIT_ISSUES
 from helpers import new
 
 pytestmark = pytest.mark.in_process  # run() in this process: see conftest.run
@@ -77,3 +80,16 @@ def test_link_with_two_ids_names_the_relation_flags(run, repo, command):
     assert proc.returncode == 2
     assert (f"Error: say how {first} and {second} are linked: git issues {command} {first} "
             f"--blocks {second}, --blocked-by {second} or --related {second}") in proc.stderr
+
+
+def test_a_removed_current_folder_is_one_line_not_a_traceback(tmp_path):
+    """A shell still standing in a folder someone removed: the read says so and exits 1."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = ("import os, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]); "
+              "os.execvp(sys.argv[2], [sys.argv[2], 'ls'])")
+    proc = subprocess.run([sys.executable, "-c", script, str(gone), GIT_ISSUES],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == "error: the current folder no longer exists (removed since the shell " \
+        "entered it?)\n"

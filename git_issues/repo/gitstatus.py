@@ -152,10 +152,14 @@ def started_early(args: list[str]) -> Iterator[None]:
     """For the block of one command line: start the status now if the command is a
     read (``args``: its arguments), for ``take_early``."""
     command = next((arg for arg in args if not arg.startswith("-")), None)
+    try:
+        cwd = os.getcwd()
+    except OSError:  # the folder was removed under the shell: the command says so itself
+        command = None
     if command not in EARLY_COMMANDS:
         yield
         return
-    with started(os.getcwd()) as probe:
+    with started(cwd) as probe:
         token = _EARLY.set(probe)
         try:
             yield

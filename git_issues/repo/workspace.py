@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
+from git_issues.errors import GitIssuesError
 from git_issues.repo import gitstatus, gitutil, registration
 from git_issues.repo.store import CONFIG_NAME, Store
 
@@ -98,6 +99,14 @@ def index_path(paths: gitutil.RepoPaths, cwd: Path) -> Path:
     return paths.git_dir / STATE_DIR / INDEX_FILE
 
 
+def _current_folder() -> Path:
+    try:
+        return Path.cwd()
+    except FileNotFoundError:  # removed under the shell that still stands in it
+        raise GitIssuesError("the current folder no longer exists (removed since the "
+                             "shell entered it?)") from None
+
+
 @contextmanager
 def open_workspace(cwd: Path | str | None = None, *, heal: bool = True,
                    known: gitutil.RepoPaths | None = None) -> Iterator[Workspace]:
@@ -111,7 +120,7 @@ def open_workspace(cwd: Path | str | None = None, *, heal: bool = True,
     process (``serve``, for each page of a repository it found at start), which saves
     starting git; the index's location is still read from the environment now.
     """
-    where = Path(cwd) if cwd is not None else Path.cwd()
+    where = Path(cwd) if cwd is not None else _current_folder()
     paths = known or gitutil.discover(where)
     ws = Workspace(paths=paths, store=Store(paths.root, paths.git_dir / STATE_DIR),
                    db_path=index_path(paths, where))
