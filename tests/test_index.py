@@ -558,6 +558,8 @@ def searchable(repo: Path) -> Path:
     ("ENGINE Leaks", ["aaaa1111"]),  # all words, any case
     ("desc", ["aaaa1111"]),  # prefix
     ("cafe", ["cccc3333"]),  # diacritics folded
+    ("cafe\u0301", ["cccc3333"]),  # a combining accent, folded too
+    ("crash-on", ["cccc3333"]),  # cut where the index cuts, not a phrase it cannot hold
     ("nothing-like-this", []),
 ])
 def test_full_text_over_titles_bodies_and_comments(run, searchable: Path, query, expected):

@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from git_issues.index import doccodec
+
 BUSY_TIMEOUT_S = 60.0
 _PRAGMAS = (
     f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}",
@@ -30,6 +32,7 @@ _PRAGMAS = (
 def prepare(conn: sqlite3.Connection) -> None:
     for pragma in _PRAGMAS:
         conn.execute(pragma)
+    doccodec.register(conn)  # the full-text view reads documents through it
 
 
 @contextmanager

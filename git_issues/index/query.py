@@ -19,6 +19,7 @@ from git_issues.core.filters import SORTS, Filters
 from git_issues.core.rules import DEFAULT_STATUSES
 from git_issues.errors import FieldError, GitIssuesError
 from git_issues.index import schema
+from git_issues.index.doccodec import unpack
 from git_issues.index.engine import connect
 from git_issues.index.records import json_codec, order_key
 from git_issues.index.refresh import fresh_connection
@@ -36,6 +37,7 @@ _I, _F, _L, _A, _K, _M = (schema.ISSUES.c, schema.FILES.c, schema.LABELS.c, sche
 # Far more than anyone types; each is one subquery, and SQLite refuses a WHERE
 # more than 1,000 deep (an error, not a traceback, past this).
 MAX_LABEL_FILTERS = 100
+_QUERY = "search_words"  # the temporary table that cuts a search into the index's terms
 ORDER_BY = {  # one for each of core.filters.SORTS (tests/test_index_view.py checks)
     "created": f"{_I.created_order} DESC, {_I.id}",
     "activity": f"{_I.activity} DESC, {_I.id}",
@@ -58,14 +60,6 @@ class Page(NamedTuple):
     total: int
     number: int  # 1-based, within 1..pages
     pages: int
-
-
-def fts_query(text: str) -> str:
-    """Each word as a quoted prefix term, all required: user text never hits FTS syntax."""
-    words = text.split()
-    if not words:
-        raise FieldError("text", "needs some text to search for")
-    return " ".join('"' + w.replace('"', '""') + '"*' for w in words)
 
 
 class IndexView:
@@ -111,14 +105,14 @@ class IndexView:
         if with_doc:
             loads = json_codec().loads
             for row in rows:
-                row[_I.doc] = loads(row[_I.doc])
+                row[_I.doc] = loads(unpack(row[_I.doc]))
         return rows
 
     def documents(self, filters: Filters) -> Iterator[str]:
         """Each listed issue's fields as compact JSON in its file's key order (``export``)."""
         sql, params = self._select(filters, (_I.doc,), 0)
         for (doc,) in self._conn.execute(sql, params):
-            yield doc
+            yield unpack(doc)
 
     def count(self, filters: Filters) -> int:
         """How many issues the listing has without its limit (``Showing 30 of 2,000``)."""
@@ -189,17 +183,37 @@ class IndexView:
             where.append(f"instr(lower(coalesce({_I.author}, '')), ?) > 0")
             params.append(filters.author.lower())
         if filters.text is not None:
+            terms = self._terms(filters.text)
             where.append(f"{_I.num} IN (SELECT rowid FROM {schema.TEXT_TABLE} "
-                         f"WHERE {schema.TEXT_TABLE} MATCH ?)")
-            params.append(fts_query(filters.text))
+                         f"WHERE {schema.TEXT_TABLE} MATCH ?)" if terms else "0")
+            params += [" ".join(f'"{term}"*' for term in terms)] if terms else []
         return (" WHERE " + " AND ".join(where) if where else ""), params
+
+    def _terms(self, text: str) -> list[str]:
+        """The words of a search cut and folded as the words' index cuts and folds
+        its text, by its own tokenizer (in a temporary table).
+
+        The index keeps no positions, so it refuses a phrase, and a quoted word
+        that the tokenizer cuts in two (``foo-bar``, ``e`` and a combining accent)
+        is one; no pattern in Python cuts every alphabet as SQLite's does.
+        """
+        if not text.split():
+            raise FieldError("text", "needs some text to search for")
+        conn = self._conn
+        conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{_QUERY} USING fts5(text, "
+                     f"{schema.TOKENIZE}, detail = none)")
+        conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{_QUERY}_terms "
+                     f"USING fts5vocab(temp, {_QUERY}, 'row')")
+        conn.execute(f"DELETE FROM temp.{_QUERY}")
+        conn.execute(f"INSERT INTO temp.{_QUERY} (text) VALUES (?)", (text,))
+        return [term for (term,) in conn.execute(f"SELECT term FROM temp.{_QUERY}_terms")]
 
     def doc(self, issue_id: str) -> dict[str, Any] | None:
         """The issue as the fresh index holds it (its file's fields), or None if
         its file is broken or gone."""
         row = self._conn.execute(f"SELECT {_I.doc} FROM {_ISSUES} WHERE {_I.id} = ?",
                                  (issue_id,)).fetchone()
-        return json_codec().loads(row[0]) if row else None
+        return json_codec().loads(unpack(row[0])) if row else None
 
     def ids_by_origin(self, key: str, repo: str | None = None,
                       numbers: Collection[int] | None = None, *, repo_key: str = "repo",
@@ -218,15 +232,15 @@ class IndexView:
             raise ValueError(f"not an origin key: {key!r}")
         if numbers is not None and not numbers:
             return {}
-        value = f"json_extract({_I.doc}, ?)"
+        value = f"json_extract({_I.origin}, ?)"
         params: list[Any] = [f"$.{key}" if repo is None else f"$.{key}.{number_key}"]
         sql = f"SELECT {value}, {_I.id} FROM {_ISSUES} WHERE {value} IS NOT NULL"
         params.append(params[0])
         if repo is not None:
-            sql += f" AND json_extract({_I.doc}, ?) = ? COLLATE NOCASE"
+            sql += f" AND json_extract({_I.origin}, ?) = ? COLLATE NOCASE"
             params += [f"$.{key}.{repo_key}", repo]
         if host is not None:
-            sql += f" AND json_extract({_I.doc}, ?) = ? COLLATE NOCASE"
+            sql += f" AND json_extract({_I.origin}, ?) = ? COLLATE NOCASE"
             params += [f"$.{key}.host", host]
         if numbers is not None:
             sql += f" AND {value} IN ({', '.join('?' * len(numbers))})"

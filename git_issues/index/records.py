@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from git_issues.errors import IssueFileError
-from git_issues.index import schema
+from git_issues.index import doccodec, schema
 from git_issues.repo.store import ISSUES_DIR, file_name
 
 if TYPE_CHECKING:
@@ -171,6 +171,7 @@ def created_order(issue: Issue) -> str:
 
 def issue_record(issue: Issue, file_row: dict[str, Any], statuses: dict[str, str]) -> Record:
     doc = issue.to_dict()
+    dumps = json_codec().dumps
     issue_row = {
         "num": None,
         "id": issue.id,
@@ -188,7 +189,8 @@ def issue_record(issue: Issue, file_row: dict[str, Any], statuses: dict[str, str
         "activity": issue.last_activity,
         "labels": ", ".join(issue.labels),
         "comment_count": len(issue.comments),
-        "doc": json_codec().dumps(doc, ensure_ascii=False, default=str),
+        "origin": dumps(issue.origin, ensure_ascii=False, default=str) if issue.origin else None,
+        "doc": doccodec.pack(dumps(doc, ensure_ascii=False, default=str)),
     }
     links = []
     for kind, ids in issue.links.items():

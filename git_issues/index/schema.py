@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-VERSION = 6
+from git_issues.index import doccodec
+
+VERSION = 7
 
 
 class Column(NamedTuple):
@@ -98,7 +100,8 @@ ISSUES = Table("issues", (
     Column("activity", "TEXT"),  # SORTED_INDEXES
     Column("labels", "TEXT"),  # comma-joined, for display
     Column("comment_count", "INTEGER"),
-    Column("doc", "TEXT"),  # the whole issue as JSON, with the YAML field names
+    Column("origin", "TEXT"),  # where it was imported from, as JSON: {"github": {...}}
+    Column("doc", "BLOB"),  # the whole issue as JSON with the YAML field names: doccodec
 ))
 
 LABELS = Table("labels", (
@@ -143,7 +146,8 @@ SORTED_INDEXES = (
 )
 
 # Full text over titles, bodies and comments; rowid = issues.num.  The words'
-# index only: its text is read from ``issues.doc`` through a view (an FTS5
+# index only: its text is read from ``issues.doc`` (inflated by ``issue_doc``,
+# see doccodec) through a view (an FTS5
 # "external content" table), so the index does not hold every body and comment
 # a third time (it was a sixth of the index on disk; issue 27).  Rows enter and
 # leave the words' index through the same view, so what a delete removes is
@@ -152,17 +156,22 @@ TEXT_TABLE = "issue_text"
 TEXT_SOURCE = "issue_text_source"
 TEXT_COLUMNS = ("title", "body", "comments")
 _COLUMNS = ", ".join(TEXT_COLUMNS)
+_DOC = f"{doccodec.SQL_FUNCTION}(doc)"
 TEXT_SOURCE_DDL = (
     f"CREATE VIEW IF NOT EXISTS {TEXT_SOURCE} AS SELECT num, title, "
-    "coalesce(json_extract(doc, '$.body'), '') AS body, "
+    f"coalesce(json_extract({_DOC}, '$.body'), '') AS body, "
     "coalesce((SELECT group_concat(coalesce(json_extract(c.value, '$.body'), ''), "
-    "char(10) || char(10)) FROM json_each(doc, '$.comments') AS c), '') AS comments "
+    f"char(10) || char(10)) FROM json_each({_DOC}, '$.comments') AS c), '') AS comments "
     "FROM issues"
 )
+TOKENIZE = "tokenize = 'unicode61 remove_diacritics 2'"
+# Which issues hold a word, and nothing more (``detail = none``: no positions, no
+# columns, no sizes): a search asks for issues holding every word, never a
+# phrase or a rank, and the positions were four fifths of the words' index.
 TEXT_DDL = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {TEXT_TABLE} USING fts5({_COLUMNS}, "
-    f"content = '{TEXT_SOURCE}', content_rowid = 'num', "
-    "tokenize = 'unicode61 remove_diacritics 2')"
+    f"content = '{TEXT_SOURCE}', content_rowid = 'num', {TOKENIZE}, "
+    "detail = none, columnsize = 0)"
 )
 TEXT_FILL = (  # the issues numbered from ? on, into the words' index
     f"INSERT INTO {TEXT_TABLE} (rowid, {_COLUMNS}) "

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from git_issues.errors import GitIssuesError, IssueFileError
 from git_issues.fileformat.issuefile import load_text
-from git_issues.index import schema
+from git_issues.index import doccodec, schema
 from git_issues.index.engine import connect
 from git_issues.index.query import IndexView
 from git_issues.index.records import Record, issue_record, json_codec
@@ -145,6 +145,7 @@ def _copy(conn: sqlite3.Connection, reuse: Reuse) -> int:
 
 def _fill(conn: sqlite3.Connection, rows: list[Record], statuses: dict[str, str],
           reuse: Reuse | None = None) -> None:
+    doccodec.register(conn)  # the full-text view reads the documents through it
     for sql in _ddl():
         conn.execute(sql)
     next_num = 1
@@ -203,6 +204,7 @@ def open_cached(path: Path) -> Iterator[IndexView | None]:
         os.utime(path)  # the newest used is kept longest
     except OSError:
         pass
+    doccodec.register(conn)
     try:
         yield IndexView(conn)
     finally:
