@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from helpers import ids
 
 pytestmark = pytest.mark.in_process
