@@ -29,6 +29,7 @@ from test_index import write_issue
 from git_issues.fastpaths import portable
 from git_issues.index import gitfeed
 from git_issues.index.refresh import ensure_fresh, read_meta
+from git_issues.ops.layout import set_layout
 from git_issues.repo.gitstatus import parse, started, watched
 from git_issues.repo.workspace import open_workspace
 
@@ -40,7 +41,7 @@ IDS = [f"gfee{n:04d}" for n in range(24)]
 def _truth(repo: Path) -> dict[str, tuple[str, str]]:
     """What the files say: id -> (title, status)."""
     found = {}
-    for path in (repo / ".issues").glob("*.yml"):
+    for path in [*(repo / ".issues").glob("*.yml"), *(repo / ".issues").glob("??/*.yml")]:
         if path.name == "config.yml":
             continue
         doc = yaml.safe_load(path.read_text())
@@ -64,15 +65,21 @@ def _read(repo: Path) -> tuple[dict[str, tuple[str, str]], bool]:
 class Walk:
     """One step at a time of what a user does to the folder, chosen by a seeded random."""
 
-    def __init__(self, repo: Path, rng: random.Random) -> None:
-        self.repo, self.rng = repo, rng
+    def __init__(self, repo: Path, rng: random.Random, fanned: bool = False) -> None:
+        self.repo, self.rng, self.fanned = repo, rng, fanned
         self.stashed = False
 
     def _path(self, issue_id: str) -> Path:
-        return self.repo / ".issues" / f"{issue_id}.yml"
+        """Where the issue is, in either layout; where a new one goes if nowhere."""
+        flat = self.repo / ".issues" / f"{issue_id}.yml"
+        fanned = self.repo / ".issues" / issue_id[:2] / f"{issue_id}.yml"
+        if fanned.exists() or (self.fanned and not flat.exists()):
+            return fanned
+        return flat
 
     def _existing(self) -> list[str]:
-        return sorted(p.stem for p in (self.repo / ".issues").glob("gfee*.yml"))
+        folder = self.repo / ".issues"
+        return sorted({p.stem for p in [*folder.glob("gfee*.yml"), *folder.glob("gf/gfee*.yml")]})
 
     def edit_same_size(self) -> None:
         """A new title of the same length, in place: stat size unchanged, mtime racy."""
@@ -96,8 +103,11 @@ class Walk:
     def new_file(self) -> None:
         missing = [i for i in IDS if not self._path(i).exists()]
         if missing:
-            write_issue(self.repo, self.rng.choice(missing),
-                        f"Title {self.rng.randint(1000, 9999)}")
+            issue_id = self.rng.choice(missing)
+            target = self._path(issue_id)
+            written = write_issue(self.repo, issue_id, f"Title {self.rng.randint(1000, 9999)}")
+            target.parent.mkdir(exist_ok=True)
+            written.rename(target)
 
     def remove(self) -> None:
         ids = self._existing()
@@ -179,8 +189,8 @@ def walked(repo: Path) -> Path:
     return repo
 
 
-def _walk(repo: Path, seed: int, steps: int) -> None:
-    walk = Walk(repo, random.Random(seed))
+def _walk(repo: Path, seed: int, steps: int, fanned: bool = False) -> None:
+    walk = Walk(repo, random.Random(seed), fanned)
     by_git = 0
     for n in range(steps):
         done = walk.step()
@@ -203,6 +213,22 @@ def test_the_same_with_gits_untracked_cache(walked: Path):
     git(walked, "update-index", "--untracked-cache")
     assert not watched(walked)  # no fsmonitor: the folder's status, every file named
     _walk(walked, 4, 60)
+
+
+@pytest.fixture
+def fanned(walked: Path) -> Path:
+    """The walk's repository with main's issues moved to fanned-out folders (``layout
+    fanned``, committed) and the branch ``other`` still flat: a checkout between them
+    moves every file from one layout to the other."""
+    with open_workspace(walked) as ws:
+        set_layout(ws, "fanned")
+    git(walked, "commit", "-q", "-m", "fan out")
+    assert (walked / ".issues" / "gf" / f"{IDS[0]}.yml").is_file()
+    return walked
+
+
+def test_the_same_across_both_layouts(fanned: Path):
+    _walk(fanned, 6, 60, fanned=True)
 
 
 def _watchman_hook() -> Path | None:
@@ -281,3 +307,11 @@ def test_a_file_edited_while_git_answered_is_checked_again(walked: Path):
     git(walked, "checkout", "-q", "--", str(path))  # and clean once more: git names nothing
     rows, sealed = _read(walked)
     assert rows == _truth(walked) and sealed
+
+
+def test_porcelain_names_fanned_out_files_and_gives_up_on_a_wholly_untracked_folder():
+    head = b"# branch.oid " + b"a" * 40
+    look = parse(b"\0".join([head, b"? .issues/gf/gfee0001.yml", b"? .issues/xyz/a.yml",
+                             b"? .issues/templates/", b"? .issues/gf/deeper/b.yml", b""]))
+    assert look is not None and look.dirty == {"gf/gfee0001.yml"}
+    assert parse(b"\0".join([head, b"? .issues/gf/", b""])) is None  # git's default mode

@@ -60,3 +60,31 @@ def test_the_scan_and_the_store_list_the_same_files(tmp_path: Path):
     expected = sorted(name for name, (stem, _) in NAMES.items() if stem)
     assert sorted(scan(folder)) == sorted(list_names(folder)) == expected
     assert sorted(Store(tmp_path).ids()) == sorted(issue_stem(n) for n in expected)
+
+
+@pytest.mark.parametrize(("path", "stem"), [
+    (".issues/4k/4k7xq2m9.yml", "4k7xq2m9"),  # a fanned-out issue (layout: fanned)
+    (".issues/zz/4k7xq2m9.yml", "4k7xq2m9"),  # in the wrong folder: a file check reports
+    (".issues/4k/.4k7xq2m9.yml.1.tmp", None),
+    (".issues/4k/config.yml", None),
+    (".issues/4K/4k7xq2m9.yml", None),  # no id has capitals
+    (".issues/templates/bug.yml", None),
+    (".issues/4k/4k/4k7xq2m9.yml", None),
+])
+def test_a_fanned_out_folder_is_one_level_of_two_id_characters(path: str, stem: str | None):
+    assert path_stem(path) == stem
+
+
+def test_the_scan_and_the_store_list_fanned_out_files_and_follow_no_link(tmp_path: Path):
+    folder = tmp_path / ".issues"
+    (folder / "4k").mkdir(parents=True)
+    (folder / "4k" / "4k7xq2m9.yml").write_text("x")
+    (folder / "4k" / ".4k7xq2m9.yml.1.tmp").write_text("x")
+    (folder / "ab").write_text("a file, not a folder")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "cdcdcdcd.yml").write_text("x")
+    (folder / "cd").symlink_to(tmp_path / "elsewhere")
+    (folder / "flatflat.yml").write_text("x")
+    expected = ["4k/4k7xq2m9.yml", "flatflat.yml"]
+    assert sorted(scan(folder)) == sorted(list_names(folder)) == expected
+    assert sorted(Store(tmp_path).ids()) == ["4k7xq2m9", "flatflat"]

@@ -107,6 +107,21 @@ def test_the_watcher_names_the_changed_files_and_nothing_else(watcher: Watcher, 
     assert _changes(watcher) == set()
 
 
+def test_the_watcher_names_fanned_out_files_and_checks_all_when_a_folder_goes(
+        watcher: Watcher, watched: Path):
+    folder = watched / ".issues"
+    _changes(watcher)
+    (folder / "ee").mkdir()
+    assert _changes(watcher) is None  # a folder of issues came: every file is checked
+    (folder / "eeee0001.yml").rename(folder / "ee" / "eeee0001.yml")
+    assert _changes(watcher) == {"eeee0001.yml", "ee/eeee0001.yml"}
+    moved = folder / "ee" / "eeee0001.yml"
+    moved.write_text(moved.read_text().replace("Issue 1", "Issue 1 in its folder"))
+    assert _changes(watcher) == {"ee/eeee0001.yml"}
+    shutil.rmtree(folder / "ee")
+    assert _changes(watcher) is None  # the folder went whole
+
+
 def test_more_changes_than_the_watcher_keeps_mean_check_every_file(watcher: Watcher,
                                                                    watched: Path):
     _changes(watcher)

@@ -1,4 +1,4 @@
-"""Commands that set up and maintain: ``init`` and ``reindex``."""
+"""Commands that set up and maintain: ``init``, ``reindex`` and ``layout``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from git_issues.gitint import project
 from git_issues.index.query import read_index
 from git_issues.index.rebuild import rebuild
 from git_issues.index.scan import scan
+from git_issues.ops.layout import set_layout
 from git_issues.repo import registration
+from git_issues.repo.store import LAYOUTS
 from git_issues.repo.workspace import open_workspace
 
 _PROGRESS_MIN = 2000  # below this a rebuild is too quick for a bar to help
@@ -52,3 +54,13 @@ def reindex() -> None:
     indexed = count - len(problems)
     click.echo(f"indexed {indexed} issue{'' if indexed == 1 else 's'}", err=True)
     report_problems(problems)
+
+
+@cli.command()
+@click.argument("layout", type=click.Choice(list(LAYOUTS)))
+def layout(layout: str) -> None:
+    """Move every issue file to LAYOUT: flat (.issues/ID.yml) or fanned (.issues/ID[:2]/ID.yml)."""
+    with open_workspace() as ws:
+        moved = set_layout(ws, layout)
+    click.echo(f"moved {moved.moved} issue file{'' if moved.moved == 1 else 's'} to the "
+               f"{layout} layout ({moved.staged} staged); commit them", err=True)

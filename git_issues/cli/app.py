@@ -76,7 +76,7 @@ HINTS = {"delete": "to delete an issue: git issues rm ID"}
 # start costs ~10 ms, a tenth of click's own import (docs/performance.md).
 # tests/test_manual.py checks this table against what the modules register.
 COMMAND_MODULES = {
-    "init": "admin", "reindex": "admin",
+    "init": "admin", "reindex": "admin", "layout": "admin",
     "new": "new", "show": "show",
     "ls": "listing", "ready": "listing",
     "edit": "editing", "comment": "editing", "close": "editing", "reopen": "editing",

@@ -27,14 +27,14 @@ from git_issues.fileformat.mergetext import (  # noqa: F401 - the merge's names,
     merge_issues,
 )
 from git_issues.repo import gitutil
-from git_issues.repo.store import issue_stem
+from git_issues.repo.store import ISSUES_DIR, is_fan_folder, issue_stem
 
 # --- bytes in, bytes out: what git hands the driver ---------------------------
 
 def merge_bytes(base: bytes | None, ours: bytes, theirs: bytes, path: str, *,
                 diff3: bool = False, markers: Markers = DEFAULT_MARKERS) -> MergeResult:
     """Merge three versions of the file at ``path``; ``base`` None or empty means add/add."""
-    if issue_stem(os.path.basename(path)) is None:  # config.yml and other files: git's merge
+    if not _is_issue_path(path):  # config.yml, templates and other files: git's merge
         return _line_merge(base or b"", ours, theirs, path, diff3=diff3, reason=None,
                            markers=markers)
     versions = []
@@ -50,6 +50,16 @@ def merge_bytes(base: bytes | None, ours: bytes, theirs: bytes, path: str, *,
         return _line_merge(base or b"", ours, theirs, path, diff3=diff3,
                            reason="a version is empty", markers=markers)
     return merge_issues(old, a, b, diff3=diff3, markers=markers)
+
+
+def _is_issue_path(path: str) -> bool:
+    """An issue file by its name, flat or in a fanned-out folder (``.issues/ab/``); not
+    a file in the tracker's other folders, which ``.issues/*/*.yml`` also hands here."""
+    folder, _, name = path.replace(os.sep, "/").rpartition("/")
+    top, _, inner = folder.partition(f"{ISSUES_DIR}/")
+    if inner and not top and not is_fan_folder(inner):
+        return False
+    return issue_stem(name) is not None
 
 
 def _line_merge(base: bytes, ours: bytes, theirs: bytes, path: str, *, diff3: bool,

@@ -34,7 +34,7 @@ from git_issues.errors import GitIssuesError
 from git_issues.repo import gitutil
 from git_issues.repo.gitstatus import LIMIT, Look, Probe, started
 from git_issues.repo.gitutil import RepoPaths
-from git_issues.repo.store import ISSUES_DIR, file_name, path_stem
+from git_issues.repo.store import ISSUES_DIR, path_stem
 
 SEAL_KEY = "git_seal"  # meta: "<generation>:<refreshed_ns>:<HEAD>"
 DIRTY_KEY = "git_dirty"  # meta: the names that differed from that HEAD, one per line
@@ -108,8 +108,8 @@ def _changed_between(paths: RepoPaths, old: str, new: str) -> set[str] | None:
         return None
     if proc.returncode != 0:
         return None
-    stems = (path_stem(p) for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0"))
-    names = {file_name(stem) for stem in stems if stem is not None}
+    paths = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    names = {p.partition("/")[2] for p in paths if path_stem(p) is not None}
     return names if len(names) <= LIMIT else None
 
 

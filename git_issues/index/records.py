@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from git_issues.errors import IssueFileError
 from git_issues.index import doccodec, schema
-from git_issues.repo.store import ISSUES_DIR, file_name
+from git_issues.repo.store import ISSUES_DIR, is_placed, placement_error
 
 if TYPE_CHECKING:
     from git_issues.core.model import Issue
@@ -126,8 +126,8 @@ def read_record(directory: str, name: str, statuses: dict[str, str]) -> Record |
         file_row.update(zip(STAT_COLUMNS, stat_sig(st), strict=True))
         file_row["digest"] = digest(data)
         issue = load_text(data, shown)
-        if name != file_name(issue.id):
-            raise IssueFileError(shown, f"id '{issue.id}' does not match the file name")
+        if not is_placed(name, issue.id):
+            raise IssueFileError(shown, placement_error(name, issue.id))
     except FileNotFoundError:
         return None
     except IssueFileError as exc:

@@ -30,7 +30,7 @@ from pathlib import Path
 from git_issues.errors import GitIssuesError
 from git_issues.fastpaths import can_fork, can_use_dir_fd
 from git_issues.index.records import StatSig, digest
-from git_issues.repo.store import issue_names
+from git_issues.repo.store import FAN_WIDTH, is_fan_folder, issue_names, list_issue_names
 
 PARALLEL_MIN = 20_000  # measured: at 10k files the fork saves nothing visible, at 100k 20%
 
@@ -74,8 +74,22 @@ def _checked_path(directory: Path) -> str | None:
 
 
 def _candidates(fd: Folder) -> list[str]:
-    """The names in the folder that could be issue files."""
-    return issue_names(os.listdir(fd))
+    """The names in the folder that could be issue files, fanned-out ones too
+    (``ab/abcdefgh.yml``: store's naming)."""
+    if isinstance(fd, str):
+        return list_issue_names(fd)
+    listed = os.listdir(fd)
+    names = issue_names(listed)
+    for fan in (n for n in listed if len(n) == FAN_WIDTH and is_fan_folder(n)):
+        try:
+            inner = os.open(fan, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+        except OSError:  # a file, a link, or gone since the listing
+            continue
+        try:
+            names += [f"{fan}/{name}" for name in issue_names(os.listdir(inner))]
+        finally:
+            os.close(inner)
+    return names
 
 
 def list_names(directory: Path) -> list[str]:

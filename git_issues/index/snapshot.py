@@ -32,7 +32,7 @@ from git_issues.index.query import IndexView
 from git_issues.index.records import Record, issue_record, json_codec
 from git_issues.index.refresh import ensure_fresh
 from git_issues.index.rows import insert_records, meta_rows
-from git_issues.repo.store import ISSUES_DIR, file_name
+from git_issues.repo.store import ISSUES_DIR, is_placed, placement_error
 
 if TYPE_CHECKING:
     from git_issues.repo.workspace import Sources
@@ -74,8 +74,8 @@ def parse_blobs(chunk: list[tuple[str, bytes | None]], rev: str,
             if data is None:
                 raise IssueFileError(shown, "not a regular file")
             issue = load_text(data, shown)
-            if name != file_name(issue.id):
-                raise IssueFileError(shown, f"id '{issue.id}' does not match the file name")
+            if not is_placed(name, issue.id):
+                raise IssueFileError(shown, placement_error(name, issue.id))
         except IssueFileError as exc:
             out.append(Record(file=schema.FILES.row(_file_row(name, str(exc)))))
             continue

@@ -130,7 +130,7 @@ def resolve_for_log(ws: Workspace, prefix: str) -> str:
 def history(ws: Workspace, prefix: str) -> list[Entry]:
     """The issue's history, newest first, uncommitted changes at the top."""
     issue_id = resolve_for_log(ws, prefix)
-    path = f"{ISSUES_DIR}/{file_name(issue_id)}"
+    path = f"{ISSUES_DIR}/{ws.store.name(issue_id)}"  # where it is, in either layout
     proc = gitutil.run(["log", "--follow", "-m", "--name-status", "--no-color",
                         f"--format={_LOG_FORMAT}", "--", path], ws.root, check=False)
     log = proc.stdout.decode("utf-8", "replace") if proc.returncode == 0 else ""

@@ -107,6 +107,7 @@ class FileChange:
     path: str  # relative to the repository root
     old_blob: str | None  # None: added
     new_blob: str | None  # None: deleted, or read the work tree
+    deleted: bool = False
 
 
 def changed_files(root: Path, sides: Sides) -> list[FileChange]:
@@ -125,7 +126,25 @@ def changed_files(root: Path, sides: Sides) -> list[FileChange]:
         for name in others.decode("utf-8", "surrogateescape").split("\0"):
             if name and name not in changes:
                 changes[name] = FileChange(name, None, None)
-    return [changes[p] for p in sorted(changes) if path_stem(p) is not None]
+    return _moves_paired([changes[p] for p in sorted(changes) if path_stem(p) is not None])
+
+
+def _moves_paired(changes: list[FileChange]) -> list[FileChange]:
+    """An issue moved between the layouts (``git issues layout``) is one change at its
+    new path, from its old file's blob (none if the move changed nothing), instead of
+    a deletion and an opening: a reviewer of the move sees no issue, not all of them."""
+    by_id: dict[str | None, list[FileChange]] = {}
+    for change in changes:
+        by_id.setdefault(path_stem(change.path), []).append(change)
+    out = []
+    for group in by_id.values():
+        added = [c for c in group if c.old_blob is None and not c.deleted]
+        gone = [c for c in group if c.deleted]
+        if len(group) != 2 or len(added) != 1 or len(gone) != 1:
+            out += group
+        elif added[0].new_blob is None or added[0].new_blob != gone[0].old_blob:
+            out.append(FileChange(added[0].path, gone[0].old_blob, added[0].new_blob))
+    return sorted(out, key=lambda c: c.path)
 
 
 def _parse_raw(raw: bytes, *, worktree: bool) -> Iterator[FileChange]:
@@ -134,14 +153,14 @@ def _parse_raw(raw: bytes, *, worktree: bool) -> Iterator[FileChange]:
     for meta, path in zip(fields[0::2], fields[1::2], strict=False):
         if not meta.startswith(":"):
             continue
-        old_mode, new_mode, old_sha, new_sha, _status = meta[1:].split(" ")
+        old_mode, new_mode, old_sha, new_sha, status = meta[1:].split(" ")
         old = old_sha if old_mode in _BLOB_MODES or old_mode == "120000" else None
         new = new_sha if new_mode in _BLOB_MODES or new_mode == "120000" else None
         if old in _NULL_SHA or old_mode == "000000":
             old = None
         if worktree or new in _NULL_SHA or new_mode == "000000":
             new = None  # the work tree is read from the files: the index's stat may be stale
-        yield FileChange(path, old, new)
+        yield FileChange(path, old, new, deleted=status == "D")
 
 
 # --- what changed, in words ---------------------------------------------------

@@ -29,7 +29,14 @@ from git_issues.index import pool, snapshot
 from git_issues.index.query import IndexView
 from git_issues.index.records import Record
 from git_issues.repo import config, gitutil
-from git_issues.repo.store import CONFIG_NAME, ISSUES_DIR, file_name, issue_stem
+from git_issues.repo.store import (
+    CONFIG_NAME,
+    FAN_WIDTH,
+    ISSUES_DIR,
+    issue_stem,
+    names_of,
+    path_stem,
+)
 
 if TYPE_CHECKING:
     from git_issues.repo.workspace import Sources
@@ -58,8 +65,9 @@ def tree_id(root: Path, rev: str) -> str | None:
 
 
 def _entries(root: Path, tree: str) -> list[tuple[str, str, str, str]]:
-    """``(mode, kind, blob, name)`` of each entry of a tree."""
-    listing = gitutil.run(["ls-tree", "-z", tree], root).stdout
+    """``(mode, kind, blob, name)`` of each file of a tree, those of its folders too
+    (``ab/abcdefgh.yml`` in a fanned-out ``.issues/``)."""
+    listing = gitutil.run(["ls-tree", "-r", "-z", tree], root).stdout
     entries = []
     for record in listing.decode("utf-8", "surrogateescape").split("\0"):
         meta, tab, name = record.partition("\t")
@@ -109,9 +117,8 @@ def _clean_blobs(root: Path) -> dict[str, str]:
     out = {}
     for record in staged.decode("utf-8", "surrogateescape").split("\0"):
         meta, _, path = record.partition("\t")
-        folder, _, name = path.rpartition("/")
-        if folder == ISSUES_DIR and path not in changed and meta.endswith(" 0"):
-            out[name] = meta.split(" ")[1]
+        if path_stem(path) is not None and path not in changed and meta.endswith(" 0"):
+            out[path.partition("/")[2]] = meta.split(" ")[1]
     return out
 
 
@@ -201,8 +208,9 @@ def resolve_at(prefix: str, at: AtRevision, rev: str) -> str:
     try:
         return ids.resolve(prefix, at.ids)
     except NoSuchIssue as exc:
-        start = f"{ISSUES_DIR}/{ids.check_prefix(prefix)}"
-        broken = [line for line in at.view.problems() if line.startswith(start)]
+        typed = ids.check_prefix(prefix)
+        starts = (f"{ISSUES_DIR}/{typed}", f"{ISSUES_DIR}/{typed[:FAN_WIDTH]}/{typed}")
+        broken = [line for line in at.view.problems() if line.startswith(starts)]
         if len(broken) == 1:
             raise GitIssuesError(broken[0]) from None
         raise exc.amended(f" at {rev}") from None
@@ -237,11 +245,14 @@ def closed_elsewhere(root: Path, issue_id: str, statuses: dict[str, str],
         if current != "*" and not full.endswith("/HEAD"):
             refs.append((full, short))
     out = ClosedIn(left_out=max(0, len(refs) - limit))
-    path = f"{ISSUES_DIR}/{file_name(issue_id)}"
     with gitutil.BlobReader(root) as blobs:
         for full, short in refs[:limit]:
-            data = blobs.read(f"{full}:{path}")
-            if data is None:
+            for name in names_of(issue_id):  # either layout
+                path = f"{ISSUES_DIR}/{name}"
+                data = blobs.read(f"{full}:{path}")
+                if data is not None:
+                    break
+            else:
                 continue
             try:
                 issue = load_text(data, f"{path} at {short}")

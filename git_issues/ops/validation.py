@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,17 @@ from git_issues.ops.templates import TEMPLATES_DIR
 from git_issues.repo import config as config_mod
 from git_issues.repo import gitutil
 from git_issues.repo.config import Config
-from git_issues.repo.store import CONFIG_PATH, ISSUES_DIR, SUFFIX, file_name, is_listed, path_stem
+from git_issues.repo.store import (
+    CONFIG_PATH,
+    ISSUES_DIR,
+    SUFFIX,
+    file_name,
+    is_fan_folder,
+    is_listed,
+    is_placed,
+    path_stem,
+    placement_error,
+)
 
 if TYPE_CHECKING:
     from git_issues.core.model import Issue
@@ -139,9 +150,11 @@ def _index_entries(root: Path) -> tuple[dict[str, tuple[str, str]], set[str]]:
 
 
 def _in_folder(path: str) -> bool:
-    """What a whole-folder check reads: ``*.yml`` directly in ``.issues/``, no temporaries."""
+    """What a whole-folder check reads: ``*.yml`` directly in ``.issues/`` or in one of
+    its fanned-out folders (``.issues/ab/``), no temporaries."""
     folder, _, name = path.rpartition("/")
-    return folder == ISSUES_DIR and is_listed(name)
+    top, _, fan = folder.partition("/")
+    return top == ISSUES_DIR and (not fan or is_fan_folder(fan)) and is_listed(name)
 
 
 def is_template(path: str) -> bool:
@@ -175,6 +188,9 @@ def _folder(directory: Path) -> list[str]:
         names = os.listdir(directory)
     except FileNotFoundError:
         return []
+    for fan in [n for n in names if is_fan_folder(n) and not os.path.islink(directory / n)]:
+        with suppress(NotADirectoryError, FileNotFoundError):
+            names += [f"{fan}/{n}" for n in os.listdir(directory / fan)]
     return sorted(p for n in names if _in_folder(p := f"{ISSUES_DIR}/{n}"))
 
 
@@ -263,6 +279,8 @@ def check_file(source: Source, config: Config, known: set[str]) -> list[str]:
     if not problems and issue.id != stem:
         twin = f"; it is the id of {ISSUES_DIR}/{file_name(issue.id)}" if issue.id in known else ""
         problems.append(f"id '{issue.id}' does not match the file name{twin}")
+    elif not problems and not is_placed(source.path.partition("/")[2], issue.id):
+        problems.append(placement_error(source.path.partition("/")[2], issue.id))
     return problems + _check_values(issue, raw if isinstance(raw, dict) else {}, config, known)
 
 
@@ -384,7 +402,7 @@ def check_commits(ws: Workspace, revisions_range: str) -> list[str]:
             doc = found.view.doc(issue_id) or {}
             if statuses.get(str(doc.get("status")), "open") == "closed":
                 continue
-            path = f"{ISSUES_DIR}/{file_name(issue_id)}"
+            path = ws.store.display(issue_id)
             warnings.setdefault(path, f"commit {commit} says '{words}' but the issue is "
                                       f"still {doc.get('status', 'open')} at {head}")
     return [f"{path}: {text}" for path, text in sorted(warnings.items())]

@@ -14,7 +14,7 @@ from pathlib import Path
 from git_issues.core.rules import DEFAULT_STATUSES, STATUS_RE
 from git_issues.errors import GitIssuesError
 from git_issues.fileformat.issuefile import load_document, read_bytes
-from git_issues.repo.store import CONFIG_PATH
+from git_issues.repo.store import CONFIG_PATH, LAYOUTS
 
 SHOWN = CONFIG_PATH
 STATES = ("open", "closed")
@@ -35,6 +35,7 @@ class Config:
     """The settings: each status and its state (open or closed)."""
 
     statuses: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_STATUSES))
+    layout: str = "flat"  # where new issues go: .issues/ID.yml, or .issues/ID[:2]/ID.yml
 
     def state_of(self, status: str) -> str:
         """Open or closed; an unknown status counts as open so it is never hidden."""
@@ -83,4 +84,7 @@ def parse(data: bytes) -> Config:
     for needed in STATES:
         if needed not in statuses:
             raise GitIssuesError(f"{shown}: the status '{needed}' must be defined")
-    return Config(statuses=statuses)
+    layout = doc.get("layout", "flat")
+    if layout not in LAYOUTS:
+        raise GitIssuesError(f"{shown}: 'layout' must be flat or fanned (got {layout!r})")
+    return Config(statuses=statuses, layout=layout)

@@ -29,7 +29,7 @@ from typing import NamedTuple
 from git_issues.errors import GitIssuesError
 from git_issues.fastpaths import portable
 from git_issues.repo.gitutil import current_time_limit, run
-from git_issues.repo.store import ISSUES_DIR, issue_names
+from git_issues.repo.store import ISSUES_DIR, is_fan_folder, issue_names
 
 LIMIT = 5_000  # past this many entries git's answer is not worth parsing: compare all
 _ARGS = ["status", "--porcelain=v2", "-z", "--branch", "--no-renames",
@@ -196,10 +196,14 @@ def parse(out: bytes) -> Look | None:
             path = record.split(b" ", _FIELDS[kind] - 1)[-1]
         else:
             continue
-        if path == prefix:  # the whole folder untracked (git's default mode): no names
-            return None
-        if path.startswith(prefix) and b"/" not in path[len(prefix):]:
-            dirty.append(path[len(prefix):].decode("utf-8", "surrogateescape"))
+        if not path.startswith(prefix):
+            continue
+        name = path[len(prefix):].decode("utf-8", "surrogateescape")
+        folder, slash, base = name.partition("/")
+        if not name or (slash and not base and is_fan_folder(folder)):
+            return None  # a folder wholly untracked (git's default mode): no names
+        if not slash or ("/" not in base and is_fan_folder(folder)):
+            dirty.append(name)
     if head is None or not head.isalnum():  # "(initial)": no commit to compare with
         return None
     return Look(head, frozenset(issue_names(dirty)))

@@ -57,16 +57,29 @@ def _read_attributes(root: Path) -> bytes:
     return read_bytes(str(root / ATTRIBUTES_FILE), ATTRIBUTES_FILE, ATTRIBUTES_MAX_BYTES)[0]
 
 
-def _has_attribute_line(text: str) -> bool:
+def _has_attribute_line(text: str, pattern: str = ATTRIBUTE_PATTERN) -> bool:
     for line in text.splitlines():
         words = line.split()
-        if words and words[0] == ATTRIBUTE_PATTERN and f"merge={DRIVER}" in words[1:]:
+        if words and words[0] == pattern and f"merge={DRIVER}" in words[1:]:
             return True
     return False
 
 
 def register_attributes(root: Path) -> bool:
     """Append the driver's line to ``.gitattributes`` and stage it; False if it was there."""
+    if not _append_line(root, ATTRIBUTE_PATTERN, ATTRIBUTE_COMMENT):
+        return False
+    gitutil.add(root, [ATTRIBUTES_FILE])
+    return True
+
+
+def register_pattern(root: Path, pattern: str) -> list[str]:
+    """The driver's line for ``pattern`` too (a fanned-out tracker's folders), unstaged;
+    the path to stage, if it was written."""
+    return [ATTRIBUTES_FILE] if _append_line(root, pattern, None) else []
+
+
+def _append_line(root: Path, pattern: str, comment: str | None) -> bool:
     path = root / ATTRIBUTES_FILE
     try:
         text = _read_attributes(root).decode("utf-8")
@@ -74,12 +87,12 @@ def register_attributes(root: Path) -> bool:
         text = ""
     except UnicodeDecodeError:
         raise GitIssuesError(f"{ATTRIBUTES_FILE}: not valid UTF-8; nothing was written") from None
-    if _has_attribute_line(text):
+    if _has_attribute_line(text, pattern):
         return False
     if text and not text.endswith("\n"):
         text += "\n"
-    path.write_text(f"{text}{ATTRIBUTE_COMMENT}\n{ATTRIBUTE_LINE}\n", encoding="utf-8")
-    gitutil.add(root, [ATTRIBUTES_FILE])
+    lead = f"{comment}\n" if comment else ""
+    path.write_text(f"{text}{lead}{pattern} merge={DRIVER}\n", encoding="utf-8")
     return True
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import stat
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import ModuleType
@@ -33,12 +33,20 @@ CONFIG_PATH = f"{ISSUES_DIR}/{CONFIG_NAME}"
 
 # --- naming: the one home of "is this an issue file?" --------------------------
 #
-# An issue lives in ``.issues/<id>.yml``.  Entries starting with a dot are a
-# writer's temporaries; ``config.yml`` is the project's config; a name that is
-# not printable (a newline, an escape, undecodable bytes) cannot hold an id.
+# An issue lives in ``.issues/<id>.yml``, or, in a fanned-out tracker (``layout:
+# fanned`` in config.yml, for very large ones), in ``.issues/<first two
+# characters of the id>/<id>.yml``; every command reads both.  A *name* here is
+# the path below ``.issues/`` (``abcdefgh.yml`` or ``ab/abcdefgh.yml``), which
+# is what the index records.  Entries starting with a dot are a writer's
+# temporaries; ``config.yml`` is the project's config; a name that is not
+# printable (a newline, an escape, undecodable bytes) cannot hold an id.
 # ``is_listed`` is the wider question a whole-folder check asks (config and odd
 # names included, so that it can name them); everything else asks ``issue_names``
 # or one of its one-name forms.
+
+FAN_WIDTH = 2  # a fanned issue's folder: the first characters of its id
+LAYOUTS = ("flat", "fanned")
+_FAN_CHARACTERS = "0123456789abcdefghijklmnopqrstuvwxyz"  # those of core.ids.ID_RE
 
 def is_listed(name: str) -> bool:
     """A ``*.yml`` entry that is not a writer's temporary: what ``check`` looks at."""
@@ -57,48 +65,121 @@ def issue_names(names: Iterable[str]) -> list[str]:
             and name.isprintable()]
 
 
+def is_fan_folder(name: str) -> bool:
+    """Whether an entry of ``.issues/`` is named as a fanned-out folder (``ab``); the
+    project's own folders (``templates``, ``.sync``) are longer."""
+    return len(name) == FAN_WIDTH and not name.strip(_FAN_CHARACTERS)
+
+
 def issue_stem(name: str) -> str | None:
-    """The id a directory entry would hold, or None for anything that is not an issue file."""
-    return name[: -len(SUFFIX)] if name and issue_names((name,)) else None
+    """The id an entry of ``.issues/`` would hold (``abcdefgh.yml`` or ``ab/abcdefgh.yml``),
+    or None for anything that is not an issue file."""
+    folder, _, base = name.rpartition("/")
+    if folder and not is_fan_folder(folder):
+        return None
+    return base[: -len(SUFFIX)] if base and issue_names((base,)) else None
 
 
 def path_stem(path: str) -> str | None:
     """The same for a repository path (``.issues/<name>``, as git prints it)."""
-    folder, _, name = path.rpartition("/")
+    folder, _, name = path.partition("/")
     return issue_stem(name) if folder == ISSUES_DIR else None
 
 
 def file_name(issue_id: str) -> str:
-    """The name of the file that holds ``issue_id``."""
+    """The name of the file that holds ``issue_id`` in a flat ``.issues/``."""
     return f"{issue_id}{SUFFIX}"
+
+
+def fanned_name(issue_id: str) -> str:
+    """The name of the file that holds ``issue_id`` in a fanned-out ``.issues/``."""
+    return f"{issue_id[:FAN_WIDTH]}/{issue_id}{SUFFIX}"
+
+
+def names_of(issue_id: str) -> tuple[str, str]:
+    """Where ``issue_id`` may live, below ``.issues/``: flat first, then fanned."""
+    return file_name(issue_id), fanned_name(issue_id)
+
+
+def is_placed(name: str, issue_id: str) -> bool:
+    """Whether a file named ``name`` may hold ``issue_id`` (its own name, either layout)."""
+    return name in names_of(issue_id)
+
+
+def placement_error(name: str, issue_id: str) -> str:
+    """What ``check`` and every read say of a file that holds another id than its name."""
+    if name.rpartition("/")[2] == file_name(issue_id):
+        return f"id '{issue_id}' belongs in {ISSUES_DIR}/{fanned_name(issue_id)}"
+    return f"id '{issue_id}' does not match the file name"
+
+
+def list_issue_names(folder: str | Path) -> list[str]:
+    """The names of the files in ``folder`` (``.issues/``) that could be issue files, in
+    either layout: its own entries, then those of each fanned-out folder in it."""
+    try:
+        listed = os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    names = issue_names(listed)
+    for fan in (n for n in listed if len(n) == FAN_WIDTH and is_fan_folder(n)):
+        inner = os.path.join(folder, fan)
+        if os.path.islink(inner):  # a checkout may point it anywhere: never follow
+            continue
+        try:
+            names += [f"{fan}/{name}" for name in issue_names(os.listdir(inner))]
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+    return names
 
 
 class Store:
     """One repository's issue folder."""
 
-    def __init__(self, root: Path, state_dir: Path | None = None) -> None:
+    def __init__(self, root: Path, state_dir: Path | None = None,
+                 layout: str | Callable[[], str] = "flat") -> None:
         self.root = root
         self.dir = root / ISSUES_DIR
+        # Where a new issue goes: config.yml's ``layout``, read when first needed
+        # (the workspace passes the reader; the store does not parse the config).
+        self._layout = layout
         # When the last sweep of temporaries ran (its mtime), in the tool's folder of the
         # git dir; None: every write sweeps.
         self.sweep_mark = state_dir / SWEEP_MARK if state_dir is not None else None
 
     def path(self, issue_id: str) -> Path:
+        """The file of ``issue_id``: where it is, in either layout, or where a new one goes."""
+        return self.dir / self.name(issue_id)
+
+    def name(self, issue_id: str) -> str:
+        """``path`` below ``.issues/``."""
         if not ID_RE.fullmatch(issue_id):
             raise GitIssuesError(f"'{issue_id}' is not an issue id")
-        return self.dir / file_name(issue_id)
+        found = self._found(issue_id)
+        if found is not None:
+            return found
+        return fanned_name(issue_id) if self.layout == "fanned" else file_name(issue_id)
+
+    def _found(self, issue_id: str) -> str | None:
+        for name in names_of(issue_id):
+            if os.path.lexists(os.path.join(self.dir, name)):
+                return name
+        return None
+
+    @property
+    def layout(self) -> str:
+        """``flat`` or ``fanned``, as config.yml says (``layout:``)."""
+        if not isinstance(self._layout, str):
+            self._layout = self._layout()
+        return self._layout
 
     def display(self, issue_id: str) -> str:
         """The path as the user sees it, relative to the repository root."""
-        return f"{ISSUES_DIR}/{file_name(issue_id)}"
+        return f"{ISSUES_DIR}/{self.name(issue_id)}"
 
     def ids(self) -> list[str]:
-        """Every id that has a file, valid or not, from one directory listing."""
-        try:
-            names = os.listdir(self.dir)
-        except FileNotFoundError:
-            return []
-        return [name[: -len(SUFFIX)] for name in issue_names(names)]
+        """Every id that has a file, valid or not, in either layout."""
+        return [stem for name in list_issue_names(self.dir)
+                if (stem := issue_stem(name)) is not None]
 
     def exists(self, issue_id: str) -> bool:
         return os.path.lexists(self.path(issue_id))
@@ -106,7 +187,7 @@ class Store:
     def resolve(self, prefix: str) -> str:
         """The id a typed prefix names; a whole id that has a file needs no listing."""
         whole = ids_mod.check_prefix(prefix)
-        if ID_RE.fullmatch(whole) and os.path.lexists(self.dir / file_name(whole)):
+        if ID_RE.fullmatch(whole) and self._found(whole) is not None:
             return whole  # an exact id wins over longer ids it begins, as in ids.resolve
         # Only names that are ids: a stray 'abcd-old.yml' must not make 'abcd' ambiguous.
         return ids_mod.resolve(prefix, (i for i in self.ids() if ID_RE.fullmatch(i)))
@@ -123,7 +204,7 @@ class Store:
             raise NoSuchIssue(f"no issue '{issue_id}' ({shown} is gone)") from None
         issue = _reader().load_text(data, shown)
         if issue.id != issue_id:
-            raise IssueFileError(shown, f"id '{issue.id}' does not match the file name")
+            raise IssueFileError(shown, placement_error(self.name(issue_id), issue.id))
         return issue, data
 
     def read_all(self) -> Iterator[Issue | IssueFileError]:
@@ -138,7 +219,7 @@ class Store:
                 yield exc
 
     def mint_id(self) -> str:
-        return ids_mod.mint(lambda candidate: os.path.lexists(self.path(candidate)))
+        return ids_mod.mint(lambda candidate: self._found(candidate) is not None)
 
     def write(self, issue: Issue) -> Path:
         return self.write_text(issue.id, _reader().dump_issue(issue))
@@ -154,26 +235,29 @@ class Store:
         data = text.encode("utf-8")
         _check_writable(text, data, self.display(issue_id), thorough=not bulk)
         with _writing(self.display(issue_id), _temporary(target)):
-            if not bulk:
-                self.ensure_dir()
+            if not bulk or target.parent != self.dir:
+                self.ensure_dir(target.parent)
             write_atomic(target, data, sync=not bulk)
         if not bulk:
             self.sweep_temporaries(now=False)
         return target
 
-    def ensure_dir(self) -> None:
-        """Create ``.issues/`` if needed and refuse to write through anything but a directory.
+    def ensure_dir(self, folder: Path | None = None) -> None:
+        """Create ``.issues/`` (and ``folder`` in it, a fanned-out issue's) if needed and
+        refuse to write through anything but a directory.
 
         A checkout can hold ``.issues`` as a symbolic link (to ``~/.ssh``, say):
         following it would write issue files wherever a stranger chose.
         """
-        try:
-            os.mkdir(self.dir)
-        except FileExistsError:
-            pass
-        if not stat.S_ISDIR(os.lstat(self.dir).st_mode):
-            raise GitIssuesError(f"{ISSUES_DIR} is not a directory (a symbolic link or a file); "
-                                 "nothing was written")
+        for path in (self.dir, *([folder] if folder not in (None, self.dir) else [])):
+            try:
+                os.mkdir(path)
+            except FileExistsError:
+                pass
+            if not stat.S_ISDIR(os.lstat(path).st_mode):
+                shown = path.relative_to(self.root).as_posix()
+                raise GitIssuesError(f"{shown} is not a directory (a symbolic link or a file); "
+                                     "nothing was written")
 
     def sweep_temporaries(self, *, now: bool = True) -> None:
         """Remove temporary files left by a crashed writer.
@@ -212,7 +296,7 @@ class Store:
         # '<file>.lock' as git names its locks ('<id>.lock' was the flock of old versions).
         with _writing(self.display(issue_id), tmp), \
                 lock(lock_dir / f"{file_name(issue_id)}.lock"):
-            self.ensure_dir()
+            self.ensure_dir(target.parent)
             _write_bytes(tmp, data, sync=True)
             try:
                 if _current_bytes(target) != expected:
@@ -344,9 +428,12 @@ def sweep_temporaries(folder: str | Path) -> None:
     one older than any write takes (a writer renames its own within milliseconds)."""
     cutoff = time.time() - STALE_SECONDS
     try:  # names only: a DirEntry for each of 10,000 issues costs a write ~5 ms
-        names = [n for n in os.listdir(folder) if n[0] == "." and n.endswith(".tmp")]
-    except FileNotFoundError:
+        listed = os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
         return
+    names = [n for n in listed if n[0] == "." and n.endswith(".tmp")]
+    for fan in (n for n in listed if len(n) == FAN_WIDTH and is_fan_folder(n)):
+        sweep_temporaries(os.path.join(folder, fan))
     for name in names:
         path = os.path.join(folder, name)
         try:

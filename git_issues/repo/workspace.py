@@ -122,7 +122,8 @@ def open_workspace(cwd: Path | str | None = None, *, heal: bool = True,
     """
     where = Path(cwd) if cwd is not None else _current_folder()
     paths = known or gitutil.discover(where)
-    ws = Workspace(paths=paths, store=Store(paths.root, paths.git_dir / STATE_DIR),
+    ws = Workspace(paths=paths, store=Store(paths.root, paths.git_dir / STATE_DIR,
+                                            layout=lambda: ws.config().layout),
                    db_path=index_path(paths, where))
     if known is None:
         ws.early = gitstatus.take_early(where)

@@ -36,7 +36,7 @@ from git_issues.errors import GitIssuesError
 from git_issues.fileformat.issuefile import read_bytes
 from git_issues.repo import config as config_mod
 from git_issues.repo import gitutil, issues
-from git_issues.repo.store import file_name, write_atomic
+from git_issues.repo.store import fanned_name, file_name, write_atomic
 from git_issues.sync.journal import (
     JOURNAL,
     Recovered,
@@ -121,7 +121,8 @@ class Writer:
     def _has_file(self, minted: str) -> bool:
         """``store.exists`` for an id ``mint`` made (valid by construction: no check, no
         ``Path``), which an import asks 100,000 times."""
-        return os.path.lexists(f"{self._folder}{os.sep}{file_name(minted)}")
+        return os.path.lexists(f"{self._folder}{os.sep}{file_name(minted)}") \
+            or os.path.lexists(f"{self._folder}{os.sep}{fanned_name(minted)}")
 
     def create(self, issue: Issue, data: dict[str, Any] | None = None,
                base: JournalBase | None = None) -> None:

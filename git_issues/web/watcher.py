@@ -48,6 +48,8 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 
+from git_issues.repo.store import is_fan_folder
+
 # What can change an issue file's bytes or existence (attribute-only changes
 # cannot): the fewer kinds, the less the library wakes up.
 _KINDS: list[type[FileSystemEvent]] = [
@@ -164,8 +166,16 @@ class Watcher:
             if isinstance(event, (DirDeletedEvent, DirMovedEvent)):  # the watch dies with it
                 self._dead, self._names = True, None
             return
-        if event.is_directory or os.path.normpath(parent) != os.path.normpath(self.dir):
-            return  # templates/ and other folders are not in the index
+        parent, top = os.path.normpath(parent), os.path.normpath(self.dir)
+        if parent != top:  # a fanned-out issue's (``ab/abcdefgh.yml``), or not the index's
+            fan = os.path.basename(parent)
+            if os.path.dirname(parent) != top or not is_fan_folder(fan) or event.is_directory:
+                return  # templates/ and other folders are not in the index
+            name = f"{fan}/{name}"
+        elif event.is_directory:
+            if is_fan_folder(name) and self._names is not None:
+                self._names = None  # a folder of issues came or went whole: check them all
+            return
         if name.startswith(FENCE + "."):
             _, _, pid, number, _ = name.split(".", 4)
             if isinstance(event, FileCreatedEvent) and pid == str(os.getpid()):
