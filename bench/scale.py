@@ -13,9 +13,10 @@ a random order, as a whole cold process:
 
 With ``--fsmonitor`` the same table again with watchman as git's fsmonitor
 (its sample hook and untracked cache); ``--split-index`` turns on git's split
-index in the copy first.  Each table ends with reads that have no write between
-them, what a change feed speeds up.  Last, the first read after a ``touch`` of
-every file, against ``reindex``.
+index in the copy first; ``--fanned`` moves the copy's issues to fanned-out
+folders first (``git issues layout fanned``, committed).  Each table ends with
+reads that have no write between them, what a change feed speeds up.  Last,
+the first read after a ``touch`` of every file, against ``reindex``.
 
 It prints the medians, the ratios of ``ls`` and ``show`` to ``git status`` (goal
 <= 1.5), the write times (goal <= 0.2 s at 250k), the peak RSS of ``ls`` (goal
@@ -49,10 +50,13 @@ def folder_bytes(folder: Path) -> int:
 
 
 def measure(n: int, tool: str, rounds: int, env: dict[str, str], scratch: Path,
-            fsmonitor: bool, split_index: bool = False) -> None:
+            fsmonitor: bool, split_index: bool = False, fanned: bool = False) -> None:
     pristine, spec = cached_repo(n, env, regen=False)
     repo = working_copy(pristine, scratch)
     settle_git(repo, env)
+    if fanned:
+        run([tool, "layout", "fanned"], repo, env)
+        git(repo, env, "commit", "-q", "--no-verify", "-m", "fan out")
     if split_index:
         git(repo, env, "update-index", "--split-index")
     run([tool, "ls", "-n", "1"], repo, env)  # the index, built once, untimed
@@ -163,6 +167,8 @@ def main() -> None:
                         help="measure again with watchman as git's fsmonitor")
     parser.add_argument("--split-index", action="store_true",
                         help="git's split index in the copy (writes rewrite a small index)")
+    parser.add_argument("--fanned", action="store_true",
+                        help="the copy's issues in fanned-out folders (layout: fanned)")
     args = parser.parse_args()
     tool = str((args.bin or Path(sys.executable).parent) / "git-issues")
     with tempfile.TemporaryDirectory(prefix="scale-bench-") as tmp:
@@ -170,7 +176,8 @@ def main() -> None:
         env = sealed_env(scratch / "home", Path(tool).parent)
         (scratch / "home").mkdir()
         for n in (int(x) for x in args.n.split(",")):
-            measure(n, tool, args.rounds, env, scratch, args.fsmonitor, args.split_index)
+            measure(n, tool, args.rounds, env, scratch, args.fsmonitor, args.split_index,
+                    args.fanned)
             run(["rm", "-rf", str(scratch / "repo")], scratch, env)
 
 
