@@ -168,3 +168,15 @@ def test_a_reviewer_of_the_move_sees_only_the_issues_it_changed(run, tracker):
     assert "Moved and renamed" in run("diff", "HEAD~1..HEAD").stdout
     notes = json.loads(run("changelog", "HEAD~1..HEAD", "--format", "json").stdout)
     assert not any(notes.get(k) for k in ("opened", "closed")), notes
+
+
+def test_init_after_the_move_registers_the_driver_for_the_folders_too(run, repo: Path):
+    made = run("new", "Before init").stdout.strip()
+    run("layout", "fanned")
+    assert not (repo / ".gitattributes").exists()  # no driver yet: nothing to name
+    assert (repo / ".issues" / made[:2] / f"{made}.yml").is_file()
+    run("init", "--no-hooks")
+    lines = (repo / ".gitattributes").read_text().splitlines()
+    assert ".issues/*.yml merge=git-issues" in lines
+    assert ".issues/*/*.yml merge=git-issues" in lines
+    assert ".gitattributes" in git(repo, "diff", "--cached", "--name-only")

@@ -5,6 +5,7 @@ Idempotent: running it again repairs what is missing and changes nothing else.
 
 from __future__ import annotations
 
+from git_issues.errors import GitIssuesError
 from git_issues.gitint import githooks
 from git_issues.ops import templates
 from git_issues.repo import gitutil, registration
@@ -57,5 +58,14 @@ def _hooks(ws: Workspace, done: list[str]) -> None:
 
 
 def _merge_driver(ws: Workspace, done: list[str]) -> None:
-    """Register the issue merge driver: the committed attribute and this clone's config."""
+    """Register the issue merge driver: the committed attribute and this clone's config,
+    and the attribute for the folders of a tracker fanned out before ``init`` ran."""
     done.extend(registration.register(ws))
+    try:
+        fanned = ws.config().layout == "fanned"
+    except GitIssuesError:  # a broken config is check's to report, not init's
+        fanned = False
+    if fanned and registration.register_pattern(ws.root, registration.FANNED_PATTERN):
+        gitutil.add(ws.root, [registration.ATTRIBUTES_FILE])
+        done.append(f"registered the merge driver for the fanned-out folders in "
+                    f"{registration.ATTRIBUTES_FILE} (staged)")

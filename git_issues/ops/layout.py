@@ -44,7 +44,6 @@ from git_issues.repo.store import (
 if TYPE_CHECKING:
     from git_issues.repo.workspace import Workspace
 
-FANNED_PATTERN = f"{ISSUES_DIR}/*/*.yml"  # the merge driver's attribute for the folders
 _LAYOUT_LINE = re.compile(r"^layout:.*$", re.MULTILINE)
 
 
@@ -74,7 +73,7 @@ def set_layout(ws: Workspace, layout: str) -> Moved:
     paths = [f"{ISSUES_DIR}/{name}" for pair in staged for name in pair]
     paths += _write_config(ws, layout)
     if layout == "fanned" and registration.attributes_name_driver(ws.root):
-        paths += registration.register_pattern(ws.root, FANNED_PATTERN)
+        paths += registration.register_pattern(ws.root, registration.FANNED_PATTERN)
     if paths:
         gitutil.run_waiting_for_index(["update-index", "--add", "--remove", "-z", "--stdin"],
                                       ws.root, input="\0".join(paths).encode() + b"\0")

@@ -32,6 +32,7 @@ DRIVER_DESCRIPTION = "git-issues: merge issue files field by field"
 ATTRIBUTES_FILE = ".gitattributes"
 ATTRIBUTE_PATTERN = f"{ISSUES_DIR}/*{SUFFIX}"
 ATTRIBUTE_LINE = f"{ATTRIBUTE_PATTERN} merge={DRIVER}"
+FANNED_PATTERN = f"{ISSUES_DIR}/*/*{SUFFIX}"  # a fanned-out tracker's folders (``layout``)
 ATTRIBUTES_MAX_BYTES = 100 * 1024 * 1024  # git's own limit for the file
 ATTRIBUTE_COMMENT = "# Issue files merge field by field (git issues init; docs/review.md)."
 # In the state folder: this clone's config was found to name the driver (``heal``).
