@@ -46,7 +46,14 @@ from gibench.processes import Sample, git, run, run_timed, sealed_env  # noqa: E
 
 
 def folder_bytes(folder: Path) -> int:
-    return sum(entry.stat().st_size for entry in os.scandir(folder) if entry.is_file())
+    """The issue files' bytes, fanned-out folders (``.issues/ab/``) included."""
+    total = 0
+    for entry in os.scandir(folder):
+        if entry.is_file():
+            total += entry.stat().st_size
+        elif entry.is_dir() and len(entry.name) == 2:
+            total += folder_bytes(Path(entry.path))
+    return total
 
 
 def measure(n: int, tool: str, rounds: int, env: dict[str, str], scratch: Path,
