@@ -180,3 +180,20 @@ def test_init_after_the_move_registers_the_driver_for_the_folders_too(run, repo:
     assert ".issues/*.yml merge=git-issues" in lines
     assert ".issues/*/*.yml merge=git-issues" in lines
     assert ".gitattributes" in git(repo, "diff", "--cached", "--name-only")
+
+
+def test_a_sweep_of_temporaries_goes_into_the_folders_but_never_through_a_link(tmp_path: Path):
+    import os
+
+    from git_issues.repo.store import sweep_temporaries
+
+    folder, elsewhere = tmp_path / ".issues", tmp_path / "elsewhere"
+    (folder / "ab").mkdir(parents=True)
+    elsewhere.mkdir()
+    (folder / "cd").symlink_to(elsewhere)
+    left = [folder / "ab" / ".abcdefgh.yml.99.tmp", elsewhere / ".cdcdcdcd.yml.99.tmp"]
+    for path in left:
+        path.write_text("killed writer")
+        os.utime(path, (0, 0))  # long past the age a temporary is swept at
+    sweep_temporaries(folder)
+    assert not left[0].exists() and left[1].exists()

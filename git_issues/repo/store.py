@@ -433,7 +433,8 @@ def sweep_temporaries(folder: str | Path) -> None:
         return
     names = [n for n in listed if n[0] == "." and n.endswith(".tmp")]
     for fan in (n for n in listed if len(n) == FAN_WIDTH and is_fan_folder(n)):
-        sweep_temporaries(os.path.join(folder, fan))
+        if not os.path.islink(os.path.join(folder, fan)):  # never delete through a link
+            sweep_temporaries(os.path.join(folder, fan))
     for name in names:
         path = os.path.join(folder, name)
         try:
